@@ -1,0 +1,81 @@
+"""The ``toolgrad-eval`` entry point.
+
+``toolgrad-eval --pred_model M --dataset D`` runs the ``evaluate`` command (the main job);
+other commands are named: ``toolgrad-eval report ...``, ``toolgrad-eval bfcl-data ...``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from toolgrad_eval import __version__
+from toolgrad_eval.errors import ToolgradError
+
+# command name -> "module:attribute"; imported only when used, so --help starts instantly.
+_COMMANDS = {
+    "evaluate": "toolgrad_eval.cli.evaluate:evaluate",
+    "report": "toolgrad_eval.cli.report:report",
+    "bfcl-data": "toolgrad_eval.cli.bfcl_data:bfcl_data",
+}
+_DEFAULT = "evaluate"
+
+
+class _DefaultGroup(click.Group):
+    """A group that runs ``evaluate`` when the first argument is not a command name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = _COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attribute)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                return None
+            raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in _COMMANDS and args[0] not in ("--help", "-h", "--version"):
+            args = [_DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="toolgrad-eval")
+def cli() -> None:
+    """Evaluate tool-use LLMs on ToolGrad-5k and BFCL, and publish leaderboards.
+
+    \b
+    toolgrad-eval --pred_model toolgrad-12b --dataset ToolGrad-5k/
+    toolgrad-eval --pred_model toolgrad-12b --dataset bfcl-run/
+    toolgrad-eval report --out reports/mine/
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors become one line on stderr and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="toolgrad-eval", standalone_mode=False)
+    except ToolgradError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

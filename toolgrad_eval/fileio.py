@@ -1,0 +1,98 @@
+"""Reading untrusted JSON safely and writing outputs atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from toolgrad_eval.errors import InputFileError
+
+# Model output is hostile data: a prediction file may be huge or nested absurdly deep.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_JSON_DEPTH = 200
+
+
+def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the bracket nesting of a JSON text stays within ``limit`` (strings skipped)."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def loads_bounded(text: str, source: Path | str) -> Any:
+    """Parse JSON text, rejecting oversized or too deeply nested input with an InputFileError."""
+    if len(text) > MAX_JSON_BYTES:
+        raise InputFileError(source, f"file is larger than {MAX_JSON_BYTES} bytes")
+    if not json_depth_ok(text):
+        raise InputFileError(source, f"JSON nesting deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(source, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise InputFileError(source, "JSON nesting too deep") from None
+
+
+def read_json(path: Path) -> Any:
+    """Read one JSON file; every failure becomes an InputFileError naming the file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read ({exc.strerror})") from None
+    if size > MAX_JSON_BYTES:
+        raise InputFileError(path, f"file is larger than {MAX_JSON_BYTES} bytes")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputFileError(path, "not valid UTF-8") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read ({exc.strerror})") from None
+    return loads_bounded(text, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def atomic_write_jsonl(path: Path, rows: Iterable[Any]) -> None:
+    atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows))

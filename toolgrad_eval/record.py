@@ -1,0 +1,94 @@
+"""Run records: the single source of truth for one evaluated model on one benchmark.
+
+A run record is a folder holding two files, written atomically:
+
+``summary.json``
+    One JSON object. Common keys for every benchmark::
+
+        schema          "toolgrad-eval/run/v1"
+        benchmark       "toolgrad5k" | "bfcl"
+        model           the evaluated model's name (the folder name under prediction/ or result/)
+        dataset         the --dataset path as given
+        synthetic       true when the dataset declares itself synthetic (demo data)
+        n_samples       number of scored samples (test ids / BFCL entries)
+        tool_version    toolgrad-eval version
+        created_at      ISO-8601 UTC time of the run
+        command         the command line, API keys never included
+
+    ToolGrad-5k adds ``recall``, ``precision``, ``success_rate``, ``qor`` (QoR on 0..100, the
+    others on 0..1), ``success_rate_mode``, ``n_success_rate`` (samples in the Success Rate mean),
+    ``n_prediction_errors``, ``n_judge_errors``, ``judge_requests``, ``cache_hits``,
+    ``stored_verdicts``, ``judge_model``, ``judge_template``, ``judge_template_sha256``,
+    ``split``, ``response_key`` and, with --compare_model, ``compare``.
+
+    BFCL adds ``data_version`` ("v3" | "v4"), ``categories`` ({category: {accuracy,
+    correct_count, total_count, score_file}}), and ``aggregates`` (the model-card columns, each
+    a number or null when a category it needs is missing).
+
+``per_sample.jsonl``
+    One JSON object per sample. ToolGrad-5k rows: ``id``, ``recall``, ``precision``,
+    ``success_rate`` (null when the sample drops out of that mean), ``qor`` (null on a judge
+    error), ``verdict_source`` ("stored" | "cache" | "judge" | "none"), ``judge_reason``,
+    ``response_scores``, ``num_requests``, ``prediction_error``, ``judge_error``, ``query`` and
+    ``response`` (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
+    ``error_type``, ``error``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from toolgrad_eval import __version__
+from toolgrad_eval.fileio import atomic_write_json, atomic_write_jsonl
+
+SCHEMA = "toolgrad-eval/run/v1"
+SUMMARY_FILE = "summary.json"
+PER_SAMPLE_FILE = "per_sample.jsonl"
+
+_SECRET_FLAGS = ("--api-key", "--api_key", "--openai-api-key")
+
+
+def redacted_command(argv: Iterable[str] | None = None) -> str:
+    """The command line as typed, with the value of any key-like option replaced."""
+    args = list(sys.argv if argv is None else argv)
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+            continue
+        name, eq, _ = arg.partition("=")
+        if name in _SECRET_FLAGS:
+            if eq:
+                out.append(f"{name}=***")
+            else:
+                out.append(arg)
+                hide_next = True
+            continue
+        if arg.startswith("sk-"):
+            out.append("***")
+            continue
+        out.append(arg)
+    if out:
+        out[0] = Path(out[0]).name
+    return shlex.join(out)
+
+
+def provenance() -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool_version": __version__,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": redacted_command(),
+    }
+
+
+def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write per-sample rows first, then the summary, so a summary never points at missing rows."""
+    atomic_write_jsonl(output / PER_SAMPLE_FILE, rows)
+    atomic_write_json(output / SUMMARY_FILE, {**provenance(), **summary})
