@@ -1,0 +1,1 @@
+"""Judge prompt templates (data). Shipped inside the wheel as toolgrad_eval.judges."""

@@ -1,0 +1,1 @@
+"""Test support code shared across test areas (fake OpenAI server: support.fake_openai)."""

@@ -1,0 +1,706 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 for tests (stdlib only).
+
+Why: retries, timeouts, 429s, dropped connections and Batch jobs can only be tested honestly
+through the real ``openai`` SDK talking HTTP, so tests never monkeypatch the SDK; they point it
+at this server instead.
+
+In-process use (the ``fake_openai`` fixture in tests/conftest.py yields a started server)::
+
+    from support.fake_openai import FakeOpenAI, Reply   # tests/ is on sys.path via conftest
+
+    def test_judge(fake_openai, monkeypatch):
+        monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)  # or OpenAI(base_url=...)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        fake_openai.script([Reply.status(429, retry_after=0.05), Reply.ok(score=80)])
+        ...
+        assert fake_openai.count("/v1/chat/completions") == 2
+        assert fake_openai.requests[-1]["json"]["temperature"] == 0
+
+    with FakeOpenAI(latency=0.3, fault_rate=0.2, seed=1) as server:  # without the fixture
+        ...
+
+Chat completions (POST /v1/chat/completions): 401 without an Authorization header; 400 with an
+OpenAI-style ``{"error": {...}}`` body when ``model``/``messages`` is missing or ``response_format``
+is malformed (a strict json_schema must set additionalProperties false and require every
+property, as the real API insists). Otherwise the reply is the first of:
+  1. the next scripted ``Reply`` (``server.script([...])``, FIFO; validation errors consume none);
+  2. a marker in the last user message: ``FAKE_STATUS=<code>`` answers that HTTP error;
+  3. a random fault (``fault_rate``, ``fault``, ``seed``);
+  4. the default: a chat.completion whose content is the judge verdict JSON
+     ``{"num_requests", "reason", "response_scores", "final_score"}`` built from
+     ``score_fn(request_json)`` -> int (a score) or dict (dumped verbatim as the content).
+     The default score_fn reads ``FAKE_SCORE=<n>`` from the last user message, else hashes the
+     messages to a deterministic 0..100.
+``latency`` seconds are added to every chat completion; requests are served concurrently.
+``Reply`` kinds: ok(score=None), status(code, retry_after=None), malformed(text) (a 200 whose
+body is not JSON), content(text) (a well-formed completion with that message content),
+stall(seconds) (wait, then answer normally), drop() (close the socket with no response).
+``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
+
+Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
+GET /v1/files/{id}/content, POST /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
+A batch is "validating" when created, "in_progress" on retrieves until ``batch_polls`` retrieves
+(or ``batch_seconds`` since creation, when set) have happened, then "completed" with an
+output_file_id (JSONL lines scored by the same score_fn) and, if any line failed (FAKE_STATUS
+marker, invalid body, or ``server.fail_batch_lines({"custom-id": 500})``), an error_file_id.
+
+Every HTTP request is recorded: ``server.requests`` (dicts: method, path, json, headers with
+lower-case names and "authorization" replaced by True/False, time, client_port) and ``server.count(path)``;
+``request_log=PATH`` also appends each record as one flushed JSON line (works across processes).
+
+As a subprocess (for kill -9 tests and benchmarks; runs until killed)::
+
+    python tests/support/fake_openai.py --port 0 --port-file PATH [--latency 0.3]
+        [--fault-rate 0.2 --fault-status 429 --fault-retry-after 0.1 --seed 0]
+        [--request-log PATH] [--batch-polls 1 | --batch-seconds S]
+
+``FakeOpenAIProcess(tmp_path, *cli_args)`` wraps that as a context manager (``.base_url``,
+``.kill()``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Mapping
+
+__all__ = ["FakeOpenAI", "FakeOpenAIProcess", "Reply", "default_score", "verdict_content", "main"]
+
+CHAT_PATH = "/v1/chat/completions"
+ScoreFn = Callable[[dict], "int | dict"]
+_ROUTES = [  # (method, route template, regex); the template is what script(path=...) names
+    ("POST", CHAT_PATH, re.compile(r"^/v1/chat/completions$")),
+    ("POST", "/v1/files", re.compile(r"^/v1/files$")),
+    ("GET", "/v1/files/{id}", re.compile(r"^/v1/files/(?P<id>[^/]+)$")),
+    ("GET", "/v1/files/{id}/content", re.compile(r"^/v1/files/(?P<id>[^/]+)/content$")),
+    ("POST", "/v1/batches", re.compile(r"^/v1/batches$")),
+    ("GET", "/v1/batches/{id}", re.compile(r"^/v1/batches/(?P<id>[^/]+)$")),
+    ("POST", "/v1/batches/{id}/cancel", re.compile(r"^/v1/batches/(?P<id>[^/]+)/cancel$")),
+]
+_STATUS_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
+                 409: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer to one request."""
+
+    kind: Literal["ok", "status", "malformed", "content", "stall", "drop"]
+    code: int = 200
+    retry_after: float | None = None
+    text: str = ""
+    seconds: float = 0.0
+    score: int | dict | None = None
+
+    @classmethod
+    def ok(cls, score: int | dict | None = None) -> Reply:
+        return cls("ok", score=score)
+
+    @classmethod
+    def status(cls, code: int, retry_after: float | None = None, message: str = "") -> Reply:
+        return cls("status", code=code, retry_after=retry_after, text=message)
+
+    @classmethod
+    def malformed(cls, text: str = "not json") -> Reply:
+        return cls("malformed", text=text)
+
+    @classmethod
+    def content(cls, text: str) -> Reply:
+        return cls("content", text=text)
+
+    @classmethod
+    def stall(cls, seconds: float) -> Reply:
+        return cls("stall", seconds=seconds)
+
+    @classmethod
+    def drop(cls) -> Reply:
+        return cls("drop")
+
+
+def _last_user_text(request: Mapping) -> str:
+    for message in reversed(request.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+def _marker(request: Mapping, name: str) -> int | None:
+    found = re.search(rf"{name}=(-?\d+)", _last_user_text(request))
+    return int(found.group(1)) if found else None
+
+
+def default_score(request: dict) -> int:
+    """FAKE_SCORE=<n> in the last user message, else a stable 0..100 hash of the messages."""
+    marked = _marker(request, "FAKE_SCORE")
+    if marked is not None:
+        return marked
+    digest = hashlib.sha256(json.dumps(request.get("messages"), sort_keys=True).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 101
+
+
+def verdict_content(score: int | dict) -> str:
+    """The judge verdict JSON for a score (a dict is the verdict itself, dumped verbatim)."""
+    if isinstance(score, dict):
+        return json.dumps(score)
+    return json.dumps({"num_requests": 1, "reason": f"fake judge: score {score}",
+                       "response_scores": [score], "final_score": score})
+
+
+def _error(status: int, message: str, code: str | None = None, param: str | None = None) -> dict:
+    kind = _STATUS_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _strict_schema_problem(node: Any, where: str) -> str | None:
+    """The real API rejects strict schemas with open objects or optional properties."""
+    if isinstance(node, list):
+        return next((p for i, n in enumerate(node) if (p := _strict_schema_problem(n, f"{where}[{i}]"))), None)
+    if not isinstance(node, dict):
+        return None
+    props = node.get("properties")
+    if node.get("type") == "object" or isinstance(props, dict):
+        if node.get("additionalProperties") is not False:
+            return f"{where}: 'additionalProperties' is required to be supplied and to be false"
+        missing = sorted(set(props or {}) - set(node.get("required") or []))
+        if missing:
+            return f"{where}: 'required' must include every property; missing {missing}"
+    for key, child in node.items():
+        if key in ("properties", "$defs", "definitions") and isinstance(child, dict):
+            problems = (_strict_schema_problem(v, f"{where}.{key}.{k}") for k, v in child.items())
+            found = next((p for p in problems if p), None)
+        elif key in ("items", "anyOf", "allOf", "oneOf"):
+            found = _strict_schema_problem(child, f"{where}.{key}")
+        else:
+            continue
+        if found:
+            return found
+    return None
+
+
+def validate_chat_request(body: Any) -> str | None:
+    """Why a chat completion request would get a 400 from the real API, or None."""
+    if not isinstance(body, dict):
+        return "We could not parse the JSON body of your request."
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "you must provide a model parameter"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "Missing required parameter: 'messages'."
+    if any(not isinstance(m, dict) or "role" not in m for m in messages):
+        return "Invalid 'messages': every message needs a 'role'."
+    fmt = body.get("response_format")
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object", "json_schema"):
+        return "Invalid 'response_format.type': expected text, json_object or json_schema."
+    if fmt["type"] != "json_schema":
+        return None
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        return "Missing required parameter: 'response_format.json_schema.name'."
+    if not isinstance(spec.get("schema", {}), dict) or not isinstance(spec.get("strict", False), bool):
+        return "Invalid 'response_format.json_schema': schema must be an object, strict a boolean."
+    if spec.get("strict"):
+        problem = _strict_schema_problem(spec.get("schema", {}), "schema")
+        if problem:
+            return f"Invalid schema for response_format '{spec['name']}': {problem}."
+    return None
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """name -> (filename, data); enough of RFC 7578 for the SDK's uploads."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not found:
+        raise ValueError("multipart body without boundary")
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for chunk in body.split(b"--" + found.group(1).encode())[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        text = head.decode("utf-8", "replace")
+        name = re.search(r';\s*name="([^"]*)"', text)
+        filename = re.search(r';\s*filename="([^"]*)"', text)
+        if name:
+            parts[name.group(1)] = (filename.group(1) if filename else None, data.removesuffix(b"\r\n"))
+    return parts
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:24]}"
+
+
+class _Response(Exception):
+    """Raised inside handlers to answer with status + JSON body (and extra headers)."""
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None):
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, dict(headers or {})
+
+
+class _Drop(Exception):
+    """Close the connection without writing a response."""
+
+
+class FakeOpenAI:
+    """An OpenAI-compatible server on 127.0.0.1 in a daemon thread; see the module docstring."""
+
+    def __init__(self, *, score_fn: ScoreFn = default_score, latency: float = 0.0,
+                 fault_rate: float = 0.0, fault: Reply | None = None, seed: int = 0,
+                 batch_polls: int = 1, batch_seconds: float | None = None,
+                 request_log: str | os.PathLike | None = None, port: int = 0):
+        self.score_fn, self.latency, self.fault_rate = score_fn, latency, fault_rate
+        self.fault = fault or Reply.status(429, retry_after=0.05)
+        self.batch_polls, self.batch_seconds = batch_polls, batch_seconds
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._requests: list[dict] = []
+        self._scripts: dict[str, deque[Reply]] = {}
+        self._files: dict[str, tuple[dict, bytes]] = {}
+        self._batches: dict[str, dict] = {}
+        self._batch_faults: dict[str, int] = {}
+        self._log = open(request_log, "a", encoding="utf-8") if request_log else None
+        self._store = _BatchStore(self)
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeOpenAI:
+        server = __import__("http.server").server.HTTPServer(("127.0.0.1", self._port), _Handler, bind_and_activate=False)
+        server.daemon_threads = True
+        server.request_queue_size = 128  # a backlog of 5 makes 16 concurrent connects retry SYNs
+        server.server_bind()
+        server.server_activate()
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        # A short poll interval keeps stop() (which waits for the loop to notice) near-instant.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes stalled and latency-sleeping handlers
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "FakeOpenAI is not started"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess that should talk to this server."""
+        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": "test-key"}
+
+    # -- scripting and inspection ----------------------------------------------------------
+    def script(self, replies: Iterable[Reply], path: str = CHAT_PATH) -> None:
+        """Queue replies (FIFO) for the route template `path`; the default applies when empty."""
+        with self._lock:
+            self._scripts.setdefault(path, deque()).extend(replies)
+
+    def pending(self, path: str = CHAT_PATH) -> int:
+        with self._lock:
+            return len(self._scripts.get(path, ()))
+
+    def fail_batch_lines(self, statuses: Mapping[str, int]) -> None:
+        """Batch lines with these custom_ids go to the error file with that HTTP status."""
+        with self._lock:
+            self._batch_faults.update(statuses)
+
+    @property
+    def requests(self) -> list[dict]:
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, path: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self._requests if path is None or r["path"] == path)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._scripts.clear()
+
+    # -- request handling (called from handler threads) ------------------------------------
+    def _record(self, method: str, path: str, headers: Mapping[str, str], body: Any, client_port: int) -> None:
+        shown = {k.lower(): v for k, v in headers.items() if k.lower() != "authorization"}
+        shown["authorization"] = any(k.lower() == "authorization" for k in headers)
+        record = {"method": method, "path": path, "json": body, "headers": shown, "time": time.time(),
+                  "client_port": client_port}  # equal ports on two requests = keep-alive worked
+        with self._lock:
+            self._requests.append(record)
+            if self._log is not None:
+                self._log.write(json.dumps(record) + "\n")
+                self._log.flush()
+
+    def _next_reply(self, route: str, body: dict) -> Reply | None:
+        with self._lock:
+            queue = self._scripts.get(route)
+            if queue:
+                return queue.popleft()
+            if route != CHAT_PATH:
+                return None
+            if (code := _marker(body, "FAKE_STATUS")) is not None:
+                return Reply.status(code)
+            if self.fault_rate and self._rng.random() < self.fault_rate:
+                return self.fault
+        return None
+
+    def _apply(self, reply: Reply | None) -> Reply | None:
+        """Perform a fault; returns the reply still to shape a success (ok/content) or None."""
+        if reply is None or reply.kind in ("ok", "content"):
+            return reply
+        if reply.kind == "drop":
+            raise _Drop()
+        if reply.kind == "stall":
+            self._stopping.wait(reply.seconds)
+            return None
+        if reply.kind == "malformed":
+            raise _Response(200, reply.text.encode())
+        headers = {}
+        if reply.retry_after is not None:
+            headers = {"retry-after": f"{reply.retry_after:g}",
+                       "retry-after-ms": str(int(reply.retry_after * 1000))}
+        message = reply.text or f"fake error {reply.code}"
+        raise _Response(reply.code, _error(reply.code, message, code=str(reply.code)), headers)
+
+    def completion(self, body: dict, reply: Reply | None = None) -> dict:
+        """The chat.completion object the default path answers `body` with."""
+        if reply is not None and reply.kind == "content":
+            content = reply.text
+        else:
+            score = reply.score if reply is not None and reply.score is not None else None
+            content = verdict_content(self.score_fn(body) if score is None else score)
+        prompt_tokens = len(json.dumps(body.get("messages"))) // 4 + 1
+        completion_tokens = len(content) // 4 + 1
+        return {
+            "id": _new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"], "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                         "message": {"role": "assistant", "content": content, "refusal": None}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
+
+    def _chat(self, body: Any) -> dict:
+        problem = validate_chat_request(body)
+        if problem:
+            raise _Response(400, _error(400, problem))
+        reply = self._apply(self._next_reply(CHAT_PATH, body))
+        if self.latency:
+            self._stopping.wait(self.latency)
+        return self.completion(body, reply)
+
+    def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
+               client_port: int = 0) -> tuple[int, Any]:
+        """Route one request; raises _Response/_Drop for non-200 answers."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        content_type = lowered.get("content-type", "")
+        body: Any = None
+        if raw and "multipart/form-data" not in content_type:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+        self._record(method, path, headers, body, client_port)
+        if not lowered.get("authorization"):
+            raise _Response(401, _error(401, "You didn't provide an API key.", "invalid_api_key"))
+        for route_method, template, pattern in _ROUTES:
+            match = pattern.match(path)
+            if match and route_method == method:
+                break
+        else:
+            raise _Response(404, _error(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
+        if template == CHAT_PATH:
+            return 200, self._chat(body)
+        self._apply(self._next_reply(template, {}))
+        return 200, self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
+
+
+class _BatchStore:
+    """The Files and Batch API subset, over the owning FakeOpenAI's dicts (under its lock)."""
+
+    def __init__(self, fake: FakeOpenAI):
+        self.fake = fake
+
+    def route(self, template: str, ident: str | None, body: Any, content_type: str, raw: bytes) -> Any:
+        with self.fake._lock:
+            if template == "/v1/files":
+                return self.upload(content_type, raw)
+            if template == "/v1/batches":
+                return self.create(body)
+            if template.startswith("/v1/files/"):
+                meta, data = self.fake._files.get(ident or "") or self._missing("file", ident)
+                return data if template.endswith("/content") else meta
+            batch = self.fake._batches.get(ident or "") or self._missing("batch", ident)
+            return self.cancel(batch) if template.endswith("/cancel") else self.poll(batch)
+
+    @staticmethod
+    def _missing(kind: str, ident: str | None) -> Any:
+        raise _Response(404, _error(404, f"No such {kind}: '{ident}'.", "not_found"))
+
+    def add_file(self, data: bytes, filename: str, purpose: str) -> dict:
+        meta = {"id": _new_id("file-"), "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": filename, "purpose": purpose, "status": "processed", "expires_at": None,
+                "status_details": None}
+        self.fake._files[meta["id"]] = (meta, data)
+        return meta
+
+    def upload(self, content_type: str, raw: bytes) -> dict:
+        try:
+            parts = _parse_multipart(content_type, raw)
+        except ValueError as exc:
+            raise _Response(400, _error(400, str(exc))) from None
+        purpose = parts.get("purpose", (None, b""))[1].decode()
+        if "file" not in parts or purpose not in ("batch", "user_data", "fine-tune", "assistants", "vision"):
+            raise _Response(400, _error(400, "Upload needs a 'file' part and a valid 'purpose'.", param="purpose"))
+        filename, data = parts["file"]
+        return self.add_file(data, filename or "upload", purpose)
+
+    def create(self, body: Any) -> dict:
+        body = body if isinstance(body, dict) else {}
+        if body.get("endpoint") != CHAT_PATH or body.get("completion_window") != "24h":
+            raise _Response(400, _error(400, "Only endpoint /v1/chat/completions with completion_window 24h "
+                                             "is supported by the fake.", param="endpoint"))
+        meta, data = self.fake._files.get(body.get("input_file_id", "")) or self._missing(
+            "file", body.get("input_file_id"))
+        now = int(time.time())
+        lines, errors = self._read_lines(data)
+        batch = {"id": _new_id("batch_"), "object": "batch", "endpoint": CHAT_PATH, "errors": None,
+                 "input_file_id": meta["id"], "completion_window": "24h", "status": "validating",
+                 "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
+                 "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
+                 "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+                 "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                 "metadata": body.get("metadata"), "model": next((ln["body"].get("model") for ln in lines), None)}
+        if errors:
+            batch.update(status="failed", failed_at=now, errors={"object": "list", "data": errors})
+        self.fake._batches[batch["id"]] = {"public": batch, "lines": lines, "polls": 0, "t0": time.monotonic()}
+        return dict(batch)
+
+    @staticmethod
+    def _read_lines(data: bytes) -> tuple[list[dict], list[dict]]:
+        lines, errors, seen = [], [], set()
+        for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+            except ValueError:
+                line = None
+            if not isinstance(line, dict) or not isinstance(line.get("body"), dict):
+                errors.append({"code": "invalid_json_line", "line": number, "param": None,
+                               "message": f"Line {number} is not a JSON object with a 'body'."})
+            elif line.get("url") != CHAT_PATH or line.get("method") != "POST":
+                errors.append({"code": "mismatched_endpoint", "line": number, "param": "url",
+                               "message": f"Line {number}: url must be POST {CHAT_PATH}."})
+            elif not isinstance(line.get("custom_id"), str) or line["custom_id"] in seen:
+                errors.append({"code": "duplicate_custom_id", "line": number, "param": "custom_id",
+                               "message": f"Line {number}: custom_id missing or duplicated."})
+            else:
+                seen.add(line["custom_id"])
+                lines.append(line)
+        return lines, errors
+
+    def poll(self, state: dict) -> dict:
+        batch = state["public"]
+        if batch["status"] in ("validating", "in_progress"):
+            state["polls"] += 1
+            now = int(time.time())
+            batch["in_progress_at"] = batch["in_progress_at"] or now
+            batch["status"] = "in_progress"
+            if self.fake.batch_seconds is not None:
+                done = time.monotonic() - state["t0"] >= self.fake.batch_seconds
+            else:
+                done = state["polls"] >= self.fake.batch_polls
+            if done:
+                self._finish(state, now)
+        elif batch["status"] == "cancelling":
+            batch.update(status="cancelled", cancelled_at=int(time.time()))
+        return dict(batch)
+
+    def _finish(self, state: dict, now: int) -> None:
+        batch, outputs, failures = state["public"], [], []
+        for line in state["lines"]:
+            body = line["body"]
+            problem = validate_chat_request(body)
+            status = self.fake._batch_faults.get(line["custom_id"], _marker(body, "FAKE_STATUS"))
+            if problem or status is not None:
+                status = 400 if problem else status
+                answer = _error(status, problem or f"fake error {status}", code=str(status))
+            else:
+                status, answer = 200, self.fake.completion(body)
+            row = {"id": _new_id("batch_req_"), "custom_id": line["custom_id"], "error": None,
+                   "response": {"status_code": status, "request_id": _new_id("req_"), "body": answer}}
+            (outputs if status == 200 else failures).append(json.dumps(row))
+        stem = f"{batch['id']}_"
+        batch["output_file_id"] = self.add_file(
+            "".join(r + "\n" for r in outputs).encode(), stem + "output.jsonl", "batch_output")["id"]
+        if failures:
+            batch["error_file_id"] = self.add_file(
+                "".join(r + "\n" for r in failures).encode(), stem + "error.jsonl", "batch_output")["id"]
+        batch.update(status="completed", finalizing_at=now, completed_at=now,
+                     request_counts={"total": len(outputs) + len(failures), "completed": len(outputs),
+                                     "failed": len(failures)})
+
+    def cancel(self, state: dict) -> dict:
+        batch = state["public"]
+        if batch["status"] not in ("validating", "in_progress"):
+            raise _Response(409, _error(409, f"Cannot cancel a batch with status '{batch['status']}'."))
+        batch.update(status="cancelling", cancelling_at=int(time.time()))
+        return dict(batch)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        pass
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(chunks)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _serve(self) -> None:
+        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        raw = self._read_body()
+        headers = {k: v for k, v in self.headers.items()}
+        try:
+            status, body = fake.handle(self.command, self.path.split("?")[0], headers, raw,
+                                       self.client_address[1])
+            extra: dict[str, str] = {}
+        except _Response as answer:
+            status, body, extra = answer.status, answer.body, answer.headers
+        except _Drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-request-id", _new_id("req_"))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout) first
+            self.close_connection = True
+
+    do_GET = do_POST = do_DELETE = _serve
+
+
+class FakeOpenAIProcess:
+    """Runs this module as a subprocess (``with FakeOpenAIProcess(tmp_path, "--latency", "0.1")``)."""
+
+    def __init__(self, workdir: str | os.PathLike, *args: str, timeout: float = 10.0):
+        self.port_file = Path(workdir) / f"fake-openai-{uuid.uuid4().hex[:8]}.port"
+        self.args, self.timeout = list(args), timeout
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+
+    def __enter__(self) -> FakeOpenAIProcess:
+        command = [sys.executable, __file__, "--port", "0", "--port-file", str(self.port_file), *self.args]
+        self.proc = subprocess.Popen(command)
+        deadline = time.monotonic() + self.timeout
+        while not self.port_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"fake_openai subprocess did not start: {command}")
+            time.sleep(0.01)
+        self.port = int(self.port_file.read_text())
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake OpenAI-compatible server for tests.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each chat completion")
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--fault-status", type=int, default=429)
+    parser.add_argument("--fault-retry-after", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--request-log", help="append one JSON line per request (flushed)")
+    parser.add_argument("--batch-polls", type=int, default=1)
+    parser.add_argument("--batch-seconds", type=float, default=None)
+    args = parser.parse_args(argv)
+    server = FakeOpenAI(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
+                        fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
+                        batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
+                        request_log=args.request_log, port=args.port).start()
+    if args.port_file:  # written atomically so a poller never reads a partial number
+        tmp = Path(f"{args.port_file}.tmp{os.getpid()}")
+        tmp.write_text(str(server.port))
+        os.replace(tmp, args.port_file)
+    print(f"fake_openai listening on {server.base_url}", file=sys.stderr, flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

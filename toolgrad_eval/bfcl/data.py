@@ -1,0 +1,164 @@
+"""BFCL questions and possible answers: where they come from and how they are read.
+
+Sources, in order: ``--bfcl-data DIR``; an installed ``bfcl_eval`` package of exactly the release
+whose data matches the run (found with ``importlib.util.find_spec``, never imported: importing it
+pulls in vendor SDKs and creates folders); our cache (``toolgrad-eval bfcl-data fetch``); an
+installed ``bfcl_eval`` of another release (with a warning: answers differ between releases);
+a fetch into the cache when ``fetch=True``. Otherwise one error line says how to get the data.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from toolgrad_eval.bfcl import fetch as _fetch
+from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, NO_ANSWER, file_prefix, native_name
+from toolgrad_eval.errors import DatasetError, InputFileError, ToolgradError
+
+
+class DataNotFoundError(ToolgradError):
+    """No BFCL data for the run's version could be found."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One question of a category with its possible answer (``None`` for (ir)relevance)."""
+
+    id: str
+    question: dict[str, Any]
+    answer: list[Any] | None
+
+
+@dataclass
+class BfclData:
+    """A folder of BFCL data for one version: ``BFCL_<v>_<cat>.json`` + ``possible_answer/``."""
+
+    root: Path
+    version: str
+    source: str  # human-readable: where this folder came from
+    _cache: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
+
+    def question_file(self, category: str) -> Path:
+        return self.root / f"{file_prefix(self.version)}_{native_name(self.version, category)}.json"
+
+    def answer_file(self, category: str) -> Path:
+        return self.root / "possible_answer" / self.question_file(category).name
+
+    def has(self, category: str) -> bool:
+        if not self.question_file(category).is_file():
+            return False
+        return category in NO_ANSWER or self.answer_file(category).is_file()
+
+    def entries(self, category: str) -> list[Entry]:
+        """Questions of ``category`` in data order, each with its answer. Raises if unreadable."""
+        if category not in self._cache:
+            self._cache[category] = self._load(category)
+        return self._cache[category]
+
+    def _load(self, category: str) -> list[Entry]:
+        questions = _read_jsonl(self.question_file(category))
+        if category in NO_ANSWER:
+            return [Entry(q["id"], q, None) for q in questions]
+        answers = _read_jsonl(self.answer_file(category))
+        if len(answers) != len(questions):
+            raise DatasetError(self.answer_file(category),
+                               f"{len(answers)} answers for {len(questions)} questions in {self.question_file(category).name}")
+        out = []
+        for q, a in zip(questions, answers):
+            # BFCL aligns answers to questions by position; the ids agree in every release we know.
+            if a.get("id") != q["id"] or "ground_truth" not in a:
+                raise DatasetError(self.answer_file(category),
+                                   f"answer {a.get('id')!r} does not line up with question {q['id']!r}")
+            out.append(Entry(q["id"], q, a["ground_truth"]))
+        return out
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read a BFCL data file (JSON lines of objects with a string ``id``); our own data must be sound."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read ({exc})") from None
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(path, f"line {lineno}: malformed JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            raise InputFileError(path, f"line {lineno}: expected an object with a string \"id\"")
+        rows.append(row)
+    return rows
+
+
+def _holds_version(folder: Path, version: str) -> bool:
+    return folder.is_dir() and any(folder.glob(f"{file_prefix(version)}_*.json"))
+
+
+def resolve_explicit(folder: Path, version: str) -> Path:
+    """The folder holding ``BFCL_<v>_*.json`` given ``--bfcl-data``: DIR, DIR/data or DIR/bfcl_eval/data."""
+    for candidate in (folder, folder / "data", folder / "bfcl_eval" / "data"):
+        if _holds_version(candidate, version):
+            return candidate
+    if not folder.is_dir():
+        raise DataNotFoundError(f"{folder}: --bfcl-data folder not found")
+    raise DataNotFoundError(
+        f"{folder}: no BFCL {version} data here (expected {file_prefix(version)}_<category>.json and "
+        f"possible_answer/); fetch it with `toolgrad-eval bfcl-data fetch {version}`"
+    )
+
+
+def installed_package() -> tuple[Path, str | None] | None:
+    """Where an installed ``bfcl_eval`` keeps its data, and its release; found without importing it."""
+    try:
+        spec = importlib.util.find_spec("bfcl_eval")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(list(spec.submodule_search_locations)[0]) / "data"
+    try:
+        release: str | None = importlib.metadata.version("bfcl-eval")
+    except importlib.metadata.PackageNotFoundError:
+        release = None
+    return data, release
+
+
+def locate_data(
+    version: str,
+    explicit: Path | None = None,
+    *,
+    fetch: bool = False,
+    cache: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> BfclData:
+    """Find the BFCL data for ``version`` (see the module docstring for the order)."""
+    release = BFCL_EVAL_RELEASE[version]
+    if explicit is not None:
+        return BfclData(resolve_explicit(Path(explicit), version), version, f"--bfcl-data {explicit}")
+    installed = installed_package()
+    if installed and installed[1] == release and _holds_version(installed[0], version):
+        return BfclData(installed[0], version, f"installed bfcl-eval {release}")
+    cached = _fetch.cached_data_dir(version, cache)
+    if _fetch.is_complete(cached, version):
+        return BfclData(cached, version, f"cache {cached} (bfcl-eval {release})")
+    if installed and _holds_version(installed[0], version) and not fetch:
+        echo(f"Warning: using BFCL {version} data from installed bfcl-eval {installed[1]}, not {release}; "
+             f"a few answers differ between releases (`toolgrad-eval bfcl-data fetch {version}` gets {release})")
+        return BfclData(installed[0], version, f"installed bfcl-eval {installed[1]}")
+    if fetch:
+        folder = _fetch.fetch_data(version, cache=cache, echo=echo)
+        return BfclData(folder, version, f"cache {folder} (bfcl-eval {release}, fetched now)")
+    raise DataNotFoundError(
+        f"no BFCL {version} data found (bfcl-eval {release}); run `toolgrad-eval bfcl-data fetch {version}`, "
+        f"pass --fetch-bfcl-data, or point --bfcl-data at a folder holding {file_prefix(version)}_*.json"
+    )

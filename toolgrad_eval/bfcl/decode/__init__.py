@@ -1,0 +1,50 @@
+"""Decode what a model emitted into BFCL's call shape ``[{name: {arg: value}}]``.
+
+Parse, never execute. Three formats: ``python`` (prompted call strings; Java and JavaScript
+entries use their own call syntax), ``json`` (prompted JSON call objects) and ``fc`` (stored
+function-calling results). Every failure is a :class:`DecodeError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from toolgrad_eval.bfcl.decode.errors import DecodeError
+from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
+from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
+from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
+from toolgrad_eval.bfcl.decode.shapes import is_call_list, is_empty_output, json_safe
+from toolgrad_eval.bfcl.decode.structured import decode_fc_calls, decode_json_calls
+
+__all__ = [
+    "DecodeError",
+    "decode",
+    "decode_fc_calls",
+    "decode_java_calls",
+    "decode_js_calls",
+    "decode_json_calls",
+    "decode_python_calls",
+    "is_call_list",
+    "is_empty_output",
+    "json_safe",
+]
+
+CallSyntax = Literal["python", "java", "javascript"]
+
+
+def decode(
+    result: Any,
+    fmt: Literal["python", "json", "fc"],
+    syntax: CallSyntax = "python",
+    version: Literal["v3", "v4"] = "v4",
+) -> Any:
+    """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format."""
+    if fmt == "json":
+        return decode_json_calls(result)
+    if fmt == "fc":
+        return decode_fc_calls(result)
+    if syntax == "java":
+        return decode_java_calls(result)
+    if syntax == "javascript":
+        return decode_js_calls(result)
+    return decode_python_calls(result, version)

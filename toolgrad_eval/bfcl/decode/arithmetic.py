@@ -1,0 +1,157 @@
+"""Bounded evaluation of constant arithmetic found in model outputs.
+
+BFCL's Python decoder evaluates any binary operation inside an argument (``time=5 * 60``,
+``tags=['a'] * 3``) with the interpreter's ``eval``. That makes ``9**9**9`` hang it and lets an
+output run code. We reproduce the useful part, Python's own operator semantics on literal
+operands, with hard bounds, and refuse everything else:
+
+* operands: literals, containers of literals, unary and binary operators, and a few pure
+  built-ins models actually write (``str(30)``, ``abs(-2)``, ``round(2.5)``);
+* integers may not grow past :data:`MAX_INT_BITS`, sequences past :data:`MAX_SEQUENCE_LEN`,
+  and nesting past :data:`MAX_DEPTH`;
+* ``%`` on strings (printf formatting) is refused because its width fields can request
+  unbounded memory.
+
+Known deviation, documented for users: names (``math.pi``, ``x``), attribute access and other
+calls make the entry undecodable here; under ``eval`` they raise too unless they happen to
+resolve in the official decoder's module namespace.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from typing import Any, Callable
+
+from toolgrad_eval.bfcl.decode.errors import DecodeError
+
+MAX_INT_BITS = 65_536
+MAX_SEQUENCE_LEN = 1_000_000
+MAX_DEPTH = 100
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+    ast.MatMult: operator.matmul,
+}
+
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+
+_SEQUENCES = (str, bytes, list, tuple)
+
+
+def _int_bits(value: Any) -> int:
+    """Bit length of an int-like operand (bools count as ints), 0 for anything else."""
+    return abs(int(value)).bit_length() if isinstance(value, int) else 0
+
+
+def _check_int(value: Any) -> Any:
+    if isinstance(value, int) and _int_bits(value) > MAX_INT_BITS:
+        raise DecodeError("arithmetic result too large")
+    return value
+
+
+def _guard_binary(op: type[ast.operator], left: Any, right: Any) -> None:
+    """Refuse operations whose result would be unreasonably large before computing them."""
+    if op is ast.Pow and isinstance(left, int) and isinstance(right, int) and right > 0:
+        if abs(left) > 1 and right * max(_int_bits(left), 1) > MAX_INT_BITS:
+            raise DecodeError("power too large to evaluate")
+    elif op is ast.Pow and isinstance(right, int) and abs(right) > MAX_INT_BITS:
+        # complex ** huge int is computed by repeated multiplication
+        if isinstance(left, complex):
+            raise DecodeError("power too large to evaluate")
+    elif op is ast.LShift and isinstance(left, int) and isinstance(right, int):
+        if right > 0 and _int_bits(left) + right > MAX_INT_BITS:
+            raise DecodeError("shift too large to evaluate")
+    elif op is ast.Mult:
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, _SEQUENCES) and isinstance(count, int):
+                if len(seq) * max(count, 0) > MAX_SEQUENCE_LEN:
+                    raise DecodeError("repeated sequence too long")
+        if isinstance(left, int) and isinstance(right, int):
+            if _int_bits(left) + _int_bits(right) > MAX_INT_BITS:
+                raise DecodeError("product too large to evaluate")
+    elif op is ast.Mod and isinstance(left, (str, bytes)):
+        raise DecodeError("string formatting with % is not evaluated")
+    elif op is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+        if len(left) + len(right) > MAX_SEQUENCE_LEN:
+            raise DecodeError("concatenation too long")
+
+
+def _round(*args: Any) -> Any:
+    if len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > 1000:
+        raise DecodeError("round() precision out of range")
+    return round(*args)
+
+
+# Pure built-ins that models write inside arithmetic; all run in time bounded by their
+# already-bounded arguments.
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "abs": abs,
+    "round": _round,
+    "len": len,
+    "min": min,
+    "max": max,
+}
+
+
+def evaluate(node: ast.AST, depth: int = 0) -> Any:
+    """Value of a constant expression under Python semantics, or :class:`DecodeError`."""
+    if depth > MAX_DEPTH:
+        raise DecodeError("expression nested too deeply")
+    depth += 1
+    try:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.BinOp):
+            left = evaluate(node.left, depth)
+            right = evaluate(node.right, depth)
+            op = type(node.op)
+            _guard_binary(op, left, right)
+            return _check_int(_BINARY[op](left, right))
+        if isinstance(node, ast.UnaryOp):
+            return _UNARY[type(node.op)](evaluate(node.operand, depth))
+        if isinstance(node, ast.List):
+            return [evaluate(e, depth) for e in node.elts]
+        if isinstance(node, ast.Tuple):
+            return tuple(evaluate(e, depth) for e in node.elts)
+        if isinstance(node, ast.Set):
+            return {evaluate(e, depth) for e in node.elts}
+        if isinstance(node, ast.Dict):
+            if any(k is None for k in node.keys):
+                raise DecodeError("dictionary unpacking is not evaluated")
+            return {evaluate(k, depth): evaluate(v, depth) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            func = _BUILTINS.get(node.func.id)
+            if func is not None and not any(isinstance(a, ast.Starred) for a in node.args):
+                return _check_int(func(*(evaluate(a, depth) for a in node.args)))
+    except DecodeError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, KeyError, IndexError) as exc:
+        # The same failures Python itself raises; the official decoder fails on them too.
+        raise DecodeError(f"cannot evaluate expression: {exc}") from None
+    raise DecodeError(f"only literal arithmetic is evaluated, found {type(node).__name__}")
+
+
+def is_finite_number(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)

@@ -1,0 +1,135 @@
+"""BFCL score files: one JSON line of totals, then one line per failed entry.
+
+The failed-entry lines carry the same keys, in the same order, as bfcl-eval's checker writes them
+(AST categories: ``model_result_raw`` / ``model_result_decoded`` / ``possible_answer``; relevance
+categories: ``model_result`` / ``decoded_result``), so tools that read BFCL score files read ours.
+Two things differ on purpose: every line is valid JSON (no ``NaN``; a lone surrogate such as
+``\\ud83d`` from a model's output is written as an escape instead of crashing the writer, as BFCL's
+does), and entries we could not check (no result, a malformed line) carry our own
+``toolgrad:*`` error types.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from toolgrad_eval.bfcl.categories import NO_ANSWER, file_prefix
+from toolgrad_eval.fileio import atomic_write_text
+
+# Our own error types, for entries the matchers never saw.
+MISSING_RESULT = "toolgrad:missing_result"
+MALFORMED_RESULT = "toolgrad:malformed_result"
+DUPLICATE_RESULT = "toolgrad:duplicate_result"
+CHECKER_ERROR = "toolgrad:checker_error"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DECODER_FAILED = "ast_decoder:decoder_failed"
+_WRONG_FORMAT = "ast_decoder:decoder_wrong_output_format"
+
+
+def score_path(score_root: Path, model: str, rel_dir: Path, version: str, name: str) -> Path:
+    """``<score_root>/<model>/<same sub-folder as the result file>/BFCL_<v>_<name>_score.json``."""
+    return score_root / model / rel_dir / f"{file_prefix(version)}_{name}_score.json"
+
+
+def header(correct: int, total: int) -> dict[str, Any]:
+    return {"accuracy": correct / total if total else 0.0, "correct_count": correct, "total_count": total}
+
+
+def failed_entry(
+    *,
+    entry_id: str,
+    model: str,
+    test_category: str,
+    category: str,
+    error: list[str],
+    error_type: str,
+    prompt: Mapping[str, Any],
+    answer: Any,
+    raw: Any,
+    decoded: Any,
+) -> dict[str, Any]:
+    """One failed-entry line, shaped like bfcl-eval's for the category and the kind of failure.
+
+    ``test_category`` is the name the run uses (v3 "simple"); ``category`` the v4 name.
+    """
+    base: dict[str, Any] = {"id": entry_id, "model_name": model, "test_category": test_category, "valid": False}
+    if category in NO_ANSWER:
+        return {**base, "prompt": prompt, "model_result": raw, "decoded_result": decoded,
+                "error": error, "error_type": error_type}
+    base.update(error=error, error_type=error_type, prompt=prompt)
+    if error_type == _WRONG_FORMAT:
+        # bfcl-eval wraps both in str() here so odd decoder output stays serialisable.
+        return {**base, "model_result_raw": str(raw), "model_result_decoded": str(decoded), "possible_answer": answer}
+    if error_type == _DECODER_FAILED or error_type.startswith("toolgrad:"):
+        return {**base, "model_result_raw": raw, "possible_answer": answer}
+    return {**base, "model_result_raw": raw, "model_result_decoded": decoded, "possible_answer": answer}
+
+
+def _plain(value: Any) -> Any:
+    """Make a value JSON-safe: non-finite floats and unknown objects become strings (as bfcl-eval does)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def dumps_line(obj: Any) -> str:
+    """One JSON line that is always valid JSON and always encodable as UTF-8."""
+    try:
+        line = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        obj = _plain(obj)
+        line = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate: ASCII escapes keep the exact code units and give a valid UTF-8 file.
+        line = json.dumps(obj, ensure_ascii=True, allow_nan=False)
+    return line
+
+
+def render(head: Mapping[str, Any], failures: Iterable[Mapping[str, Any]]) -> str:
+    return "".join(dumps_line(row) + "\n" for row in (head, *failures))
+
+
+def write(path: Path, head: Mapping[str, Any], failures: Iterable[Mapping[str, Any]]) -> None:
+    atomic_write_text(path, render(head, failures))
+
+
+def scrub_text(value: Any) -> Any:
+    """Replace lone surrogates in strings (nested) with U+FFFD, for records written as UTF-8 text."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: scrub_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_text(v) for v in value]
+    return value
+
+
+def read_header(path: Path) -> dict[str, Any] | None:
+    """The totals line of an existing score file, or None when it is unreadable."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+        head = json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(head, dict) or not isinstance(head.get("accuracy"), (int, float)) \
+            or not isinstance(head.get("total_count"), int):
+        return None
+    return head

@@ -1,0 +1,36 @@
+"""The terminal tables printed after a BFCL run: model-card columns, then per category."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from toolgrad_eval.bfcl.aggregate import CARD_COLUMNS, percent
+from toolgrad_eval.bfcl.categories import SINGLE_TURN, native_name
+
+
+def card_table(model: str, aggregates: Mapping[str, float | None], incomplete: Sequence[str] = ()) -> str:
+    """Model-card columns (percent, 2 decimals; N/A when a needed category is missing)."""
+    from tabulate import tabulate
+
+    headers = ["model", *(title for _, title in CARD_COLUMNS)]
+    row = [model, *(percent(aggregates.get(key)) for key, _ in CARD_COLUMNS)]
+    text = tabulate([row], headers=headers, tablefmt="github", disable_numparse=True)
+    if incomplete:
+        text += "\n* scored with missing or unusable result lines counted as failed: " + ", ".join(incomplete)
+    return text
+
+
+def category_table(version: str, categories: Mapping[str, Mapping]) -> str:
+    """One line per single-turn category: accuracy, correct/total, or N/A when not scored."""
+    from tabulate import tabulate
+
+    rows = []
+    for cat in SINGLE_TURN:
+        c = categories.get(cat)
+        name = native_name(version, cat)
+        if c is None:
+            rows.append([name, "N/A", ""])
+        else:
+            rows.append([name, percent(c["accuracy"]), f"{c['correct_count']}/{c['total_count']}"])
+    return tabulate(rows, headers=["category", "accuracy", "correct"], tablefmt="github",
+                    disable_numparse=True, colalign=("left", "right", "right"))

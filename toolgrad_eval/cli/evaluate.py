@@ -1,0 +1,169 @@
+"""``toolgrad-eval [evaluate] --pred_model M --dataset D``: score one model, write its run record."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from toolgrad_eval.errors import DatasetError
+
+_MAX_WARNINGS_SHOWN = 20
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--pred_model", "--pred-model", "pred_model", required=True, help="Model to score (folder under prediction/ or result/).")
+@click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt) or BFCL run (result/<model>/).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].")
+@click.option("--overwrite", is_flag=True, help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).")
+@click.option("--num_process", "--num-process", "num_process", type=click.IntRange(min=1), default=1, show_default=True, help="Judge requests in flight at once.")
+@click.option("--split", default="method=embedding", show_default=True, help="ToolGrad-5k split folder.")
+@click.option("--response_key", "--response-key", "response_key", default=None, help="Key of the final answer in prediction files [default: response-unbiased-<writer>].")
+@click.option("--unbiased_writer", "--unbiased-writer", "unbiased_writer", default="gpt-4.1-mini", show_default=True, help="Writer model naming the default response key.")
+@click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
+@click.option("--judge-template", "--judge_template", "judge_template", default="qor-v1", show_default=True, help="Judge template id under judges/, or a path to a template file.")
+@click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
+@click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
+@click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
+@click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
+@click.option("--format", "result_format", type=click.Choice(["auto", "python", "json", "fc"]), default="auto", show_default=True, help="BFCL: force the decoding of result strings.")
+@click.option("--score-dir", "--score_dir", "score_dir", type=click.Path(path_type=Path), default=None, help="BFCL: where score files go [default: score/ beside result/].")
+@click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="BFCL: download the matching bfcl-eval data if it is not cached.")
+def evaluate(**options: Any) -> None:
+    """Score a model's predictions on ToolGrad-5k or a BFCL run (the layout is detected)."""
+    dataset: Path = options["dataset"]
+    from toolgrad_eval.toolgrad5k.dataset import is_toolgrad5k
+
+    if is_toolgrad5k(dataset):
+        _evaluate_toolgrad5k(options)
+        return
+    from toolgrad_eval.bfcl.layout import is_bfcl_run
+
+    if is_bfcl_run(dataset):
+        _evaluate_bfcl(options)
+    elif not dataset.is_dir():
+        raise DatasetError(dataset, "dataset folder not found")
+    else:
+        raise DatasetError(
+            dataset,
+            "not a ToolGrad-5k dataset (no sft_data/test.txt) nor a BFCL run (no result/<model>/ folder)",
+        )
+
+
+def default_output(benchmark: str, model: str) -> Path:
+    return Path("toolgrad-eval-out") / benchmark / re.sub(r"[^A-Za-z0-9._=-]+", "_", model)
+
+
+def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
+    from tabulate import tabulate
+
+    from toolgrad_eval.judge.cache import JudgmentCache, default_cache_dir
+    from toolgrad_eval.judge.client import Judge, JudgeSettings
+    from toolgrad_eval.judge.template import load_template
+    from toolgrad_eval.record import write_run_record
+    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
+    from toolgrad_eval.toolgrad5k.runner import compare_runs, evaluate_model, rows_as_dicts
+
+    model = options["pred_model"]
+    dataset = Toolgrad5k(
+        options["dataset"],
+        split=options["split"],
+        response_key=options["response_key"] or response_key_for(options["unbiased_writer"]),
+    )
+    template = load_template(options["judge_template"])
+    settings = JudgeSettings(model=options["judge_model"], timeout=options["timeout"])
+    mode = "strict" if options["strict"] else "reference"
+    output = options["output"] or default_output("toolgrad5k", model)
+    with JudgmentCache(options["cache_dir"] or default_cache_dir()) as cache:
+        judge = Judge(template, cache, settings, overwrite=options["overwrite"])
+        runs = []
+        for name in [model] + ([options["compare_model"]] if options["compare_model"] else []):
+            try:
+                run = evaluate_model(
+                    dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
+                    on_progress=_progress_printer(name),
+                )
+            except KeyboardInterrupt:
+                click.echo(
+                    f"\nInterrupted. Every judgment received so far is cached in {cache.directory}; "
+                    "run the same command again to continue.",
+                    err=True,
+                )
+                raise SystemExit(130) from None
+            _show_warnings(run.warnings)
+            runs.append(run)
+
+    main = runs[0]
+    if len(runs) == 2:
+        main.summary["compare"] = compare_runs(runs[1], main)
+        main.summary["compare"]["compare_means"] = {k: runs[1].summary[k] for k in ("recall", "success_rate", "qor")}
+    write_run_record(output, main.summary, rows_as_dicts(main))
+
+    table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]
+    title = "ToolGrad-5k" + (" (SYNTHETIC demo data)" if main.summary["synthetic"] else "")
+    click.echo(title)
+    click.echo(tabulate(table, headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True))
+    s = main.summary
+    click.echo(
+        f"\n{s['n_samples']} samples: {s['stored_verdicts']} stored verdicts, {s['cache_hits']} cached, "
+        f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
+        f"{s['n_prediction_errors']} prediction errors, {s['n_judge_errors']} judge errors, {s['n_input_errors']} input errors."
+    )
+    if s["success_rate_mode"] == "reference" and s["n_success_rate"] < s["n_samples"] - s["n_input_errors"]:
+        click.echo(f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0).")
+    if "compare" in s:
+        click.echo(f"\nPaired t-test, {main.model} minus {runs[1].model}, paired by sample id:")
+        rows = []
+        for metric, test in s["compare"]["tests"].items():
+            rows.append([metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)])
+        click.echo(tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True))
+    click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
+
+
+def _evaluate_bfcl(options: dict[str, Any]) -> None:
+    from toolgrad_eval.bfcl.runner import run_bfcl
+
+    model = options["pred_model"]
+    run_bfcl(
+        options["dataset"],
+        model,
+        options["output"] or default_output("bfcl", model),
+        bfcl_data=options["bfcl_data"],
+        fmt=options["result_format"],
+        score_dir=options["score_dir"],
+        overwrite=options["overwrite"],
+        fetch=options["fetch_bfcl_data"],
+        echo=click.echo,
+    )
+
+
+def _progress_printer(model: str):
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=f"Judging {model}", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+def _show_warnings(warnings: list[str]) -> None:
+    for line in warnings[:_MAX_WARNINGS_SHOWN]:
+        click.echo(f"warning: {line}", err=True)
+    if len(warnings) > _MAX_WARNINGS_SHOWN:
+        click.echo(f"warning: ... and {len(warnings) - _MAX_WARNINGS_SHOWN} more (see per_sample.jsonl)", err=True)
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "N/A" if value is None else f"{value:.{digits}f}"

@@ -1,0 +1,1 @@
+"""The LLM judge: versioned prompt templates, an OpenAI-compatible client, and a cache."""

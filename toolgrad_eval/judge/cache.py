@@ -1,0 +1,108 @@
+"""The judgment cache: every paid judgment is stored once and never paid for again.
+
+Backed by ``diskcache`` (SQLite, transactional: an entry is either fully written or absent,
+whatever crashes). Entries are never evicted. Each entry carries a checksum of its payload, so
+an entry damaged on disk is detected, reported as a miss and re-judged rather than trusted.
+
+The key covers everything that changes the verdict and nothing else: judge model, template id
+and hash, the rendered messages, the response schema and the temperature (not timeouts, retry
+counts or the endpoint's address). No API key or request header is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+_FORMAT = 1
+
+
+def cache_key(
+    *,
+    model: str,
+    template_id: str,
+    template_sha256: str,
+    messages: Sequence[Mapping[str, str]],
+    schema: Mapping[str, Any],
+    temperature: float,
+) -> str:
+    material = {
+        "format": _FORMAT,
+        "model": model,
+        "template": template_id,
+        "template_sha256": template_sha256,
+        "messages": list(messages),
+        "schema": schema,
+        "temperature": temperature,
+    }
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("toolgrad-eval")) / "judge"
+
+
+class JudgmentCache:
+    """Maps cache keys to ``{"verdict", "raw", "usage", "model", "created_at"}`` records."""
+
+    def __init__(self, directory: Path) -> None:
+        import diskcache
+
+        directory.mkdir(parents=True, exist_ok=True)
+        # No size limit and no eviction: a cached judgment is money already spent.
+        self._cache = diskcache.Cache(str(directory), size_limit=2**62, eviction_policy="none")
+        self.directory = directory
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored record, or None when absent or damaged (a damaged entry is dropped)."""
+        try:
+            stored = self._cache.get(key, default=None, retry=True)
+        except Exception:  # unreadable pickle/file behind the entry: treat as damaged
+            stored = ("damaged",)
+        if stored is None:
+            return None
+        record = _unpack(stored)
+        if record is None:
+            self._cache.delete(key, retry=True)
+        return record
+
+    def put(self, key: str, record: Mapping[str, Any]) -> None:
+        payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=False)
+        checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def __enter__(self) -> "JudgmentCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _unpack(stored: Any) -> dict[str, Any] | None:
+    if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+        return None
+    payload, checksum = stored.get("payload"), stored.get("sha256")
+    if not isinstance(payload, str) or not isinstance(checksum, str):
+        return None
+    if hashlib.sha256(payload.encode("utf-8")).hexdigest() != checksum:
+        return None
+    try:
+        record = json.loads(payload)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("verdict"), dict) else None

@@ -1,0 +1,143 @@
+"""Judge prompt templates: versioned data in ``judges/``, shipped inside the wheel.
+
+A template is a JSON file validated with a strict schema. Its id (``<name>-v<version>``) and the
+SHA-256 of its canonical JSON are recorded with every verdict; bump ``version`` whenever the
+behaviour changes.
+
+Untrusted text (the user query, the model's trace and response) is placed inside tag-delimited
+blocks; any occurrence of a block's own tags inside the text is neutralised so the model's
+output cannot close its block early and speak as the grader's instructions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.toolgrad5k.dataset import ToolCall
+
+DEFAULT_TEMPLATE = "qor-v1"
+_BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
+_TAG_RE = re.compile(r"<(/?)\s*(" + "|".join(_BLOCK_TAGS) + r")\s*>", re.IGNORECASE)
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query_chars: int = Field(gt=0)
+    response_chars: int = Field(gt=0)
+    reference_chars: int = Field(gt=0)
+    trace_chars: int = Field(gt=0)
+    tool_output_chars: int = Field(gt=0)
+
+
+class TemplateFile(BaseModel):
+    """The schema every file in judges/ must satisfy."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: int = Field(ge=1)
+    description: str
+    temperature: float = Field(ge=0, le=2)
+    schema_name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    schema_: dict[str, Any] = Field(alias="schema")
+    limits: Limits
+    system: str
+    user: str
+
+
+@dataclass(frozen=True)
+class JudgeTemplate:
+    id: str
+    sha256: str
+    spec: TemplateFile
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.spec.schema_
+
+    @property
+    def temperature(self) -> float:
+        return self.spec.temperature
+
+    def response_format(self) -> dict[str, Any]:
+        """Chat Completions structured output: a strict JSON schema."""
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": self.spec.schema_name, "strict": True, "schema": self.spec.schema_},
+        }
+
+    def render(self, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> list[dict[str, str]]:
+        from jinja2 import Environment, StrictUndefined
+
+        limits = self.spec.limits
+        env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+        user = env.from_string(self.spec.user).render(
+            query=_fence(_clip(query, limits.query_chars)),
+            trace=_fence(render_trace(calls, limits.tool_output_chars, limits.trace_chars)),
+            response=_fence(_clip(response, limits.response_chars)),
+            reference=_fence(_clip(reference, limits.reference_chars)),
+        )
+        return [{"role": "system", "content": self.spec.system}, {"role": "user", "content": user}]
+
+
+def render_trace(calls: Sequence[ToolCall], output_chars: int, total_chars: int) -> str:
+    """A compact, bounded text view of the model's tool calls and what they returned."""
+    if not calls:
+        return "(the assistant made no tool calls)"
+    lines: list[str] = []
+    for number, call in enumerate(calls, start=1):
+        arguments = json.dumps(call.tool_input, ensure_ascii=False, default=str)
+        lines.append(f"[{number}] call {call.tool} with {_clip(arguments, output_chars)}")
+        if call.succeeded:
+            lines.append(f"    succeeded: {_clip(call.response, output_chars)}")
+        else:
+            lines.append(f"    FAILED: {_clip(call.error or 'error', output_chars)}")
+    return _clip("\n".join(lines), total_chars)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... truncated, {len(text) - limit} more characters]"
+
+
+def _fence(text: str) -> str:
+    """Neutralise our block tags inside untrusted text (``<tag>`` becomes ``‹tag›``)."""
+    return _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("toolgrad_eval.judges")))
+
+
+def available_templates() -> list[str]:
+    return sorted(p.stem for p in templates_dir().glob("*.json"))
+
+
+def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
+    """Load a shipped template by id (``qor-v1``) or any template file by path."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".json" and path.is_file()):
+        path = templates_dir() / f"{name_or_path}.json"
+        if not path.is_file():
+            raise ConfigError(f"unknown judge template {name_or_path!r} (available: {', '.join(available_templates())})")
+    raw = path.read_bytes()
+    try:
+        spec = TemplateFile.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: invalid judge template ({where}: {first['msg']})") from None
+    expected = f"{spec.name}-v{spec.version}"
+    if path.stem != expected and path.parent == templates_dir():
+        raise ConfigError(f"{path}: file name must be {expected}.json to match its name and version")
+    canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return JudgeTemplate(id=expected, sha256=hashlib.sha256(canonical.encode()).hexdigest(), spec=spec)

@@ -1,0 +1,73 @@
+"""The judge's reply: parsed against the schema, never scraped from prose."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from toolgrad_eval.fileio import json_depth_ok
+from toolgrad_eval.toolgrad5k.metrics import clip_score
+
+MAX_REPLY_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class QorVerdict:
+    num_requests: int
+    reason: str
+    response_scores: tuple[float, ...]
+    final_score: float  # as the judge gave it
+    qor: float  # final_score clipped to [0, 100]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["response_scores"] = list(self.response_scores)
+        return data
+
+
+def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
+    """Validate a reply against the QoR schema: (verdict, None) or (None, what is wrong)."""
+    if not raw:
+        return None, "empty reply"
+    if len(raw) > MAX_REPLY_CHARS:
+        return None, f"reply longer than {MAX_REPLY_CHARS} characters"
+    if not json_depth_ok(raw, 20):
+        return None, "reply nested too deeply"
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON ({exc.msg})"
+    if not isinstance(data, dict):
+        return None, "not a JSON object"
+    missing = [k for k in ("num_requests", "reason", "response_scores", "final_score") if k not in data]
+    if missing:
+        return None, f"missing {', '.join(missing)}"
+    num_requests, reason, scores, final = (data[k] for k in ("num_requests", "reason", "response_scores", "final_score"))
+    if not _is_int(num_requests) or num_requests < 0:
+        return None, "num_requests is not a non-negative integer"
+    if not isinstance(reason, str):
+        return None, "reason is not a string"
+    if not isinstance(scores, list) or not all(_is_number(s) for s in scores):
+        return None, "response_scores is not a list of numbers"
+    if not _is_number(final):
+        return None, "final_score is not a number"
+    return (
+        QorVerdict(
+            num_requests=int(num_requests),
+            reason=reason,
+            response_scores=tuple(float(s) for s in scores),
+            final_score=float(final),
+            qor=clip_score(float(final)),
+        ),
+        None,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int(value: Any) -> bool:
+    return _is_number(value) and float(value).is_integer()

@@ -1,0 +1,171 @@
+"""Finding and reading run records (``summary.json`` + ``per_sample.jsonl``) for the leaderboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from toolgrad_eval.bfcl.categories import to_v4
+from toolgrad_eval.errors import InputFileError
+from toolgrad_eval.fileio import loads_bounded, read_json
+from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
+from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """Per-sample values (sample id -> value) that enter a column with a fixed weight."""
+
+    weight: float
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run record, with its column values in display units and its per-sample outcomes."""
+
+    path: Path
+    benchmark: str
+    model: str
+    synthetic: bool
+    summary: Mapping[str, Any]
+    samples: tuple[Mapping[str, Any], ...]
+    has_per_sample: bool
+    values: Mapping[str, float | None]
+    # BFCL: category (v4 name) -> {id: 1.0 pass / 0.0 fail}; ToolGrad-5k: metric -> {id: value}.
+    outcomes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # BFCL: category -> entry count from the summary (what the per-sample rows must cover).
+    sizes: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def data_version(self) -> str | None:
+        version = self.summary.get("data_version")
+        return str(version) if version is not None else None
+
+    @property
+    def n_samples(self) -> int | None:
+        n = self.summary.get("n_samples")
+        return n if isinstance(n, int) else None
+
+    def strata(self, column: str) -> list[Stratum] | None:
+        """The per-sample values behind ``column``; None when they are missing or incomplete."""
+        if self.benchmark == "toolgrad5k":
+            values = self.outcomes.get(column)
+            return [Stratum(1.0, values)] if values else None
+        strata = []
+        for category, weight in bfcl_weights(column, self.sizes).items():
+            values = self.outcomes.get(category)
+            # A category whose per-sample rows do not cover every scored entry cannot be resampled.
+            if values is None or len(values) != self.sizes.get(category):
+                return None
+            strata.append(Stratum(weight, values))
+        return strata
+
+
+def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[str]]:
+    """Every run record under ``roots`` (searched recursively), and notes on what was skipped."""
+    runs: list[Run] = []
+    notes: list[str] = []
+    seen: set[Path] = set()
+    for root in roots:
+        if not root.is_dir():
+            raise InputFileError(root, "runs folder not found (run toolgrad-eval first, or pass --runs DIR)")
+        for summary_path in sorted(root.rglob(SUMMARY_FILE)):
+            resolved = summary_path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            run, note = load_run(summary_path)
+            if run is not None:
+                runs.append(run)
+            if note:
+                notes.append(note)
+    return runs, notes
+
+
+def load_run(summary_path: Path) -> tuple[Run | None, str | None]:
+    """Read one run record; a summary.json that is not ours is skipped with a note."""
+    summary = read_json(summary_path)
+    if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
+        return None, f"{summary_path}: skipped, not a toolgrad-eval run record (schema is not {SCHEMA})"
+    benchmark = summary.get("benchmark")
+    if benchmark not in BENCHMARKS:
+        return None, f"{summary_path}: skipped, benchmark {benchmark!r} is not on the leaderboard"
+    model = summary.get("model")
+    if not isinstance(model, str) or not model:
+        raise InputFileError(summary_path, "summary has no model name")
+    per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
+    has_per_sample = per_sample_path.is_file()
+    samples = tuple(_read_jsonl(per_sample_path)) if has_per_sample else ()
+    note = None if has_per_sample else f"{summary_path}: no {PER_SAMPLE_FILE}, so no confidence intervals for {model}"
+    common = dict(
+        path=summary_path.parent,
+        benchmark=benchmark,
+        model=model,
+        synthetic=summary.get("synthetic") is True,
+        summary=summary,
+        samples=samples,
+        has_per_sample=has_per_sample,
+    )
+    if benchmark == "bfcl":
+        return _bfcl_run(summary_path, summary, samples, common), note
+    return _toolgrad5k_run(summary, samples, common), note
+
+
+def _toolgrad5k_run(summary: Mapping[str, Any], samples: Sequence[Mapping[str, Any]], common: dict) -> Run:
+    values: dict[str, float | None] = {}
+    outcomes: dict[str, dict[str, float]] = {}
+    for col in COLUMNS["toolgrad5k"]:
+        raw = summary.get(col.key)
+        values[col.key] = float(raw) * col.run_factor if isinstance(raw, (int, float)) else None
+        # Null per-sample values (judge errors, samples that drop out of Success Rate) are not in the mean.
+        outcomes[col.key] = {
+            str(row["id"]): float(row[col.key])
+            for row in samples
+            if "id" in row and isinstance(row.get(col.key), (int, float))
+        }
+    return Run(values=values, outcomes=outcomes, **common)
+
+
+def _bfcl_run(summary_path: Path, summary: Mapping[str, Any], samples: Sequence[Mapping[str, Any]], common: dict) -> Run:
+    version = str(summary.get("data_version") or "v4")
+    categories = summary.get("categories")
+    if not isinstance(categories, dict):
+        raise InputFileError(summary_path, "BFCL summary has no 'categories' object")
+    accuracy: dict[str, float] = {}
+    sizes: dict[str, int] = {}
+    for name, info in categories.items():
+        if not isinstance(info, dict) or not isinstance(info.get("accuracy"), (int, float)):
+            raise InputFileError(summary_path, f"category {name!r} has no numeric accuracy")
+        category = to_v4(version, name)
+        accuracy[category] = float(info["accuracy"])
+        if isinstance(info.get("total_count"), int):
+            sizes[category] = info["total_count"]
+    values: dict[str, float | None] = {}
+    for col in COLUMNS["bfcl"]:
+        weights = bfcl_weights(col.key, sizes)
+        if all(cat in accuracy for cat in weights) and sum(weights.values()) > 0:
+            values[col.key] = sum(w * accuracy[cat] for cat, w in weights.items()) * col.run_factor
+        else:
+            values[col.key] = None  # a category the column needs was not scored
+    outcomes: dict[str, dict[str, float]] = {}
+    for row in samples:
+        if "id" in row and isinstance(row.get("category"), str):
+            category = to_v4(version, row["category"])
+            outcomes.setdefault(category, {})[str(row["id"])] = 1.0 if row.get("valid") is True else 0.0
+    return Run(values=values, outcomes=outcomes, sizes=sizes, **common)
+
+
+def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read ({exc})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = loads_bounded(line, f"{path}:{number}")
+        if not isinstance(row, dict):
+            raise InputFileError(f"{path}:{number}", "expected a JSON object per line")
+        yield row

@@ -1,0 +1,264 @@
+"""Reading the ToolGrad-5k layout.
+
+::
+
+    DATASET/
+    ├── data/<id>.json                               query + ground-truth response
+    ├── prediction/<model>/<split>/<id>.json         one prediction per test id
+    └── sft_data/
+        ├── test.txt                                 the test ids, one per line
+        └── <split>/metadata/<id>.json               "pos_tools": the ground-truth tools
+
+Every file is read as untrusted input. A problem with one sample's files becomes an
+:class:`InputFileError` for that sample (recorded, the run goes on); only a dataset whose
+test ids cannot be read raises :class:`DatasetError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from toolgrad_eval.errors import DatasetError, InputFileError
+from toolgrad_eval.fileio import read_json
+
+DEFAULT_SPLIT = "method=embedding"
+DEFAULT_WRITER = "gpt-4.1-mini"
+SYNTHETIC_MARKER = "SYNTHETIC.md"
+
+
+def response_key_for(writer: str) -> str:
+    return f"response-unbiased-{writer}"
+
+
+def is_toolgrad5k(dataset: Path) -> bool:
+    return (dataset / "sft_data" / "test.txt").is_file()
+
+
+def is_synthetic(dataset: Path) -> bool:
+    return (dataset / SYNTHETIC_MARKER).is_file()
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One step of a tool-use trace: the call and whether the tool answered without error."""
+
+    tool: str
+    tool_input: Any
+    succeeded: bool  # the reference counts a call as successful only when error == "" exactly
+    error: str | None
+    response: str
+
+
+@dataclass(frozen=True)
+class StoredEval:
+    """A verdict stored in a prediction file by an earlier run (the public release ships these)."""
+
+    recall: float | None
+    precision: float | None
+    success_rate: float | None
+    qor: float | None
+    reason: str | None = None  # optional, shown in reports; not part of the reference format
+
+
+@dataclass(frozen=True)
+class Prediction:
+    status: Literal["ok", "empty", "error"]
+    calls: tuple[ToolCall, ...] = ()
+    response: str | None = None
+    error: str | None = None
+    stored: StoredEval | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the judge compares against: the user's query and the ground-truth answer."""
+
+    query: str
+    response: str
+
+
+class Toolgrad5k:
+    """One ToolGrad-5k folder, one split, one response key. Reads; never writes."""
+
+    def __init__(self, root: Path, *, split: str = DEFAULT_SPLIT, response_key: str | None = None) -> None:
+        self.root = root
+        self.split = split
+        self.response_key = response_key or response_key_for(DEFAULT_WRITER)
+        self.warnings: list[str] = []
+
+    # --- the dataset as a whole -------------------------------------------------------------
+
+    def test_ids(self) -> list[str]:
+        """Test ids from sft_data/test.txt: stripped, blank lines skipped, duplicates counted once."""
+        path = self.root / "sft_data" / "test.txt"
+        if not self.root.is_dir():
+            raise DatasetError(self.root, "dataset folder not found")
+        if not path.is_file():
+            raise DatasetError(path, "missing: a ToolGrad-5k dataset lists its test ids in sft_data/test.txt")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DatasetError(path, f"cannot read test ids ({exc})") from None
+        ids: list[str] = []
+        seen: set[str] = set()
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            sid = line.strip()
+            if not sid:
+                continue
+            if "/" in sid or "\\" in sid or sid in (".", ".."):
+                raise DatasetError(path, f"line {lineno}: {sid!r} is not a sample id")
+            if sid in seen:
+                self.warnings.append(f"{path}: line {lineno}: duplicate test id {sid!r} counted once")
+                continue
+            seen.add(sid)
+            ids.append(sid)
+        if not ids:
+            raise DatasetError(path, "no test ids")
+        return ids
+
+    def models(self) -> list[str]:
+        pred = self.root / "prediction"
+        return sorted(p.name for p in pred.iterdir() if p.is_dir()) if pred.is_dir() else []
+
+    def check_model(self, model: str) -> Path:
+        folder = self.root / "prediction" / model / self.split
+        if not folder.is_dir():
+            known = ", ".join(self.models()) or "none"
+            raise DatasetError(folder, f"no predictions for model {model!r} and split {self.split!r} (models found: {known})")
+        return folder
+
+    # --- one sample -------------------------------------------------------------------------
+
+    def prediction_path(self, model: str, sid: str) -> Path:
+        return self.root / "prediction" / model / self.split / f"{sid}.json"
+
+    def prediction(self, model: str, sid: str) -> Prediction:
+        path = self.prediction_path(model, sid)
+        if not path.is_file():
+            raise InputFileError(path, f"no prediction file for test id {sid!r}")
+        return parse_prediction(read_json(path), path, self.response_key)
+
+    def gt_tools(self, sid: str) -> tuple[str, ...]:
+        path = self.root / "sft_data" / self.split / "metadata" / f"{sid}.json"
+        data = read_json(path)
+        if not isinstance(data, dict) or "pos_tools" not in data:
+            raise InputFileError(path, 'expected an object with "pos_tools"')
+        return parse_pos_tools(data["pos_tools"], path)
+
+    def reference(self, sid: str) -> Reference:
+        path = self.root / "data" / f"{sid}.json"
+        data = read_json(path)
+        if not isinstance(data, dict):
+            raise InputFileError(path, "expected a JSON object")
+        query, response = data.get("query"), data.get("response")
+        if not isinstance(query, str):
+            raise InputFileError(path, f'"query" must be a string, got {_type_name(query)}')
+        if not isinstance(response, str):
+            raise InputFileError(path, f'"response" must be a string, got {_type_name(response)}')
+        return Reference(query=query, response=response)
+
+
+def parse_pos_tools(value: Any, path: Path) -> tuple[str, ...]:
+    """Ground-truth tool names: the keys of a dict (the release) or the items of a list (newer formatter)."""
+    if isinstance(value, dict):
+        names = list(value.keys())
+    elif isinstance(value, list):
+        names = []
+        for item in value:
+            if isinstance(item, str):
+                names.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("name", item.get("tool")), str):
+                names.append(item.get("name", item.get("tool")))
+            else:
+                raise InputFileError(path, f'"pos_tools" list items must be tool names, got {_type_name(item)}')
+    else:
+        raise InputFileError(path, f'"pos_tools" must be an object or a list, got {_type_name(value)}')
+    return tuple(dict.fromkeys(names))
+
+
+def parse_prediction(data: Any, path: Path, response_key: str) -> Prediction:
+    """Parse a prediction file's content.
+
+    As in the reference evaluator, a stored ``"eval"`` block is read first (it may accompany an
+    errored prediction), and a prediction counts as failed when it is ``{}`` or merely *has* an
+    ``"error"`` key, whatever its value.
+    """
+    if not isinstance(data, dict):
+        raise InputFileError(path, f"a prediction must be a JSON object, got {_type_name(data)}")
+    stored = _parse_stored_eval(data["eval"], path) if "eval" in data else None
+    if not data:
+        return Prediction(status="empty")
+    if "error" in data:
+        return Prediction(status="error", error=_short(str(data["error"])), stored=stored)
+    steps = data.get("intermediate_steps", [])
+    if not isinstance(steps, list):
+        raise InputFileError(path, f'"intermediate_steps" must be a list, got {_type_name(steps)}')
+    calls = tuple(_parse_step(step, i, path) for i, step in enumerate(steps))
+    response = data.get(response_key)
+    if response is not None and not isinstance(response, str):
+        raise InputFileError(path, f"{response_key!r} must be a string, got {_type_name(response)}")
+    return Prediction(status="ok", calls=calls, response=response, stored=stored)
+
+
+def _parse_step(step: Any, index: int, path: Path) -> ToolCall:
+    where = f"intermediate_steps[{index}]"
+    if not isinstance(step, (list, tuple)) or len(step) != 2:
+        raise InputFileError(path, f"{where} must be an [action, observation] pair")
+    action, observation = step
+    if not isinstance(action, dict) or not isinstance(action.get("tool"), str):
+        raise InputFileError(path, f'{where}: the action must be an object with a string "tool"')
+    if not isinstance(observation, dict):
+        raise InputFileError(path, f"{where}: the observation must be an object, got {_type_name(observation)}")
+    error = observation.get("error")
+    response = observation.get("response", "")
+    return ToolCall(
+        tool=action["tool"],
+        tool_input=action.get("tool_input"),
+        succeeded=error == "",
+        error=None if error == "" else _short(str(error)),
+        response=response if isinstance(response, str) else str(response),
+    )
+
+
+def _parse_stored_eval(value: Any, path: Path) -> StoredEval:
+    """Each stored metric is reused on its own; a missing or null one is computed afresh."""
+    if not isinstance(value, dict):
+        raise InputFileError(path, f'"eval" must be an object, got {_type_name(value)}')
+    accuracy = value.get("tool_accuracy")
+    recall = precision = None
+    if accuracy is not None:
+        if not isinstance(accuracy, dict):
+            raise InputFileError(path, f'"eval.tool_accuracy" must be an object, got {_type_name(accuracy)}')
+        recall = _number(accuracy.get("recall"), "eval.tool_accuracy.recall", path)
+        precision = _number(accuracy.get("precision"), "eval.tool_accuracy.precision", path)
+        if (recall is None) != (precision is None):
+            raise InputFileError(path, '"eval.tool_accuracy" needs both "recall" and "precision"')
+    return StoredEval(
+        recall=recall,
+        precision=precision,
+        success_rate=_number(value.get("success_rate"), "eval.success_rate", path),
+        qor=_number(value.get("qor"), "eval.qor", path),
+        reason=value["reason"] if isinstance(value.get("reason"), str) else None,
+    )
+
+
+def _number(value: Any, name: str, path: Path) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputFileError(path, f'"{name}" must be a number, got {_type_name(value)}')
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputFileError(path, f'"{name}" must be a finite number')
+    return float(value)
+
+
+def _short(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
