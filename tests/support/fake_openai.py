@@ -275,6 +275,7 @@ class FakeOpenAI:
         self._files: dict[str, tuple[dict, bytes]] = {}
         self._batches: dict[str, dict] = {}
         self._batch_faults: dict[str, int] = {}
+        self._connections: set[socket.socket] = set()
         self._log = open(request_log, "a", encoding="utf-8") if request_log else None
         self._store = _BatchStore(self)
         self._port = port
@@ -283,7 +284,7 @@ class FakeOpenAI:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeOpenAI:
-        server = __import__("http.server").server.HTTPServer(("127.0.0.1", self._port), _Handler, bind_and_activate=False)
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), _Handler, bind_and_activate=False)
         server.daemon_threads = True
         server.request_queue_size = 128  # a backlog of 5 makes 16 concurrent connects retry SYNs
         server.server_bind()
@@ -298,6 +299,13 @@ class FakeOpenAI:
 
     def stop(self) -> None:
         self._stopping.set()  # wakes stalled and latency-sleeping handlers
+        with self._lock:  # idle keep-alive connections would otherwise outlive the server
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -402,7 +410,7 @@ class FakeOpenAI:
         if reply is not None and reply.kind == "content":
             content = reply.text
         else:
-            score = reply.score if reply is not None and reply.score is not None else None
+            score = reply.score if reply is not None else None
             content = verdict_content(self.score_fn(body) if score is None else score)
         prompt_tokens = len(json.dumps(body.get("messages"))) // 4 + 1
         completion_tokens = len(content) // 4 + 1
@@ -447,7 +455,10 @@ class FakeOpenAI:
         if template == CHAT_PATH:
             return 200, self._chat(body)
         self._apply(self._next_reply(template, {}))
-        return 200, self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
+        answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
+        if isinstance(answer, bytes):  # file content, as the real API serves it
+            raise _Response(200, answer, {"Content-Type": "application/octet-stream"})
+        return 200, answer
 
 
 class _BatchStore:
@@ -591,6 +602,18 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        with fake._lock:
+            fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        with fake._lock:
+            fake._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:  # the peer or stop() already closed the socket
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         pass
@@ -623,7 +646,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", extra.pop("Content-Type", "application/json"))
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("x-request-id", _new_id("req_"))
             for name, value in extra.items():

@@ -30,7 +30,9 @@ JUDGE_FORMAT = {"type": "json_schema", "json_schema": {"name": "verdict", "stric
 
 
 def client_for(base_url: str, **kwargs) -> openai.OpenAI:
-    return openai.OpenAI(base_url=base_url, api_key="test-key", max_retries=kwargs.pop("max_retries", 0), **kwargs)
+    # A short timeout so a broken fake fails the test instead of hanging it for the SDK's 10 minutes.
+    kwargs = {"max_retries": 0, "timeout": 5.0, **kwargs}
+    return openai.OpenAI(base_url=base_url, api_key="test-key", **kwargs)
 
 
 def judge(client: openai.OpenAI, text: str = "judge this FAKE_SCORE=73", **kwargs):
@@ -244,7 +246,7 @@ def test_subprocess_mode_with_port_file_and_request_log(tmp_path: Path):
     log = tmp_path / "requests.jsonl"
     with FakeOpenAIProcess(tmp_path, "--latency", "0.05", "--request-log", str(log)) as proc:
         assert proc.port_file.read_text() == str(proc.port)
-        client = client_for(proc.base_url, timeout=5)
+        client = client_for(proc.base_url)
         for score in (1, 2, 3):
             assert json.loads(judge(client, f"FAKE_SCORE={score}").choices[0].message.content)["final_score"] == score
         proc.kill()  # SIGKILL: every line must already be on disk

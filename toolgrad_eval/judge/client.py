@@ -213,6 +213,9 @@ class Judge:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests)
                 self._stop.wait(self._delay(attempts, getattr(exc, "response", None)))
                 continue
+            except (ValueError, openai.APIResponseValidationError):
+                # A 200 whose body is not a chat completion at all: an invalid reply, asked again.
+                reply = None
             raw = _content(reply)
             verdict, problem = parse_verdict(raw)
             usage = _usage(reply)
