@@ -19,6 +19,7 @@ _COMMANDS = {
     "evaluate": "toolgrad_eval.cli.evaluate:evaluate",
     "report": "toolgrad_eval.cli.report:report",
     "bfcl-data": "toolgrad_eval.cli.bfcl_data:bfcl_data",
+    "demo": "toolgrad_eval.cli.demo:demo",
 }
 _DEFAULT = "evaluate"
 
@@ -56,6 +57,7 @@ def cli() -> None:
     toolgrad-eval --pred_model toolgrad-12b --dataset ToolGrad-5k/
     toolgrad-eval --pred_model toolgrad-12b --dataset bfcl-run/
     toolgrad-eval report --out reports/mine/
+    toolgrad-eval demo        # everything, on the shipped synthetic data
     """
 
 

@@ -1,0 +1,41 @@
+"""``toolgrad-eval demo``: the whole pipeline on the shipped synthetic data, no key, no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--runs", type=click.Path(path_type=Path), default=Path("toolgrad-eval-out/demo"), show_default=True,
+              help="Where the demo's run records go.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/demo"), show_default=True,
+              help="Where the demo leaderboard site goes.")
+@click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None,
+              help="Judgment cache [default: <runs>/judge-cache].")
+def demo(runs: Path, out: Path, cache_dir: Path | None) -> None:
+    """Score the four SYNTHETIC demo models on ToolGrad-5k and BFCL, then publish the leaderboard."""
+    from tabulate import tabulate
+
+    from toolgrad_eval.demo import run_demo
+
+    result = run_demo(runs, out, cache_dir=cache_dir or runs / "judge-cache", echo=click.echo)
+    click.echo("SYNTHETIC demo data: made-up tools and questions, simulated model outputs. Do not cite.\n")
+    click.echo("ToolGrad-5k (synthetic)")
+    click.echo(tabulate(
+        [[m, f"{s['recall']:.6f}", f"{s['success_rate']:.6f}", f"{s['qor']:.3f}"] for m, s in result.toolgrad5k.items()],
+        headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True,
+    ))
+    click.echo("\nBFCL (synthetic)")
+    columns = ["non_live_overall", "live_overall", "relevance", "irrelevance"]
+    click.echo(tabulate(
+        [[m] + [_pct(s["aggregates"].get(c)) for c in columns] for m, s in result.bfcl.items()],
+        headers=["Model", "Non-live overall", "Live overall", "Relevance", "Irrelevance"], tablefmt="github",
+        disable_numparse=True,
+    ))
+    click.echo(f"\nRun records: {runs}/\nReport: {result.report_index}")
+
+
+def _pct(value: float | None) -> str:
+    return "N/A" if value is None else f"{100 * value:.2f}"

@@ -1,0 +1,62 @@
+"""The shipped demo: score every synthetic demo model on both benchmarks, then publish the report.
+
+The demo data (benchmarks/demo/, shipped inside the wheel) is SYNTHETIC: made-up tools and
+questions, simulated model outputs, stored verdicts. It exists so the whole pipeline runs on a
+fresh machine with no API key and no network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+DEMO_MODELS = ("demo-gemma-3-4b", "demo-toolgrad-4b", "demo-gemma-3-12b", "demo-toolgrad-12b")
+
+
+def demo_root() -> Path:
+    return Path(str(resources.files("toolgrad_eval.benchmarks"))) / "demo"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    toolgrad5k: dict[str, dict[str, Any]]
+    bfcl: dict[str, dict[str, Any]]
+    report_index: Path
+
+
+def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], Any] = print) -> DemoResult:
+    """Evaluate the demo models into ``runs`` and write the leaderboard site into ``out``."""
+    from toolgrad_eval.bfcl.runner import run_bfcl
+    from toolgrad_eval.judge.cache import JudgmentCache
+    from toolgrad_eval.judge.client import Judge
+    from toolgrad_eval.judge.template import load_template
+    from toolgrad_eval.record import write_run_record
+    from toolgrad_eval.report import publish
+    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
+    from toolgrad_eval.toolgrad5k.runner import evaluate_model, rows_as_dicts
+
+    root = demo_root()
+    dataset = Toolgrad5k(root / "toolgrad5k-synthetic")
+    bfcl_run = root / "bfcl-synthetic"
+    toolgrad5k: dict[str, dict[str, Any]] = {}
+    bfcl: dict[str, dict[str, Any]] = {}
+    with JudgmentCache(cache_dir) as cache:
+        judge = Judge(load_template(), cache)
+        for model in DEMO_MODELS:
+            run = evaluate_model(dataset, model, judge)  # stored verdicts only: no request is sent
+            write_run_record(runs / "toolgrad5k" / model, run.summary, rows_as_dicts(run))
+            toolgrad5k[model] = run.summary
+    for model in DEMO_MODELS:
+        bfcl[model] = run_bfcl(
+            bfcl_run,
+            model,
+            runs / "bfcl" / model,
+            bfcl_data=bfcl_run / "data",
+            score_dir=runs / "bfcl" / model / "score",
+            overwrite=True,
+            echo=lambda _line: None,
+        )
+    published = publish([runs], out, matches={})
+    return DemoResult(toolgrad5k=toolgrad5k, bfcl=bfcl, report_index=published.index)
