@@ -40,18 +40,20 @@ class CategoryScore:
 
 
 def _mean(values: list[float | None]) -> float | None:
-    if any(v is None for v in values):
+    present = [v for v in values if v is not None]
+    if len(present) < len(values):
         return None
-    return sum(values) / len(values)  # type: ignore[arg-type]
+    return sum(present) / len(present)
 
 
 def _weighted(scores: list[CategoryScore | None]) -> float | None:
-    if any(s is None for s in scores):
+    present = [s for s in scores if s is not None]
+    if len(present) < len(scores):
         return None
-    total = sum(s.total_count for s in scores)  # type: ignore[union-attr]
+    total = sum(s.total_count for s in present)
     if total == 0:
         return None
-    return sum(s.accuracy * s.total_count for s in scores) / total  # type: ignore[union-attr]
+    return sum(s.accuracy * s.total_count for s in present) / total
 
 
 def model_card(scores: Mapping[str, CategoryScore]) -> dict[str, float | None]:

@@ -127,6 +127,7 @@ def fetch_data(
     root = cache or cache_root()
     final = root / version
     if is_complete(final, version) and not force:
+        echo(f"BFCL {version} data (bfcl-eval {release}) is already in {final} (--force fetches it again)")
         return final
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".fetch-{version}-", dir=root) as tmp:

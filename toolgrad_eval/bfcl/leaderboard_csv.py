@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
+from toolgrad_eval.bfcl.categories import SINGLE_TURN, file_prefix, to_v4
 from toolgrad_eval.fileio import atomic_write_text
 
 NA = "N/A"
@@ -199,3 +201,28 @@ def write_csvs(score_root: Path, models: Sequence[ModelScores], version: str, si
         atomic_write_text(path, text)
         paths.append(path)
     return paths
+
+
+def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[ModelScores]:
+    """Our fresh scores plus every other model's score files under ``root`` (as BFCL's CSVs list them all)."""
+    models = [ours]
+    if not root.is_dir():
+        return models
+    pattern = f"{file_prefix(version)}_*_score.json"
+    prefix_len = len(file_prefix(version)) + 1
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        target = ours if folder.name == ours.model else ModelScores(folder.name, {})
+        # BFCL nests score files at most three folders deep (agentic/memory/<backend>/); looking no
+        # deeper keeps a --score-dir pointed at a big folder cheap.
+        found = [*folder.glob(pattern), *folder.glob(f"*/{pattern}"), *folder.glob(f"*/*/{pattern}"),
+                 *folder.glob(f"*/*/*/{pattern}")]
+        for path in sorted(found):
+            category = to_v4(version, path.name[prefix_len:-len("_score.json")])
+            if target is ours and category in SINGLE_TURN:
+                continue  # ours are fresh; an old file of a category not scored now is stale
+            head = scorefile.read_header(path)
+            if head is not None and head["total_count"] > 0:
+                target.scores.setdefault(category, CategoryScore(float(head["accuracy"]), int(head["total_count"])))
+        if target is not ours and target.scores:
+            models.append(target)
+    return models

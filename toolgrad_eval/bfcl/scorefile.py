@@ -46,6 +46,7 @@ def failed_entry(
     model: str,
     test_category: str,
     category: str,
+    version: str,
     error: list[str],
     error_type: str,
     prompt: Mapping[str, Any],
@@ -55,10 +56,14 @@ def failed_entry(
 ) -> dict[str, Any]:
     """One failed-entry line, shaped like bfcl-eval's for the category and the kind of failure.
 
-    ``test_category`` is the name the run uses (v3 "simple"); ``category`` the v4 name.
+    ``test_category`` is the name the run uses (v3 "simple"); ``category`` the v4 name. The key
+    order of (ir)relevance lines changed between BFCL v3 and v4; we follow the run's version.
     """
     base: dict[str, Any] = {"id": entry_id, "model_name": model, "test_category": test_category, "valid": False}
     if category in NO_ANSWER:
+        if version == "v3":
+            return {**base, "error": error, "error_type": error_type, "prompt": prompt, "model_result": raw,
+                    "decoded_result": decoded}
         return {**base, "prompt": prompt, "model_result": raw, "decoded_result": decoded,
                 "error": error, "error_type": error_type}
     base.update(error=error, error_type=error_type, prompt=prompt)

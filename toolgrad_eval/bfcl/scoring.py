@@ -10,15 +10,17 @@ with the data (another data version, another category) is not scored at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.layout import ResultFile
-from toolgrad_eval.bfcl.match import check_entry, detect_format
+from toolgrad_eval.bfcl.match import Format, check_entry, detect_format
 from toolgrad_eval.bfcl.results import LineProblem, ResultEntry, read_result_file
 from toolgrad_eval.bfcl.verdict import Verdict
+
+Version = Literal["v3", "v4"]
 
 _EXAMPLES = 5  # ids/lines quoted in one warning
 
@@ -40,6 +42,10 @@ class CategoryOutcome:
         return self.file.category
 
 
+def _ids(n: int) -> str:
+    return f"{n} id" if n == 1 else f"{n} ids"
+
+
 def _examples(items: list[str]) -> str:
     shown = ", ".join(items[:_EXAMPLES])
     return shown + (f", ... ({len(items)} in all)" if len(items) > _EXAMPLES else "")
@@ -48,7 +54,8 @@ def _examples(items: list[str]) -> str:
 def _line_warnings(where: str, problems: list[LineProblem]) -> list[str]:
     out = [f"{where}:{p.line}: {p.message}; line skipped" for p in problems[:_EXAMPLES]]
     if len(problems) > _EXAMPLES:
-        out.append(f"{where}: {len(problems) - _EXAMPLES} more malformed lines skipped")
+        more = len(problems) - _EXAMPLES
+        out.append(f"{where}: {more} more malformed {'line' if more == 1 else 'lines'} skipped")
     return out
 
 
@@ -79,7 +86,7 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     extra = sorted(i for i in by_id if i not in data_ids)
     if extra:
         out.issues["extra"] = len(extra)
-        out.warnings.append(f"{where}: {len(extra)} ids are not in the BFCL {rf.version} data and were ignored: "
+        out.warnings.append(f"{where}: {_ids(len(extra))} not in the BFCL {rf.version} data, ignored: "
                             f"{_examples(extra)}")
     if content.problems:
         out.issues["malformed_lines"] = len(content.problems)
@@ -111,29 +118,31 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
 
     crashed = [r["id"] for r in out.rows if r["error_type"] == scorefile.CHECKER_ERROR]
     if crashed:
-        out.warnings.append(f"{where}: the checker failed internally on {len(crashed)} entries, counted as failed "
+        out.warnings.append(f"{where}: the checker failed internally on {_ids(len(crashed))}, counted as failed "
                             f"(a toolgrad-eval bug; please report): {_examples(crashed)}")
     duplicated = sorted(i for i, c in by_id.items() if len(c) > 1 and i in data_ids)
     if missing:
         out.issues["missing"] = len(missing)
-        out.warnings.append(f"{where}: {len(missing)} of {len(entries)} BFCL {rf.version} {rf.name} ids have no result "
-                            f"and count as failed: {_examples(missing)}")
+        out.warnings.append(f"{where}: no result for {len(missing)} of the {len(entries)} BFCL {rf.version} {rf.name} "
+                            f"ids, counted as failed: {_examples(missing)}")
     if duplicated:
         out.issues["duplicated"] = len(duplicated)
         same = [i for i in duplicated if i not in conflicting]
         if conflicting:
-            out.warnings.append(f"{where}: {len(conflicting)} ids appear more than once with different results "
-                                f"and count as failed: {_examples(conflicting)}")
+            out.issues["conflicting"] = len(conflicting)
+            out.warnings.append(f"{where}: {_ids(len(conflicting))} given more than once with different results, "
+                                f"counted as failed: {_examples(conflicting)}")
         if same:
-            out.warnings.append(f"{where}: {len(same)} ids appear more than once with identical results "
-                                f"and were scored once: {_examples(same)}")
+            out.warnings.append(f"{where}: {_ids(len(same))} given more than once with identical results, "
+                                f"scored once: {_examples(same)}")
     out.score = CategoryScore(out.correct / len(entries), len(entries))
     return out
 
 
 def _check(rf: ResultFile, entry: Entry, raw: Any, fmt: str, version: str) -> Verdict:
     try:
-        return check_entry(rf.category, entry.question, entry.answer, raw, fmt=fmt, version=version)
+        return check_entry(rf.category, entry.question, entry.answer, raw,
+                           fmt=cast(Format, fmt), version=cast(Version, version))
     except Exception as exc:  # one entry must never stop a run; the row says what happened
         return Verdict.fail(scorefile.CHECKER_ERROR, f"Internal checker error: {type(exc).__name__}: {exc}")
 
@@ -146,7 +155,7 @@ def _record(out: CategoryOutcome, rf: ResultFile, entry: Entry, model: str, verd
     errors = list(verdict.errors)
     error_type = verdict.error_type or scorefile.CHECKER_ERROR
     out.failures.append(scorefile.failed_entry(
-        entry_id=entry.id, model=model, test_category=rf.name, category=rf.category, error=errors,
+        entry_id=entry.id, model=model, test_category=rf.name, category=rf.category, version=rf.version, error=errors,
         error_type=error_type, prompt=entry.question, answer=entry.answer, raw=raw, decoded=verdict.decoded,
     ))
     out.rows.append({"id": entry.id, "category": rf.category, "valid": False, "error_type": error_type,

@@ -24,6 +24,8 @@ from typing import Any
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 
 MAX_INPUT_CHARS = 1_000_000
+# Deeper values are refused: comparing them later would exhaust the interpreter's recursion limit.
+MAX_VALUE_DEPTH = 500
 
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.DOTALL)
 _TOOLCALL_TAG = re.compile(r"<TOOLCALL>(.*?)</TOOLCALL>", re.DOTALL)
@@ -76,8 +78,22 @@ def _json_objects(text: str) -> list[Any]:
 def _arguments(value: Any) -> Any:
     if isinstance(value, str):
         _bounded(value)
-        return _load(value)
+        value = _load(value)
+    _check_depth(value)
     return value
+
+
+def _check_depth(value: Any) -> None:
+    """Refuse containers nested deeper than :data:`MAX_VALUE_DEPTH` (iteratively, no recursion)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_VALUE_DEPTH:
+            raise DecodeError(f"arguments nested deeper than {MAX_VALUE_DEPTH} levels")
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend((v, depth + 1) for v in item)
 
 
 def decode_json_calls(raw: Any) -> list[dict[Any, Any]]:

@@ -1,0 +1,294 @@
+#!/usr/bin/env python
+"""Time our BFCL scoring against the official checker on one real model's single-turn run.
+
+Both score every single-turn category of the v4 real model in ../shared/bfcl-real/v4-qwen3-4b
+(3,641 entries) in the same bench run. Three measurements, best of --repeat:
+
+- checking:      per entry decode + check, inputs already in memory (ours: ``check_entry``;
+                 official: ``decode_ast`` + ``ast_checker`` or the relevance rule, as its runner does);
+- end to end:    in-process, read results and data, check, write score files and leaderboard CSVs
+                 (ours: ``run_bfcl``; official: ``eval_runner.runner``);
+- whole process: what a user waits for (ours: ``python -m toolgrad_eval --pred_model ...``;
+                 official: a fresh interpreter importing bfcl-eval and running its runner).
+
+The official checker (bfcl-eval 2026.3.23) runs in a child interpreter, by default this one
+(``--official-python`` picks another, e.g. a virtualenv that has its dependencies). It is loaded in
+isolation: vendor SDKs it imports at module level but never uses for checking get empty stand-ins,
+BFCL_PROJECT_ROOT points at a scratch folder, and it needs tree_sitter==0.21.3,
+tree-sitter-java==0.21.0, tree-sitter-javascript==0.21.4, overrides, tenacity, filelock,
+python-dotenv, tqdm, numpy, pandas and pydantic. Target: ours >= 10x faster, and under 1 s.
+
+    python scripts/bench_bfcl.py [--official DIR_WITH_bfcl_eval] [--official-python PY] [--bfcl-data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import types
+import zipfile
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RUN = REPO.parent / "shared" / "bfcl-real" / "v4-qwen3-4b"
+DEFAULT_MODEL = "Qwen_Qwen3-4B-Instruct-2507"
+OFFICIAL_MODEL = "Qwen/Qwen3-4B-Instruct-2507"  # its registry name decides the official decoder
+SINGLE_TURN = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple",
+               "irrelevance", "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple",
+               "live_irrelevance", "live_relevance")
+NO_ANSWER = ("irrelevance", "live_irrelevance", "live_relevance")
+# Vendor SDKs and heavy packages bfcl-eval imports at module level but never uses for checking.
+STUBBABLE = frozenset({
+    "openai", "anthropic", "cohere", "mistralai", "google", "vertexai", "qwen_agent", "datamodel_code_generator",
+    "writerai", "boto3", "botocore", "huggingface_hub", "requests", "httpx", "bs4", "html2text", "rank_bm25",
+    "serpapi", "sentence_transformers", "faiss", "networkx", "mpmath", "typer", "torch", "vllm", "transformers",
+    "wandb", "sglang",
+})
+NEEDED = ("tree_sitter", "tree_sitter_java", "tree_sitter_javascript", "overrides", "tenacity", "filelock",
+          "dotenv", "tqdm", "numpy", "pandas", "pydantic")
+
+
+def best_of(repeat: int, fn: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_items(run: Path, model: str, data: Path) -> list[tuple]:
+    """[(category, question, answer, raw result)] for every entry; stdlib only (the child uses it too)."""
+    items = []
+    model_dir = next(run / d / model for d in ("result", "results") if (run / d / model).is_dir())
+    for cat in SINGLE_TURN:
+        path = next(model_dir.rglob(f"BFCL_v4_{cat}_result.json"))
+        results = {r["id"]: r["result"] for r in read_jsonl(path)}
+        questions = read_jsonl(data / f"BFCL_v4_{cat}.json")
+        answers = [None] * len(questions) if cat in NO_ANSWER else \
+            [a["ground_truth"] for a in read_jsonl(data / "possible_answer" / f"BFCL_v4_{cat}.json")]
+        items += [(cat, q, a, results[q["id"]]) for q, a in zip(questions, answers)]
+    return items
+
+
+# ------------------------------------------------------------------ the official checker (child side)
+class _Anything:
+    """Stands in for any attribute of a vendor SDK the official package imports but never calls here."""
+
+    def __init__(self, *a: Any, **k: Any) -> None: ...
+    def __call__(self, *a: Any, **k: Any) -> "_Anything": return _Anything()
+    def __getattr__(self, name: str) -> "_Anything": return _Anything()
+    def __getitem__(self, key: Any) -> "_Anything": return _Anything()
+    def __iter__(self): return iter(())
+    def __or__(self, other: Any) -> "_Anything": return self
+    __ror__ = __or__
+    def __mro_entries__(self, bases: tuple) -> tuple: return (object,)
+
+
+class _StubModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+
+
+class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last on sys.meta_path while bfcl-eval is imported: an empty module for a missing vendor SDK."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name.split(".")[0] not in STUBBABLE:
+            return None
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = _StubModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None: ...
+
+
+def load_official(source: Path, scratch: Path) -> types.ModuleType:
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(
+            f"{sys.executable}: the official checker needs {', '.join(missing)}; install them there or pass "
+            "--official-python. pip install tree_sitter==0.21.3 tree-sitter-java==0.21.0 "
+            "tree-sitter-javascript==0.21.4 overrides tenacity filelock python-dotenv tqdm numpy pandas pydantic"
+        )
+    os.environ["BFCL_PROJECT_ROOT"] = str(scratch / "bfcl-root")  # else it makes folders in site-packages
+    finder = _StubFinder()
+    sys.meta_path.append(finder)
+    sys.path.insert(0, str(source))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            import bfcl_eval.eval_checker.eval_runner as runner
+    finally:
+        sys.meta_path.remove(finder)
+    return runner
+
+
+def official_checker(er: types.ModuleType) -> Callable[[str, dict, Any, Any], bool]:
+    from bfcl_eval.constants.enums import Language, ReturnFormat
+    from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
+
+    handler = er.get_handler(OFFICIAL_MODEL)
+    langs = {"simple_java": (Language.JAVA, ReturnFormat.JAVA),
+             "simple_javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT)}
+
+    def one(cat: str, question: dict, answer: Any, raw: Any) -> bool:
+        if cat in NO_ANSWER:
+            try:
+                has_call = not is_empty_output(handler.decode_ast(raw, language=ReturnFormat.PYTHON, has_tool_call_tag=False))
+            except Exception:
+                has_call = False
+            return has_call != ("irrelevance" in cat)
+        language, fmt = langs.get(cat, (Language.PYTHON, ReturnFormat.PYTHON))
+        try:
+            decoded = handler.decode_ast(raw, fmt, False)
+        except Exception:
+            return False
+        if not is_function_calling_format_output(decoded):
+            return False
+        return er.ast_checker(question["function"], decoded, answer, language, cat, OFFICIAL_MODEL)["valid"]
+
+    return one
+
+
+def official_child(args: argparse.Namespace) -> None:
+    """Child mode: time the official checker; print one JSON line (or just run once, --process)."""
+    with tempfile.TemporaryDirectory(prefix="bench-bfcl-official-") as tmp:
+        scratch = Path(tmp)
+        er = load_official(args.official, scratch)
+
+        def e2e() -> None:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                er.runner([args.model], list(SINGLE_TURN), (args.run / "result").resolve(), scratch / "score")
+
+        if args.process:
+            e2e()
+            return
+        items = load_items(args.run, args.model, args.bfcl_data)
+        one = official_checker(er)
+        batches = [copy.deepcopy(items) for _ in range(args.repeat + 1)]  # the checker may mutate inputs
+        passed = sum(one(*item) for item in batches.pop())
+        checking = best_of(args.repeat, lambda: sum(one(*item) for item in batches.pop()))
+        print(json.dumps({"entries": len(items), "passed": passed, "checking": checking,
+                          "end_to_end": best_of(args.repeat, e2e)}))
+
+
+# ------------------------------------------------------------------ parent side
+def official_source(arg: Path | None, scratch: Path) -> Path:
+    """A folder holding bfcl_eval/ of bfcl-eval 2026.3.23: the one given, /tmp/bfcl/v4, or a fresh download."""
+    for candidate in (arg, Path("/tmp/bfcl/v4")):
+        if candidate is not None and (candidate / "bfcl_eval" / "eval_checker").is_dir():
+            return candidate
+    from toolgrad_eval.bfcl.fetch import download_wheel
+
+    wheel = download_wheel("2026.3.23", scratch / "wheel")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(scratch / "official")
+    return scratch / "official"
+
+
+def ours_checking(items: list[tuple]) -> Callable[[], int]:
+    from toolgrad_eval.bfcl.match import check_entry, detect_format
+
+    by_cat: dict[str, list[tuple]] = {}
+    for item in items:
+        by_cat.setdefault(item[0], []).append(item)
+
+    def go() -> int:
+        passed = 0
+        for cat, group in by_cat.items():
+            fmt = detect_format([raw for *_, raw in group])
+            for _, question, answer, raw in group:
+                passed += check_entry(cat, question, answer, raw, fmt=fmt, version="v4").valid
+        return passed
+
+    return go
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    def go() -> None:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{proc.stderr[-2000:]}")
+    return best_of(repeat, go)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, default=DEFAULT_RUN)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--bfcl-data", type=Path, default=None, help="v4 data folder [default: installed/cache, fetched if needed]")
+    parser.add_argument("--official", type=Path, default=None, help="folder holding bfcl_eval/ of bfcl-eval 2026.3.23")
+    parser.add_argument("--official-python", default=sys.executable, help="interpreter with the official checker's dependencies")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--official-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--process", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.official_child:
+        official_child(args)
+        return
+
+    from toolgrad_eval.bfcl.data import locate_data
+    from toolgrad_eval.bfcl.runner import run_bfcl
+
+    data = locate_data("v4", args.bfcl_data, fetch=True)
+    items = load_items(args.run, args.model, data.root)
+    with tempfile.TemporaryDirectory(prefix="bench-bfcl-") as tmp:
+        scratch = Path(tmp)
+        source = official_source(args.official, scratch)
+        child = [args.official_python, str(Path(__file__).resolve()), "--official-child", "--run", str(args.run),
+                 "--model", args.model, "--bfcl-data", str(data.root), "--official", str(source), "--repeat", str(args.repeat)]
+        proc = subprocess.run(child, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"official checker failed:\n{proc.stderr[-3000:]}")
+        official = json.loads(proc.stdout.strip().splitlines()[-1])
+
+        ours = ours_checking(items)
+        passed = ours()
+        t_check = best_of(args.repeat, ours)
+        t_e2e = best_of(args.repeat, lambda: run_bfcl(
+            args.run, args.model, scratch / "out", bfcl_data=data.root, score_dir=scratch / "score",
+            overwrite=True, echo=lambda _m: None))
+        ours_cmd = [sys.executable, "-m", "toolgrad_eval", "--pred_model", args.model, "--dataset", str(args.run),
+                    "--bfcl-data", str(data.root), "--score-dir", str(scratch / "score-p"), "--overwrite",
+                    "--output", str(scratch / "out-p")]
+        t_proc = wall(ours_cmd, max(1, args.repeat // 2))
+        o_proc = wall(child + ["--process"], max(1, args.repeat // 2))
+
+    n = len(items)
+
+    def line(label: str, mine: float, theirs: float) -> str:
+        return (f"{label:<14} ours {mine * 1000:8.1f} ms ({mine / n * 1e6:6.1f} us/entry)   "
+                f"official {theirs * 1000:8.1f} ms ({theirs / n * 1e6:6.1f} us/entry)   ratio {theirs / mine:5.1f}x")
+
+    print(f"{n} entries in {len(SINGLE_TURN)} categories; data: {data.source}; best of {args.repeat}")
+    print(f"passed: ours {passed}, official {official['passed']}")
+    print(line("checking", t_check, official["checking"]))
+    print(line("end to end", t_e2e, official["end_to_end"]))
+    print(line("whole process", t_proc, o_proc))
+    print(f"target (>= 10x faster, < 1 s): whole process {o_proc / t_proc:.1f}x and {t_proc:.2f} s; "
+          f"in-process end to end {official['end_to_end'] / t_e2e:.1f}x and {t_e2e:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

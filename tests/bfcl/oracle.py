@@ -1,0 +1,275 @@
+"""BFCL's official checker (``bfcl-eval``) as a test oracle, run in an isolated subprocess.
+
+The checker is fetched at test time with ``pip download --no-deps`` (wheels only, into a cache
+directory, reused across runs) together with the exact tree-sitter wheels it pins, and is
+imported in a *separate* Python process so that none of it (nor the stand-in modules it needs)
+leaks into our test process. Its import chain pulls every model handler and so every vendor SDK;
+those are replaced by empty stand-ins before import. ``BFCL_PROJECT_ROOT`` points at a scratch
+folder because the package otherwise creates folders inside its own install location.
+
+The worker reproduces the official single-entry flow for a prompting model (decode with the
+prompting decoder, check the call shape, run ``ast_checker``) and, for the ``fc`` format, the
+OpenAI function-calling decoder (``json.loads`` of each call's arguments) with ``.`` written as
+``_`` in names. It never sees outputs that would make the official decoder evaluate hostile
+code: the corpus keeps arithmetic small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+RELEASES = {"v4": "2026.3.23", "v3": "2025.6.30"}
+TREE_SITTER_PINS = ("tree_sitter==0.21.3", "tree-sitter-java==0.21.0", "tree-sitter-javascript==0.21.4")
+PROMPT_MODEL = "gpt-4o-2024-11-20"  # a prompting model: names keep their dots
+FC_MODEL = "gpt-4o-2024-11-20-FC"  # a function-calling model: "." written as "_"
+
+
+class OracleUnavailable(RuntimeError):
+    """The official checker could not be downloaded or started."""
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("TOOLGRAD_EVAL_TEST_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "toolgrad-eval-tests"
+
+
+def _download(requirement: str, into: Path) -> Path:
+    """Download one wheel (no dependencies) and return its path."""
+    into.mkdir(parents=True, exist_ok=True)
+    name = requirement.split("==")[0].replace("-", "_").lower()
+    version = requirement.split("==")[1]
+    for wheel in into.glob("*.whl"):
+        if wheel.name.lower().startswith(f"{name}-{version}-"):
+            return wheel
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "-q", requirement, "-d", str(into)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    for wheel in into.glob("*.whl"):
+        if wheel.name.lower().startswith(f"{name}-{version}-"):
+            return wheel
+    raise OracleUnavailable(f"pip download {requirement} failed: {done.stderr.strip()[-500:]}")
+
+
+def _unpacked(wheels: list[Path], target: Path) -> Path:
+    marker = target / ".complete"
+    if marker.exists():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=target.name, dir=target.parent))
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(staging)
+    (staging / ".complete").write_text("ok\n")
+    try:
+        staging.rename(target)
+    except OSError:  # another run unpacked it concurrently
+        pass
+    return target
+
+
+def checker_site(version: str) -> Path:
+    """A folder holding ``bfcl_eval`` of the release matching the data ``version``."""
+    release = RELEASES[version]
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    wheel = _download(f"bfcl-eval=={release}", root / "wheels")
+    return _unpacked([wheel], root / f"bfcl-eval-{release}")
+
+
+def tree_sitter_site() -> Path:
+    root = cache_root()
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}-{sys.platform}"
+    wheels = [_download(pin, root / "wheels" / tag) for pin in TREE_SITTER_PINS]
+    return _unpacked(wheels, root / f"tree-sitter-0.21.3-{tag}")
+
+
+def data_dir(version: str) -> Path:
+    return checker_site(version) / "bfcl_eval" / "data"
+
+
+def official_verdicts(version: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Official ``{"valid", "error_type"}`` (or ``{"crash": ...}``) for each case.
+
+    A case has ``category`` (the release's own name), ``question``, ``answer``, ``result`` and
+    ``fmt`` (``"python"`` or ``"fc"``).
+    """
+    sites = [str(checker_site(version)), str(tree_sitter_site())]
+    with tempfile.TemporaryDirectory(prefix="bfcl-oracle-") as scratch:
+        cases_file = Path(scratch) / "cases.json"
+        out_file = Path(scratch) / "verdicts.json"
+        cases_file.write_text(json.dumps(cases))
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sites),
+            "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
+            "PYTHONWARNINGS": "ignore",
+        }
+        done = subprocess.run(
+            [sys.executable, "-s", __file__, version, str(cases_file), str(out_file)],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+        if done.returncode != 0 or not out_file.exists():
+            raise OracleUnavailable(f"official checker worker failed: {done.stderr.strip()[-2000:]}")
+        return json.loads(out_file.read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# Worker: runs in the subprocess, with bfcl_eval and tree-sitter on sys.path.
+
+
+def _install_stand_ins() -> None:
+    """Make every import that cannot be satisfied return an empty stand-in module."""
+    import importlib.abc
+    import importlib.machinery
+    import types
+
+    class StandInMeta(type):
+        def __getattr__(cls, name: str) -> Any:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return StandIn
+
+        def __getitem__(cls, item: Any) -> Any:
+            return cls
+
+        def __or__(cls, other: Any) -> Any:
+            return cls
+
+        def __ror__(cls, other: Any) -> Any:
+            return cls
+
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            if len(args) == 1 and isinstance(args[0], types.FunctionType) and not kwargs:
+                return args[0]  # used as a decorator
+            return super().__call__()
+
+    class StandIn(metaclass=StandInMeta):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return StandIn
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            if len(args) == 1 and isinstance(args[0], types.FunctionType) and not kwargs:
+                return args[0]
+            return StandIn()
+
+        def __or__(self, other: Any) -> Any:
+            return self
+
+        __ror__ = __or__
+
+    class StandInModule(types.ModuleType):
+        __path__: list[str] = []
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return StandIn
+
+    class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname.split(".")[0] in ("bfcl_eval", "tree_sitter", "tree_sitter_java", "tree_sitter_javascript"):
+                return None
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+        def create_module(self, spec: Any) -> Any:
+            module = StandInModule(spec.name)
+            module.__path__ = []
+            return module
+
+        def exec_module(self, module: Any) -> None:
+            pass
+
+    sys.meta_path.append(Finder())
+
+
+def _worker(version: str, cases_path: str, out_path: str) -> None:
+    _install_stand_ins()
+    from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker
+    from bfcl_eval.model_handler import utils as handler_utils
+
+    if version == "v4":
+        from bfcl_eval.constants.enums import Language, ReturnFormat
+        from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
+
+        languages = {"python": (Language.PYTHON, ReturnFormat.PYTHON),
+                     "java": (Language.JAVA, ReturnFormat.JAVA),
+                     "javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT)}
+
+        def decode_prompting(result: Any, language: str) -> Any:
+            return handler_utils.default_decode_ast_prompting(result, languages[language][1], False)
+
+        def checker_language(language: str) -> Any:
+            return languages[language][0]
+    else:
+        from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
+
+        names = {"python": "Python", "java": "Java", "javascript": "JavaScript"}
+
+        def decode_prompting(result: Any, language: str) -> Any:
+            return handler_utils.default_decode_ast_prompting(result, names[language])
+
+        def checker_language(language: str) -> Any:
+            return names[language]
+
+    def decode_fc(result: Any) -> Any:
+        calls = []
+        for item in result:
+            name = list(item.keys())[0]
+            calls.append({name: json.loads(item[name])})
+        return calls
+
+    def decode(case: dict[str, Any], language: str) -> Any:
+        if case["fmt"] == "fc":
+            return decode_fc(case["result"])
+        return decode_prompting(case["result"], language)
+
+    verdicts = []
+    for case in json.loads(Path(cases_path).read_text()):
+        category = case["category"]
+        language = "java" if category in ("java", "simple_java") else (
+            "javascript" if category in ("javascript", "simple_javascript") else "python")
+        model = FC_MODEL if case["fmt"] == "fc" else PROMPT_MODEL
+        try:
+            if "relevance" in category:
+                try:
+                    decoded = decode(case, "python")
+                    has_call = not is_empty_output(decoded)
+                except Exception:  # noqa: BLE001 - the official runner treats any failure alike
+                    has_call = False
+                if "irrelevance" in category:
+                    verdict = {"valid": True, "error_type": None} if not has_call else {
+                        "valid": False, "error_type": "irrelevance_error:decoder_success"}
+                else:
+                    verdict = {"valid": True, "error_type": None} if has_call else {
+                        "valid": False, "error_type": "relevance_error:decoder_failed"}
+            else:
+                try:
+                    decoded = decode(case, language)
+                except Exception:  # noqa: BLE001
+                    verdicts.append({"valid": False, "error_type": "ast_decoder:decoder_failed"})
+                    continue
+                if not is_function_calling_format_output(decoded):
+                    verdicts.append({"valid": False, "error_type": "ast_decoder:decoder_wrong_output_format"})
+                    continue
+                result = ast_checker(case["question"]["function"], decoded, case["answer"],
+                                     checker_language(language), category, model)
+                verdict = {"valid": bool(result["valid"]), "error_type": result.get("error_type") if not result["valid"] else None}
+        except Exception as exc:  # noqa: BLE001 - the official run would stop here
+            verdict = {"crash": f"{type(exc).__name__}: {exc}"}
+        verdicts.append(verdict)
+    Path(out_path).write_text(json.dumps(verdicts))
+
+
+if __name__ == "__main__":
+    _worker(*sys.argv[1:4])
