@@ -48,8 +48,19 @@ def _download(requirement: str, into: Path) -> Path:
     for wheel in into.glob("*.whl"):
         if wheel.name.lower().startswith(f"{name}-{version}-"):
             return wheel
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "-q", requirement, "-d", str(into)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        requirement,
+        "-d",
+        str(into),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     for wheel in into.glob("*.whl"):
         if wheel.name.lower().startswith(f"{name}-{version}-"):
@@ -112,7 +123,10 @@ def official_verdicts(version: str, cases: list[dict[str, Any]]) -> list[dict[st
         }
         done = subprocess.run(
             [sys.executable, "-s", __file__, version, str(cases_file), str(out_file)],
-            env=env, capture_output=True, text=True, timeout=600,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if done.returncode != 0 or not out_file.exists():
             raise OracleUnavailable(f"official checker worker failed: {done.stderr.strip()[-2000:]}")
@@ -202,9 +216,11 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
         from bfcl_eval.constants.enums import Language, ReturnFormat
         from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
 
-        languages = {"python": (Language.PYTHON, ReturnFormat.PYTHON),
-                     "java": (Language.JAVA, ReturnFormat.JAVA),
-                     "javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT)}
+        languages = {
+            "python": (Language.PYTHON, ReturnFormat.PYTHON),
+            "java": (Language.JAVA, ReturnFormat.JAVA),
+            "javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT),
+        }
 
         def decode_prompting(result: Any, language: str) -> Any:
             return handler_utils.default_decode_ast_prompting(result, languages[language][1], False)
@@ -234,12 +250,16 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
             return decode_fc(case["result"])
         return decode_prompting(case["result"], language)
 
-    verdicts = []
+    verdicts: list[dict[str, Any]] = []
     for case in json.loads(Path(cases_path).read_text()):
         category = case["category"]
-        language = "java" if category in ("java", "simple_java") else (
-            "javascript" if category in ("javascript", "simple_javascript") else "python")
+        language = (
+            "java"
+            if category in ("java", "simple_java")
+            else ("javascript" if category in ("javascript", "simple_javascript") else "python")
+        )
         model = FC_MODEL if case["fmt"] == "fc" else PROMPT_MODEL
+        verdict: dict[str, Any]
         try:
             if "relevance" in category:
                 try:
@@ -248,11 +268,17 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
                 except Exception:  # noqa: BLE001 - the official runner treats any failure alike
                     has_call = False
                 if "irrelevance" in category:
-                    verdict = {"valid": True, "error_type": None} if not has_call else {
-                        "valid": False, "error_type": "irrelevance_error:decoder_success"}
+                    verdict = (
+                        {"valid": True, "error_type": None}
+                        if not has_call
+                        else {"valid": False, "error_type": "irrelevance_error:decoder_success"}
+                    )
                 else:
-                    verdict = {"valid": True, "error_type": None} if has_call else {
-                        "valid": False, "error_type": "relevance_error:decoder_failed"}
+                    verdict = (
+                        {"valid": True, "error_type": None}
+                        if has_call
+                        else {"valid": False, "error_type": "relevance_error:decoder_failed"}
+                    )
             else:
                 try:
                     decoded = decode(case, language)
@@ -262,9 +288,13 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
                 if not is_function_calling_format_output(decoded):
                     verdicts.append({"valid": False, "error_type": "ast_decoder:decoder_wrong_output_format"})
                     continue
-                result = ast_checker(case["question"]["function"], decoded, case["answer"],
-                                     checker_language(language), category, model)
-                verdict = {"valid": bool(result["valid"]), "error_type": result.get("error_type") if not result["valid"] else None}
+                result = ast_checker(
+                    case["question"]["function"], decoded, case["answer"], checker_language(language), category, model
+                )
+                verdict = {
+                    "valid": bool(result["valid"]),
+                    "error_type": result.get("error_type") if not result["valid"] else None,
+                }
         except Exception as exc:  # noqa: BLE001 - the official run would stop here
             verdict = {"crash": f"{type(exc).__name__}: {exc}"}
         verdicts.append(verdict)

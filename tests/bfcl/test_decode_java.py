@@ -78,28 +78,45 @@ class TestValues:
 
     def test_numbers_and_keywords_are_text(self) -> None:
         assert args("[T.f(a=5, b=-3.5f, c=10L, d=true, e=null, f=0x1F)]") == {
-            "a": "5", "b": "-3.5f", "c": "10L", "d": "true", "e": "null", "f": "0x1F"
+            "a": "5",
+            "b": "-3.5f",
+            "c": "10L",
+            "d": "true",
+            "e": "null",
+            "f": "0x1F",
         }
 
     def test_composite_values_are_concatenated_without_spaces(self) -> None:
         assert args("[T.f(a=1 + 2, b=(int) x, c=x -> x + 1, d=a ? b : c, e=System.out)]") == {
-            "a": "1+2", "b": "(int)x", "c": "x->x+1", "d": "a?b:c", "e": "System.out"
+            "a": "1+2",
+            "b": "(int)x",
+            "c": "x->x+1",
+            "d": "a?b:c",
+            "e": "System.out",
         }
 
     def test_nested_strings_keep_quotes_and_calls_keep_raw_text(self) -> None:
-        assert args('[T.f(a="x" + "y", b=Arrays.asList( "p" ,"q" ))]') == {"a": '"x"+"y"', "b": 'Arrays.asList( "p" ,"q" )'}
+        assert args('[T.f(a="x" + "y", b=Arrays.asList( "p" ,"q" ))]') == {
+            "a": '"x"+"y"',
+            "b": 'Arrays.asList( "p" ,"q" )',
+        }
 
     def test_array_creation(self) -> None:
         assert args('[T.f(a=new int[]{1, 2}, b=new String[][]{{"x"}, {"y"}})]') == {
-            "a": "new int[]{1,2}", "b": 'new String[]{{"x"},{"y"}}'
+            "a": "new int[]{1,2}",
+            "b": 'new String[]{{"x"},{"y"}}',
         }
 
     def test_array_creation_without_initializer_fails(self) -> None:
         assert fails("[T.f(a=new int[3])]")
 
     def test_object_creation_drops_anonymous_class_body(self) -> None:
-        assert args('[T.f(a=new HashMap<String, String>() {{ put("k", "v"); }})]') == {"a": "new HashMap<String,String>()"}
-        assert args('[T.f(a=new ArrayList<>(Arrays.asList("x", "y")))]') == {"a": 'new ArrayList<>(Arrays.asList("x", "y"))'}
+        assert args('[T.f(a=new HashMap<String, String>() {{ put("k", "v"); }})]') == {
+            "a": "new HashMap<String,String>()"
+        }
+        assert args('[T.f(a=new ArrayList<>(Arrays.asList("x", "y")))]') == {
+            "a": 'new ArrayList<>(Arrays.asList("x", "y"))'
+        }
 
     def test_map_literal_braces_fail(self) -> None:
         assert fails('[T.f(params={"limit": "50"})]')
@@ -123,7 +140,9 @@ class TestValues:
     def test_missing_bracket_before_comma_is_repaired(self) -> None:
         assert args('[T.f(a="1", se[ttings="s", b="2")]') == {"a": "1", "b": "2"}
 
-    @pytest.mark.parametrize("text", ['[T.f(a="unterminated)]', "[T.f(a=1, b=)]", "[T.f(a=1 b=2)]", "[T.f(a={1, 2})]", "[T.f(a='')]"])
+    @pytest.mark.parametrize(
+        "text", ['[T.f(a="unterminated)]', "[T.f(a=1, b=)]", "[T.f(a=1 b=2)]", "[T.f(a={1, 2})]", "[T.f(a='')]"]
+    )
     def test_syntax_errors_fail(self, text: str) -> None:
         assert fails(text)
 
@@ -131,8 +150,13 @@ class TestValues:
 class TestHostile:
     @pytest.mark.parametrize(
         "text",
-        ["[T.f(a=" + "(" * 5000 + "1" + ")" * 5000 + ")]", "[T.f(a=" + "-" * 100_000 + "1)]",
-         "[T.f(a=" + "1+" * 50_000 + "1)]", "[T.f(a=\"" + "x" * 300_000 + "\")]", "[" + "{" * 10_000 + "]"],
+        [
+            "[T.f(a=" + "(" * 5000 + "1" + ")" * 5000 + ")]",
+            "[T.f(a=" + "-" * 100_000 + "1)]",
+            "[T.f(a=" + "1+" * 50_000 + "1)]",
+            '[T.f(a="' + "x" * 300_000 + '")]',
+            "[" + "{" * 10_000 + "]",
+        ],
     )
     def test_fails_fast(self, text: str) -> None:
         started = time.perf_counter()

@@ -72,7 +72,12 @@ class TestArguments:
 
     def test_expression_values(self) -> None:
         assert args("[f(a=() => 1, b=function(x) { return x; }, c=new Date(), d=-1.5e3, e=10n, f=x ? 1 : 2)]") == {
-            "a": "() => 1", "b": "function(x) { return x; }", "c": "new Date()", "d": "-1.5e3", "e": "10n", "f": "x ? 1 : 2"
+            "a": "() => 1",
+            "b": "function(x) { return x; }",
+            "c": "new Date()",
+            "d": "-1.5e3",
+            "e": "10n",
+            "f": "x ? 1 : 2",
         }
 
     def test_missing_closing_bracket_before_paren_is_repaired(self) -> None:
@@ -81,7 +86,9 @@ class TestArguments:
     def test_empty_argument_slots_are_allowed(self) -> None:
         assert args("[f(,a=1,,)]") == {"a": "1"}
 
-    @pytest.mark.parametrize("text", ['[f(a="unterminated)]', "[f(a=1, b=)]", '[f(a="x" b="y")]', "[f(a=(1)]", "[f(\"x\"=1)]"])
+    @pytest.mark.parametrize(
+        "text", ['[f(a="unterminated)]', "[f(a=1, b=)]", '[f(a="x" b="y")]', "[f(a=(1)]", '[f("x"=1)]']
+    )
     def test_syntax_errors_fail(self, text: str) -> None:
         assert fails(text)
 
@@ -89,8 +96,13 @@ class TestArguments:
 class TestHostile:
     @pytest.mark.parametrize(
         "text",
-        ["[f(a=" + "(" * 5000 + "1" + ")" * 5000 + ")]", "[f(a=" + "[" * 5000 + "]" * 5000 + ")]",
-         "[f(a=" + "-" * 100_000 + "1)]", "[f(a=" + "1+" * 60_000 + "1)]", "[f(a=`" + "${" * 5000 + ")]"],
+        [
+            "[f(a=" + "(" * 5000 + "1" + ")" * 5000 + ")]",
+            "[f(a=" + "[" * 5000 + "]" * 5000 + ")]",
+            "[f(a=" + "-" * 100_000 + "1)]",
+            "[f(a=" + "1+" * 60_000 + "1)]",
+            "[f(a=`" + "${" * 5000 + ")]",
+        ],
     )
     def test_fails_or_decodes_fast(self, text: str) -> None:
         started = time.perf_counter()

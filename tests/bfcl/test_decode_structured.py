@@ -40,7 +40,8 @@ class TestJsonCalls:
         assert decode_json_calls(text) == [{"a": {"x": 1}}, {"b": {}}]
 
     def test_several_tool_call_blocks(self) -> None:
-        text = '<tool_call>\n{"name": "a", "arguments": {}}\n</tool_call>\n<tool_call>\n{"name": "b", "arguments": {}}\n</tool_call>'
+        block = '<tool_call>\n{{"name": "{}", "arguments": {{}}}}\n</tool_call>'
+        text = block.format("a") + "\n" + block.format("b")
         assert decode_json_calls(text) == [{"a": {}}, {"b": {}}]
 
     def test_already_parsed_values(self) -> None:
@@ -52,7 +53,8 @@ class TestJsonCalls:
         assert decode_json_calls("[]") == []
 
     @pytest.mark.parametrize(
-        "text", ["I cannot help.", '{"arguments": {}}', '{"name": "a"}', '[{"name": 3, "arguments": {}}]', "[1]", "{not json"]
+        "text",
+        ["I cannot help.", '{"arguments": {}}', '{"name": "a"}', '[{"name": 3, "arguments": {}}]', "[1]", "{not json"],
     )
     def test_failures(self, text: str) -> None:
         with pytest.raises(DecodeError):

@@ -54,9 +54,7 @@ class ErrorType:
     CHECKER_UNSUPPORTED = "checker:unsupported_input"
 
 
-ERROR_TYPES: frozenset[str] = frozenset(
-    value for name, value in vars(ErrorType).items() if name.isupper()
-)
+ERROR_TYPES: frozenset[str] = frozenset(value for name, value in vars(ErrorType).items() if name.isupper())
 
 
 @dataclass(frozen=True)

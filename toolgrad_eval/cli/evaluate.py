@@ -27,6 +27,14 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--judge-template", "--judge_template", "judge_template", default="qor-v1", show_default=True, help="Judge template id under judges/, or a path to a template file.")
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
 @click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
+@click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
+@click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=1, show_default=True, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported.")
+@click.option("--judge-temperature", "--judge_temperature", "judge_temperature", type=click.FloatRange(0, 2), default=None, help="Override the template's judge temperature (part of the cache key).")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Price table (JSON, USD per 1M tokens) overriding the shipped one.")
+@click.option("--max-cost", "--max_cost", "max_cost", type=click.FloatRange(min=0), default=None, help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).")
+@click.option("--batch", "use_batch", is_flag=True, help="Judge through the OpenAI Batch API (half price; resumable).")
+@click.option("--batch-id", "--batch_id", "batch_id", default=None, help="Resume polling this batch (implies --batch).")
+@click.option("--batch-poll-interval", "--batch_poll_interval", "batch_poll_interval", type=click.FloatRange(min=0.01), default=30.0, show_default=True, help="Seconds between Batch API status checks.")
 @click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
 @click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
 @click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
@@ -61,8 +69,10 @@ def default_output(benchmark: str, model: str) -> Path:
 def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     from tabulate import tabulate
 
+    from toolgrad_eval.judge.batch import BatchOptions
     from toolgrad_eval.judge.cache import JudgmentCache, default_cache_dir
     from toolgrad_eval.judge.client import Judge, JudgeSettings
+    from toolgrad_eval.judge.prices import load_prices
     from toolgrad_eval.judge.template import load_template
     from toolgrad_eval.record import write_run_record
     from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
@@ -75,11 +85,18 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         response_key=options["response_key"] or response_key_for(options["unbiased_writer"]),
     )
     template = load_template(options["judge_template"])
-    settings = JudgeSettings(model=options["judge_model"], timeout=options["timeout"])
+    settings = JudgeSettings(
+        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"],
+        temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]), max_cost=options["max_cost"],
+    )
+    batch = None
+    if options["use_batch"] or options["batch_id"]:
+        batch = BatchOptions(poll_interval=options["batch_poll_interval"], batch_id=options["batch_id"])
+    prices = load_prices(options["prices_file"])
     mode = "strict" if options["strict"] else "reference"
     output = options["output"] or default_output("toolgrad5k", model)
     with JudgmentCache(options["cache_dir"] or default_cache_dir()) as cache:
-        judge = Judge(template, cache, settings, overwrite=options["overwrite"])
+        judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
         for name in [model] + ([options["compare_model"]] if options["compare_model"] else []):
             try:
@@ -113,6 +130,12 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
         f"{s['n_prediction_errors']} prediction errors, {s['n_judge_errors']} judge errors, {s['n_input_errors']} input errors."
     )
+    click.echo(_cost_line(s))
+    if s.get("judge_samples", 1) > 1 and s.get("qor_judge_std_mean") is not None:
+        click.echo(
+            f"Judge noise over {s['judge_samples']} judgments per sample: mean per-sample std "
+            f"{s['qor_judge_std_mean']:.2f} QoR points, mean spread (max-min) {s['qor_judge_spread_mean']:.2f}."
+        )
     if s["success_rate_mode"] == "reference" and s["n_success_rate"] < s["n_samples"] - s["n_input_errors"]:
         click.echo(f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0).")
     if "compare" in s:
@@ -122,6 +145,23 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             rows.append([metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)])
         click.echo(tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True))
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
+    if s.get("budget_reached"):
+        judged = s["n_to_judge"] - s["n_not_judged"]
+        click.echo(
+            f"Budget reached (--max-cost {s['max_cost_usd']}): judged {judged} of {s['n_to_judge']} samples that needed the judge; "
+            f"{s['n_not_judged']} not judged (left out of the QoR mean). Judged ones are cached: "
+            "re-run with a higher --max-cost to finish.",
+            err=True,
+        )
+        raise SystemExit(3)
+
+
+def _cost_line(s: dict[str, Any]) -> str:
+    tokens = f"Judge tokens: {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
+    if s["cost_usd"] is None:
+        return f"{tokens}; cost unknown (no price for {s['judge_model']}; see --prices)."
+    tier = " (Batch API price)" if (s.get("price") or {}).get("tier") == "batch" else ""
+    return f"{tokens} = ${s['cost_usd']:.4f}{tier}; cached verdicts reused this run saved ${s['cost_saved_usd']:.4f}."
 
 
 def _evaluate_bfcl(options: dict[str, Any]) -> None:

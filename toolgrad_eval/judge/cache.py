@@ -5,8 +5,9 @@ whatever crashes). Entries are never evicted. Each entry carries a checksum of i
 an entry damaged on disk is detected, reported as a miss and re-judged rather than trusted.
 
 The key covers everything that changes the verdict and nothing else: judge model, template id
-and hash, the rendered messages, the response schema and the temperature (not timeouts, retry
-counts or the endpoint's address). No API key or request header is ever stored.
+and hash, the rendered messages, the response schema, the temperature and, for repeated
+judgments (``--judge-samples``), the seed (not timeouts, retry counts or the endpoint's address).
+No API key or request header is ever stored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def cache_key(
     messages: Sequence[Mapping[str, str]],
     schema: Mapping[str, Any],
     temperature: float,
+    seed: int | None = None,
 ) -> str:
     material = {
         "format": _FORMAT,
@@ -38,6 +40,8 @@ def cache_key(
         "schema": schema,
         "temperature": temperature,
     }
+    if seed is not None:  # only repeated judgments (--judge-samples) carry one; K=1 keys are unchanged
+        material["seed"] = seed
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -76,6 +80,10 @@ class JudgmentCache:
         payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=False)
         checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
+
+    def keys(self) -> list[str]:
+        """Keys of every entry stored (damaged ones included: get() decides)."""
+        return list(self._cache.iterkeys())
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None

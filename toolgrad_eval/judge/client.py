@@ -1,48 +1,59 @@
-"""Calling the judge: the official ``openai`` SDK against any OpenAI-compatible endpoint.
+"""Calling the judge: the official ``openai`` SDK against one or more OpenAI-compatible endpoints.
 
-Endpoint and key come from the SDK's own environment (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``),
-so a self-hosted judge (vLLM, Ollama, llama.cpp) needs no code. Requests use Chat Completions
-with a strict JSON-schema ``response_format`` at the template's temperature.
+Endpoints and key come from the SDK's environment (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``) or
+``--judge-endpoint``, so a self-hosted judge (vLLM, Ollama, llama.cpp) needs no code. Requests use
+Chat Completions with a strict JSON-schema ``response_format`` at the template's temperature.
 
 The SDK's own retries are switched off (``max_retries=0``) and replaced by one loop here, so that
-every HTTP request is counted, ``Retry-After`` is honoured, a reply that fails validation is asked
-again, and Ctrl-C stops new requests at once. A valid verdict is written to the cache by the
-worker that received it, before anything else happens: a crash right after can lose no paid work.
+every HTTP request is counted, ``Retry-After`` is honoured, sustained 429s lower the concurrency
+(``limiter.py``), a reply that fails validation is asked again, a budget stops new requests
+(``cost.py``), and Ctrl-C stops at once. A valid verdict is written to the cache by the worker
+that received it before its result is reported: a crash right after can lose no paid work.
 """
 
 from __future__ import annotations
 
-import email.utils
-import os
-import random
+import queue
 import threading
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
 from toolgrad_eval.errors import ConfigError, ToolgradError
 from toolgrad_eval.judge.cache import JudgmentCache, cache_key
+from toolgrad_eval.judge.cost import CostMeter
+from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool
+from toolgrad_eval.judge.limiter import AdaptiveLimit
+from toolgrad_eval.judge.prices import PriceTable
+from toolgrad_eval.judge.retry import backoff_delay, classify
 from toolgrad_eval.judge.template import JudgeTemplate
 from toolgrad_eval.judge.verdict import QorVerdict, parse_verdict
 from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
+if TYPE_CHECKING:
+    from toolgrad_eval.judge.batch import BatchOptions
+
 DEFAULT_JUDGE_MODEL = "gpt-4.1"
-_RETRY_STATUS = {408, 409, 429}
+NOT_JUDGED = "not judged: --max-cost budget reached before this request"
 
 
 class JudgeAborted(ToolgradError):
-    """The endpoint refused us in a way no retry can fix (bad key, unknown model)."""
+    """The endpoint refused us in a way no retry can fix (bad key, unknown model, no quota)."""
 
 
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str = DEFAULT_JUDGE_MODEL
     timeout: float = 120.0  # seconds per HTTP request
-    max_attempts: int = 8  # HTTP attempts per sample for retryable failures
+    max_attempts: int = 8  # HTTP attempts per judgment for 5xx / connection errors / timeouts
+    rate_limit_attempts: int = 100  # 429s are paced by the limiter; only an endless 429 gives up
     invalid_retries: int = 2  # extra requests when a reply fails schema validation
     backoff_base: float = 1.0
     backoff_max: float = 60.0
+    temperature: float | None = None  # None: the template's
+    samples: int = 1  # judgments per sample (--judge-samples), each with its own seed
+    endpoints: tuple[str, ...] = ()  # --judge-endpoint; empty: OPENAI_BASE_URL (comma-separated) or the SDK default
+    max_cost: float | None = None  # USD (--max-cost)
 
 
 @dataclass(frozen=True)
@@ -50,34 +61,34 @@ class JudgeTask:
     sample_id: str
     key: str
     messages: list[dict[str, str]]
+    k: int = 0  # which of the --judge-samples judgments
+    seed: int | None = None  # sent with the request when set (k > 0)
+
+    @property
+    def prompt_chars(self) -> int:
+        return sum(len(m["content"]) for m in self.messages)
 
 
 @dataclass
 class JudgeResult:
     sample_id: str
-    source: Literal["cache", "judge"]
+    source: Literal["cache", "judge", "batch"]
     verdict: QorVerdict | None = None
     error: str | None = None
     usage: dict[str, int] | None = None
     requests: int = 0
+    k: int = 0
+    not_judged: bool = False  # skipped by the budget: no request was sent
 
 
 @dataclass
 class _Counters:
     lock: threading.Lock = field(default_factory=threading.Lock)
     http_requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
     def count_request(self, _request: Any) -> None:
         with self.lock:
             self.http_requests += 1
-
-    def add_usage(self, usage: dict[str, int] | None) -> None:
-        if usage:
-            with self.lock:
-                self.prompt_tokens += usage["prompt_tokens"]
-                self.completion_tokens += usage["completion_tokens"]
 
 
 class Judge:
@@ -90,14 +101,33 @@ class Judge:
         settings: JudgeSettings = JudgeSettings(),
         *,
         overwrite: bool = False,
+        prices: PriceTable | None = None,
+        batch: BatchOptions | None = None,
     ) -> None:
         self.template = template
         self.cache = cache
         self.settings = settings
         self.overwrite = overwrite
+        self.batch = batch
+        self.temperature = template.temperature if settings.temperature is None else settings.temperature
+        standard = prices.lookup(settings.model) if prices else None
+        batch_price = prices.lookup(settings.model, batch=True) if prices else None
+        if settings.max_cost is not None and standard is None:
+            raise ConfigError(
+                f"--max-cost needs a price for judge model {settings.model!r}; none in the price table "
+                "(add it to a price file and pass --prices FILE)"
+            )
+        self.meter = CostMeter(batch_price if batch else standard, standard, batch_price, settings.max_cost)
+        self.batch_info: dict[str, Any] | None = None  # filled by a --batch run
+        self.limiter: AdaptiveLimit | None = None
+        self.pool: EndpointPool | None = None
         self._counters = _Counters()
-        self._client: Any = None
         self._stop = threading.Event()
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set on Ctrl-C or an abort: every wait in the judge wakes up and stops."""
+        return self._stop
 
     @property
     def http_requests(self) -> int:
@@ -106,21 +136,42 @@ class Judge:
     @property
     def tokens(self) -> dict[str, int]:
         """Tokens of every reply received this run, invalid ones included (they are paid too)."""
-        return {"prompt_tokens": self._counters.prompt_tokens, "completion_tokens": self._counters.completion_tokens}
+        return {"prompt_tokens": self.meter.prompt_tokens, "completion_tokens": self.meter.completion_tokens}
 
     # --- preparing and looking up ---------------------------------------------------------
 
-    def task(self, sample_id: str, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> JudgeTask:
+    def tasks(self, sample_id: str, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> list[JudgeTask]:
+        """The ``--judge-samples`` judgments one sample needs (k = 0 is the same judgment as K = 1)."""
         messages = self.template.render(query=query, calls=calls, response=response, reference=reference)
-        key = cache_key(
-            model=self.settings.model,
-            template_id=self.template.id,
-            template_sha256=self.template.sha256,
-            messages=messages,
-            schema=self.template.schema,
-            temperature=self.template.temperature,
-        )
-        return JudgeTask(sample_id=sample_id, key=key, messages=messages)
+        out = []
+        for k in range(self.settings.samples):
+            seed = k if k > 0 else None
+            key = cache_key(
+                model=self.settings.model,
+                template_id=self.template.id,
+                template_sha256=self.template.sha256,
+                messages=messages,
+                schema=self.template.schema,
+                temperature=self.temperature,
+                seed=seed,
+            )
+            out.append(JudgeTask(sample_id=sample_id, key=key, messages=messages, k=k, seed=seed))
+        return out
+
+    def task(self, sample_id: str, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> JudgeTask:
+        return self.tasks(sample_id, query=query, calls=calls, response=response, reference=reference)[0]
+
+    def request_body(self, task: JudgeTask) -> dict[str, Any]:
+        """The Chat Completions parameters for a task (live request or Batch API line)."""
+        body: dict[str, Any] = {
+            "model": self.settings.model,
+            "messages": task.messages,
+            "temperature": self.temperature,
+            "response_format": self.template.response_format(),
+        }
+        if task.seed is not None:
+            body["seed"] = task.seed
+        return body
 
     def cached(self, task: JudgeTask) -> JudgeResult | None:
         """The cached verdict for a task, unless --overwrite asked for a fresh one."""
@@ -129,10 +180,21 @@ class Judge:
         record = self.cache.get(task.key)
         if record is None:
             return None
-        verdict, problem = parse_verdict(record.get("raw", ""))
+        verdict, _problem = parse_verdict(record.get("raw", ""))
         if verdict is None:  # a record that no longer validates is re-judged, not trusted
             return None
-        return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"))
+        self.meter.add_saved(record)
+        return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"), k=task.k)
+
+    def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> QorVerdict | None:
+        """Validate a reply and cache it when valid; returns the verdict (None when invalid)."""
+        verdict, _problem = parse_verdict(raw)
+        if verdict is not None:
+            self.cache.put(task.key, {
+                "verdict": verdict.as_dict(), "raw": raw, "usage": usage, "model": model or self.settings.model,
+                "sample_id": task.sample_id, "k": task.k, "seed": task.seed, "batch": batch,
+            })
+        return verdict
 
     # --- judging --------------------------------------------------------------------------
 
@@ -143,24 +205,42 @@ class Judge:
         num_process: int = 1,
         on_result: Callable[[JudgeResult], None] = lambda result: None,
     ) -> list[JudgeResult]:
-        """Judge every task with ``num_process`` requests in flight; results in completion order.
+        """Judge every task with up to ``num_process`` requests in flight; results in completion order.
 
         Raises JudgeAborted on an unrecoverable endpoint error and KeyboardInterrupt on Ctrl-C;
         in both cases every verdict received so far is already in the cache.
         """
         if not tasks:
             return []
-        self._ensure_client(len(tasks))
+        if self.batch is not None:
+            from toolgrad_eval.judge.batch import run_batch
+
+            return run_batch(self, tasks, self.batch, on_result=on_result)
+        workers = max(1, num_process)
+        self.client(len(tasks))
+        self.limiter = AdaptiveLimit(workers)
+        done: queue.SimpleQueue[JudgeResult | BaseException] = queue.SimpleQueue()
+
+        def work(task: JudgeTask) -> None:
+            try:
+                done.put(self._judge_one(task))
+            except BaseException as exc:  # handed to the main thread, which re-raises it
+                done.put(exc)
+
         results: list[JudgeResult] = []
-        executor = ThreadPoolExecutor(max_workers=max(1, num_process), thread_name_prefix="judge")
-        pending: set[Future[JudgeResult]] = {executor.submit(self._judge_one, task) for task in tasks}
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="judge")
         try:
-            while pending:
-                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                for future in done:
-                    result = future.result()
-                    results.append(result)
-                    on_result(result)
+            for task in tasks:
+                executor.submit(work, task)
+            while len(results) < len(tasks):
+                try:
+                    item = done.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
+                except queue.Empty:
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                results.append(item)
+                on_result(item)
         except BaseException:
             self._stop.set()
             executor.shutdown(wait=False, cancel_futures=True)
@@ -168,103 +248,89 @@ class Judge:
         executor.shutdown(wait=True)
         return results
 
-    def _ensure_client(self, n_tasks: int) -> None:
-        if self._client is not None:
-            return
-        import openai
-
-        api_key = os.environ.get("OPENAI_API_KEY")
-        if not api_key:
-            if not os.environ.get("OPENAI_BASE_URL"):
-                raise ConfigError(
-                    f"{n_tasks} sample(s) need the judge but OPENAI_API_KEY is not set "
-                    "(set it, or point OPENAI_BASE_URL at a self-hosted OpenAI-compatible judge)"
-                )
-            api_key = "no-key"  # self-hosted servers commonly accept any key
-        http_client = openai.DefaultHttpxClient(event_hooks={"request": [self._counters.count_request]})
-        self._client = openai.OpenAI(
-            api_key=api_key, max_retries=0, timeout=self.settings.timeout, http_client=http_client
-        )
-
     def _judge_one(self, task: JudgeTask) -> JudgeResult:
-        import openai
-
-        settings = self.settings
-        attempts = invalid = requests = 0
+        settings, limiter, pool = self.settings, self.limiter, self.pool
+        assert limiter is not None and pool is not None
+        transient = rate_limited = invalid = requests = 0
         last_problem = "not attempted"
+        body = self.request_body(task)
         while not self._stop.is_set():
-            attempts += 1
+            token = limiter.acquire(self._stop)
+            if token is None:
+                break
+            reservation = self.meter.reserve(task.prompt_chars)
+            if reservation is None:
+                limiter.release(token, "cancelled")
+                return JudgeResult(task.sample_id, "judge", error=NOT_JUDGED, requests=requests, k=task.k, not_judged=True)
+            endpoint = pool.acquire()
             requests += 1
+            usage = None
             try:
-                reply = self._client.chat.completions.create(
-                    model=settings.model,
-                    messages=task.messages,
-                    temperature=self.template.temperature,
-                    response_format=self.template.response_format(),
-                )
-            except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
-                self._stop.set()
-                raise JudgeAborted(f"judge endpoint refused the request ({exc.status_code}): {_brief(exc)}") from None
-            except (openai.APIConnectionError, openai.APIStatusError) as exc:  # timeouts are connection errors
-                status = getattr(exc, "status_code", None)
-                retryable = status is None or status in _RETRY_STATUS or status >= 500
-                last_problem = f"HTTP {status}: {_brief(exc)}" if status else f"{type(exc).__name__}: {_brief(exc)}"
-                if not retryable or attempts >= settings.max_attempts:
-                    return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests)
-                self._stop.wait(self._delay(attempts, getattr(exc, "response", None)))
+                reply = endpoint.client.chat.completions.create(**body)
+            except ValueError as exc:  # a 200 whose body is not JSON: an invalid reply, asked again
+                pool.release(endpoint)
+                self.meter.settle(reservation, None, 0)
+                limiter.release(token, "error")
+                invalid += 1
+                last_problem = f"invalid judge reply: body is not JSON ({exc})"
+                if invalid > settings.invalid_retries:
+                    return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
                 continue
-            except (ValueError, openai.APIResponseValidationError):
-                # A 200 whose body is not a chat completion at all: an invalid reply, asked again.
-                reply = None
+            except Exception as exc:
+                pool.release(endpoint)
+                self.meter.settle(reservation, None, 0)
+                failure = classify(exc)
+                limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
+                last_problem = failure.message
+                if failure.action == "abort":
+                    self._stop.set()
+                    raise JudgeAborted(failure.message) from None
+                if failure.action == "rate_limited":
+                    rate_limited += 1
+                    attempt, allowed = rate_limited, settings.rate_limit_attempts
+                else:
+                    transient += 1
+                    attempt, allowed = transient, settings.max_attempts
+                if failure.action == "fail" or attempt >= allowed:
+                    return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
+                self._stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base, maximum=settings.backoff_max))
+                continue
+            pool.release(endpoint)
             raw = _content(reply)
-            verdict, problem = parse_verdict(raw)
             usage = _usage(reply)
-            self._counters.add_usage(usage)
+            self.meter.settle(reservation, usage, task.prompt_chars)
+            verdict = self.store(task, raw, usage, getattr(reply, "model", None))
+            limiter.release(token, "ok")
             if verdict is not None:
-                self.cache.put(
-                    task.key,
-                    {
-                        "verdict": verdict.as_dict(),
-                        "raw": raw,
-                        "usage": usage,
-                        "model": getattr(reply, "model", settings.model),
-                        "sample_id": task.sample_id,
-                    },
-                )
-                return JudgeResult(task.sample_id, "judge", verdict=verdict, usage=usage, requests=requests)
+                return JudgeResult(task.sample_id, "judge", verdict=verdict, usage=usage, requests=requests, k=task.k)
             invalid += 1
+            _, problem = parse_verdict(raw)
             last_problem = f"invalid judge reply: {problem}"
             if invalid > settings.invalid_retries:
-                return JudgeResult(task.sample_id, "judge", error=last_problem, usage=usage, requests=requests)
-        return JudgeResult(task.sample_id, "judge", error=f"interrupted ({last_problem})", requests=requests)
+                return JudgeResult(task.sample_id, "judge", error=last_problem, usage=usage, requests=requests, k=task.k)
+        return JudgeResult(task.sample_id, "judge", error=f"interrupted ({last_problem})", requests=requests, k=task.k)
 
-    def _delay(self, attempt: int, response: Any) -> float:
-        """Exponential backoff with full jitter, or the server's Retry-After when it gives one."""
-        hinted = _retry_after(response)
-        if hinted is not None:
-            return min(hinted, self.settings.backoff_max)
-        ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)
+    def client(self, n_tasks: int) -> Any:
+        """The first endpoint's SDK client (the Batch API talks to one endpoint)."""
+        if self.pool is None:
+            self.pool = make_pool(endpoint_urls(self.settings.endpoints), timeout=self.settings.timeout,
+                                  on_request=self._counters.count_request, n_tasks=n_tasks)
+        return self.pool.endpoints[0].client
 
+    def cost_summary(self) -> dict[str, Any]:
+        """Tokens and USD of this run (cached and stored verdicts cost 0; what they saved is shown)."""
+        return self.meter.summary()
 
-def _retry_after(response: Any) -> float | None:
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    def stats(self) -> dict[str, Any]:
+        """Concurrency and endpoint figures of the last run (for the summary)."""
+        out: dict[str, Any] = {}
+        if self.limiter is not None:
+            out["concurrency"] = self.limiter.stats()
+        if self.pool is not None and len(self.pool.endpoints) > 1:
+            out["endpoints"] = self.pool.stats()
+        if self.batch_info is not None:
+            out["batch"] = self.batch_info
+        return out
 
 
 def _content(reply: Any) -> str:
@@ -285,11 +351,6 @@ def _usage(reply: Any) -> dict[str, int] | None:
         "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
         "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
     }
-
-
-def _brief(exc: BaseException, limit: int = 200) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def judge_all(judge: Judge, tasks: Iterable[JudgeTask]) -> tuple[list[JudgeResult], list[JudgeTask]]:

@@ -11,6 +11,7 @@ output cannot close its block early and speak as the grader's instructions.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -26,7 +27,10 @@ from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 DEFAULT_TEMPLATE = "qor-v1"
 _BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
-_TAG_RE = re.compile(r"<(/?)\s*(" + "|".join(_BLOCK_TAGS) + r")\s*>", re.IGNORECASE)
+# Anything a reader could take for one of our tags: any case, whitespace around "/" or the name,
+# attributes, a line break before ">", or a missing ">" at the end of the text. "<" and ">" are
+# replaced by look-alikes ("‹", "›") so the text reads the same but can never open or close a block.
+_TAG_RE = re.compile(r"<\s*(/?)\s*(" + "|".join(_BLOCK_TAGS) + r")\b([^<>]*)(>|$)", re.IGNORECASE)
 
 
 class Limits(BaseModel):
@@ -75,17 +79,23 @@ class JudgeTemplate:
         }
 
     def render(self, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> list[dict[str, str]]:
-        from jinja2 import Environment, StrictUndefined
-
         limits = self.spec.limits
-        env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
-        user = env.from_string(self.spec.user).render(
+        user = _compiled(self.spec.user).render(
             query=_fence(_clip(query, limits.query_chars)),
             trace=_fence(render_trace(calls, limits.tool_output_chars, limits.trace_chars)),
             response=_fence(_clip(response, limits.response_chars)),
             reference=_fence(_clip(reference, limits.reference_chars)),
         )
         return [{"role": "system", "content": self.spec.system}, {"role": "user", "content": user}]
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(source: str) -> Any:
+    """Compiling a Jinja template costs ~1 ms; a 5,000-sample run renders the same one 5,000 times."""
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(source)
 
 
 def render_trace(calls: Sequence[ToolCall], output_chars: int, total_chars: int) -> str:
@@ -111,7 +121,7 @@ def _clip(text: str, limit: int) -> str:
 
 def _fence(text: str) -> str:
     """Neutralise our block tags inside untrusted text (``<tag>`` becomes ``‹tag›``)."""
-    return _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
+    return _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}{m.group(3)}›", text)
 
 
 def templates_dir() -> Path:

@@ -8,7 +8,7 @@ numbers that are internally inconsistent. The report package renders the result.
 
 from toolgrad_eval.leaderboard._build import DEFAULT_TITLE, build_leaderboard
 from toolgrad_eval.leaderboard._checks import Finding, ReportedValues, check_reported
-from toolgrad_eval.leaderboard._columns import BFCL_COLUMNS, COLUMNS, TOOLGRAD5K_COLUMNS, Column
+from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, BFCL_COLUMNS, COLUMNS, TOOLGRAD5K_COLUMNS, Column
 from toolgrad_eval.leaderboard._config import (
     ModelsFile,
     ReportedFile,
@@ -16,11 +16,13 @@ from toolgrad_eval.leaderboard._config import (
     load_packaged,
     load_reported_file,
 )
-from toolgrad_eval.leaderboard._details import Failure, RunDetails, SampleView
+from toolgrad_eval.leaderboard._details import MAX_PER_ERROR_TYPE, Failure, RunDetails, SampleView
 from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
 from toolgrad_eval.leaderboard._runs import Run, discover_runs
 
 __all__ = [
+    "BENCHMARKS",
+    "BENCHMARK_TITLES",
     "BFCL_COLUMNS",
     "COLUMNS",
     "Cell",
@@ -32,6 +34,7 @@ __all__ = [
     "Finding",
     "Group",
     "Leaderboard",
+    "MAX_PER_ERROR_TYPE",
     "ModelPage",
     "ModelsFile",
     "Note",

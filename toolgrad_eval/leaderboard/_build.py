@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard._checks import ReportedValues, check_reported
-from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, column
+from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, Column, column
 from toolgrad_eval.leaderboard._config import ModelsFile, ReportedFile, ReportedRow, load_packaged
 from toolgrad_eval.leaderboard._details import run_details
 from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
@@ -36,9 +36,10 @@ def build_leaderboard(
     names = {run.model for run in runs}
     messages += [f"--match {name}: no run record of a model named {name!r} was found" for name in overrides if name not in names]
     matched = {run.model: _match(models, overrides, run.model) for run in runs}
-    pages = _pages(models, runs, matched)
+    scores = {run.path: _scores(run) for run in runs}
+    pages = _pages(models, runs, matched, scores)
     page_of = {page.model: page.path for page in pages}
-    tables = [_table(b, models, reported, runs, matched, page_of) for b in BENCHMARKS]
+    tables = [_table(b, models, reported, runs, matched, page_of, scores) for b in BENCHMARKS]
     return Leaderboard(title=title, tables=tables, sources=reported, pages=pages, messages=messages)
 
 
@@ -63,7 +64,14 @@ def _match(models: ModelsFile, overrides: Mapping[str, str], name: str) -> str |
     return name if name in models.models else None
 
 
-def _pages(models: ModelsFile, runs: Sequence[Run], matched: Mapping[str, str | None]) -> list[ModelPage]:
+def _scores(run: Run) -> dict[str, Cell]:
+    """A run's column values with their 95% CIs (computed once, shown in the table and on its page)."""
+    return {c.key: Cell(run.values.get(c.key), column_ci(run.strata(c.key), c.run_factor)) for c in COLUMNS[run.benchmark]}
+
+
+def _pages(
+    models: ModelsFile, runs: Sequence[Run], matched: Mapping[str, str | None], scores: Mapping[Path, dict[str, Cell]]
+) -> list[ModelPage]:
     by_model: dict[str, list[Run]] = {}
     for run in runs:
         by_model.setdefault(run.model, []).append(run)
@@ -76,6 +84,7 @@ def _pages(models: ModelsFile, runs: Sequence[Run], matched: Mapping[str, str | 
             path=f"models/{_slug(name, taken)}.html",
             matched=models.models[target].label if target else None,
             details=[run_details(run) for run in sorted(by_model[name], key=_run_order)],
+            scores={run.path: scores[run.path] for run in by_model[name]},
         ))
     return pages
 
@@ -100,6 +109,7 @@ def _table(
     runs: Sequence[Run],
     matched: Mapping[str, str | None],
     page_of: Mapping[str, str],
+    scores: Mapping[Path, dict[str, Cell]],
 ) -> Table:
     columns = COLUMNS[benchmark]
     found = {row.model: (row, file) for _, file in reported if file.benchmark == benchmark for row in file.rows}
@@ -121,7 +131,7 @@ def _table(
             rows.append(reported_row)
         group_runs = [r for r in bench_runs if (matched[r.model] == key if key in models.models else r.model == key)]
         for run in group_runs:
-            repro = _reproduced_row(run, columns, page_of)
+            repro = Row("reproduced", run.model, run.synthetic, scores[run.path], _run_source(run), page=page_of.get(run.model), run=run)
             rows.append(repro)
             if reported_row is not None:
                 rows.append(_difference_row(run, repro, reported_row, columns, len(group_runs) > 1))
@@ -162,11 +172,6 @@ def _notes(
     return notes, marks
 
 
-def _reproduced_row(run: Run, columns, page_of: Mapping[str, str]) -> Row:
-    cells = {c.key: Cell(run.values.get(c.key), column_ci(run.strata(c.key), c.run_factor)) for c in columns}
-    return Row("reproduced", run.model, run.synthetic, cells, _run_source(run), page=page_of.get(run.model), run=run)
-
-
 def _run_source(run: Run) -> str:
     n = run.n_samples
     if run.benchmark == "bfcl":
@@ -177,7 +182,7 @@ def _run_source(run: Run) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _difference_row(run: Run, repro: Row, reported: Row, columns, name_run: bool) -> Row:
+def _difference_row(run: Run, repro: Row, reported: Row, columns: Sequence[Column], name_run: bool) -> Row:
     cells = {}
     for c in columns:
         ours, theirs = repro.cells[c.key], reported.cells[c.key]
@@ -186,7 +191,7 @@ def _difference_row(run: Run, repro: Row, reported: Row, columns, name_run: bool
             continue
         outside = ours.ci is not None and not ours.ci[0] <= theirs.value <= ours.ci[1]
         cells[c.key] = Cell(ours.value - theirs.value, outside_ci=outside)
-    label = f"Δ {run.model} − reported" if name_run else "Δ reproduced − reported"
+    label = f"{run.model} − reported" if name_run else "reproduced − reported"
     return Row("difference", label, run.synthetic, cells, "", run=run)
 
 
@@ -205,7 +210,8 @@ def _deltas(
         if pair.base in rows_of and pair.fine_tune in rows_of:
             a, b = display[pair.base], display[pair.fine_tune]
             cells = {c.key: DeltaCell(b[c.key] - a[c.key] if c.key in a and c.key in b else None) for c in columns}
-            out.append(DeltaRow("reported", name, "reported rows", False, cells))
+            sources = dict.fromkeys(rows_of[m][1].provenance.label for m in (pair.base, pair.fine_tune))
+            out.append(DeltaRow("reported", name, "; ".join(sources), False, cells))
         bases = [r for r in runs if matched[r.model] == pair.base]
         tunes = [r for r in runs if matched[r.model] == pair.fine_tune]
         for base in bases:

@@ -50,8 +50,8 @@ def check_reported(benchmark: str, rows: Sequence[ReportedValues]) -> list[Findi
 
 def derived_overall(key: str, values: Mapping[str, float]) -> float | None:
     """An overall column recomputed from a row's own category columns, or None if one is missing."""
-    if key == "nl_overall":
-        parts = ["nl_simple", "nl_multiple", "nl_parallel", "nl_parallel_multiple"]
+    if key == "non_live_overall":
+        parts = ["non_live_simple", "non_live_multiple", "non_live_parallel", "non_live_parallel_multiple"]
         if all(p in values for p in parts):
             return sum(values[p] for p in parts) / len(parts)
         return None
@@ -66,8 +66,8 @@ def derived_overall(key: str, values: Mapping[str, float]) -> float | None:
 def _overall_follows(row: ReportedValues) -> list[Finding]:
     out = []
     for key, rule in (
-        ("nl_overall", "the unweighted mean of the four non-live columns"),
-        ("live_overall", "the mean of the four live columns weighted by their entries (258, 1053, 16, 24)"),
+        ("non_live_overall", "the unweighted mean of its four non-live category columns"),
+        ("live_overall", "the mean of its four live category columns weighted by entries (258, 1053, 16, 24)"),
     ):
         expected = derived_overall(key, row.values)
         if expected is None or key not in row.values:
@@ -76,7 +76,7 @@ def _overall_follows(row: ReportedValues) -> list[Finding]:
             out.append(Finding(
                 "warning", row.model, (key,),
                 f"{row.label}: {column('bfcl', key).label} is printed as {row.values[key]:.2f}, but {rule} "
-                f"of the printed categories is {expected:.2f}; the overall does not follow from its categories.",
+                f"is {expected:.2f}; the overall does not follow from its categories.",
             ))
     return out
 
@@ -111,8 +111,8 @@ def _identical_groups(benchmark: str, rows: Sequence[ReportedValues]) -> list[Fi
                 shown = " / ".join(f"{a.values[k]:.2f}" for k in keys)
                 names = " and ".join(column(benchmark, k).label for k in keys)
                 message = (
-                    f"{a.label} and {b.label} report identical {names} ({shown}); two different models "
-                    "scoring exactly the same on every entry group is unlikely, possibly a copy error in the source."
+                    f"{a.label} and {b.label} report identical {names} ({shown}). Two different models "
+                    f"scoring exactly alike on every {group} column is unlikely; possibly a copy error in the source."
                 )
                 out.append(Finding("warning", a.model, tuple(keys), message))
                 out.append(Finding("warning", b.model, tuple(keys), message))

@@ -37,18 +37,18 @@ class Column:
 
 
 BFCL_COLUMNS: tuple[Column, ...] = (
-    Column("nl_overall", "NL overall", "Overall", "Non-live overall: unweighted mean of Simple, Multiple, Parallel, Parallel-multiple"),
+    Column("non_live_overall", "NL overall", "Overall", "Non-live overall: unweighted mean of Simple, Multiple, Parallel, Parallel-multiple"),
     Column("live_overall", "Live overall", "Overall", "Live overall: mean of the four live AST categories weighted by entry count"),
     Column("relevance", "Relevance", "Hallucination", "live_relevance: passes when the output decodes to at least one call"),
     Column("irrelevance", "Irrelevance", "Hallucination", "Unweighted mean of irrelevance and live_irrelevance: passes when no call decodes"),
-    Column("nl_simple", "Simple", "Non-live", "Unweighted mean of simple_python, simple_java, simple_javascript"),
-    Column("nl_multiple", "Multiple", "Non-live", "multiple"),
-    Column("nl_parallel", "Parallel", "Non-live", "parallel"),
-    Column("nl_parallel_multiple", "Par.-multiple", "Non-live", "parallel_multiple"),
+    Column("non_live_simple", "Simple", "Non-live", "Unweighted mean of simple_python, simple_java, simple_javascript"),
+    Column("non_live_multiple", "Multiple", "Non-live", "multiple"),
+    Column("non_live_parallel", "Parallel", "Non-live", "parallel"),
+    Column("non_live_parallel_multiple", "Par. multi", "Non-live", "parallel_multiple"),
     Column("live_simple", "Simple", "Live", "live_simple"),
     Column("live_multiple", "Multiple", "Live", "live_multiple"),
     Column("live_parallel", "Parallel", "Live", "live_parallel"),
-    Column("live_parallel_multiple", "Par.-multiple", "Live", "live_parallel_multiple"),
+    Column("live_parallel_multiple", "Par. multi", "Live", "live_parallel_multiple"),
 )
 
 TOOLGRAD5K_COLUMNS: tuple[Column, ...] = (
@@ -59,15 +59,16 @@ TOOLGRAD5K_COLUMNS: tuple[Column, ...] = (
 
 COLUMNS: dict[str, tuple[Column, ...]] = {"bfcl": BFCL_COLUMNS, "toolgrad5k": TOOLGRAD5K_COLUMNS}
 
-# How each BFCL column is built from category accuracies (the official aggregation rules):
-# every column is a fixed linear combination of category means, which is what lets the
-# statistics resample per category. Live overall's weights depend on the categories' sizes.
+# toolgrad_eval.bfcl.aggregate.model_card computes the columns; the same rules written as weights
+# (every column is a fixed linear combination of category means) let the statistics resample each
+# category on its own. tests/leaderboard/test_leaderboard_columns.py checks that the two agree.
+# Live overall's weights depend on the categories' sizes.
 _BFCL_FIXED_WEIGHTS: dict[str, dict[str, float]] = {
-    "nl_simple": {"simple_python": 1 / 3, "simple_java": 1 / 3, "simple_javascript": 1 / 3},
-    "nl_multiple": {"multiple": 1.0},
-    "nl_parallel": {"parallel": 1.0},
-    "nl_parallel_multiple": {"parallel_multiple": 1.0},
-    "nl_overall": {
+    "non_live_simple": {"simple_python": 1 / 3, "simple_java": 1 / 3, "simple_javascript": 1 / 3},
+    "non_live_multiple": {"multiple": 1.0},
+    "non_live_parallel": {"parallel": 1.0},
+    "non_live_parallel_multiple": {"parallel_multiple": 1.0},
+    "non_live_overall": {
         "simple_python": 1 / 12, "simple_java": 1 / 12, "simple_javascript": 1 / 12,
         "multiple": 1 / 4, "parallel": 1 / 4, "parallel_multiple": 1 / 4,
     },

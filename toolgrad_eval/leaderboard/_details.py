@@ -20,8 +20,12 @@ from toolgrad_eval.fileio import loads_bounded
 from toolgrad_eval.leaderboard._runs import Run
 
 MAX_TEXT = 1200  # characters of one question / output / answer shown
-MAX_FAILURES = 300  # failing entries listed per run; the counts always cover all of them
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Failing entries listed per run (the counts always cover all of them): a few of every error
+# type rather than the first few hundred, which would all be one category.
+MAX_FAILURES = 300
+MAX_PER_ERROR_TYPE = 30
+# Control characters and lone surrogates (which cannot be written as UTF-8) become U+FFFD.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,7 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    text = _CONTROL.sub("\ufffd", text)
+    text = _UNPRINTABLE.sub("\ufffd", text)
     if len(text) > limit:
         text = f"{text[:limit]}… [{len(text) - limit} more characters]"
     return text
@@ -77,15 +80,17 @@ def run_details(run: Run) -> RunDetails:
     return _bfcl_details(run) if run.benchmark == "bfcl" else _toolgrad5k_details(run)
 
 
+# Per-sample error fields of a ToolGrad-5k run record, and how the page names them.
+_TOOLGRAD5K_ERRORS = {"prediction_error": "prediction error", "judge_error": "judge error", "input_error": "input error"}
+
+
 def _toolgrad5k_details(run: Run) -> RunDetails:
     counts: Counter[str] = Counter()
     samples = []
     for row in run.samples:
-        error = "; ".join(clean_text(row.get(k), 300) for k in ("prediction_error", "judge_error") if row.get(k))
-        if row.get("prediction_error"):
-            counts["prediction error"] += 1
-        if row.get("judge_error"):
-            counts["judge error"] += 1
+        errors = [key for key in _TOOLGRAD5K_ERRORS if row.get(key)]
+        counts.update(_TOOLGRAD5K_ERRORS[key] for key in errors)
+        error = "; ".join(clean_text(row[key], 300) for key in errors)
         recall, success_rate = _num(row.get("recall")), _num(row.get("success_rate"))
         if recall is not None and recall < 1:
             counts["missed ground-truth tools (recall < 1)"] += 1
@@ -134,8 +139,17 @@ def _bfcl_details(run: Run) -> RunDetails:
                     error_type=clean_text(row.get("error_type") or "unknown", 200),
                     reason=_reason(row.get("error")), question="", output="", expected="",
                 ))
-    n_failed = len(failures)
-    return RunDetails(run, counts.most_common(), failures=failures[:MAX_FAILURES], n_failed=n_failed, notes=notes)
+    return RunDetails(run, counts.most_common(), failures=_examples(failures), n_failed=len(failures), notes=notes)
+
+
+def _examples(failures: list[Failure]) -> list[Failure]:
+    taken: Counter[str] = Counter()
+    shown: list[Failure] = []
+    for failure in failures:
+        if taken[failure.error_type] < MAX_PER_ERROR_TYPE and len(shown) < MAX_FAILURES:
+            taken[failure.error_type] += 1
+            shown.append(failure)
+    return shown
 
 
 def _failure(line: Mapping[str, Any], category: str) -> Failure:
@@ -201,7 +215,7 @@ def _score_lines(path: Path) -> list[Mapping[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot read score file ({exc})") from None
-    lines = []
+    lines: list[Mapping[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if number == 1 or not raw.strip():
             continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Mapping
 
 from toolgrad_eval.leaderboard._columns import Column
 from toolgrad_eval.leaderboard._config import ReportedFile
@@ -97,6 +98,24 @@ class Table:
     def synthetic(self) -> bool:
         return any(g.synthetic for g in self.groups) or any(d.synthetic for d in self.deltas)
 
+    @property
+    def column_groups(self) -> list[tuple[str, int]]:
+        """Consecutive column groups and their widths, for a two-level header."""
+        spans: list[tuple[str, int]] = []
+        for col in self.columns:
+            if spans and spans[-1][0] == col.group:
+                spans[-1] = (col.group, spans[-1][1] + 1)
+            else:
+                spans.append((col.group, 1))
+        return spans
+
+    def starts_group(self, index: int) -> bool:
+        return index == 0 or self.columns[index].group != self.columns[index - 1].group
+
+    @property
+    def notes_by_number(self) -> dict[int, Note]:
+        return {note.number: note for note in self.notes}
+
 
 @dataclass(frozen=True)
 class ModelPage:
@@ -106,6 +125,7 @@ class ModelPage:
     path: str  # relative to the site root, e.g. models/demo-toolgrad-4b.html
     matched: str | None  # reported model label it is compared with
     details: list[RunDetails]
+    scores: Mapping[Path, Mapping[str, Cell]]  # run folder -> column -> value with CI
 
     @property
     def synthetic(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from toolgrad_eval.bfcl.aggregate import CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded, read_json
@@ -133,22 +134,18 @@ def _bfcl_run(summary_path: Path, summary: Mapping[str, Any], samples: Sequence[
     categories = summary.get("categories")
     if not isinstance(categories, dict):
         raise InputFileError(summary_path, "BFCL summary has no 'categories' object")
-    accuracy: dict[str, float] = {}
-    sizes: dict[str, int] = {}
+    scores: dict[str, CategoryScore] = {}
     for name, info in categories.items():
-        if not isinstance(info, dict) or not isinstance(info.get("accuracy"), (int, float)):
-            raise InputFileError(summary_path, f"category {name!r} has no numeric accuracy")
-        category = to_v4(version, name)
-        accuracy[category] = float(info["accuracy"])
-        if isinstance(info.get("total_count"), int):
-            sizes[category] = info["total_count"]
+        if not isinstance(info, dict) or not isinstance(info.get("accuracy"), (int, float)) or not isinstance(info.get("total_count"), int):
+            raise InputFileError(summary_path, f"category {name!r} needs a numeric accuracy and an integer total_count")
+        scores[to_v4(version, name)] = CategoryScore(float(info["accuracy"]), info["total_count"])
+    # The model-card columns by BFCL's rules (None where a category they need was not scored).
+    card = model_card(scores)
     values: dict[str, float | None] = {}
     for col in COLUMNS["bfcl"]:
-        weights = bfcl_weights(col.key, sizes)
-        if all(cat in accuracy for cat in weights) and sum(weights.values()) > 0:
-            values[col.key] = sum(w * accuracy[cat] for cat, w in weights.items()) * col.run_factor
-        else:
-            values[col.key] = None  # a category the column needs was not scored
+        fraction = card[col.key]
+        values[col.key] = None if fraction is None else fraction * col.run_factor
+    sizes = {category: score.total_count for category, score in scores.items()}
     outcomes: dict[str, dict[str, float]] = {}
     for row in samples:
         if "id" in row and isinstance(row.get("category"), str):

@@ -7,6 +7,8 @@ judgment is counted as a judge error instead of a score.
 
 from __future__ import annotations
 
+import statistics
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
@@ -28,13 +30,17 @@ class SampleRow:
     precision: float | None = None
     success_rate: float | None = None
     qor: float | None = None
-    verdict_source: Literal["stored", "cache", "judge", "none"] = "none"
+    verdict_source: Literal["stored", "cache", "judge", "batch", "none"] = "none"
     judge_reason: str | None = None
     response_scores: list[float] | None = None
     num_requests: int | None = None
     prediction_error: str | None = None
     judge_error: str | None = None
     input_error: str | None = None
+    not_judged: bool = False  # --max-cost stopped before this sample was judged (also a judge_error)
+    qor_samples: list[float] | None = None  # --judge-samples K > 1: the K judge scores (QoR is their mean)
+    qor_std: float | None = None  # their sample standard deviation: the judge's noise on this sample
+    qor_spread: float | None = None  # max - min of the K scores
     query: str | None = None
     response: str | None = None
 
@@ -80,22 +86,27 @@ def evaluate_model(
             continue
         stored_count += used_stored
         if task is not None:
-            tasks.append(task)
+            tasks.extend(task)
 
     hits, misses = judge_all(judge, tasks)
+    collected: dict[str, list[JudgeResult]] = {}
     for result in hits:
-        _apply(by_id[result.sample_id], result)
+        collected.setdefault(result.sample_id, []).append(result)
     done = 0
 
     def record(result: JudgeResult) -> None:
         nonlocal done
-        _apply(by_id[result.sample_id], result)
+        collected.setdefault(result.sample_id, []).append(result)
         done += 1
         if on_progress:
             on_progress(done, len(misses))
 
     requests_before = judge.http_requests
+    started = time.perf_counter()
     judge.run(misses, num_process=num_process, on_result=record)
+    judge_seconds = time.perf_counter() - started
+    for sid, results in collected.items():
+        _apply(by_id[sid], results)
 
     scored = [r for r in rows if r.input_error is None]
     summary = {
@@ -115,9 +126,17 @@ def evaluate_model(
         "n_qor": sum(r.qor is not None for r in scored),
         "n_input_errors": len(rows) - len(scored),
         "n_prediction_errors": sum(r.prediction_error is not None for r in scored),
-        "n_judge_errors": sum(r.judge_error is not None for r in scored),
+        "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in scored),
+        "n_not_judged": sum(r.not_judged for r in scored),
+        "n_to_judge": len({t.sample_id for t in misses}),
         "judge_requests": judge.http_requests - requests_before,
+        "judge_seconds": round(judge_seconds, 3),
         "judge_tokens": judge.tokens,
+        **judge.cost_summary(),
+        "judge_samples": judge.settings.samples,
+        "judge_temperature": judge.temperature,
+        **_stability(scored, judge.settings.samples),
+        **judge.stats(),
         "cache_hits": len(hits),
         "stored_verdicts": stored_count,
         "judge_model": judge.settings.model,
@@ -129,8 +148,8 @@ def evaluate_model(
 
 def _score_without_judge(
     dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode
-) -> tuple[JudgeTask | None, bool]:
-    """Fill what needs no judge; return the judge task still owed (if any) and whether a stored verdict was used."""
+) -> tuple[list[JudgeTask] | None, bool]:
+    """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
     prediction = dataset.prediction(model, sid)
     row.response = _display(prediction.response)
     stored = None if judge.overwrite else prediction.stored
@@ -170,22 +189,47 @@ def _score_without_judge(
         )
     reference = dataset.reference(sid)
     row.query = _display(reference.query)
-    task = judge.task(
+    owed = judge.tasks(
         sid, query=reference.query, calls=prediction.calls, response=prediction.response, reference=reference.response
     )
-    return task, stored is not None
+    return owed, stored is not None
 
 
-def _apply(row: SampleRow, result: JudgeResult) -> None:
-    row.verdict_source = result.source
-    if result.verdict is None:
-        row.judge_error = result.error or "no verdict"
+def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
+    """A sample's K judgments: QoR is their mean; any missing one makes the sample a judge error."""
+    results = sorted(results, key=lambda r: r.k)
+    sources = {r.source for r in results}
+    row.verdict_source = "cache" if sources == {"cache"} else next(s for s in ("batch", "judge", "cache") if s in sources)
+    failed = [r for r in results if r.verdict is None]
+    if failed:
+        row.judge_error = "; ".join(dict.fromkeys(r.error or "no verdict" for r in failed))
+        row.not_judged = all(r.not_judged for r in failed)
         row.qor = None  # never silently 0: the sample leaves the QoR mean and is counted as a judge error
         return
-    row.qor = result.verdict.qor
-    row.judge_reason = result.verdict.reason
-    row.response_scores = list(result.verdict.response_scores)
-    row.num_requests = result.verdict.num_requests
+    first = results[0].verdict
+    assert first is not None
+    scores = [r.verdict.qor for r in results if r.verdict is not None]
+    row.qor = sum(scores) / len(scores)
+    row.judge_reason = first.reason
+    row.response_scores = list(first.response_scores)
+    row.num_requests = first.num_requests
+    if len(scores) > 1:
+        row.qor_samples = scores
+        row.qor_std = statistics.stdev(scores)
+        row.qor_spread = max(scores) - min(scores)
+
+
+def _stability(rows: list[SampleRow], k: int) -> dict[str, Any]:
+    """How much of QoR is judge noise: per-sample spread of the K judgments, averaged."""
+    if k < 2:
+        return {}
+    judged = [r for r in rows if r.qor_std is not None]
+    return {
+        "qor_judge_std_mean": mean(r.qor_std for r in judged),
+        "qor_judge_spread_mean": mean(r.qor_spread for r in judged),
+        "qor_judge_std_max": max((r.qor_std for r in judged), default=None),
+        "n_qor_judge_samples": len(judged),
+    }
 
 
 def _clear_metrics(row: SampleRow) -> None:

@@ -20,7 +20,6 @@ resolve in the official decoder's module namespace.
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from typing import Any, Callable
 
@@ -151,7 +150,3 @@ def evaluate(node: ast.AST, depth: int = 0) -> Any:
         # The same failures Python itself raises; the official decoder fails on them too.
         raise DecodeError(f"cannot evaluate expression: {exc}") from None
     raise DecodeError(f"only literal arithmetic is evaluated, found {type(node).__name__}")
-
-
-def is_finite_number(value: Any) -> bool:
-    return not isinstance(value, float) or math.isfinite(value)

@@ -82,7 +82,7 @@ class Cursor:
         if token.kind == "punct" and token.text.startswith(">") and len(token.text) > 1:
             first = Token("punct", ">", token.start, token.start + 1, token.newline_before)
             rest = Token("punct", token.text[1:], token.start + 1, token.end, False)
-            self.tokens[self.index:self.index + 1] = [first, rest]
+            self.tokens[self.index : self.index + 1] = [first, rest]
 
     def error(self, message: str) -> DecodeError:
         token = self.token

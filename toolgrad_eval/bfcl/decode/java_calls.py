@@ -16,14 +16,16 @@ what the official decoder then does:
 * No method invocation at all decodes to ``{}`` (the official checker then reports the wrong
   output format).
 
-tree-sitter repairs a missing final ``;`` by inserting it, except when the repair costs more
-than discarding the text, which happens when the whole program is one statement of at most 10
-characters; a missing ``;`` between two statements is only repaired before an unqualified call
-(or after a declaration); a statement ending in a qualified name (``a.b``) is never repaired; a
-statement ``[x]`` is read as an array access on a missing name; a ``]`` missing right before
-``,`` or ``)`` is inserted. These rules were observed on tree-sitter's output (random mutations
-of real outputs agree to about 99.9%); other repairs tree-sitter might invent are treated as
-syntax errors here.
+tree-sitter repairs broken input by inserting or skipping tokens, choosing by cost; we apply the
+rules observed on its output (random mutations of real outputs agree to about 99.9%), and treat
+other repairs it might invent as syntax errors:
+
+* a missing final ``;`` is inserted, unless the whole program is one statement of at most 10
+  characters (discarding it is cheaper), or the statement ends in a qualified name (``a.b``);
+* a missing ``;`` between two statements is inserted only after a declaration, or after a call
+  when the next statement is a call (unqualified, or on a receiver name of 10+ characters);
+* a statement ``[x]`` is an array access on a missing name; a ``]`` missing right before ``,``
+  or ``)`` is inserted.
 """
 
 from __future__ import annotations
@@ -80,12 +82,14 @@ def _check_semicolons(parser: JavaParser, statements: list[Statement]) -> None:
         if node.kind == "local_variable_declaration":
             repairable = following.kind == "ident"
         else:
+            # tree-sitter either inserts the ';' (cost 610) or skips the next token as an error
+            # (cost 600 + its length); skipping a short name before '.' lets `x.f()` continue
             repairable = (
                 statement.is_expression
                 and text.rstrip().endswith(")")
                 and len(text.encode("utf-8")) > _MISSING_TOKEN_COST - _DISCARD_BASE_COST
                 and following.kind == "ident"
-                and after.text == "("
+                and (after.text == "(" or (after.text == "." and len(following.text.encode("utf-8")) >= 10))
             )
         if not repairable:
             raise DecodeError("two statements without ';' between them")
@@ -101,10 +105,7 @@ def _ends_with_qualified_name(parser: JavaParser, statement: Statement) -> bool:
     last = statement.last_token
     tokens = parser.tokens
     return (
-        last >= 2
-        and tokens[last].kind == "ident"
-        and tokens[last - 1].text == "."
-        and tokens[last - 2].kind == "ident"
+        last >= 2 and tokens[last].kind == "ident" and tokens[last - 1].text == "." and tokens[last - 2].kind == "ident"
     )
 
 

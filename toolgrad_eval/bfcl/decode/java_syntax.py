@@ -1,38 +1,23 @@
 """A recursive-descent parser for the subset of Java that model call outputs use.
 
-Covers statements (expression, local variable, return, if, block, empty), expressions with
-Java precedence, casts, lambdas, method references, ``new`` (arrays with initializers, objects
-with optional anonymous class bodies), generics and literals. Anything outside it is a syntax
-error (:class:`DecodeError`). Node kinds are named after tree-sitter-java's so the decoder can
-apply the official rules.
+Statements (expression, local variable, return/throw, if, labelled, block, empty) and anonymous
+class bodies; expressions and types are in :mod:`.java_expressions`. Anything outside the subset
+is a syntax error (:class:`DecodeError`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toolgrad_eval.bfcl.decode.cursor import Child, Cursor, Node
+from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.lexer import Token
+from toolgrad_eval.bfcl.decode.java_expressions import PRIMITIVES, JavaExpressions
 
-PRIMITIVES = frozenset("byte short int long float double boolean char void".split())
-_RESERVED = frozenset(
-    """abstract assert boolean break byte case catch char class const continue default do double
-    else enum extends final finally float for goto if implements import instanceof int interface
-    long native new package private protected public return short static strictfp super switch
-    synchronized this throw throws transient try void volatile while true false null""".split()
+_MODIFIERS = frozenset(
+    "public private protected static final abstract synchronized transient volatile native strictfp default".split()
 )
-_VALUE_KEYWORDS = frozenset({"true", "false", "null", "this", "super"})
-_MODIFIERS = frozenset("public private protected static final abstract synchronized transient volatile native strictfp default".split())
-_ASSIGN = frozenset("= += -= *= /= %= &= |= ^= <<= >>= >>>=".split())
-_BINARY = {
-    "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
-    "<": 7, ">": 7, "<=": 7, ">=": 7, "instanceof": 7,
-    "<<": 8, ">>": 8, ">>>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
-}
-_PREFIX = frozenset("+ - ! ~ ++ --".split())
-# tokens that may follow "(Type)" for it to be a cast of a reference type
-_CAST_FOLLOWERS = frozenset("( ! ~".split())
+
+__all__ = ["JavaParser", "Statement", "PRIMITIVES"]
 
 
 @dataclass
@@ -45,21 +30,7 @@ class Statement:
     last_token: int = 0
 
 
-class JavaParser(Cursor):
-    def __init__(self, source: str) -> None:
-        super().__init__(source, "java")
-
-    def is_keyword(self, word: str) -> bool:
-        return word in _RESERVED
-
-    def _is_name(self, token: Token) -> bool:
-        return token.kind == "ident" and token.text not in _RESERVED
-
-    def _name(self) -> Token:
-        if not self._is_name(self.token):
-            raise self.error("expected a name")
-        return self.advance()
-
+class JavaParser(JavaExpressions):
     # -- statements ------------------------------------------------------------------------
     def program(self) -> list[Statement]:
         statements = []
@@ -106,7 +77,11 @@ class JavaParser(Cursor):
         if declaration is not None:
             return self._finish(declaration, top_level, False)
         expression = self.expression()
-        node = expression if isinstance(expression, Node) else Node("expression", expression.start, expression.end, [expression])
+        node = (
+            expression
+            if isinstance(expression, Node)
+            else Node("expression", expression.start, expression.end, [expression])
+        )
         return self._finish(node, top_level, True)
 
     def _finish(self, node: Node, top_level: bool, is_expression: bool) -> Statement:
@@ -170,305 +145,6 @@ class JavaParser(Cursor):
                 break
             children.append(self.advance())
         return self.node("local_variable_declaration", first, children[-1], children)
-
-    # -- types -----------------------------------------------------------------------------
-    def type(self) -> Node:
-        first = self.token
-        children: list[Child] = []
-        if first.kind == "ident" and first.text in PRIMITIVES:
-            children.append(self.advance())
-        else:
-            children.append(self._name())
-            if self.at("<"):
-                children.append(self.type_arguments())
-            while self.at(".") and self._is_name(self.peek()):
-                children += [self.advance(), self._name()]
-                if self.at("<"):
-                    children.append(self.type_arguments())
-        while self.at("[") and self.peek().text == "]":
-            children += [self.advance(), self.advance()]
-        return self.node("type", first, children[-1], children)
-
-    def type_arguments(self) -> Node:
-        opening = self.expect("<")
-        children: list[Child] = [opening]
-        self.enter()
-        self.split_angle()
-        while not self.at(">"):
-            if self.at("?"):
-                children.append(self.advance())
-                if self.at("extends", "super"):
-                    children += [self.advance(), self.type()]
-            else:
-                children.append(self.type())
-            self.split_angle()
-            if not self.at(">"):
-                children.append(self.expect(","))
-            self.split_angle()
-        self.leave()
-        children.append(self.advance())
-        return self.node("type_arguments", opening, children[-1], children)
-
-    # -- expressions -----------------------------------------------------------------------
-    def expression(self) -> Child:
-        self.enter()
-        try:
-            lambda_node = self._try_lambda()
-            if lambda_node is not None:
-                return lambda_node
-            left = self._ternary()
-            if self.token.kind == "punct" and self.token.text in _ASSIGN:
-                raise self.error("cannot assign to this expression")
-            return left
-        finally:
-            self.leave()
-
-    def _try_lambda(self) -> Node | None:
-        first = self.token
-        if self._is_name(first) and self.peek().text == "->":
-            params: Child = self.advance()
-        elif first.text == "(" and first.kind == "punct":
-            start = self.index
-            depth, i = 0, self.index
-            while i < len(self.tokens):
-                text = self.tokens[i].text
-                depth += text == "("
-                depth -= text == ")"
-                if depth == 0:
-                    break
-                i += 1
-            if i + 1 >= len(self.tokens) or self.tokens[i + 1].text != "->":
-                return None
-            opening = self.advance()
-            children: list[Child] = [opening]
-            while not self.at(")"):
-                children.append(self.type() if self.peek().kind == "ident" and self._is_name(self.peek()) else self._name())
-                if self._is_name(self.token):
-                    children.append(self._name())
-                if not self.at(")"):
-                    children.append(self.expect(","))
-            children.append(self.advance())
-            params = self.node("parameters", opening, children[-1], children)
-            assert self.index > start
-        else:
-            return None
-        arrow = self.expect("->")
-        body: Child = self.block() if self.at("{") else self.expression()
-        return self.node("lambda_expression", first, body, [params, arrow, body])
-
-    def _ternary(self) -> Child:
-        condition = self._binary(1)
-        if not self.at("?"):
-            return condition
-        question = self.advance()
-        consequence = self.expression()
-        colon = self.expect(":")
-        alternative = self._try_lambda() or self._ternary()
-        return self.node("ternary_expression", condition, alternative, [condition, question, consequence, colon, alternative])
-
-    def _binary(self, min_level: int) -> Child:
-        left = self._unary()
-        while True:
-            token = self.token
-            level = _BINARY.get(token.text) if token.kind in ("punct", "ident") else None
-            if level is None or level < min_level:
-                return left
-            operator = self.advance()
-            if operator.text == "instanceof":
-                right: Child = self.type()
-                if self._is_name(self.token):
-                    right = self.node("pattern", right, self.token, [right, self.advance()])
-            else:
-                right = self._binary(level + 1)
-            left = self.node("binary_expression", left, right, [left, operator, right])
-
-    def _unary(self) -> Child:
-        token = self.token
-        if token.kind == "punct" and token.text in _PREFIX:
-            operator = self.advance()
-            self.enter()
-            operand = self._unary()
-            self.leave()
-            return self.node("unary_expression", operator, operand, [operator, operand])
-        if token.kind == "punct" and token.text == "(":
-            cast = self._try_cast()
-            if cast is not None:
-                return cast
-        expression = self._postfix()
-        while self.at("++", "--"):
-            operator = self.advance()
-            expression = self.node("update_expression", expression, operator, [expression, operator])
-        return expression
-
-    def _try_cast(self) -> Node | None:
-        start, depth = self.index, self.depth
-        opening = self.advance()
-        try:
-            kind = self.type()
-            closing = self.expect(")")
-        except DecodeError:
-            self.index, self.depth = start, depth
-            return None
-        primitive = kind.children[0].text in PRIMITIVES if isinstance(kind.children[0], Token) else False
-        follower = self.token
-        starts_operand = (
-            follower.kind in ("number", "string", "char")
-            or (follower.kind == "ident" and (self._is_name(follower) or follower.text in _VALUE_KEYWORDS or follower.text == "new"))
-            or (follower.kind == "punct" and follower.text in _CAST_FOLLOWERS)
-            or (primitive and follower.kind == "punct" and follower.text in ("+", "-", "++", "--"))
-        )
-        if not starts_operand:
-            self.index = start
-            return None
-        self.enter()
-        operand = self._unary()
-        self.leave()
-        return self.node("cast_expression", opening, operand, [opening, kind, closing, operand])
-
-    def _postfix(self) -> Child:
-        expression = self._selectors(self._primary())
-        if self.token.kind == "punct" and self.token.text in _ASSIGN and self._is_lvalue(expression):
-            # an LR parser shifts '=' after any assignable operand: `a - b = c` is `a - (b = c)`
-            operator = self.advance()
-            right = self.expression()
-            return self.node("assignment_expression", expression, right, [expression, operator, right])
-        return expression
-
-    def _is_lvalue(self, child: Child) -> bool:
-        if isinstance(child, Token):
-            return self._is_name(child)
-        return child.kind in ("field_access", "array_access")
-
-    def _selectors(self, expression: Child) -> Child:
-        while True:
-            if self.at("."):
-                expression = self._member(expression)
-            elif self.at("["):
-                opening = self.advance()
-                index = self.expression()
-                if self.at(",", ")"):
-                    # tree-sitter inserts the missing "]" here (it renders as nothing)
-                    expression = self.node("array_access", expression, index, [expression, opening, index])
-                    continue
-                closing = self.expect("]")
-                expression = self.node("array_access", expression, closing, [expression, opening, index, closing])
-            elif self.at("::"):
-                colons = self.advance()
-                target = self.advance() if self.at("new") else self._name()
-                expression = self.node("method_reference", expression, target, [expression, colons, target])
-            else:
-                return expression
-
-    def _member(self, receiver: Child) -> Child:
-        dot = self.advance()
-        if self.at("class"):
-            keyword = self.advance()
-            return self.node("class_literal", receiver, keyword, [receiver, dot, keyword])
-        if self.at("this", "super"):
-            keyword = self.advance()
-            return self.node("field_access", receiver, keyword, [receiver, dot, keyword])
-        children: list[Child] = [receiver, dot]
-        if self.at("<"):
-            children.append(self.type_arguments())
-        name = self._name()
-        children.append(name)
-        if self.at("("):
-            arguments = self.arguments()
-            children.append(arguments)
-            return self.node("method_invocation", receiver, arguments, children, object=receiver, name=name, arguments=arguments)
-        return self.node("field_access", receiver, name, children)
-
-    def arguments(self) -> Node:
-        opening = self.expect("(")
-        children: list[Child] = [opening]
-        self.enter()
-        while not self.at(")"):
-            children.append(self.expression())
-            if not self.at(")"):
-                children.append(self.expect(","))
-                if self.at(")"):
-                    raise self.error("expected an argument")
-        self.leave()
-        children.append(self.advance())
-        return self.node("argument_list", opening, children[-1], children)
-
-    def _primary(self) -> Child:
-        token = self.token
-        if token.kind == "number":
-            return self.advance()
-        if token.kind in ("string", "char"):
-            self.advance()
-            kind = "string_literal" if token.kind == "string" else "character_literal"
-            return Node(kind, token.start, token.end, [token])
-        if token.kind == "punct" and token.text == "(":
-            opening = self.advance()
-            inner = self.expression()
-            closing = self.expect(")")
-            return self.node("parenthesized_expression", opening, closing, [opening, inner, closing])
-        if token.kind != "ident":
-            raise self.error("expected an expression")
-        if token.text == "new":
-            return self._creation()
-        if token.text in _VALUE_KEYWORDS:
-            return self.advance()
-        if token.text in PRIMITIVES:
-            kind = self.type()
-            dot = self.expect(".")
-            keyword = self.expect("class")
-            return self.node("class_literal", kind, keyword, [kind, dot, keyword])
-        name = self._name()
-        if self.at("("):
-            arguments = self.arguments()
-            return self.node("method_invocation", name, arguments, [name, arguments], name=name, arguments=arguments)
-        return name
-
-    def _creation(self) -> Node:
-        keyword = self.advance()
-        first = self.token
-        children: list[Child] = []
-        if first.kind == "ident" and first.text in PRIMITIVES:
-            children.append(self.advance())
-        else:
-            children.append(self._name())
-            while self.at(".") or self.at("<"):
-                if self.at("<"):
-                    children.append(self.type_arguments())
-                else:
-                    children += [self.advance(), self._name()]
-        kind = self.node("type", first, children[-1], children)
-        if self.at("["):
-            dims: list[Child] = []
-            sized = False
-            while self.at("["):
-                dims.append(self.advance())
-                if not self.at("]"):
-                    dims.append(self.expression())
-                    sized = True
-                dims.append(self.expect("]"))
-            value = None if sized else self.array_initializer()
-            last = value if value is not None else dims[-1]
-            parts: list[Child] = [keyword, kind, *dims] + ([value] if value is not None else [])
-            return self.node("array_creation_expression", keyword, last, parts, type=kind, value=value)
-        arguments = self.arguments()
-        parts = [keyword, kind, arguments]
-        last: Child = arguments
-        if self.at("{"):
-            body = self._class_body()
-            parts.append(body)
-            last = body
-        return self.node("object_creation_expression", keyword, last, parts, type=kind, arguments=arguments)
-
-    def array_initializer(self) -> Node:
-        opening = self.expect("{")
-        children: list[Child] = [opening]
-        self.enter()
-        while not self.at("}"):
-            children.append(self.array_initializer() if self.at("{") else self.expression())
-            if not self.at("}"):
-                children.append(self.expect(","))
-        self.leave()
-        children.append(self.advance())
-        return self.node("array_initializer", opening, children[-1], children)
 
     def _class_body(self) -> Node:
         opening = self.expect("{")

@@ -63,9 +63,7 @@ def _arguments(parser: JsParser, node: Child) -> dict[Any, str]:
             left, _, right = child.children
             key: Any = parser.text(left.start, left.end)
             value = _unquote(parser.text(right.start, right.end))
-        elif isinstance(child, Token) and child.kind == "ident" and (
-            child.text == "true" or parser._is_name(child)
-        ):
+        elif isinstance(child, Token) and child.kind == "ident" and (child.text == "true" or parser._is_name(child)):
             key, value = None, child.text
         else:
             continue

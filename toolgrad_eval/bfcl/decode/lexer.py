@@ -27,7 +27,7 @@ class Token:
 
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\ufeff]+")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-_IDENT = re.compile(r"[^\W\d]\w*|[$]\w*|[$_][\w$]*", re.UNICODE)
+_IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*", re.UNICODE)
 _IDENT_TAIL = re.compile(r"[\w$]*", re.UNICODE)
 _JAVA_NUMBER = re.compile(
     r"0[xX][0-9a-fA-F_]*[0-9a-fA-F][lL]?"
@@ -93,7 +93,11 @@ def _next_token(text: str, pos: int, syntax: Syntax, tokens: list[Token]) -> tup
             return "string", _JAVA_STRING.match(text, pos)
         if char == "'":
             return "char", _JAVA_CHAR.match(text, pos)
-        number = _JAVA_NUMBER.match(text, pos) if char.isdigit() or (char == "." and text[pos + 1:pos + 2].isdigit()) else None
+        number = (
+            _JAVA_NUMBER.match(text, pos)
+            if char.isdigit() or (char == "." and text[pos + 1 : pos + 2].isdigit())
+            else None
+        )
     else:
         if char in "\"'":
             return "string", _JS_STRING.match(text, pos)
@@ -101,7 +105,11 @@ def _next_token(text: str, pos: int, syntax: Syntax, tokens: list[Token]) -> tup
             return "template", _template_end(text, pos)
         if char == "/" and _regex_allowed(tokens):
             return "regex", _JS_REGEX.match(text, pos)
-        number = _JS_NUMBER.match(text, pos) if char.isdigit() or (char == "." and text[pos + 1:pos + 2].isdigit()) else None
+        number = (
+            _JS_NUMBER.match(text, pos)
+            if char.isdigit() or (char == "." and text[pos + 1 : pos + 2].isdigit())
+            else None
+        )
     if number:
         tail = _IDENT_TAIL.match(text, number.end())
         if tail and tail.end() > number.end():  # 12abc is not a number

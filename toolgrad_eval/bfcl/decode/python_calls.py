@@ -102,8 +102,9 @@ def _value(node: ast.expr, depth: int) -> Any:
         # Official quirk: every unary operator negates, and only a literal operand works.
         if not isinstance(node.operand, ast.Constant):
             raise DecodeError("unary operator on a non-literal")
+        operand: Any = node.operand.value
         try:
-            return -node.operand.value
+            return -operand
         except TypeError:
             raise DecodeError("unary operator on a non-number") from None
     if isinstance(node, ast.List):

@@ -12,8 +12,7 @@ def is_call_list(decoded: Any) -> bool:
     The official checker fails anything else as ``ast_decoder:decoder_wrong_output_format``.
     """
     return type(decoded) is list and all(
-        type(item) is dict and len(item) == 1 and type(next(iter(item.values()))) is dict
-        for item in decoded
+        type(item) is dict and len(item) == 1 and type(next(iter(item.values()))) is dict for item in decoded
     )
 
 
@@ -34,9 +33,7 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
     if isinstance(value, dict):
-        return {
-            (k if isinstance(k, str) else repr(k)): json_safe(v, depth + 1) for k, v in value.items()
-        }
+        return {(k if isinstance(k, str) else repr(k)): json_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v, depth + 1) for v in value]
     if isinstance(value, (set, frozenset)):

@@ -112,13 +112,13 @@ def decode_json_calls(raw: Any) -> list[dict[Any, Any]]:
         if isinstance(obj, dict) and isinstance(obj.get("function"), dict):
             obj = obj["function"]
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
-            raise DecodeError("a call object needs a string \"name\"")
+            raise DecodeError('a call object needs a string "name"')
         if "arguments" in obj:
             args = obj["arguments"]
         elif "parameters" in obj:
             args = obj["parameters"]
         else:
-            raise DecodeError(f"call {obj['name']!r} has neither \"arguments\" nor \"parameters\"")
+            raise DecodeError(f'call {obj["name"]!r} has neither "arguments" nor "parameters"')
         calls.append({obj["name"]: _arguments(args)})
     return calls
 

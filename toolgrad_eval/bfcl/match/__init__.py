@@ -8,6 +8,27 @@ single-turn categories, without its dependencies and without executing model out
 * ``irrelevance``/``live_irrelevance`` pass when the output does not decode to at least one call;
   ``live_relevance`` passes when it does. The official runner always decodes these with the
   Python-call decoder (for prompting models), whatever the category's language.
+
+Known deviations from the official checker (everything else agrees entry for entry; see
+``tests/bfcl/test_differential.py``):
+
+* Model output is never executed. Arithmetic inside arguments is evaluated only on literals (and
+  ``str``/``int``/``abs``/``round``... of literals) within size bounds; names such as ``math.pi``,
+  other calls, and results past the bounds make the entry ``ast_decoder:decoder_failed`` where the
+  official ``eval`` may resolve them, run them, or hang (``9**9**9``).
+* Inputs are bounded: 1,000,000 characters for Python calls and JSON, 200,000 for Java and
+  JavaScript, JSON arguments 500 levels deep; beyond that the entry fails to decode.
+* Java and JavaScript are parsed by our own parsers, not tree-sitter. Well-formed outputs and the
+  tree-sitter error repairs seen in practice agree; on randomly corrupted real outputs about one
+  in 10,000 verdicts differs (tree-sitter invents a repair we do not, or the reverse).
+* Where the official checker raises and its whole run stops (types it cannot convert such as
+  ``Set``/``Queue``, answers naming an undefined function), the entry fails with
+  ``checker:unsupported_input``.
+* ``fc`` and ``json`` have one official decoder per model family. ``fc`` accepts arguments as
+  JSON text (like the OpenAI handler) or as objects (like the Mistral handler) and assumes the
+  model wrote ``.`` as ``_`` in names (``underscore_to_dot``); ``json`` accepts the union of the
+  common shapes. Per-model pre-processing of prompted text (some handlers strip particular code
+  fences) is not reproduced: the generic prompting decoder applies.
 """
 
 from __future__ import annotations
@@ -23,6 +44,7 @@ from toolgrad_eval.bfcl.verdict import ErrorType, Verdict
 __all__ = ["Format", "check_entry", "detect_format", "language_of"]
 
 Format = Literal["auto", "python", "json", "fc"]
+Concrete = Literal["python", "json", "fc"]
 Version = Literal["v3", "v4"]
 
 _IRRELEVANCE = frozenset({"irrelevance", "live_irrelevance"})
@@ -38,7 +60,7 @@ def language_of(category: str) -> Language:
     return "python"
 
 
-def detect_format(results: Sequence[Any]) -> Format:
+def detect_format(results: Sequence[Any]) -> Concrete:
     """The format of one result file, judged from its raw ``result`` values.
 
     Structured values (lists/dicts) mean a function-calling run: ``json`` when the calls are
@@ -88,16 +110,17 @@ def check_entry(
     ``answer`` the ``ground_truth`` list (``None`` for the relevance categories); ``result`` the
     raw ``result`` value of the model's result line. ``underscore_to_dot`` says that the model's
     function names use ``_`` for ``.`` (function-calling APIs forbid dots); by default it is
-    assumed for the ``fc`` format only.
+    assumed for the ``fc`` format only. ``fmt="auto"`` judges this one result; a runner should
+    call :func:`detect_format` on the whole result file and pass the format, as BFCL decodes a
+    whole file with one model's decoder.
     """
-    if fmt == "auto":
-        fmt = detect_format([result])
+    concrete: Concrete = detect_format([result]) if fmt == "auto" else fmt
     language = language_of(category)
     if category in _IRRELEVANCE or category in _RELEVANCE:
-        return _check_relevance(category, result, fmt, version)
+        return _check_relevance(category, result, concrete, version)
 
     try:
-        decoded = decode(result, fmt, language, version)
+        decoded = decode(result, concrete, language, version)
     except DecodeError as exc:
         return Verdict.fail(ErrorType.DECODER_FAILED, f"Could not decode the output: {exc}")
     safe = json_safe(decoded)
@@ -107,18 +130,20 @@ def check_entry(
             "The decoded output is not a list of {function: {argument: value}} calls.",
             decoded=safe,
         )
-    rules = CallRules(language, fmt == "fc" if underscore_to_dot is None else underscore_to_dot)
+    rules = CallRules(language, concrete == "fc" if underscore_to_dot is None else underscore_to_dot)
     try:
         problem = match_calls(structure_of(category), question["function"], decoded, answer or [], rules)
     except (UnsupportedInput, TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
         # The official checker raises here and its whole run stops; we record the entry instead.
-        return Verdict.fail(ErrorType.CHECKER_UNSUPPORTED, f"The question or answer cannot be checked: {exc}", decoded=safe)
+        return Verdict.fail(
+            ErrorType.CHECKER_UNSUPPORTED, f"The question or answer cannot be checked: {exc}", decoded=safe
+        )
     if problem is None:
         return Verdict.ok(safe)
     return Verdict.fail(problem.error_type, *problem.errors, decoded=safe)
 
 
-def _check_relevance(category: str, result: Any, fmt: Format, version: Version) -> Verdict:
+def _check_relevance(category: str, result: Any, fmt: Concrete, version: Version) -> Verdict:
     try:
         decoded = decode(result, fmt, "python", version)
     except DecodeError as exc:

@@ -100,12 +100,14 @@ def _names(call: Mapping[Any, Any]) -> str:
 
 def _item_type(details: Mapping[str, Any]) -> str:
     try:
-        return details["items"]["type"]
+        return str(details["items"]["type"])
     except (KeyError, TypeError):
         raise UnsupportedInput("array parameter without items.type") from None
 
 
-def _check_param(param: str, value: Any, details: Mapping[str, Any], allowed: Any, language: Language) -> Mismatch | None:
+def _check_param(
+    param: str, value: Any, details: Mapping[str, Any], allowed: Any, language: Language
+) -> Mismatch | None:
     try:
         type_name = details["type"]
     except (KeyError, TypeError):

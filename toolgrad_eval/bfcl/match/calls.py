@@ -75,7 +75,9 @@ def _match_any_order(
         else:
             return Mismatch(
                 ErrorType.PARALLEL_NO_MATCH,
-                (f"No call among {unclaimed} matches expected call {answer_index} "
-                 f"({next(iter(expected))!r}).", *reasons),
+                (
+                    f"No call among {unclaimed} matches expected call {answer_index} ({next(iter(expected))!r}).",
+                    *reasons,
+                ),
             )
     return None

@@ -23,13 +23,23 @@ import re
 from typing import Any
 
 JAVA_TYPES: dict[str, type] = {
-    "byte": int, "short": int, "integer": int, "long": int,
-    "float": float, "double": float,
+    "byte": int,
+    "short": int,
+    "integer": int,
+    "long": int,
+    "float": float,
+    "double": float,
     "boolean": bool,
-    "char": str, "String": str, "any": str,
-    "Array": list, "ArrayList": list, "Queue": list, "Stack": list,
+    "char": str,
+    "String": str,
+    "any": str,
+    "Array": list,
+    "ArrayList": list,
+    "Queue": list,
+    "Stack": list,
     "Set": set,
-    "HashMap": dict, "Hashtable": dict,
+    "HashMap": dict,
+    "Hashtable": dict,
 }
 
 

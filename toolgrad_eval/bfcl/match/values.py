@@ -69,25 +69,30 @@ def check_type(
     """The official type rule, including its "variable" escape hatch and one-level nesting."""
     declared_answer_type = answer_type(answers)
     is_variable = declared_answer_type is not None and declared_answer_type is not expected
+    elements: Any = value  # (kept un-narrowed for the element loop below)
     if type(value) is expected:
         if nested is None:
             return TypeResult(None, is_variable)
         for allowed in answers:
             # a non-list answer (such as "") imposes no element type
-            if type(allowed) is not list or all(_element_ok(item, allowed, nested) for item in value):
+            if type(allowed) is not list or all(_element_ok(item, allowed, nested) for item in elements):
                 return TypeResult(None, is_variable)
         if type(value) is declared_answer_type:
-            return TypeResult(mismatch(
-                ErrorType.TYPE_NESTED,
-                f"Parameter {param!r}: every element of the {type_name} should be a "
-                f"{nested.__name__}; got {value!r}.",
-            ))
+            return TypeResult(
+                mismatch(
+                    ErrorType.TYPE_NESTED,
+                    f"Parameter {param!r}: every element of the {type_name} should be a "
+                    f"{nested.__name__}; got {value!r}.",
+                )
+            )
     elif declared_answer_type is not None and type(value) is declared_answer_type:
         return TypeResult(None, True)
-    return TypeResult(mismatch(
-        ErrorType.TYPE_SIMPLE,
-        f"Parameter {param!r} should be of type {type_name}, got {type(value).__name__}: {value!r}.",
-    ))
+    return TypeResult(
+        mismatch(
+            ErrorType.TYPE_SIMPLE,
+            f"Parameter {param!r} should be of type {type_name}, got {type(value).__name__}: {value!r}.",
+        )
+    )
 
 
 def _element_ok(item: Any, allowed: list[Any], nested: type) -> bool:
@@ -102,8 +107,7 @@ def check_string(param: str, value: str, answers: Sequence[Any]) -> Mismatch | N
         return None
     return mismatch(
         ErrorType.VALUE_STRING,
-        f"Parameter {param!r}: {value!r} is not one of {list(answers)!r} "
-        "(compared ignoring case, spaces and ,./-_*^).",
+        f"Parameter {param!r}: {value!r} is not one of {list(answers)!r} (compared ignoring case, spaces and ,./-_*^).",
     )
 
 
@@ -129,7 +133,9 @@ def check_dict(param: str, value: dict[Any, Any], answers: Sequence[Any]) -> Mis
     """Accept when some non-empty answer dict matches. Official quirk: when no answer dict is
     given (only ``""``), a provided dict is rejected as ``dict_checker:unclear``; and a missing
     key overrides an earlier wrong-value error type."""
-    result = mismatch(ErrorType.DICT_UNCLEAR, f"Parameter {param!r}: no dictionary answer to compare with.")
+    result: Mismatch | None = mismatch(
+        ErrorType.DICT_UNCLEAR, f"Parameter {param!r}: no dictionary answer to compare with."
+    )
     for allowed in answers:
         if allowed == "":
             continue
@@ -187,6 +193,4 @@ def check_list_of_dicts(param: str, value: Sequence[Any], answers: Sequence[Any]
 def check_allowed(param: str, value: Any, answers: Sequence[Any]) -> Mismatch | None:
     if value in answers:
         return None
-    return mismatch(
-        ErrorType.VALUE_OTHERS, f"Parameter {param!r}: {value!r} is not one of {list(answers)!r}."
-    )
+    return mismatch(ErrorType.VALUE_OTHERS, f"Parameter {param!r}: {value!r} is not one of {list(answers)!r}.")

@@ -1,0 +1,74 @@
+"""Fixtures for judge tests: a fake endpoint, small datasets, and the main command."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.fake_openai import FakeOpenAI, _Response, _error
+from toolgrad5k.builders import KEY, DatasetBuilder, call
+from toolgrad_eval.cli.main import main
+
+CHAT = "/v1/chat/completions"
+
+
+class MeteredFake(FakeOpenAI):
+    """FakeOpenAI that tracks chat requests in flight and, with ``cap``, answers 429 above it
+    (an account at its concurrency/rate limit)."""
+
+    def __init__(self, *, cap: int | None = None, cap_retry_after: float = 0.05, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cap, self.cap_retry_after = cap, cap_retry_after
+        self.in_flight = self.max_in_flight = self.rejected = 0
+        self._meter = threading.Lock()
+
+    def _chat(self, body: Any) -> dict:
+        with self._meter:
+            if self.cap is not None and self.in_flight >= self.cap:
+                self.rejected += 1
+                raise _Response(429, _error(429, "rate limited (fake cap)"), {"retry-after": f"{self.cap_retry_after:g}"})
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return super()._chat(body)
+        finally:
+            with self._meter:
+                self.in_flight -= 1
+
+
+@pytest.fixture
+def env(fake_openai, monkeypatch, tmp_path):
+    """The fake endpoint in the environment, cwd in tmp_path."""
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.chdir(tmp_path)
+    return fake_openai
+
+
+def dataset(root: Path, n: int, *, model: str = "m1", score: int | None = None, prefix: str = "s") -> Path:
+    """n judgeable samples; FAKE_SCORE in the query fixes the fake judge's score when given."""
+    b = DatasetBuilder(root)
+    for i in range(n):
+        sid = f"{prefix}{i:04d}"
+        marker = f" FAKE_SCORE={score}" if score is not None else ""
+        b.sample(sid, {"a": {}}, query=f"question {i}{marker}")
+        b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {i}"})
+    return b.finish()
+
+
+def run(data: Path, *args: str, model: str = "m1", out: str = "out", cache: str = "cache") -> tuple[int, dict]:
+    try:
+        code = main(["--pred_model", model, "--dataset", str(data), "--output", out, "--cache-dir", cache, *args])
+    except SystemExit as exc:  # partial results (budget reached) exit with status 3
+        code = exc.code
+    path = Path(out) / "summary.json"
+    return code, json.loads(path.read_text()) if path.exists() else {}
+
+
+def rows(out: str = "out") -> dict[str, dict]:
+    lines = (Path(out) / "per_sample.jsonl").read_text().splitlines()
+    return {row["id"]: row for row in map(json.loads, lines)}

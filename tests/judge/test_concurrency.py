@@ -1,0 +1,77 @@
+"""--num_process keeps N requests in flight; sustained 429s lower it (AIMD) and it recovers."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from judge.conftest import MeteredFake, dataset, rows, run
+from toolgrad_eval.judge.limiter import AdaptiveLimit
+
+
+def test_num_process_keeps_n_requests_in_flight(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    with MeteredFake(latency=0.2) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        data = dataset(tmp_path / "ds", 32)
+        start = time.monotonic()
+        code, s = run(data, "--num_process", "8")
+        elapsed = time.monotonic() - start
+    assert code == 0 and s["judge_requests"] == 32 and s["n_qor"] == 32
+    assert server.max_in_flight == 8
+    assert elapsed < 32 * 0.2 / 2  # ideal 0.8 s (+ start-up); serial would be 6.4 s
+
+
+def test_sustained_429s_lower_concurrency_and_the_run_finishes(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    with MeteredFake(latency=0.05, cap=3, cap_retry_after=0.05) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        data = dataset(tmp_path / "ds", 60)
+        code, s = run(data, "--num_process", "12")
+    assert code == 0 and s["n_qor"] == 60 and s["n_judge_errors"] == 0
+    assert all(r["qor"] is not None for r in rows().values())
+    c = s["concurrency"]
+    assert c["max_in_flight"] == 12 and c["backoffs"] >= 1 and c["min_limit"] <= 4
+    # With a fixed 12 in flight against a cap of 3, three of four requests bounce (hundreds of 429s).
+    assert server.rejected < 60, server.rejected
+    assert s["judge_requests"] == 60 + server.rejected
+
+
+def test_limiter_halves_once_per_window_and_recovers():
+    limit, stop = AdaptiveLimit(16), threading.Event()
+    tokens = [limit.acquire(stop) for _ in range(16)]
+    for token in tokens[:12]:  # twelve 429s from the same window: one decrease
+        limit.release(token, "rate_limited")
+    assert limit.limit == 8 and limit.decreases == 1
+    for token in tokens[12:]:
+        limit.release(token, "cancelled")
+    for _ in range(4):  # sent after the decrease: a new window, where 4 of 4 bounce
+        limit.release(limit.acquire(stop), "rate_limited")
+    assert limit.limit == 4 and limit.decreases == 2
+    for _ in range(200):
+        limit.release(limit.acquire(stop), "ok")
+    assert limit.limit == 16 and limit.stats()["min_limit"] == 4
+
+
+def test_occasional_429s_do_not_lower_the_limit():
+    limit, stop = AdaptiveLimit(16), threading.Event()
+    for i in range(500):  # every fifth request bounces: noise, not a limit
+        limit.release(limit.acquire(stop), "rate_limited" if i % 5 == 0 else "ok")
+    assert limit.decreases == 0 and limit.limit == 16
+
+
+def test_limiter_blocks_above_the_limit():
+    limit, stop = AdaptiveLimit(2), threading.Event()
+    a, b = limit.acquire(stop), limit.acquire(stop)
+    got: list[int | None] = []
+    waiter = threading.Thread(target=lambda: got.append(limit.acquire(stop)))
+    waiter.start()
+    time.sleep(0.15)
+    assert got == [] and limit.in_flight == 2
+    limit.release(a, "ok")
+    waiter.join(1)
+    assert got and got[0] is not None
+    stop.set()
+    assert limit.acquire(stop) is None

@@ -1,0 +1,104 @@
+"""Crash safety: kill -9 of the real command mid-run loses nothing paid; damaged entries are re-judged."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from judge.conftest import CHAT, dataset, rows, run
+from support.fake_openai import FakeOpenAIProcess
+from toolgrad5k.builders import tree_digest
+from toolgrad_eval.judge.cache import JudgmentCache
+
+N = 40
+
+
+def logged_chats(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [r for r in map(json.loads, log.read_text().splitlines()) if r["path"] == CHAT]
+
+
+def sample_of(request: dict) -> str:
+    return "s%04d" % int(re.search(r"question (\d+)", request["json"]["messages"][-1]["content"]).group(1))
+
+
+def cached_samples(cache_dir: Path) -> set[str]:
+    with JudgmentCache(cache_dir) as cache:
+        return {cache.get(key)["sample_id"] for key in cache.keys() if cache.get(key)}
+
+
+def start(data: Path, tmp_path: Path, server: FakeOpenAIProcess) -> subprocess.Popen:
+    env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
+    command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
+               "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), "--num_process", "4"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_kill_9_then_rerun_sends_exactly_the_remaining_requests(tmp_path):
+    data = dataset(tmp_path / "ds", N)
+    before = tree_digest(data)
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "0.1", "--request-log", str(log)) as server:
+        seen = 0
+        for kill_after in (6, 14):  # two crashes at different points, then a full run
+            proc = start(data, tmp_path, server)
+            deadline = time.monotonic() + 30
+            while len(logged_chats(log)) < seen + kill_after and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            proc.kill()  # SIGKILL: no cleanup, no atexit, no flush
+            proc.wait()
+            assert proc.returncode == -9
+            time.sleep(0.15)  # let the server log the in-flight requests of the dead process
+            done = cached_samples(tmp_path / "cache")
+            assert 0 < len(done) < N
+            seen = len(logged_chats(log))
+            proc = start(data, tmp_path, server)  # the same command again...
+            if kill_after == 14:
+                out, err = proc.communicate(timeout=60)
+                assert proc.returncode == 0, err.decode()
+                rerun = logged_chats(log)[seen:]
+                # ...asks exactly for what was not cached at the kill, once each: no judgment paid twice
+                assert sorted(map(sample_of, rerun)) == sorted({f"s{i:04d}" for i in range(N)} - done)
+                summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+                assert summary["cache_hits"] == len(done) and summary["judge_requests"] == N - len(done)
+                assert summary["n_qor"] == N and summary["n_judge_errors"] == 0
+            else:
+                # kill the second run too, shortly after it started asking
+                while len(logged_chats(log)) < seen + 3 and proc.poll() is None:
+                    time.sleep(0.005)
+                proc.kill()
+                proc.wait()
+                time.sleep(0.15)
+                rerun = logged_chats(log)[seen:]
+                assert not {sample_of(r) for r in rerun} & done  # nothing cached was asked again
+                seen = len(logged_chats(log))
+        assert len(cached_samples(tmp_path / "cache")) == N
+    assert tree_digest(data) == before  # input files untouched through every crash
+
+
+def test_damaged_cache_entries_on_disk_are_rejudged(env, tmp_path):
+    data = dataset(tmp_path / "ds", 3, score=80)
+    code, first = run(data)
+    assert code == 0 and first["judge_requests"] == 3
+    db = sqlite3.connect(tmp_path / "cache" / "cache.db")
+    stored = db.execute("SELECT rowid, value FROM Cache ORDER BY rowid").fetchall()
+    assert len(stored) == 3 and all(isinstance(v, bytes) for _, v in stored)
+    (row_a, blob_a), (row_b, blob_b) = stored[0], stored[1]
+    flipped = blob_a.replace(b"score 80", b"score 99")  # bit rot inside the payload: checksum mismatch
+    assert flipped != blob_a
+    db.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (flipped, row_a))
+    db.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (blob_b[: len(blob_b) // 2], row_b))  # half-written
+    db.commit()
+    db.close()
+    code, second = run(data)
+    assert code == 0 and second["cache_hits"] == 1 and second["judge_requests"] == 2
+    assert all(r["qor"] == 80 and "99" not in r["judge_reason"] for r in rows().values())
+    code, third = run(data)
+    assert third["cache_hits"] == 3 and third["judge_requests"] == 0  # the re-judged entries replaced the damaged ones

@@ -1,0 +1,47 @@
+"""``toolgrad-eval report --out reports/NAME/``: publish the leaderboard as a static site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from toolgrad_eval.errors import ConfigError
+
+DEFAULT_RUNS = Path("toolgrad-eval-out")
+DEFAULT_OUT = Path("reports") / "leaderboard"
+
+
+def _parse_matches(values: tuple[str, ...]) -> dict[str, str]:
+    matches = {}
+    for value in values:
+        reproduced, sep, reported = value.partition("=")
+        if not sep or not reproduced.strip() or not reported.strip():
+            raise ConfigError(f"--match {value!r}: expected REPRODUCED=REPORTED, e.g. my-gemma=gemma-3-4b")
+        matches[reproduced.strip()] = reported.strip()
+    return matches
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--runs", "runs", multiple=True, type=click.Path(path_type=Path),
+              help=f"Folder searched recursively for run records (repeatable) [default: {DEFAULT_RUNS}].")
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder the site is written into (index.html, models/, leaderboard.md, *.csv).")
+@click.option("--match", "match", multiple=True, metavar="REPRODUCED=REPORTED",
+              help="Compare run model REPRODUCED with reported model REPORTED (id or label, e.g. gemma-3-4b); repeatable.")
+@click.option("--title", default=None, help="Page title [default: the leaderboard's standard title].")
+def report(runs: tuple[Path, ...], out: Path, match: tuple[str, ...], title: str | None) -> None:
+    """Publish the leaderboard: reported numbers next to reproduced run records, as a static site."""
+    from toolgrad_eval.leaderboard import DEFAULT_TITLE
+    from toolgrad_eval.report import publish
+
+    published = publish(list(runs) or [DEFAULT_RUNS], out, matches=_parse_matches(match), title=title or DEFAULT_TITLE)
+    for message in published.leaderboard.messages:
+        click.echo(f"note: {message}", err=True)
+    board = published.leaderboard
+    synthetic = sum(run.synthetic for run in board.runs)
+    click.echo(
+        f"{len(board.runs)} run record(s) ({synthetic} synthetic), {len(board.pages)} model page(s), "
+        f"{published.size_bytes / 1024:.0f} KiB in {len(published.files)} files"
+    )
+    click.echo(f"Report: {published.index}")

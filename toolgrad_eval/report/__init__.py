@@ -1,0 +1,78 @@
+"""The published report: a self-contained static site plus Markdown and CSV tables.
+
+``publish(run_roots, out)`` builds the leaderboard and writes::
+
+    out/index.html            the tables, deltas, charts, sources (sortable, no network)
+    out/models/<model>.html   one page per reproduced model: error types, failures, judge reasons
+    out/leaderboard.md        the same tables in Markdown
+    out/bfcl.csv, out/toolgrad5k.csv, out/deltas.csv
+
+Every file is written atomically; model pages before the index that links to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.fileio import atomic_write_text
+from toolgrad_eval.leaderboard import DEFAULT_TITLE, Leaderboard, build_leaderboard
+
+__all__ = ["Published", "publish", "write_report"]
+
+INDEX = "index.html"
+GENERATOR_TAG = '<meta name="generator" content="toolgrad-eval'  # see templates/base.html.jinja
+
+
+@dataclass(frozen=True)
+class Published:
+    out: Path
+    index: Path
+    files: list[Path]
+    size_bytes: int
+    leaderboard: Leaderboard
+
+
+def publish(
+    run_roots: Sequence[Path], out: Path, *, matches: Mapping[str, str] | None = None, title: str = DEFAULT_TITLE
+) -> Published:
+    """Build the leaderboard from run records under ``run_roots`` and write the site into ``out``."""
+    return write_report(build_leaderboard(run_roots, matches=matches, title=title), out)
+
+
+def write_report(board: Leaderboard, out: Path) -> Published:
+    from toolgrad_eval.report._html import render_index, render_model_page
+    from toolgrad_eval.report._tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: --out must be a folder, and this is a file")
+    texts: dict[str, str] = {page.path: render_model_page(board, page) for page in board.pages}
+    texts[MARKDOWN_FILE] = markdown(board)
+    texts.update(csv_files(board))
+    downloads = [(MARKDOWN_FILE, "Markdown"), *((name, "CSV") for name in (*CSV_FILES.values(), DELTAS_CSV))]
+    texts[INDEX] = render_index(board, downloads)  # last: it links to everything above
+    written = []
+    for relative, text in texts.items():
+        atomic_write_text(out / relative, text)
+        written.append(out / relative)
+    _remove_stale_pages(out, {out / page.path for page in board.pages})
+    return Published(out, out / INDEX, written, sum(p.stat().st_size for p in written), board)
+
+
+def _remove_stale_pages(out: Path, keep: set[Path]) -> None:
+    """Pages of models no longer on the leaderboard would be orphans that look current.
+
+    Only pages this tool wrote (they carry its generator tag near the top) are removed.
+    """
+    folder = out / "models"
+    if not folder.is_dir():
+        return
+    for page in folder.glob("*.html"):
+        if page in keep:
+            continue
+        with page.open("rb") as handle:
+            head = handle.read(2048)
+        if GENERATOR_TAG.encode() in head:
+            page.unlink()
