@@ -17,20 +17,27 @@ A run record is a folder holding two files, written atomically:
 
     ToolGrad-5k adds ``recall``, ``precision``, ``success_rate``, ``qor`` (QoR on 0..100, the
     others on 0..1), ``success_rate_mode``, ``n_success_rate`` (samples in the Success Rate mean),
-    ``n_prediction_errors``, ``n_judge_errors``, ``judge_requests``, ``cache_hits``,
-    ``stored_verdicts``, ``judge_model``, ``judge_template``, ``judge_template_sha256``,
-    ``split``, ``response_key`` and, with --compare_model, ``compare``.
+    ``n_qor``, ``n_input_errors``, ``n_prediction_errors``, ``n_judge_errors``, ``n_not_judged``
+    (left unjudged by --max-cost), ``n_to_judge``, ``judge_requests`` (HTTP requests this run),
+    ``judge_seconds``, ``judge_tokens``, ``prompt_tokens``, ``completion_tokens``, ``cost_usd``,
+    ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``, ``price``, ``judge_samples``,
+    ``judge_temperature``, ``concurrency``, ``cache_hits``, ``stored_verdicts``, ``judge_model``,
+    ``judge_template``, ``judge_template_sha256``, ``split``, ``response_key`` and, when relevant,
+    ``endpoints``, ``batch``, ``qor_judge_*`` (judge-noise statistics with --judge-samples) and
+    ``compare`` (--compare_model).
 
     BFCL adds ``data_version`` ("v3" | "v4"), ``categories`` ({category: {accuracy,
-    correct_count, total_count, score_file}}), and ``aggregates`` (the model-card columns, each
-    a number or null when a category it needs is missing).
+    correct_count, total_count, score_file}}), ``aggregates`` (the model-card columns, each
+    a number in [0, 1] or null when a category it needs is missing), ``data_source``,
+    ``formats``, ``error_types``, ``warnings``, ``not_scored`` and ``leaderboard_csvs``.
 
 ``per_sample.jsonl``
     One JSON object per sample. ToolGrad-5k rows: ``id``, ``recall``, ``precision``,
     ``success_rate`` (null when the sample drops out of that mean), ``qor`` (null on a judge
-    error), ``verdict_source`` ("stored" | "cache" | "judge" | "none"), ``judge_reason``,
-    ``response_scores``, ``num_requests``, ``prediction_error``, ``judge_error``, ``query`` and
-    ``response`` (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
+    error), ``verdict_source`` ("stored" | "cache" | "judge" | "batch" | "none"),
+    ``judge_reason``, ``response_scores``, ``num_requests``, ``prediction_error``,
+    ``judge_error``, ``input_error``, ``not_judged``, ``qor_samples``, ``qor_std``,
+    ``qor_spread``, ``query`` and ``response`` (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
     ``error_type``, ``error``.
 """
 

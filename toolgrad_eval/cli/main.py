@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # commands that stop with a documented status (budget reached, Ctrl-C)
+        return exc.code if isinstance(exc.code, int) else 1
     return 0
 
 
