@@ -24,3 +24,25 @@ def test_judge_templates_load_from_the_installed_package():
     assert "qor-v1" in available_templates()
     template = load_template("qor-v1")
     assert template.id == "qor-v1" and len(template.sha256) == 64
+
+
+def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
+    """Build the real wheel (as `pip install .` does) and look inside: the installed tool needs these."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "toolgrad_eval/judges/qor-v1.json" in names
+    assert "toolgrad_eval/judge/prices.json" in names
+    assert any(n.startswith("toolgrad_eval/benchmarks/reported/") and n.endswith(".json") for n in names)
+    assert "toolgrad_eval/benchmarks/models.json" in names
+    assert "toolgrad_eval/benchmarks/demo/toolgrad5k-synthetic/sft_data/test.txt" in names
+    assert "toolgrad_eval/benchmarks/demo/bfcl-synthetic/SYNTHETIC.md" in names
+    assert any(n.startswith("toolgrad_eval/report/templates/") for n in names)
+    assert not any("/score/" in n or n.endswith(".pyc") for n in names), "generated files leaked into the wheel"
