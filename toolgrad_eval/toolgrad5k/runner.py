@@ -87,6 +87,8 @@ def evaluate_model(
         stored_count += used_stored
         if task is not None:
             tasks.extend(task)
+        elif row.query is None:
+            row.query = _query_for_display(dataset, sid)
 
     hits, misses = judge_all(judge, tasks)
     collected: dict[str, list[JudgeResult]] = {}
@@ -193,6 +195,15 @@ def _score_without_judge(
         sid, query=reference.query, calls=prediction.calls, response=prediction.response, reference=reference.response
     )
     return owed, stored is not None
+
+
+def _query_for_display(dataset: Toolgrad5k, sid: str) -> str | None:
+    """The query, for reports only: a sample scored from a stored verdict does not need it, so an
+    unreadable data file must not turn it into an input error."""
+    try:
+        return _display(dataset.reference(sid).query)
+    except InputFileError:
+        return None
 
 
 def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
