@@ -29,7 +29,7 @@ class DemoResult:
 def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], Any] = print) -> DemoResult:
     """Evaluate the demo models into ``runs`` and write the leaderboard site into ``out``."""
     from toolgrad_eval.bfcl.runner import run_bfcl
-    from toolgrad_eval.judge.cache import JudgmentCache
+    from toolgrad_eval.judge.cache import open_cache
     from toolgrad_eval.judge.client import Judge
     from toolgrad_eval.judge.template import load_template
     from toolgrad_eval.record import write_run_record
@@ -42,7 +42,7 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
     bfcl_run = root / "bfcl-synthetic"
     toolgrad5k: dict[str, dict[str, Any]] = {}
     bfcl: dict[str, dict[str, Any]] = {}
-    with JudgmentCache(cache_dir) as cache:
+    with open_cache(cache_dir) as cache:
         judge = Judge(load_template(), cache)
         for model in DEMO_MODELS:
             run = evaluate_model(dataset, model, judge)  # stored verdicts only: no request is sent

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import stat
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -13,6 +15,7 @@ from toolgrad_eval.errors import InputFileError
 # Model output is hostile data: a prediction file may be huge or nested absurdly deep.
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 200
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -46,30 +49,62 @@ def loads_bounded(text: str, source: Path | str) -> Any:
     if not json_depth_ok(text):
         raise InputFileError(source, f"JSON nesting deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(source, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise InputFileError(source, "JSON nesting too deep") from None
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts
+        raise InputFileError(source, f"unreadable JSON value ({exc})") from None
+    # A lone surrogate escape ("\\ud83d") parses into a str no UTF-8 writer accepts; replace it
+    # at the boundary so one bad character in model output cannot break writing the results.
+    return replace_lone_surrogates(data) if "\\u" in text.lower() else data
+
+
+def replace_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [replace_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def read_json(path: Path) -> Any:
     """Read one JSON file; every failure becomes an InputFileError naming the file."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise InputFileError(path, "file not found") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot read ({exc.strerror})") from None
-    if size > MAX_JSON_BYTES:
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would hang us, a device would never end
+        raise InputFileError(path, "not a regular file")
+    if info.st_size > MAX_JSON_BYTES:
         raise InputFileError(path, f"file is larger than {MAX_JSON_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputFileError(path, "not valid UTF-8") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot read ({exc.strerror})") from None
     return loads_bounded(text, path)
+
+
+def ensure_writable_dir(path: Path, what: str) -> None:
+    """Create ``path`` if needed and prove it is writable, or raise a ConfigError naming it."""
+    from toolgrad_eval.errors import ConfigError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test.{secrets.token_hex(4)}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write the {what} ({exc.strerror or exc})") from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

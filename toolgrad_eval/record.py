@@ -44,19 +44,28 @@ A run record is a folder holding two files, written atomically:
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import re
 import shlex
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
-from toolgrad_eval.fileio import atomic_write_json, atomic_write_jsonl
+from toolgrad_eval.fileio import atomic_write_text
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"
 PER_SAMPLE_FILE = "per_sample.jsonl"
 
 _SECRET_FLAGS = ("--api-key", "--api_key", "--openai-api-key")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access[-_]?token|sig|signature)=)[^&#\s]+")
+
+
+def redact_url(text: str) -> str:
+    """Hide credentials written into URLs (user:password@host, ?api-key=...)."""
+    return _URL_SECRET_PARAM.sub(r"\1***", _URL_USERINFO.sub(r"\1***@", text))
 
 
 def redacted_command(argv: Iterable[str] | None = None) -> str:
@@ -80,7 +89,7 @@ def redacted_command(argv: Iterable[str] | None = None) -> str:
         if arg.startswith("sk-"):
             out.append("***")
             continue
-        out.append(arg)
+        out.append(redact_url(arg))
     if out:
         out[0] = Path(out[0]).name
     return shlex.join(out)
@@ -96,6 +105,9 @@ def provenance() -> dict[str, Any]:
 
 
 def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Write per-sample rows first, then the summary, so a summary never points at missing rows."""
-    atomic_write_jsonl(output / PER_SAMPLE_FILE, rows)
-    atomic_write_json(output / SUMMARY_FILE, {**provenance(), **summary})
+    """Serialise both files first (a value JSON cannot hold fails before anything is replaced),
+    then write the rows, then the summary, so a summary never points at missing rows."""
+    rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
+    summary_text = json.dumps({**provenance(), **summary}, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_text(output / PER_SAMPLE_FILE, rows_text)
+    atomic_write_text(output / SUMMARY_FILE, summary_text)

@@ -16,9 +16,9 @@ class PairedTest:
     """A two-sided paired t-test of ``b - a`` over the ids both sides have a value for."""
 
     n: int
-    mean_a: float
-    mean_b: float
-    mean_diff: float
+    mean_a: float | None
+    mean_b: float | None
+    mean_diff: float | None
     t_statistic: float | None
     p_value: float | None
 
@@ -43,8 +43,8 @@ def paired_ttest(a: Mapping[str, float | None], b: Mapping[str, float | None]) -
     xs = [float(a[k]) for k in ids]  # type: ignore[arg-type]
     ys = [float(b[k]) for k in ids]  # type: ignore[arg-type]
     n = len(ids)
-    if n == 0:
-        return PairedTest(0, math.nan, math.nan, math.nan, None, None)
+    if n == 0:  # nothing to pair: no numbers at all, rather than NaN (which JSON cannot hold)
+        return PairedTest(0, None, None, None, None, None)
     mean_a, mean_b = sum(xs) / n, sum(ys) / n
     diffs = [y - x for x, y in zip(xs, ys)]
     mean_diff = sum(diffs) / n

@@ -70,7 +70,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     from tabulate import tabulate
 
     from toolgrad_eval.judge.batch import BatchOptions
-    from toolgrad_eval.judge.cache import JudgmentCache, default_cache_dir
+    from toolgrad_eval.fileio import ensure_writable_dir
+    from toolgrad_eval.judge.cache import default_cache_dir, open_cache
     from toolgrad_eval.judge.client import Judge, JudgeSettings
     from toolgrad_eval.judge.prices import load_prices
     from toolgrad_eval.judge.template import load_template
@@ -95,10 +96,16 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     prices = load_prices(options["prices_file"])
     mode = "strict" if options["strict"] else "reference"
     output = options["output"] or default_output("toolgrad5k", model)
-    with JudgmentCache(options["cache_dir"] or default_cache_dir()) as cache:
+    models = [model] + ([options["compare_model"]] if options["compare_model"] else [])
+    # Everything that can stop the run is checked before the first (paid) request.
+    dataset.test_ids()
+    for name in models:
+        dataset.check_model(name)
+    ensure_writable_dir(output, "run-record folder")
+    with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
-        for name in [model] + ([options["compare_model"]] if options["compare_model"] else []):
+        for name in models:
             try:
                 run = evaluate_model(
                     dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
@@ -116,8 +123,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
 
     main = runs[0]
     if len(runs) == 2:
-        main.summary["compare"] = compare_runs(runs[1], main)
-        main.summary["compare"]["compare_means"] = {k: runs[1].summary[k] for k in ("recall", "success_rate", "qor")}
+        main.summary["compare"] = compare_runs(main, runs[1])
     write_run_record(output, main.summary, rows_as_dicts(main))
 
     table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]

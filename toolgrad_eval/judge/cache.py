@@ -43,13 +43,27 @@ def cache_key(
     if seed is not None:  # only repeated judgments (--judge-samples) carry one; K=1 keys are unchanged
         material["seed"] = seed
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("toolgrad-eval")) / "judge"
+
+
+def open_cache(directory: Path) -> "JudgmentCache":
+    """Open the cache, turning an unusable folder or a damaged database into one clear error."""
+    import sqlite3
+
+    from toolgrad_eval.errors import ConfigError
+
+    try:
+        return JudgmentCache(directory)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"{directory}: the judgment cache is damaged ({exc}); move it aside to start a new one") from None
+    except OSError as exc:
+        raise ConfigError(f"{directory}: cannot use this folder for the judgment cache ({exc.strerror or exc})") from None
 
 
 class JudgmentCache:
@@ -77,7 +91,8 @@ class JudgmentCache:
         return record
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
-        payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=False)
+        # ensure_ascii keeps the payload valid whatever the reply held (a lone surrogate included)
+        payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=True)
         checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
@@ -227,11 +226,25 @@ class Judge:
             except BaseException as exc:  # handed to the main thread, which re-raises it
                 done.put(exc)
 
+        todo: queue.SimpleQueue[JudgeTask] = queue.SimpleQueue()
+        for task in tasks:
+            todo.put(task)
+
+        def worker() -> None:
+            while not self._stop.is_set():
+                try:
+                    task = todo.get_nowait()
+                except queue.Empty:
+                    return
+                work(task)
+
+        # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
+        # requests in flight (up to --timeout each). Every finished verdict is already cached.
+        threads = [threading.Thread(target=worker, name=f"judge-{i}", daemon=True) for i in range(min(workers, len(tasks)))]
+        for thread in threads:
+            thread.start()
         results: list[JudgeResult] = []
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="judge")
         try:
-            for task in tasks:
-                executor.submit(work, task)
             while len(results) < len(tasks):
                 try:
                     item = done.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
@@ -243,9 +256,11 @@ class Judge:
                 on_result(item)
         except BaseException:
             self._stop.set()
-            executor.shutdown(wait=False, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.close()
             raise
-        executor.shutdown(wait=True)
+        for thread in threads:
+            thread.join()
         return results
 
     def _judge_one(self, task: JudgeTask) -> JudgeResult:

@@ -46,7 +46,17 @@ class EndpointPool:
             endpoint.in_flight -= 1
 
     def stats(self) -> list[dict[str, Any]]:
-        return [{"url": e.url or "default", "requests": e.requests} for e in self.endpoints]
+        from toolgrad_eval.record import redact_url
+
+        return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests} for e in self.endpoints]
+
+    def close(self) -> None:
+        """Close every client: requests in flight are abandoned at once (used on Ctrl-C)."""
+        for endpoint in self.endpoints:
+            try:
+                endpoint.client.close()
+            except Exception:  # closing is best effort; we are stopping anyway
+                pass
 
 
 def endpoint_urls(explicit: Sequence[str] = ()) -> list[str | None]:

@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from toolgrad_eval.fileio import json_depth_ok
+from toolgrad_eval.fileio import json_depth_ok, replace_lone_surrogates
 from toolgrad_eval.toolgrad5k.metrics import clip_score
 
 MAX_REPLY_CHARS = 100_000
@@ -36,9 +36,11 @@ def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
     if not json_depth_ok(raw, 20):
         return None, "reply nested too deeply"
     try:
-        data = json.loads(raw)
+        data = replace_lone_surrogates(json.loads(raw))
     except json.JSONDecodeError as exc:
         return None, f"not JSON ({exc.msg})"
+    except (ValueError, RecursionError):  # e.g. an integer too long to convert
+        return None, "unreadable JSON value"
     if not isinstance(data, dict):
         return None, "not a JSON object"
     missing = [k for k in ("num_requests", "reason", "response_scores", "final_score") if k not in data]
@@ -66,7 +68,12 @@ def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _is_int(value: Any) -> bool:

@@ -44,7 +44,7 @@ def is_synthetic(dataset: Path) -> bool:
 class ToolCall:
     """One step of a tool-use trace: the call and whether the tool answered without error."""
 
-    tool: str
+    tool: Any  # a JSON scalar; the reference puts whatever it finds into the set of called tools
     tool_input: Any
     succeeded: bool  # the reference counts a call as successful only when error == "" exactly
     error: str | None
@@ -62,13 +62,50 @@ class StoredEval:
     reason: str | None = None  # optional, shown in reports; not part of the reference format
 
 
-@dataclass(frozen=True)
 class Prediction:
-    status: Literal["ok", "empty", "error"]
-    calls: tuple[ToolCall, ...] = ()
-    response: str | None = None
-    error: str | None = None
-    stored: StoredEval | None = None
+    """One prediction file. Its stored verdict and status are read at once; the trace and the
+    response are validated only when a metric needs them, so a file whose complete stored
+    verdict is used scores exactly as in the reference, whatever shape the rest has."""
+
+    def __init__(
+        self,
+        status: Literal["ok", "empty", "error"],
+        *,
+        error: str | None = None,
+        stored: StoredEval | None = None,
+        data: dict[str, Any] | None = None,
+        path: Path | None = None,
+        response_key: str = "",
+    ) -> None:
+        self.status = status
+        self.error = error
+        self.stored = stored
+        self._data = data or {}
+        self._path = path or Path("?")
+        self._key = response_key
+        self._calls: tuple[ToolCall, ...] | None = None
+
+    @property
+    def calls(self) -> tuple[ToolCall, ...]:
+        if self._calls is None:
+            steps = self._data.get("intermediate_steps", [])
+            if not isinstance(steps, list):
+                raise InputFileError(self._path, f'"intermediate_steps" must be a list, got {_type_name(steps)}')
+            self._calls = tuple(_parse_step(step, i, self._path) for i, step in enumerate(steps))
+        return self._calls
+
+    @property
+    def response(self) -> str | None:
+        response = self._data.get(self._key)
+        if response is not None and not isinstance(response, str):
+            raise InputFileError(self._path, f"{self._key!r} must be a string, got {_type_name(response)}")
+        return response
+
+    def response_for_display(self) -> str | None:
+        try:
+            return self.response
+        except InputFileError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -98,17 +135,16 @@ class Toolgrad5k:
         if not path.is_file():
             raise DatasetError(path, "missing: a ToolGrad-5k dataset lists its test ids in sft_data/test.txt")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise DatasetError(path, f"cannot read test ids ({exc})") from None
         ids: list[str] = []
         seen: set[str] = set()
+        self.warnings = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             sid = line.strip()
             if not sid:
                 continue
-            if "/" in sid or "\\" in sid or sid in (".", ".."):
-                raise DatasetError(path, f"line {lineno}: {sid!r} is not a sample id")
             if sid in seen:
                 self.warnings.append(f"{path}: line {lineno}: duplicate test id {sid!r} counted once")
                 continue
@@ -135,8 +171,14 @@ class Toolgrad5k:
         return self.root / "prediction" / model / self.split / f"{sid}.json"
 
     def prediction(self, model: str, sid: str) -> Prediction:
+        if "/" in sid or "\\" in sid or sid in (".", "..") or "\x00" in sid:
+            raise InputFileError(self.root / "sft_data" / "test.txt", f"{sid!r} is not a usable sample id")
         path = self.prediction_path(model, sid)
-        if not path.is_file():
+        try:
+            exists = path.is_file()
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise InputFileError(path, f"cannot look up the prediction file ({exc.strerror})") from None
+        if not exists:
             raise InputFileError(path, f"no prediction file for test id {sid!r}")
         return parse_prediction(read_json(path), path, self.response_key)
 
@@ -189,32 +231,29 @@ def parse_prediction(data: Any, path: Path, response_key: str) -> Prediction:
         raise InputFileError(path, f"a prediction must be a JSON object, got {_type_name(data)}")
     stored = _parse_stored_eval(data["eval"], path) if "eval" in data else None
     if not data:
-        return Prediction(status="empty")
+        return Prediction("empty")
     if "error" in data:
-        return Prediction(status="error", error=_short(str(data["error"])), stored=stored)
-    steps = data.get("intermediate_steps", [])
-    if not isinstance(steps, list):
-        raise InputFileError(path, f'"intermediate_steps" must be a list, got {_type_name(steps)}')
-    calls = tuple(_parse_step(step, i, path) for i, step in enumerate(steps))
-    response = data.get(response_key)
-    if response is not None and not isinstance(response, str):
-        raise InputFileError(path, f"{response_key!r} must be a string, got {_type_name(response)}")
-    return Prediction(status="ok", calls=calls, response=response, stored=stored)
+        return Prediction("error", error=_short(str(data["error"])), stored=stored)
+    return Prediction("ok", stored=stored, data=data, path=path, response_key=response_key)
 
 
 def _parse_step(step: Any, index: int, path: Path) -> ToolCall:
+    """An [action, observation] pair; like the reference, only the first two items are read."""
     where = f"intermediate_steps[{index}]"
-    if not isinstance(step, (list, tuple)) or len(step) != 2:
+    if not isinstance(step, (list, tuple)) or len(step) < 2:
         raise InputFileError(path, f"{where} must be an [action, observation] pair")
-    action, observation = step
-    if not isinstance(action, dict) or not isinstance(action.get("tool"), str):
-        raise InputFileError(path, f'{where}: the action must be an object with a string "tool"')
+    action, observation = step[0], step[1]
+    if not isinstance(action, dict) or "tool" not in action:
+        raise InputFileError(path, f'{where}: the action must be an object with a "tool"')
+    tool = action["tool"]
+    if isinstance(tool, (dict, list)):
+        raise InputFileError(path, f'{where}: "tool" must be a name, got {_type_name(tool)}')
     if not isinstance(observation, dict):
         raise InputFileError(path, f"{where}: the observation must be an object, got {_type_name(observation)}")
     error = observation.get("error")
     response = observation.get("response", "")
     return ToolCall(
-        tool=action["tool"],
+        tool=tool,
         tool_input=action.get("tool_input"),
         succeeded=error == "",
         error=None if error == "" else _short(str(error)),
@@ -249,9 +288,13 @@ def _number(value: Any, name: str, path: Path) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputFileError(path, f'"{name}" must be a number, got {_type_name(value)}')
-    if value != value or value in (float("inf"), float("-inf")):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise InputFileError(path, f'"{name}" is too large') from None
+    if number != number or number in (float("inf"), float("-inf")):
         raise InputFileError(path, f'"{name}" must be a finite number')
-    return float(value)
+    return number
 
 
 def _short(text: str, limit: int = 500) -> str:

@@ -153,27 +153,30 @@ def _score_without_judge(
 ) -> tuple[list[JudgeTask] | None, bool]:
     """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
     prediction = dataset.prediction(model, sid)
-    row.response = _display(prediction.response)
+    row.response = _display(prediction.response_for_display())
+    if prediction.status != "ok":
+        row.prediction_error = prediction.error or "empty prediction"
     stored = None if judge.overwrite else prediction.stored
+    used_stored = False
     if stored is not None:
         row.recall, row.precision = stored.recall, stored.precision
         row.success_rate, row.qor = stored.success_rate, stored.qor  # stored QoR is used unclipped, as in the reference
+        used_stored = any(v is not None for v in (row.recall, row.success_rate, row.qor))
         if row.qor is not None:
             row.verdict_source = "stored"
             row.judge_reason = stored.reason
         if None not in (row.recall, row.success_rate, row.qor):
-            return None, True
+            return None, True  # complete: the trace is not even read, as in the reference
 
     if prediction.status != "ok":
         # The model produced nothing usable: recall and QoR count as 0. The reference leaves such
         # samples out of the Success Rate mean; strict mode counts them as 0 there too.
-        row.prediction_error = prediction.error or "empty prediction"
         row.recall = 0.0 if row.recall is None else row.recall
         row.precision = 0.0 if row.precision is None else row.precision
         row.qor = 0.0 if row.qor is None else row.qor
         if row.success_rate is None and mode == "strict":
             row.success_rate = 0.0
-        return None, stored is not None
+        return None, used_stored
 
     if row.recall is None or row.success_rate is None:
         gt_tools = dataset.gt_tools(sid)
@@ -182,7 +185,7 @@ def _score_without_judge(
         if row.success_rate is None:
             row.success_rate = success_rate(gt_tools, prediction.calls)
     if row.qor is not None:
-        return None, True
+        return None, used_stored
 
     if prediction.response is None:
         raise InputFileError(
@@ -194,7 +197,7 @@ def _score_without_judge(
     owed = judge.tasks(
         sid, query=reference.query, calls=prediction.calls, response=prediction.response, reference=reference.response
     )
-    return owed, stored is not None
+    return owed, used_stored
 
 
 def _query_for_display(dataset: Toolgrad5k, sid: str) -> str | None:
@@ -254,12 +257,23 @@ def _display(text: str | None) -> str | None:
     return text[:_DISPLAY_CHARS] + "…"
 
 
-def compare_runs(a: ModelRun, b: ModelRun) -> dict[str, Any]:
-    """Paired t-tests of ``b - a`` per metric, pairs matched by sample id."""
-    tests = {metric: paired_ttest(a.values(metric), b.values(metric)).as_dict() for metric in METRICS}
+def compare_runs(main: ModelRun, other: ModelRun) -> dict[str, Any]:
+    """Paired t-tests per metric of ``main - other``, pairs matched by sample id."""
+    tests = {}
+    for metric in METRICS:
+        test = paired_ttest(other.values(metric), main.values(metric))
+        tests[metric] = {
+            "n": test.n,
+            "mean_model": test.mean_b,
+            "mean_compare_model": test.mean_a,
+            "mean_diff": test.mean_diff,
+            "t_statistic": test.t_statistic,
+            "p_value": test.p_value,
+        }
     return {
-        "model": a.model,
-        "compare_model": b.model,
+        "model": main.model,
+        "compare_model": other.model,
+        "difference": "model minus compare_model",
         "pairing": "by sample id",
         "tests": tests,
     }
