@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import Any, Iterable
@@ -100,7 +99,7 @@ def ensure_writable_dir(path: Path, what: str) -> None:
 
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-test.{secrets.token_hex(4)}"
+        probe = path / f".write-test.{os.urandom(4).hex()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
@@ -115,7 +114,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             break

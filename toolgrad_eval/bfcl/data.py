@@ -6,6 +6,9 @@ whose data matches the run (found with ``importlib.util.find_spec``, never impor
 pulls in vendor SDKs and creates folders); our cache (``toolgrad-eval bfcl-data fetch``); an
 installed ``bfcl_eval`` of another release (with a warning: answers differ between releases);
 a fetch into the cache when ``fetch=True``. Otherwise one error line says how to get the data.
+
+Parsed entries are cached in ``<user cache>/bfcl/parsed/`` (see :mod:`.datacache`), whichever
+folder the data came from: the cache key is the files' contents.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from toolgrad_eval.bfcl import datacache
 from toolgrad_eval.bfcl import fetch as _fetch
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, NO_ANSWER, file_prefix, native_name
 from toolgrad_eval.errors import DatasetError, InputFileError, ToolgradError
@@ -41,6 +45,8 @@ class BfclData:
     root: Path
     version: str
     source: str  # human-readable: where this folder came from
+    # Where parsed entries are cached between runs (see datacache); None: parse every time.
+    parsed_cache: Path | None = field(default=None, repr=False)
     _cache: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     def question_file(self, category: str) -> Path:
@@ -61,10 +67,23 @@ class BfclData:
         return self._cache[category]
 
     def _load(self, category: str) -> list[Entry]:
-        questions = _read_jsonl(self.question_file(category))
+        question_file = self.question_file(category)
+        answer_file = None if category in NO_ANSWER else self.answer_file(category)
+        try:
+            question_bytes = question_file.read_bytes()
+            answer_bytes = None if answer_file is None else answer_file.read_bytes()
+        except OSError:
+            rows = self._parse(category, None, None)  # raises the error naming the file
+        else:
+            rows = datacache.load_or_build(self.parsed_cache, question_file, answer_file, question_bytes,
+                                           answer_bytes, lambda: self._parse(category, question_bytes, answer_bytes))
+        return [Entry(*row) for row in rows]
+
+    def _parse(self, category: str, question_bytes: bytes | None, answer_bytes: bytes | None) -> datacache.CachedRows:
+        questions = _read_jsonl(self.question_file(category), question_bytes)
         if category in NO_ANSWER:
-            return [Entry(q["id"], q, None) for q in questions]
-        answers = _read_jsonl(self.answer_file(category))
+            return [(q["id"], q, None) for q in questions]
+        answers = _read_jsonl(self.answer_file(category), answer_bytes)
         if len(answers) != len(questions):
             raise DatasetError(self.answer_file(category),
                                f"{len(answers)} answers for {len(questions)} questions in {self.question_file(category).name}")
@@ -74,14 +93,20 @@ class BfclData:
             if a.get("id") != q["id"] or "ground_truth" not in a:
                 raise DatasetError(self.answer_file(category),
                                    f"answer {a.get('id')!r} does not line up with question {q['id']!r}")
-            out.append(Entry(q["id"], q, a["ground_truth"]))
+            out.append((q["id"], q, a["ground_truth"]))
         return out
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read a BFCL data file (JSON lines of objects with a string ``id``); our own data must be sound."""
+def _read_jsonl(path: Path, content: bytes | None = None) -> list[dict[str, Any]]:
+    """Read a BFCL data file (JSON lines of objects with a string ``id``); our own data must be sound.
+
+    ``content`` is the file's bytes when already read; decoded as ``read_text`` would (UTF-8,
+    universal newlines)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if content is None:
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise InputFileError(path, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -152,6 +177,20 @@ def locate_data(
     echo: Callable[[str], None] = print,
 ) -> BfclData:
     """Find the BFCL data for ``version`` (see the module docstring for the order)."""
+    found = _find_data(version, explicit, dataset=dataset, fetch=fetch, cache=cache, echo=echo)
+    found.parsed_cache = (cache or _fetch.cache_root()) / "parsed"
+    return found
+
+
+def _find_data(
+    version: str,
+    explicit: Path | None,
+    *,
+    dataset: Path | None,
+    fetch: bool,
+    cache: Path | None,
+    echo: Callable[[str], None],
+) -> BfclData:
     release = BFCL_EVAL_RELEASE[version]
     if explicit is not None:
         return BfclData(resolve_explicit(Path(explicit), version), version, f"--bfcl-data {explicit}")

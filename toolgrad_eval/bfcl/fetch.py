@@ -8,15 +8,9 @@ into ``<user cache>/bfcl/<version>/``. The wheel itself is not kept.
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -58,6 +52,8 @@ def wheel_name(release: str) -> str:
 
 def download_wheel(release: str, dest: Path) -> Path:
     """Run ``python -m pip download --no-deps bfcl-eval==<release>`` into ``dest``; return the wheel."""
+    import subprocess  # this module is imported on every BFCL run; fetching is rare, keep startup lean
+
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "--quiet", f"bfcl-eval=={release}", "-d", str(dest)]
@@ -73,6 +69,8 @@ def download_wheel(release: str, dest: Path) -> Path:
 
 
 def sha256_of(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -82,6 +80,9 @@ def sha256_of(path: Path) -> str:
 
 def unpack_data(wheel: Path, target: Path, version: str) -> int:
     """Unpack ``bfcl_eval/data/**`` of ``wheel`` into ``target`` (which must not exist); return file count."""
+    import shutil
+    import zipfile
+
     count = 0
     total = 0
     try:
@@ -121,6 +122,9 @@ def fetch_data(
     ``wheel`` uses an already downloaded wheel instead of running pip (its hash is still checked).
     An existing complete unpack is reused unless ``force``.
     """
+    import datetime as _dt
+    import tempfile
+
     if version not in BFCL_EVAL_RELEASE:
         raise FetchError(f"unknown BFCL data version {version!r}; choose one of {', '.join(BFCL_EVAL_RELEASE)}")
     release = BFCL_EVAL_RELEASE[version]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -81,6 +80,8 @@ def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, fl
     lo = math.floor(pos)
     hi = min(lo + 1, len(ordered) - 1)
     p95 = ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+    import statistics  # pulls in fractions/decimal; only needed when latencies exist
+
     std: float | str = round(statistics.stdev(data), 2) if len(data) > 1 else NA
     return round(statistics.mean(data), 2), std, round(p95, 2)
 
