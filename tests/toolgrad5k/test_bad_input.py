@@ -120,3 +120,12 @@ def test_only_listed_test_ids_count(builder):
     builder.prediction("m1", "unlisted", {"eval": {**STORED, "qor": 0}})
     assert run(builder.finish()) == 0
     assert list(per_sample()) == ["s1"]
+
+
+def test_control_characters_in_ids_are_escaped_on_the_terminal(builder, capsys):
+    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"eval": STORED})
+    dataset = builder.finish()
+    (dataset / "sft_data" / "test.txt").write_text("s1\nevil\x1b[2Jid\n")
+    assert run(dataset) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "evil\\x1b[2Jid" in err

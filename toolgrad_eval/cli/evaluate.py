@@ -206,9 +206,14 @@ def _progress_printer(model: str):
 
 def _show_warnings(warnings: list[str]) -> None:
     for line in warnings[:_MAX_WARNINGS_SHOWN]:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(f"warning: {_printable(line)}", err=True)
     if len(warnings) > _MAX_WARNINGS_SHOWN:
         click.echo(f"warning: ... and {len(warnings) - _MAX_WARNINGS_SHOWN} more (see per_sample.jsonl)", err=True)
+
+
+def _printable(text: str) -> str:
+    """Untrusted names (ids, paths) must not drive the terminal: show control characters escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _fmt(value: float | None, digits: int) -> str:
