@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from support.fake_openai import FakeOpenAI, _Response, _error
-from toolgrad5k.builders import KEY, DatasetBuilder, call
-from toolgrad_eval.cli.main import main
+from toolgrad5k.builders import KEY, DatasetBuilder, call, read_rows, run_main
+
+rows = read_rows  # re-exported for the judge tests
 
 CHAT = "/v1/chat/completions"
 
@@ -41,12 +42,9 @@ class MeteredFake(FakeOpenAI):
 
 
 @pytest.fixture
-def env(fake_openai, monkeypatch, tmp_path):
-    """The fake endpoint in the environment, cwd in tmp_path."""
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    monkeypatch.chdir(tmp_path)
-    return fake_openai
+def env(judge_env):
+    """The fake endpoint in the environment, cwd in tmp_path (tests/conftest.py)."""
+    return judge_env
 
 
 def dataset(root: Path, n: int, *, model: str = "m1", score: int | None = None, prefix: str = "s") -> Path:
@@ -62,13 +60,7 @@ def dataset(root: Path, n: int, *, model: str = "m1", score: int | None = None, 
 
 def run(data: Path, *args: str, model: str = "m1", out: str = "out", cache: str = "cache") -> tuple[int, dict]:
     try:
-        code = main(["--pred_model", model, "--dataset", str(data), "--output", out, "--cache-dir", cache, *args])
+        return run_main(data, *args, model=model, out=out, cache=cache)
     except SystemExit as exc:  # partial results (budget reached) exit with status 3
-        code = exc.code
-    path = Path(out) / "summary.json"
-    return code, json.loads(path.read_text()) if path.exists() else {}
-
-
-def rows(out: str = "out") -> dict[str, dict]:
-    lines = (Path(out) / "per_sample.jsonl").read_text().splitlines()
-    return {row["id"]: row for row in map(json.loads, lines)}
+        path = Path(out) / "summary.json"
+        return exc.code, json.loads(path.read_text()) if path.exists() else {}

@@ -64,7 +64,7 @@ def test_occasional_429s_do_not_lower_the_limit():
 
 def test_limiter_blocks_above_the_limit():
     limit, stop = AdaptiveLimit(2), threading.Event()
-    a, b = limit.acquire(stop), limit.acquire(stop)
+    a, _ = limit.acquire(stop), limit.acquire(stop)
     got: list[int | None] = []
     waiter = threading.Thread(target=lambda: got.append(limit.acquire(stop)))
     waiter.start()

@@ -49,3 +49,20 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+SECRET = "sk-test-SECRET-never-logged-0123456789"
+
+
+def run_main(data: Path, *args: str, model: str = "m1", out: str = "out", cache: str = "cache") -> tuple[int, dict]:
+    """The main command in-process; returns its exit status and the summary it wrote (or {})."""
+    from toolgrad_eval.cli.main import main
+
+    code = main(["--pred_model", model, "--dataset", str(data), "--output", out, "--cache-dir", cache, *args])
+    path = Path(out) / "summary.json"
+    return code, json.loads(path.read_text()) if path.exists() else {}
+
+
+def read_rows(out: str = "out") -> dict[str, dict]:
+    lines = (Path(out) / "per_sample.jsonl").read_text().splitlines()
+    return {row["id"]: row for row in map(json.loads, lines)}

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from support.fake_openai import Reply
-from toolgrad5k.builders import KEY, DatasetBuilder, call, tree_digest
-from toolgrad_eval.cli.main import main
+from toolgrad5k.builders import KEY, SECRET, DatasetBuilder, call, read_rows as rows, run_main as run, tree_digest
 
 CHAT = "/v1/chat/completions"
-SECRET = "sk-test-SECRET-never-logged-0123456789"
 
-
-@pytest.fixture
-def judge_env(fake_openai, monkeypatch, tmp_path):
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    monkeypatch.chdir(tmp_path)
-    return fake_openai
-
-
-def run(dataset: Path, *args: str, model: str = "m1", out: str = "out") -> tuple[int, dict]:
-    code = main(["--pred_model", model, "--dataset", str(dataset), "--output", out, "--cache-dir", "cache", *args])
-    summary_path = Path(out) / "summary.json"
-    return code, json.loads(summary_path.read_text()) if summary_path.exists() else {}
-
-
-def rows(out: str = "out") -> dict[str, dict]:
-    lines = (Path(out) / "per_sample.jsonl").read_text().splitlines()
-    return {row["id"]: row for row in map(json.loads, lines)}
 
 
 def hand_computed(builder: DatasetBuilder) -> Path:

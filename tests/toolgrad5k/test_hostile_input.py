@@ -13,29 +13,12 @@ from pathlib import Path
 import pytest
 
 from support.fake_openai import FakeOpenAIProcess, Reply
-from toolgrad5k.builders import KEY, call
+from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
 from toolgrad_eval.cli.main import main
 
 STORED = {"tool_accuracy": {"precision": 0.5, "recall": 1.0}, "success_rate": 0.25, "qor": 40}
 CHAT = "/v1/chat/completions"
 
-
-@pytest.fixture
-def judge_env(fake_openai, monkeypatch, tmp_path):
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    monkeypatch.chdir(tmp_path)
-    return fake_openai
-
-
-def run(dataset: Path, *args: str) -> tuple[int, dict]:
-    code = main(["--pred_model", "m1", "--dataset", str(dataset), "--output", "out", "--cache-dir", "cache", *args])
-    path = Path("out/summary.json")
-    return code, json.loads(path.read_text()) if path.exists() else {}
-
-
-def rows() -> dict[str, dict]:
-    return {r["id"]: r for r in map(json.loads, Path("out/per_sample.jsonl").read_text().splitlines())}
 
 
 def test_complete_stored_verdict_is_used_whatever_shape_the_trace_has(builder, judge_env):
@@ -56,7 +39,7 @@ def test_tool_names_that_are_not_strings_count_like_the_reference(builder, judge
 
 def test_lone_surrogates_in_model_output_and_judge_reply_do_not_break_writing(builder, judge_env):
     builder.sample("s1", {"a": {}}, query="q \\ud83d FAKE_SCORE=60")
-    builder.write(f"prediction/m1/method=embedding/s1.json",
+    builder.write("prediction/m1/method=embedding/s1.json",
                   '{"intermediate_steps": [], "%s": "bad \\ud83d answer"}' % KEY)
     judge_env.script([Reply.content('{"num_requests": 1, "reason": "odd \\ud83d", "response_scores": [60], "final_score": 60}')])
     code, s = run(builder.finish())
