@@ -50,7 +50,7 @@ def test_v3_category_names_and_missing_categories(runs_root: Path) -> None:
 
 
 def test_runs_match_reported_models_and_get_cis(bfcl_run, toolgrad5k_run, runs_root: Path) -> None:
-    bfcl_run("demo-toolgrad-4b")
+    bfcl_run("demo-toolgrad-4b", synthetic=False)
     toolgrad5k_run("demo-toolgrad-4b")
     toolgrad5k_run("someone-elses-model", synthetic=False)
     board = build_leaderboard([runs_root])
@@ -60,11 +60,13 @@ def test_runs_match_reported_models_and_get_cis(bfcl_run, toolgrad5k_run, runs_r
     for key, cell in reproduced.cells.items():
         assert cell.ci is not None and cell.ci[0] <= cell.value <= cell.ci[1], key
         assert difference.cells[key].value == pytest.approx(cell.value - reported.cells[key].value)
-        assert difference.cells[key].outside_ci == (not cell.ci[0] <= reported.cells[key].value <= cell.ci[1])
+        outside = cell.ci[1] > cell.ci[0] and not cell.ci[0] <= reported.cells[key].value <= cell.ci[1]
+        assert difference.cells[key].outside_ci == outside
     # An unmatched run gets its own group after the configured models, reproduced only.
     tg = _table(board, "toolgrad5k")
     assert [g.key for g in tg.groups] == ["toolgrad-4b", "toolgrad-1b", "someone-elses-model"]
     assert [r.kind for r in tg.groups[-1].rows] == ["reproduced"] and not tg.groups[-1].synthetic
+    assert _group(board, "toolgrad5k", "toolgrad-4b").synthetic and not group.synthetic
     assert [p.model for p in board.pages] == ["demo-toolgrad-4b", "someone-elses-model"]
     assert [d.run.benchmark for d in board.pages[0].details] == ["bfcl", "toolgrad5k"]
 

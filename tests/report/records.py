@@ -145,3 +145,35 @@ def write_demo_runs(root: Path) -> Path:
         write_toolgrad5k_run(root, model, skill=skill)
         write_bfcl_run(root, model, skill=skill)
     return root
+
+
+LONG_NAME = "hostile-" + "Z" * 600  # no break point anywhere
+RLO_NAME = "evil\u202e4b-amme\u2066g"  # a right-to-left override would reverse the page around it
+LONG_REASON = "unbroken_" * 300
+
+
+def write_hostile_runs(root: Path) -> Path:
+    """Demo runs plus a model with a 608-character unbreakable name, one with bidi controls, and
+    failure reasons, judge reasons and errors with no break points."""
+    write_demo_runs(root)
+    # Folders get short names (a 600-character folder name is too long for the file system).
+    for folder, name in ((write_bfcl_run(root, "long-name", skill=0.5), LONG_NAME),
+                         (write_toolgrad5k_run(root, "rlo-name", skill=0.5), RLO_NAME)):
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        summary["model"] = name
+        (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    for path in (root / "bfcl-data" / "score" / "long-name").glob("*_score.json"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines[1:]]
+        for row in rows:
+            row["error"] = [LONG_REASON]
+            row["error_type"] = "value_error:" + "x" * 200
+        path.write_text("\n".join([lines[0], *(json.dumps(r) for r in rows)]) + "\n", encoding="utf-8")
+    per_sample = root / "toolgrad5k" / "rlo-name" / "per_sample.jsonl"
+    rows = [json.loads(line) for line in per_sample.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["judge_reason"] = "\u202e" + LONG_REASON
+        if row.get("prediction_error"):
+            row["prediction_error"] = LONG_REASON
+    per_sample.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return root

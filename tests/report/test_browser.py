@@ -102,3 +102,57 @@ def test_model_page_opens_from_its_link_and_keeps_payloads_inert(browser: Browse
     _save_screenshot(browser, site.out / "model-screenshot.png", "model.png")
     browser.click_and_wait_load("a[href='../index.html']")
     assert browser.evaluate("location.href") == site.index.as_uri()
+
+
+# -- layout under hostile text: nothing wider than the window, no cell spilling into the next ------
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    from report.records import write_hostile_runs
+
+    root = tmp_path_factory.mktemp("hostile-browser")
+    return publish([write_hostile_runs(root / "runs")], root / "site")
+
+
+def _viewport(browser: Browser, width: int) -> None:
+    browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+
+
+SPILLS = """(function () {
+  var out = [];
+  document.querySelectorAll('table.samples tbody tr').forEach(function (tr) {
+    var cells = Array.prototype.slice.call(tr.cells);
+    cells.forEach(function (td, i) {
+      if (td.scrollWidth > td.clientWidth + 1) out.push('spills: ' + td.textContent.slice(0, 40));
+      var next = cells[i + 1];
+      if (next && td.getBoundingClientRect().right > next.getBoundingClientRect().left + 1) out.push('overlaps: ' + td.textContent.slice(0, 40));
+    });
+  });
+  return out;
+})()"""
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_hostile_pages_fit_the_window(browser: Browser, hostile_site, width: int) -> None:
+    from report.records import LONG_NAME
+
+    try:
+        _viewport(browser, width)
+        long_page = next(p for p in hostile_site.leaderboard.pages if p.model == LONG_NAME)
+        pages = [hostile_site.index, *(hostile_site.out / p.path for p in hostile_site.leaderboard.pages)]
+        for path in pages:
+            mark = _open(browser, path)
+            _assert_clean(browser, mark)
+            assert browser.evaluate("window.innerWidth") == width
+            assert browser.evaluate("document.documentElement.scrollWidth") <= width, path.name
+            assert browser.evaluate(SPILLS) == [], path.name
+        # The leaderboard's model column stays narrow, whatever the name.
+        _open(browser, hostile_site.index)
+        widths = browser.evaluate("Array.from(document.querySelectorAll('#table-bfcl th[scope=row]')).map(th => th.getBoundingClientRect().width)")
+        assert max(widths) <= 22 * 14 + 20
+        _open(browser, hostile_site.out / long_page.path)
+        h1 = browser.evaluate("(function(){var r=document.querySelector('h1').getBoundingClientRect(); return [r.left, r.right];})()")
+        assert h1[0] >= 0 and h1[1] <= width
+        if width == 1440:
+            _save_screenshot(browser, hostile_site.out / "hostile-model.png", "hostile-model.png")
+    finally:
+        _viewport(browser, 1440)

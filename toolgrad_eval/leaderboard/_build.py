@@ -14,7 +14,7 @@ from toolgrad_eval.leaderboard._config import ModelsFile, ReportedFile, Reported
 from toolgrad_eval.leaderboard._details import run_details
 from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
 from toolgrad_eval.leaderboard._runs import Run, discover_runs
-from toolgrad_eval.leaderboard._stats import column_ci, paired_delta
+from toolgrad_eval.leaderboard._stats import ci_method, column_ci, paired_delta
 
 DEFAULT_TITLE = "Tool-use leaderboard: Gemma-3 baselines and ToolGrad models"
 
@@ -32,6 +32,8 @@ def build_leaderboard(
     """
     models, reported = load_packaged()
     runs, messages = discover_runs(run_roots)
+    runs, duplicates = _latest_runs(runs)
+    messages += [_duplicate_message(old, kept) for old, kept in duplicates]
     overrides = _resolve_overrides(models, matches or {})
     names = {run.model for run in runs}
     messages += [f"--match {name}: no run record of a model named {name!r} was found" for name in overrides if name not in names]
@@ -40,7 +42,33 @@ def build_leaderboard(
     pages = _pages(models, runs, matched, scores)
     page_of = {page.model: page.path for page in pages}
     tables = [_table(b, models, reported, runs, matched, page_of, scores) for b in BENCHMARKS]
-    return Leaderboard(title=title, tables=tables, sources=reported, pages=pages, messages=messages)
+    return Leaderboard(title=title, tables=tables, sources=reported, pages=pages, messages=messages, duplicates=duplicates)
+
+
+def _latest_runs(runs: Sequence[Run]) -> tuple[list[Run], list[tuple[Run, Run]]]:
+    """One run per (model, benchmark, data version): the latest by created_at.
+
+    The same record found twice under --runs (a copy, an older rerun) would otherwise show as two
+    identical rows that nobody can tell apart.
+    """
+    by_key: dict[tuple[str, str, str | None], list[Run]] = {}
+    for run in runs:
+        by_key.setdefault((run.model, run.benchmark, run.data_version), []).append(run)
+    kept: list[Run] = []
+    ignored: list[tuple[Run, Run]] = []
+    for found in by_key.values():
+        found.sort(key=lambda r: (r.created_at, str(r.path)))
+        kept.append(found[-1])
+        ignored += [(old, found[-1]) for old in found[:-1]]
+    return [r for r in runs if any(r is k for k in kept)], ignored
+
+
+def _duplicate_message(old: Run, kept: Run) -> str:
+    what = f"{BENCHMARK_TITLES[old.benchmark]}{' ' + old.data_version if old.data_version else ''}"
+    return (
+        f"duplicate run record ignored: {old.path} ({old.model}, {what}, created {old.created_at or 'unknown'}); "
+        f"kept the later {kept.path} (created {kept.created_at or 'unknown'})"
+    )
 
 
 def _resolve_overrides(models: ModelsFile, matches: Mapping[str, str]) -> dict[str, str]:
@@ -66,7 +94,12 @@ def _match(models: ModelsFile, overrides: Mapping[str, str], name: str) -> str |
 
 def _scores(run: Run) -> dict[str, Cell]:
     """A run's column values with their 95% CIs (computed once, shown in the table and on its page)."""
-    return {c.key: Cell(run.values.get(c.key), column_ci(run.strata(c.key), c.run_factor)) for c in COLUMNS[run.benchmark]}
+    cells = {}
+    for c in COLUMNS[run.benchmark]:
+        strata = run.strata(c.key)
+        n = sum(len(s.values) for s in strata) if strata else None
+        cells[c.key] = Cell(run.values.get(c.key), column_ci(strata, c.run_factor), n=n, ci_method=ci_method(strata))
+    return cells
 
 
 def _pages(
@@ -131,13 +164,17 @@ def _table(
             rows.append(reported_row)
         group_runs = [r for r in bench_runs if (matched[r.model] == key if key in models.models else r.model == key)]
         for run in group_runs:
-            repro = Row("reproduced", run.model, run.synthetic, scores[run.path], _run_source(run), page=page_of.get(run.model), run=run)
+            version_note = _version_note(run, rows_of[key][1]) if key in rows_of else None
+            repro = Row("reproduced", run.model, run.synthetic, scores[run.path], _run_source(run),
+                        page=page_of.get(run.model), run=run, version_note=version_note)
             rows.append(repro)
             if reported_row is not None:
                 rows.append(_difference_row(run, repro, reported_row, columns, len(group_runs) > 1))
         label = models.models[key].label if key in models.models else key
         groups.append(Group(key=key, label=label, rows=rows))
-    deltas = _deltas(benchmark, models, rows_of, display, bench_runs, matched)
+    notes_by_number = {note.number: note for note in notes}
+    warnings = {k: [n for n in v if notes_by_number[n].kind == "warning"] for k, v in marks.items()}
+    deltas = _deltas(benchmark, models, rows_of, display, bench_runs, matched, warnings)
     return Table(benchmark, BENCHMARK_TITLES[benchmark], columns, groups, notes, deltas)
 
 
@@ -172,6 +209,20 @@ def _notes(
     return notes, marks
 
 
+def _version_note(run: Run, file: ReportedFile) -> str | None:
+    """Why a run and the reported numbers it is compared with are not on the same benchmark version."""
+    if not run.data_version:
+        return None
+    reported = set(re.findall(r"\bv(\d+)\b", file.benchmark_version.lower()))
+    ours = run.data_version.lower().lstrip("v")
+    if not reported or ours in reported:
+        return None
+    title = BENCHMARK_TITLES[run.benchmark]
+    return (f"Version differs: this run is {title} {run.data_version}; the reported numbers are "
+            f"{file.benchmark_version}. Category contents changed between versions, so differences "
+            f"are not only the model's.")
+
+
 def _run_source(run: Run) -> str:
     n = run.n_samples
     if run.benchmark == "bfcl":
@@ -189,9 +240,19 @@ def _difference_row(run: Run, repro: Row, reported: Row, columns: Sequence[Colum
         if ours.value is None or theirs.value is None:
             cells[c.key] = Cell(None)
             continue
-        outside = ours.ci is not None and not ours.ci[0] <= theirs.value <= ours.ci[1]
+        # A zero-width CI (possible for a bootstrap) would flag every other value; synthetic data
+        # says nothing about the reported model, so nothing there is flagged as a finding.
+        outside = (
+            not run.synthetic and ours.ci is not None and ours.ci[1] > ours.ci[0]
+            and not ours.ci[0] <= theirs.value <= ours.ci[1]
+        )
         cells[c.key] = Cell(ours.value - theirs.value, outside_ci=outside)
-    label = f"{run.model} − reported" if name_run else "reproduced − reported"
+    if run.synthetic:
+        label = "Δ vs reported (synthetic data: illustrative only)"
+    else:
+        label = f"{run.model} − reported" if name_run else "reproduced − reported"
+    if run.synthetic and name_run:
+        label = f"{run.model}: {label}"
     return Row("difference", label, run.synthetic, cells, "", run=run)
 
 
@@ -202,6 +263,7 @@ def _deltas(
     display: Mapping[str, Mapping[str, float]],
     runs: Sequence[Run],
     matched: Mapping[str, str | None],
+    warnings: Mapping[tuple[str, str], Sequence[int]] | None = None,
 ) -> list[DeltaRow]:
     out = []
     columns = COLUMNS[benchmark]
@@ -209,7 +271,15 @@ def _deltas(
         name = f"{models.models[pair.base].label} → {models.models[pair.fine_tune].label}"
         if pair.base in rows_of and pair.fine_tune in rows_of:
             a, b = display[pair.base], display[pair.fine_tune]
-            cells = {c.key: DeltaCell(b[c.key] - a[c.key] if c.key in a and c.key in b else None) for c in columns}
+            warned = warnings or {}
+            cells = {
+                c.key: DeltaCell(
+                    b[c.key] - a[c.key] if c.key in a and c.key in b else None,
+                    # A difference of inconsistent reported numbers inherits their warnings.
+                    marks=tuple(dict.fromkeys([*warned.get((pair.base, c.key), ()), *warned.get((pair.fine_tune, c.key), ())])),
+                )
+                for c in columns
+            }
             sources = dict.fromkeys(rows_of[m][1].provenance.label for m in (pair.base, pair.fine_tune))
             out.append(DeltaRow("reported", name, "; ".join(sources), False, cells))
         bases = [r for r in runs if matched[r.model] == pair.base]
@@ -222,7 +292,9 @@ def _deltas(
                 for c in columns:
                     va, vb = base.values.get(c.key), tune.values.get(c.key)
                     stat = paired_delta(base.strata(c.key), tune.strata(c.key), c.run_factor)
-                    diff = vb - va if va is not None and vb is not None else None
+                    # The paired mean difference, so the number agrees with its own CI and p-value;
+                    # the difference of the column means only where there is nothing to pair.
+                    diff = stat.diff if stat else (vb - va if va is not None and vb is not None else None)
                     cells[c.key] = DeltaCell(diff, stat.ci if stat else None, stat.p_value if stat else None, stat.n if stat else None)
                 version = f" ({BENCHMARK_TITLES[benchmark]} {base.data_version})" if base.data_version else ""
                 detail = f"{base.model} → {tune.model}{version}"

@@ -7,8 +7,6 @@ truncated for display. Escaping is the renderer's job (jinja2 autoescape).
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +16,12 @@ from toolgrad_eval.bfcl.categories import NO_ANSWER, to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded
 from toolgrad_eval.leaderboard._runs import Run
+from toolgrad_eval.leaderboard._text import MAX_TEXT, clean_text  # noqa: F401  (re-exported)
 
-MAX_TEXT = 1200  # characters of one question / output / answer shown
 # Failing entries listed per run (the counts always cover all of them): a few of every error
 # type rather than the first few hundred, which would all be one category.
 MAX_FAILURES = 300
 MAX_PER_ERROR_TYPE = 30
-# Control characters and lone surrogates (which cannot be written as UTF-8) become U+FFFD.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -65,17 +61,6 @@ class RunDetails:
     notes: list[str] = field(default_factory=list)
 
 
-def clean_text(value: Any, limit: int = MAX_TEXT) -> str:
-    """Display text for any JSON value: UTF-8 safe, no control characters, at most ``limit`` chars."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = _UNPRINTABLE.sub("\ufffd", text)
-    if len(text) > limit:
-        text = f"{text[:limit]}… [{len(text) - limit} more characters]"
-    return text
-
-
 def run_details(run: Run) -> RunDetails:
     return _bfcl_details(run) if run.benchmark == "bfcl" else _toolgrad5k_details(run)
 
@@ -90,7 +75,7 @@ def _toolgrad5k_details(run: Run) -> RunDetails:
     for row in run.samples:
         errors = [key for key in _TOOLGRAD5K_ERRORS if row.get(key)]
         counts.update(_TOOLGRAD5K_ERRORS[key] for key in errors)
-        error = "; ".join(clean_text(row[key], 300) for key in errors)
+        error = join_sentences(clean_text(row[key], 300) for key in errors)
         recall, success_rate = _num(row.get("recall")), _num(row.get("success_rate"))
         if recall is not None and recall < 1:
             counts["missed ground-truth tools (recall < 1)"] += 1
@@ -189,8 +174,20 @@ def _question(prompt: Any) -> str:
 
 def _reason(error: Any) -> str:
     if isinstance(error, list):
-        return clean_text("; ".join(clean_text(e, 400) for e in error))
+        return clean_text(join_sentences(clean_text(e, 400) for e in error))
     return clean_text(error)
+
+
+def join_sentences(parts: Any) -> str:
+    """Join messages with "; ", but not after one that already ends a sentence (no ".;")."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out:
+            out += " " if out[-1] in ".!?;:" else "; "
+        out += part
+    return out
 
 
 def _num(value: Any) -> float | None:

@@ -24,6 +24,8 @@ class Cell:
     marks: tuple[int, ...] = ()
     # Difference rows: the reported value lies outside the reproduced 95% CI.
     outside_ci: bool = False
+    n: int | None = None  # samples behind the CI
+    ci_method: str = "bootstrap"  # "wilson" for one pass/fail category, else "bootstrap"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Row:
     source_url: str | None = None
     page: str | None = None  # relative link to the model page
     run: Run | None = None
+    # Reproduced rows: why the run's benchmark version differs from the reported one, if it does.
+    version_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class DeltaCell:
     ci: tuple[float, float] | None = None
     p_value: float | None = None
     n: int | None = None
+    marks: tuple[int, ...] = ()  # notes (warnings) on the reported values it was computed from
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ class Leaderboard:
     sources: list[tuple[str, ReportedFile]]
     pages: list[ModelPage]
     messages: list[str] = field(default_factory=list)  # what was skipped or unmatched, for the CLI
+    # (ignored, kept): older run records of the same model, benchmark and data version.
+    duplicates: list[tuple[Run, Run]] = field(default_factory=list)
     generated_at: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     )

@@ -11,6 +11,7 @@ from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded, read_json
 from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
+from toolgrad_eval.leaderboard._text import clean_text
 from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
 
 
@@ -43,6 +44,11 @@ class Run:
     def data_version(self) -> str | None:
         version = self.summary.get("data_version")
         return str(version) if version is not None else None
+
+    @property
+    def created_at(self) -> str:
+        value = self.summary.get("created_at")
+        return value if isinstance(value, str) else ""
 
     @property
     def n_samples(self) -> int | None:
@@ -96,6 +102,8 @@ def load_run(summary_path: Path) -> tuple[Run | None, str | None]:
     model = summary.get("model")
     if not isinstance(model, str) or not model:
         raise InputFileError(summary_path, "summary has no model name")
+    # The name is shown everywhere (titles, headings, file names): no controls or bidi overrides.
+    model = clean_text(model, 100_000)
     per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
     has_per_sample = per_sample_path.is_file()
     samples = tuple(_read_jsonl(per_sample_path)) if has_per_sample else ()

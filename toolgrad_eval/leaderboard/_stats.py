@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from toolgrad_eval.leaderboard._runs import Stratum
 from toolgrad_eval.stats import bootstrap_ci, paired_bootstrap_ci, paired_ttest
@@ -32,9 +32,20 @@ class DeltaStat:
 
 
 def column_ci(strata: Sequence[Stratum] | None, factor: float) -> tuple[float, float] | None:
-    """95% bootstrap CI of a column in display units, or None without per-sample values."""
+    """95% CI of a column in display units, or None without per-sample values.
+
+    One pass/fail category: the Wilson score interval. A percentile bootstrap of 16/16 passes is
+    [100, 100], a zero-width interval that claims certainty 16 entries cannot give (and would flag
+    every other reported value as outside it); Wilson gives [80.6, 100].
+    """
     if not strata:
         return None
+    if _single(strata) and is_binary(strata[0].values.values()):
+        values = list(strata[0].values.values())
+        if len(values) < 2:  # as for the bootstrap: one entry gives no interval worth showing
+            return None
+        low, high = wilson_ci(int(sum(values)), len(values))
+        return low * factor, high * factor
     if _single(strata):
         ci = bootstrap_ci(list(strata[0].values.values()), confidence=CONFIDENCE, resamples=RESAMPLES, seed=SEED)
     else:
@@ -61,6 +72,33 @@ def paired_delta(a: Sequence[Stratum] | None, b: Sequence[Stratum] | None, facto
     n = sum(len(d) for _, d in diffs)
     diff = sum(w * sum(d) / len(d) for w, d in diffs)
     return DeltaStat(n, diff * factor, _scaled(stratified_bootstrap_ci(diffs), factor), stratified_p_value(diffs))
+
+
+def ci_method(strata: Sequence[Stratum] | None) -> str:
+    """Which interval column_ci computes for these strata: "wilson" or "bootstrap"."""
+    return "wilson" if strata and _single(strata) and is_binary(strata[0].values.values()) else "bootstrap"
+
+
+def is_binary(values: Iterable[float]) -> bool:
+    seen = False
+    for v in values:
+        if v not in (0.0, 1.0):
+            return False
+        seen = True
+    return seen
+
+
+def wilson_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (as a fraction)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # Exact at the edges (rounding would otherwise leave 1 - 1e-17 or a tiny negative).
+    return (0.0 if successes == 0 else max(0.0, centre - half), 1.0 if successes == n else min(1.0, centre + half))
 
 
 def stratified_bootstrap_ci(strata: Sequence[tuple[float, Sequence[float]]]) -> tuple[float, float] | None:

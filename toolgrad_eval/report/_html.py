@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from toolgrad_eval import __version__
 from toolgrad_eval.leaderboard import BENCHMARK_TITLES, COLUMNS, MAX_PER_ERROR_TYPE, Leaderboard, ModelPage
+from toolgrad_eval.leaderboard._text import display_path, short_name, strip_bidi
 from toolgrad_eval.report import _charts, _format
 
 if TYPE_CHECKING:
@@ -66,12 +68,28 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every {{ }} loses bidi controls, in text, attributes and <title> alike: whatever field of a
+        # run record a template shows, an RLO in it cannot reverse the page's own text.
+        finalize=_no_bidi,
     )
     env.filters.update(
         value=_format.value, signed=_format.signed, interval=_format.interval,
-        p_value=_format.p_value, sort_key=_format.sort_key,
+        p_value=_format.p_value, sort_key=_format.sort_key, short=short_name, path=display_path,
+        breakable=_breakable,
     )
     return env
+
+
+def _no_bidi(value: object) -> object:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return strip_bidi(value)
+    return value
+
+
+def _breakable(text: str) -> Markup:
+    """Identifiers such as ``value_error:string`` may break after _ : / . rather than mid-word."""
+    escaped = str(escape(strip_bidi(text)))
+    return Markup(re.sub(r"([_:/.])(?=\w)", r"\1<wbr>", escaped))
 
 
 def _render(template: str, **context: object) -> str:
