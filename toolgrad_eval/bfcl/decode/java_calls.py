@@ -32,11 +32,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolgrad_eval.bfcl.decode.c_like import collect_arguments, parser_for
 from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.java_syntax import JavaParser, Statement
 from toolgrad_eval.bfcl.decode.lexer import Token
-from toolgrad_eval.bfcl.decode.python_calls import bracketed
 
 # tree-sitter's costs: discarding a statement costs 500 + 1 per byte + 30 per line + 100 per
 # discarded tree; inserting a missing token costs 610.
@@ -47,9 +47,7 @@ _LINE_COST = 30
 
 def decode_java_calls(text: Any) -> Any:
     """``[{name: {arg: text}}]`` for the first call, ``{}`` when there is none; or DecodeError."""
-    if not isinstance(text, str):
-        raise DecodeError(f"expected a string of Java calls, got {type(text).__name__}")
-    parser = JavaParser(bracketed(text)[1:-1])
+    parser = parser_for(text, JavaParser, "Java")
     try:
         statements = parser.program()
         _check_semicolons(parser, statements)
@@ -135,22 +133,18 @@ def _invocation_name(parser: JavaParser, node: Node) -> str:
 def _arguments(parser: JavaParser, node: Node) -> dict[Any, str]:
     argument_list = node.fields["arguments"]
     assert isinstance(argument_list, Node)
-    result: dict[Any, str] = {}
-    for child in argument_list.children:
+
+    def argument(child: Child) -> tuple[Any, str] | None:
         if isinstance(child, Node) and child.kind == "assignment_expression":
             left, _, right = child.children
-            key: Any = parser.text(left.start, left.end)
-            value = render(parser, right, nested=False)
-        elif isinstance(child, Token) and child.kind == "ident" and not parser.is_keyword(child.text):
-            key, value = None, child.text
-        elif isinstance(child, Node) and child.kind == "class_literal":
-            key, value = None, parser.text(child.start, child.end)
-        else:
-            continue
-        if key in result:
-            raise DecodeError("the same argument name is given twice")
-        result[key] = value
-    return result
+            return parser.text(left.start, left.end), render(parser, right, nested=False)
+        if isinstance(child, Token) and child.kind == "ident" and not parser.is_keyword(child.text):
+            return None, child.text
+        if isinstance(child, Node) and child.kind == "class_literal":
+            return None, parser.text(child.start, child.end)
+        return None  # other positional arguments are dropped
+
+    return collect_arguments(argument_list.children, argument)
 
 
 _RAW_KINDS = frozenset({"method_invocation", "class_literal"})

@@ -8,65 +8,35 @@ reproduced (a ``]`` missing before ``,``/``)``; ``=`` binding to the nearest ass
 
 from __future__ import annotations
 
-from toolgrad_eval.bfcl.decode.cursor import Child, Cursor, Node
+from toolgrad_eval.bfcl.decode.c_like import CLikeExpressions, precedence
+from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.lexer import Token
 
 PRIMITIVES = frozenset("byte short int long float double boolean char void".split())
-_RESERVED = frozenset(
-    """abstract assert boolean break byte case catch char class const continue default do double
-    else enum extends final finally float for goto if implements import instanceof int interface
-    long native new package private protected public return short static strictfp super switch
-    synchronized this throw throws transient try void volatile while true false null""".split()
-)
 _VALUE_KEYWORDS = frozenset({"true", "false", "null", "this", "super"})
-_ASSIGN = frozenset("= += -= *= /= %= &= |= ^= <<= >>= >>>=".split())
-_BINARY = {
-    "||": 1,
-    "&&": 2,
-    "|": 3,
-    "^": 4,
-    "&": 5,
-    "==": 6,
-    "!=": 6,
-    "<": 7,
-    ">": 7,
-    "<=": 7,
-    ">=": 7,
-    "instanceof": 7,
-    "<<": 8,
-    ">>": 8,
-    ">>>": 8,
-    "+": 9,
-    "-": 9,
-    "*": 10,
-    "/": 10,
-    "%": 10,
-}
-_PREFIX = frozenset("+ - ! ~ ++ --".split())
 # tokens that may follow "(Type)" for it to be a cast of a reference type
 _CAST_FOLLOWERS = frozenset("( ! ~".split())
 
 
-class JavaExpressions(Cursor):
+class JavaExpressions(CLikeExpressions):
     """Expression and type parsing; statements and class bodies live in the subclass."""
+
+    RESERVED = frozenset(
+        """abstract assert boolean break byte case catch char class const continue default do double
+        else enum extends final finally float for goto if implements import instanceof int interface
+        long native new package private protected public return short static strictfp super switch
+        synchronized this throw throws transient try void volatile while true false null""".split()
+    )
+    ASSIGN = frozenset("= += -= *= /= %= &= |= ^= <<= >>= >>>=".split())
+    # binary operators, loosest-binding first
+    BINARY = precedence("||", "&&", "|", "^", "&", "== !=", "< > <= >= instanceof", "<< >> >>>", "+ -", "* / %")
+    PREFIX = frozenset("+ - ! ~ ++ --".split())
+    LVALUE_KINDS = frozenset({"field_access", "array_access"})
+    BLOCK_KIND = "block"
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "java")
-
-    def is_keyword(self, word: str) -> bool:
-        return word in _RESERVED
-
-    def _is_name(self, token: Token) -> bool:
-        return token.kind == "ident" and token.text not in _RESERVED
-
-    def _name(self) -> Token:
-        if not self._is_name(self.token):
-            raise self.error("expected a name")
-        return self.advance()
-
-    def block(self) -> Node:  # pragma: no cover - provided by JavaParser
-        raise NotImplementedError
 
     def _class_body(self) -> Node:  # pragma: no cover - provided by JavaParser
         raise NotImplementedError
@@ -110,20 +80,11 @@ class JavaExpressions(Cursor):
         return self.node("type_arguments", opening, children[-1], children)
 
     # -- expressions -----------------------------------------------------------------------
-    def expression(self) -> Child:
-        self.enter()
-        try:
-            lambda_node = self._try_lambda()
-            if lambda_node is not None:
-                return lambda_node
-            left = self._ternary()
-            if self.token.kind == "punct" and self.token.text in _ASSIGN:
-                raise self.error("cannot assign to this expression")
-            return left
-        finally:
-            self.leave()
+    # Java's grammar has no comma operator: its top expression is the assignment level.
+    expression = CLikeExpressions.assignment
 
-    def _try_lambda(self) -> Node | None:
+    def _try_function_literal(self) -> Node | None:
+        """A lambda ``x -> ...`` or ``(T x, y) -> ...``; ``None`` (nothing consumed) otherwise."""
         first = self.token
         if self._is_name(first) and self.peek().text == "->":
             params: Child = self.advance()
@@ -158,43 +119,20 @@ class JavaExpressions(Cursor):
         body: Child = self.block() if self.at("{") else self.expression()
         return self.node("lambda_expression", first, body, [params, arrow, body])
 
-    def _ternary(self) -> Child:
-        condition = self._binary(1)
-        if not self.at("?"):
-            return condition
-        question = self.advance()
-        consequence = self.expression()
-        colon = self.expect(":")
-        alternative = self._try_lambda() or self._ternary()
-        return self.node(
-            "ternary_expression", condition, alternative, [condition, question, consequence, colon, alternative]
-        )
+    def _conditional_alternative(self) -> Child:
+        # tree-sitter-java: the alternative is a conditional (or lambda), never an assignment
+        return self._try_function_literal() or self._conditional()
 
-    def _binary(self, min_level: int) -> Child:
-        left = self._unary()
-        while True:
-            token = self.token
-            level = _BINARY.get(token.text) if token.kind in ("punct", "ident") else None
-            if level is None or level < min_level:
-                return left
-            operator = self.advance()
-            if operator.text == "instanceof":
-                right: Child = self.type()
-                if self._is_name(self.token):
-                    right = self.node("pattern", right, self.token, [right, self.advance()])
-            else:
-                right = self._binary(level + 1)
-            left = self.node("binary_expression", left, right, [left, operator, right])
+    def _binary_operand(self, operator: Token, level: int) -> Child:
+        if operator.text != "instanceof":
+            return self._binary(level + 1)
+        right: Child = self.type()
+        if self._is_name(self.token):
+            right = self.node("pattern", right, self.token, [right, self.advance()])
+        return right
 
-    def _unary(self) -> Child:
-        token = self.token
-        if token.kind == "punct" and token.text in _PREFIX:
-            operator = self.advance()
-            self.enter()
-            operand = self._unary()
-            self.leave()
-            return self.node("unary_expression", operator, operand, [operator, operand])
-        if token.kind == "punct" and token.text == "(":
+    def _unary_operand(self) -> Child:
+        if self.at("("):
             cast = self._try_cast()
             if cast is not None:
                 return cast
@@ -231,20 +169,6 @@ class JavaExpressions(Cursor):
         operand = self._unary()
         self.leave()
         return self.node("cast_expression", opening, operand, [opening, kind, closing, operand])
-
-    def _postfix(self) -> Child:
-        expression = self._selectors(self._primary())
-        if self.token.kind == "punct" and self.token.text in _ASSIGN and self._is_lvalue(expression):
-            # an LR parser shifts '=' after any assignable operand: `a - b = c` is `a - (b = c)`
-            operator = self.advance()
-            right = self.expression()
-            return self.node("assignment_expression", expression, right, [expression, operator, right])
-        return expression
-
-    def _is_lvalue(self, child: Child) -> bool:
-        if isinstance(child, Token):
-            return self._is_name(child)
-        return child.kind in ("field_access", "array_access")
 
     def _selectors(self, expression: Child) -> Child:
         while True:
@@ -310,10 +234,7 @@ class JavaExpressions(Cursor):
             kind = "string_literal" if token.kind == "string" else "character_literal"
             return Node(kind, token.start, token.end, [token])
         if token.kind == "punct" and token.text == "(":
-            opening = self.advance()
-            inner = self.expression()
-            closing = self.expect(")")
-            return self.node("parenthesized_expression", opening, closing, [opening, inner, closing])
+            return self._parenthesized()
         if token.kind != "ident":
             raise self.error("expected an expression")
         if token.text == "new":
@@ -333,6 +254,8 @@ class JavaExpressions(Cursor):
 
     def _creation(self) -> Node:
         keyword = self.advance()
+        # Not `self.type()`: after `new`, tree-sitter-java's type takes type arguments anywhere
+        # and requires a name after every `.`, where `type()` stops (`Foo.class`, `Foo.this`).
         first = self.token
         children: list[Child] = []
         if first.kind == "ident" and first.text in PRIMITIVES:

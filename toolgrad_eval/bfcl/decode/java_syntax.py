@@ -105,17 +105,8 @@ class JavaParser(JavaExpressions):
         node = Node("if_statement", keyword.start, end, children)
         return Statement(node, end, True, False)
 
-    def block(self) -> Node:
-        opening = self.expect("{")
-        self.enter()
-        children: list[Child] = []
-        while not self.at("}"):
-            if self.at_kind("eof"):
-                raise self.error("expected '}'")
-            children.append(self.statement().node)
-        self.leave()
-        closing = self.advance()
-        return self.node("block", opening, closing, children)
+    def _block_item(self, statement: Statement) -> Child:
+        return statement.node
 
     def _try_local_variable(self) -> Node | None:
         start, depth = self.index, self.depth

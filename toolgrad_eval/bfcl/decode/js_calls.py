@@ -19,18 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolgrad_eval.bfcl.decode.c_like import collect_arguments, parser_for
 from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.js_syntax import JsParser
 from toolgrad_eval.bfcl.decode.lexer import Token
-from toolgrad_eval.bfcl.decode.python_calls import bracketed
 
 
 def decode_js_calls(text: Any) -> Any:
     """``[{name: {arg: text}}]`` for the first top-level call, ``None`` if none; or DecodeError."""
-    if not isinstance(text, str):
-        raise DecodeError(f"expected a string of JavaScript calls, got {type(text).__name__}")
-    parser = JsParser(bracketed(text)[1:-1])
+    parser = parser_for(text, JsParser, "JavaScript")
     try:
         statements = parser.program()
     except RecursionError:
@@ -55,19 +53,15 @@ def _unquote(text: str) -> str:
 
 
 def _arguments(parser: JsParser, node: Child) -> dict[Any, str]:
-    result: dict[Any, str] = {}
     if not (isinstance(node, Node) and node.kind == "arguments"):
-        return result  # optional call (?.) or tagged template
-    for child in node.children:
+        return {}  # optional call (?.) or tagged template
+
+    def argument(child: Child) -> tuple[Any, str] | None:
         if isinstance(child, Node) and child.kind == "assignment_expression":
             left, _, right = child.children
-            key: Any = parser.text(left.start, left.end)
-            value = _unquote(parser.text(right.start, right.end))
-        elif isinstance(child, Token) and child.kind == "ident" and (child.text == "true" or parser._is_name(child)):
-            key, value = None, child.text
-        else:
-            continue
-        if key in result:
-            raise DecodeError("the same argument name is given twice")
-        result[key] = value
-    return result
+            return parser.text(left.start, left.end), _unquote(parser.text(right.start, right.end))
+        if isinstance(child, Token) and child.kind == "ident" and (child.text == "true" or parser._is_name(child)):
+            return None, child.text
+        return None  # compound assignments and other positional arguments are dropped
+
+    return collect_arguments(node.children, argument)

@@ -9,68 +9,42 @@ binds to the nearest assignable operand (``a - b = c`` is ``a - (b = c)``).
 
 from __future__ import annotations
 
-from toolgrad_eval.bfcl.decode.cursor import Child, Cursor, Node
+from typing import Callable
+
+from toolgrad_eval.bfcl.decode.c_like import CLikeExpressions, precedence
+from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.lexer import Token
 
-_RESERVED = frozenset(
-    """break case catch class const continue debugger default delete do else export extends
-    finally for function if import in instanceof new return super switch this throw try typeof
-    var void while with null true false""".split()
-)
 _VALUE_KEYWORDS = frozenset({"this", "super", "null", "true", "false"})
-_ASSIGN = frozenset("= += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??=".split())
-_BINARY = {
-    "??": 1,
-    "||": 2,
-    "&&": 3,
-    "|": 4,
-    "^": 5,
-    "&": 6,
-    "==": 7,
-    "!=": 7,
-    "===": 7,
-    "!==": 7,
-    "<": 8,
-    ">": 8,
-    "<=": 8,
-    ">=": 8,
-    "instanceof": 8,
-    "in": 8,
-    "<<": 9,
-    ">>": 9,
-    ">>>": 9,
-    "+": 10,
-    "-": 10,
-    "*": 11,
-    "/": 11,
-    "%": 11,
-    "**": 12,
-}
-_PREFIX = frozenset("! ~ + - ++ -- typeof void delete await".split())
 
 
-class JsExpressions(Cursor):
+class JsExpressions(CLikeExpressions):
     """Expression parsing; statements (and function bodies) live in the subclass."""
+
+    RESERVED = frozenset(
+        """break case catch class const continue debugger default delete do else export extends
+        finally for function if import in instanceof new return super switch this throw try typeof
+        var void while with null true false""".split()
+    )
+    ASSIGN = frozenset("= += -= *= /= %= **= <<= >>= >>>= &= |= ^= &&= ||= ??=".split())
+    # binary operators, loosest-binding first
+    BINARY = precedence(
+        "??", "||", "&&", "|", "^", "&", "== != === !==", "< > <= >= instanceof in", "<< >> >>>", "+ -", "* / %", "**"
+    )
+    PREFIX = frozenset("! ~ + - ++ -- typeof void delete await".split())
+    LVALUE_KINDS = frozenset(
+        {"member_expression", "subscript_expression", "object", "array", "parenthesized_expression"}
+    )
+    BLOCK_KIND = "statement_block"
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "javascript")
-
-    def _is_name(self, token: Token) -> bool:
-        return token.kind == "ident" and token.text not in _RESERVED
-
-    def _name(self) -> Token:
-        if not self._is_name(self.token):
-            raise self.error("expected a name")
-        return self.advance()
 
     def _property_name(self) -> Token:
         if self.token.kind != "ident":
             raise self.error("expected a property name")
         return self.advance()
-
-    def block(self) -> Node:  # pragma: no cover - provided by JsParser
-        raise NotImplementedError
 
     def _pattern(self) -> Child:
         if self.at("["):
@@ -89,20 +63,8 @@ class JsExpressions(Cursor):
             children += [self.advance(), self.assignment()]
         return self.node("sequence_expression", first, children[-1], children)
 
-    def assignment(self) -> Child:
-        self.enter()
-        try:
-            arrow = self._try_arrow()
-            if arrow is not None:
-                return arrow
-            left = self._conditional()
-            if self.token.kind == "punct" and self.token.text in _ASSIGN:
-                raise self.error("cannot assign to this expression")
-            return left
-        finally:
-            self.leave()
-
-    def _try_arrow(self) -> Node | None:
+    def _try_function_literal(self) -> Node | None:
+        """An arrow function; ``None`` (nothing consumed) otherwise."""
         first = self.token
         start = self.index
         if self.at("async") and self.peek().text != "=>" and not self.peek().newline_before:
@@ -154,66 +116,22 @@ class JsExpressions(Cursor):
         body = self.block()
         return self.node("function_expression", first, body, [params, body])
 
-    def _conditional(self) -> Child:
-        condition = self._binary(1)
-        if not self.at("?"):
-            return condition
-        question = self.advance()
-        consequence = self.assignment()
-        colon = self.expect(":")
-        alternative = self.assignment()
-        return self.node(
-            "ternary_expression", condition, alternative, [condition, question, consequence, colon, alternative]
-        )
+    def _binary_operand(self, operator: Token, level: int) -> Child:
+        # ** is right-associative
+        return self._binary(level if operator.text == "**" else level + 1)
 
-    def _binary(self, min_level: int) -> Child:
-        left = self._unary()
-        while True:
-            token = self.token
-            level = _BINARY.get(token.text) if token.kind in ("punct", "ident") else None
-            if level is None or level < min_level:
-                return left
-            operator = self.advance()
-            # ** is right-associative
-            right = self._binary(level if operator.text == "**" else level + 1)
-            left = self.node("binary_expression", left, right, [left, operator, right])
-
-    def _unary(self) -> Child:
-        token = self.token
-        if token.kind in ("punct", "ident") and token.text in _PREFIX:
-            operator = self.advance()
-            self.enter()
-            operand = self._unary()
-            self.leave()
-            return self.node("unary_expression", operator, operand, [operator, operand])
+    def _unary_operand(self) -> Child:
         expression = self._postfix()
         if self.at("++", "--") and not self.token.newline_before:
             operator = self.advance()
             expression = self.node("update_expression", expression, operator, [expression, operator])
         return expression
 
-    def _postfix(self) -> Child:
-        expression = self._call_chain(self._primary())
-        if self.token.kind == "punct" and self.token.text in _ASSIGN and self._is_lvalue(expression):
-            # like an LR parser, shift '=' after any assignable operand: `a - b = c` is `a - (b = c)`
-            operator = self.advance()
-            right = self.assignment()
-            kind = "assignment_expression" if operator.text == "=" else "augmented_assignment_expression"
-            return self.node(kind, expression, right, [expression, operator, right])
-        return expression
+    def _assignment_kind(self, operator: Token) -> str:
+        return "assignment_expression" if operator.text == "=" else "augmented_assignment_expression"
 
-    def _is_lvalue(self, child: Child) -> bool:
-        if isinstance(child, Token):
-            return self._is_name(child)
-        return child.kind in (
-            "member_expression",
-            "subscript_expression",
-            "object",
-            "array",
-            "parenthesized_expression",
-        )
-
-    def _call_chain(self, expression: Child, allow_call: bool = True) -> Child:
+    def _selectors(self, expression: Child, allow_call: bool = True) -> Child:
+        """Member, subscript, call and tagged-template suffixes (no calls right after ``new``)."""
         while True:
             if self.at("."):
                 dot = self.advance()
@@ -249,24 +167,16 @@ class JsExpressions(Cursor):
                 return expression
 
     def arguments(self) -> Node:
-        opening = self.expect("(")
-        children: list[Child] = [opening]
-        self.enter()
-        while not self.at(")"):
-            if self.at(","):  # tree-sitter-javascript accepts empty argument slots
-                children.append(self.advance())
-                continue
-            if self.at("..."):
-                spread = self.advance()
-                value = self.assignment()
-                children.append(self.node("spread_element", spread, value, [spread, value]))
-            else:
-                children.append(self.assignment())
-            if not self.at(")"):
-                children.append(self.expect(","))
-        self.leave()
-        children.append(self.advance())
-        return self.node("arguments", opening, children[-1], children)
+        # tree-sitter-javascript accepts empty argument slots, as in arrays
+        return self._sequence("(", ")", "arguments", self._element, holes=True)
+
+    def _element(self) -> Child:
+        """An argument or array element: ``...value`` or an assignment expression."""
+        if self.at("..."):
+            spread = self.advance()
+            value = self.assignment()
+            return self.node("spread_element", spread, value, [spread, value])
+        return self.assignment()
 
     def _primary(self) -> Child:
         token = self.token
@@ -274,10 +184,7 @@ class JsExpressions(Cursor):
             return self.advance()
         if token.kind == "punct":
             if token.text == "(":
-                opening = self.advance()
-                inner = self.expression()
-                closing = self.expect(")")
-                return self.node("parenthesized_expression", opening, closing, [opening, inner, closing])
+                return self._parenthesized()
             if token.text == "[":
                 return self._array()
             if token.text == "{":
@@ -292,7 +199,7 @@ class JsExpressions(Cursor):
             if self.at(".") and self.peek().text == "target":
                 self.advance()
                 return self.node("meta_property", keyword, self.advance(), [keyword])
-            constructor = self._call_chain(self._primary(), allow_call=False)
+            constructor = self._selectors(self._primary(), allow_call=False)
             children: list[Child] = [keyword, constructor]
             if self.at("("):
                 children.append(self.arguments())
@@ -308,49 +215,39 @@ class JsExpressions(Cursor):
         return self.expect(text)
 
     def _array(self) -> Node:
-        opening = self.expect("[")
-        children: list[Child] = [opening]
-        self.enter()
-        while not self.at("]"):
-            if self.at(")"):
-                self.leave()
-                return self.node("array", opening, children[-1], children)
-            if self.at(","):
-                children.append(self.advance())
-                continue
-            if self.at("..."):
-                spread = self.advance()
-                value = self.assignment()
-                children.append(self.node("spread_element", spread, value, [spread, value]))
-            else:
-                children.append(self.assignment())
-            if not self.at("]") and not self.at(")"):
-                children.append(self.expect(","))
-        self.leave()
-        children.append(self.advance())
-        return self.node("array", opening, children[-1], children)
+        return self._sequence("[", "]", "array", self._element, holes=True)
 
     def _object(self) -> Node:
-        opening = self.expect("{")
+        return self._sequence("{", "}", "object", self._property, holes=False)
+
+    def _sequence(
+        self, open_text: str, close_text: str, kind: str, item: Callable[[], Child], holes: bool
+    ) -> Node:
+        """Comma-separated ``item``s in brackets; ``holes`` allows empty slots (``[1, , 2]``).
+
+        A ``]`` or ``}`` missing right before ``)`` is tree-sitter's repair: the node ends there.
+        """
+        opening = self.expect(open_text)
         children: list[Child] = [opening]
         self.enter()
-        while not self.at("}"):
+        while not self.at(close_text):
             if self.at(")"):
                 self.leave()
-                return self.node("object", opening, children[-1], children)
-            children.append(self._property())
-            if not self.at("}") and not self.at(")"):
+                return self.node(kind, opening, children[-1], children)
+            if holes and self.at(","):
+                children.append(self.advance())
+                continue
+            children.append(item())
+            if not self.at(close_text) and not self.at(")"):
                 children.append(self.expect(","))
         self.leave()
         children.append(self.advance())
-        return self.node("object", opening, children[-1], children)
+        return self.node(kind, opening, children[-1], children)
 
     def _property(self) -> Child:
         first = self.token
         if self.at("..."):
-            spread = self.advance()
-            value = self.assignment()
-            return self.node("spread_element", spread, value, [spread, value])
+            return self._element()
         if self.at("async", "get", "set") and self.peek().text not in (",", ":", "(", "}", "="):
             self.advance()
         self.accept("*")

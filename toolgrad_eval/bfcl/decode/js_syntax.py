@@ -115,18 +115,6 @@ class JsParser(JsExpressions):
         self._end_statement()
         return self.node("import_statement", keyword, source, [keyword, source])
 
-    def block(self) -> Node:
-        opening = self.expect("{")
-        self.enter()
-        children: list[Child] = []
-        while not self.at("}"):
-            if self.at_kind("eof"):
-                raise self.error("expected '}'")
-            children.append(self.statement())
-        self.leave()
-        closing = self.advance()
-        return self.node("statement_block", opening, closing, children)
-
     def _declaration(self) -> Node:
         keyword = self.advance()
         children: list[Child] = [keyword]

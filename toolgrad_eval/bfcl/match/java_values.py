@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from toolgrad_eval.bfcl.match.values import number_or_text
+
 JAVA_TYPES: dict[str, type] = {
     "byte": int,
     "short": int,
@@ -144,11 +146,4 @@ def literal(text: str) -> Any:
         return int(text[:-1])
     if _FLOAT.match(text):
         return float(_FLOAT_SUFFIX.sub("", text))
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    return number_or_text(text)

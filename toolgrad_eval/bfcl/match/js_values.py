@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from toolgrad_eval.bfcl.match.values import number_or_text
+
 JS_TYPES: dict[str, type] = {
     "String": str,
     "integer": int,
@@ -130,11 +132,4 @@ def literal(text: str) -> Any:
         return False
     if _quoted(text):
         return text[1:-1]
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    return number_or_text(text)

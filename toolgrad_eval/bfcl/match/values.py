@@ -194,3 +194,16 @@ def check_allowed(param: str, value: Any, answers: Sequence[Any]) -> Mismatch | 
     if value in answers:
         return None
     return mismatch(ErrorType.VALUE_OTHERS, f"Parameter {param!r}: {value!r} is not one of {list(answers)!r}.")
+
+
+def number_or_text(text: str) -> Any:
+    """Python's ``int``, else ``float``, else the text: the last step of both the Java and the
+    JavaScript official converters for an untyped literal (so ``"1_000"`` and ``" 7"`` are numbers)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
