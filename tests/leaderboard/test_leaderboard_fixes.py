@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from toolgrad_eval.leaderboard import build_leaderboard
-from toolgrad_eval.leaderboard._details import _reason, clean_text
+from toolgrad_eval.leaderboard._details import _reason
+from toolgrad_eval.leaderboard._text import clean_text
 from toolgrad_eval.leaderboard._stats import column_ci, wilson_ci
 from toolgrad_eval.leaderboard._runs import Stratum
 from toolgrad_eval.leaderboard._text import display_path, short_name

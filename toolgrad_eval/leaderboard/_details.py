@@ -16,7 +16,7 @@ from toolgrad_eval.bfcl.categories import NO_ANSWER, to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded
 from toolgrad_eval.leaderboard._runs import Run
-from toolgrad_eval.leaderboard._text import MAX_TEXT, clean_text  # noqa: F401  (re-exported)
+from toolgrad_eval.leaderboard._text import clean_text
 
 # Failing entries listed per run (the counts always cover all of them): a few of every error
 # type rather than the first few hundred, which would all be one category.
