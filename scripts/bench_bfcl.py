@@ -23,7 +23,16 @@ BFCL_PROJECT_ROOT points at a scratch folder, and it needs tree_sitter==0.21.3,
 tree-sitter-java==0.21.0, tree-sitter-javascript==0.21.4, overrides, tenacity, filelock,
 python-dotenv, tqdm, numpy, pandas and pydantic. Target: ours >= 10x faster, and under 1 s.
 
+With ``--official-cli-venv DIR`` it also times the official tool exactly as users run it: the
+``bfcl evaluate`` console script of bfcl-eval 2026.3.23 as a whole process, with every vendor SDK it
+imports really installed (nothing stubbed), on a scratch BFCL_PROJECT_ROOT holding a copy of
+result/<model>/, single-turn categories only, best of N after one untimed warm-up. If DIR lacks
+bfcl-eval, the script makes a virtualenv there and installs bfcl-eval --no-deps plus the packages its
+CLI imports (see CLI_PACKAGES; no torch, vllm or sentence-transformers: not on that path; about
+550 MB, a minute or so). It checks the 13 score files it writes against our pass counts.
+
     python scripts/bench_bfcl.py [--official DIR_WITH_bfcl_eval] [--official-python PY] [--bfcl-data DIR]
+                                 [--official-cli-venv DIR [--official-cli-model NAME]]
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,6 +73,21 @@ STUBBABLE = frozenset({
 })
 NEEDED = ("tree_sitter", "tree_sitter_java", "tree_sitter_javascript", "overrides", "tenacity", "filelock",
           "dotenv", "tqdm", "numpy", "pandas", "pydantic")
+OFFICIAL_VERSION = "2026.3.23"
+# What `bfcl evaluate` imports, found by reading bfcl-eval's requirements and by trial (import
+# bfcl_eval.__main__ until nothing is missing); pins as bfcl-eval declares them. soundfile is not one of
+# its requirements, nor of qwen-agent's, but qwen_agent.utils imports it at module level.
+# Declared but not imported on the CLI path: sentence-transformers (torch), faiss-cpu, rank_bm25,
+# google-search-results, beautifulsoup4, html2text, networkx, mpmath, huggingface_hub.
+CLI_PACKAGES = (
+    "requests", "tqdm", "numpy==1.26.4", "pandas", "pydantic>=2.8.2", "python-dotenv>=1.0.1", "tree_sitter==0.21.3",
+    "tree-sitter-java==0.21.0", "tree-sitter-javascript==0.21.4", "openai>=1.86.0", "mistralai==1.7.0",
+    "anthropic>=0.75.0", "cohere==5.18.0", "typer>=0.12.5", "tabulate>=0.9.0", "datamodel-code-generator==0.25.7",
+    "google-genai>=1.52.0", "qwen-agent", "tenacity>=8.5.0", "writer-sdk>=2.1.0", "overrides", "boto3",
+    "filelock==3.20.0", "soundfile",
+)
+SDKS = ("openai", "anthropic", "cohere", "mistralai", "google-genai", "boto3", "writer-sdk", "qwen-agent",
+        "datamodel-code-generator", "pandas", "numpy")
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> float:
@@ -248,6 +273,79 @@ def process_env(scratch: Path) -> dict[str, str]:
     return env
 
 
+# ------------------------------------------------------------------ the official CLI, as users run it
+def cli_venv(venv: Path, scratch: Path) -> tuple[Path, str]:
+    """The `bfcl` console script in ``venv`` and its package versions; makes the venv and installs
+    bfcl-eval there if missing."""
+    python, bfcl = venv / "bin" / "python", venv / "bin" / "bfcl"
+
+    def pip(*argv: str) -> None:
+        proc = subprocess.run([str(python), "-m", "pip", "install", "-q", *argv], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"pip install {' '.join(argv[:3])} ... failed in {venv}:\n{proc.stderr[-2000:]}")
+
+    if not python.exists():
+        print(f"making {venv} for the official CLI", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    if not bfcl.exists():
+        print(f"installing bfcl-eval=={OFFICIAL_VERSION} and its CLI's imports into {venv} (~550 MB)", file=sys.stderr)
+        pip("--no-deps", f"bfcl-eval=={OFFICIAL_VERSION}")
+        pip(*CLI_PACKAGES)
+    probe = ("import importlib.metadata as m, bfcl_eval.__main__; "
+             f"print(m.version('bfcl-eval'), *(p + '=' + m.version(p) for p in {SDKS!r}))")
+    env = dict(os.environ, BFCL_PROJECT_ROOT=str(scratch / "bfcl-probe"))
+    proc = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, env=env, cwd=scratch, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{venv}: bfcl-eval's CLI does not import; install what is missing there:\n{proc.stderr[-2000:]}")
+    version, *sdks = proc.stdout.split()
+    if version != OFFICIAL_VERSION:
+        raise SystemExit(f"{venv} has bfcl-eval {version}; this bench compares against {OFFICIAL_VERSION}")
+    return bfcl, f"bfcl-eval {version}, {' '.join(sdks)}"
+
+
+def cli_passed(score_root: Path, model: str) -> dict[str, int]:
+    """correct_count per category from the 13 score files `bfcl evaluate` wrote."""
+    counts = {}
+    for cat in SINGLE_TURN:
+        found = list((score_root / model).rglob(f"BFCL_v4_{cat}_score.json"))
+        if len(found) != 1:
+            raise SystemExit(f"bfcl evaluate wrote {len(found)} score files for {cat} under {score_root / model}")
+        with found[0].open(encoding="utf-8") as f:
+            counts[cat] = json.loads(f.readline())["correct_count"]
+    return counts
+
+
+def ours_by_category(items: list[tuple]) -> dict[str, int]:
+    from toolgrad_eval.bfcl.match import check_entry, detect_format
+
+    counts = {}
+    for cat in SINGLE_TURN:
+        group = [item for item in items if item[0] == cat]
+        fmt = detect_format([raw for *_, raw in group])
+        counts[cat] = sum(check_entry(cat, q, a, raw, fmt=fmt, version="v4").valid for _, q, a, raw in group)
+    return counts
+
+
+def time_cli(args: argparse.Namespace, scratch: Path, env: dict[str, str]) -> tuple[float, dict[str, int], str]:
+    """Best wall time of `bfcl evaluate` on a copy of the run, the pass counts from its score files,
+    and the versions it ran with."""
+    bfcl, versions = cli_venv(args.official_cli_venv.resolve(), scratch)
+    root = scratch / "bfcl-cli-root"  # BFCL_PROJECT_ROOT: it reads result/<model>/, writes score/
+    model_dir = next(args.run / d / args.model for d in ("result", "results") if (args.run / d / args.model).is_dir())
+    shutil.copytree(model_dir, root / "result" / args.model)
+    name = args.official_cli_model or (OFFICIAL_MODEL if args.model == DEFAULT_MODEL else args.model.replace("_", "/", 1))
+    cmd = [str(bfcl), "evaluate", "--model", name, "--test-category", ",".join(SINGLE_TURN)]
+
+    def go() -> None:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, BFCL_PROJECT_ROOT=str(root)), cwd=root,
+                              check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    go()  # untimed warm-up; also writes the bytecode cache
+    return best_of(max(1, args.repeat // 2), go), cli_passed(root / "score", args.model), versions
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=DEFAULT_RUN)
@@ -255,6 +353,10 @@ def main() -> None:
     parser.add_argument("--bfcl-data", type=Path, default=None, help="v4 data folder [default: installed/cache, fetched if needed]")
     parser.add_argument("--official", type=Path, default=None, help="folder holding bfcl_eval/ of bfcl-eval 2026.3.23")
     parser.add_argument("--official-python", default=sys.executable, help="interpreter with the official checker's dependencies")
+    parser.add_argument("--official-cli-venv", type=Path, default=None,
+                        help="also time the real `bfcl evaluate` from this virtualenv (made and filled if it lacks bfcl-eval)")
+    parser.add_argument("--official-cli-model", default=None,
+                        help="registry name for `bfcl evaluate --model` [default: the folder name with its first _ as /]")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--official-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--process", action="store_true", help=argparse.SUPPRESS)
@@ -290,6 +392,8 @@ def main() -> None:
         env = process_env(scratch)
         t_proc = wall(ours_cmd, max(1, args.repeat // 2), env)
         o_proc = wall(child + ["--process"], max(1, args.repeat // 2), env)
+        if args.official_cli_venv is not None:
+            cli_proc, cli_counts, cli_versions = time_cli(args, scratch, env)
 
     n = len(items)
 
@@ -304,6 +408,14 @@ def main() -> None:
     print(line("whole process", t_proc, o_proc))
     print(f"target (>= 10x faster, < 1 s): whole process {o_proc / t_proc:.1f}x and {t_proc:.2f} s; "
           f"in-process end to end {official['end_to_end'] / t_e2e:.1f}x and {t_e2e:.2f} s")
+    if args.official_cli_venv is not None:
+        ours_counts = ours_by_category(items)
+        differ = [f"{cat} ours {ours_counts[cat]} vs {cli_counts[cat]}" for cat in SINGLE_TURN if ours_counts[cat] != cli_counts[cat]]
+        print(f"bfcl evaluate (real CLI): {cli_versions}")
+        print(f"passed: ours {sum(ours_counts.values())}, bfcl evaluate (real CLI) {sum(cli_counts.values())} "
+              f"in its 13 score files; " + ("same in every category" if not differ else "DIFFER: " + "; ".join(differ)))
+        print(f"{'bfcl evaluate (real CLI)':<14} ours {t_proc * 1000:8.1f} ms   bfcl evaluate {cli_proc * 1000:8.1f} ms   "
+              f"ratio {cli_proc / t_proc:5.1f}x   (whole process, nothing stubbed)")
 
 
 if __name__ == "__main__":
