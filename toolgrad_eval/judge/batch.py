@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from toolgrad_eval.fileio import atomic_write_json
+from toolgrad_eval.judge.client import reply_parts
 from toolgrad_eval.judge.retry import backoff_delay, classify
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
                 detail = message or (row.get("error") or {}).get("message") or "no body"
                 outcome[key] = (None, f"batch request failed (HTTP {response.get('status_code')}): {detail}")
                 continue
-            raw, usage = _reply_parts(body)
+            raw, usage = reply_parts(body)
             judge.meter.settle(0.0, usage, task.prompt_chars)
             usage_by_key[key] = usage
             verdict = judge.store(task, raw, usage, body.get("model"), batch=True)
@@ -221,14 +222,3 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
         for key in state["tasks"]:
             outcome.setdefault(key, (None, f"batch {batch.id} ended {batch.status} without a result for this request"))
 
-
-def _reply_parts(body: dict[str, Any]) -> tuple[str, dict[str, int] | None]:
-    try:
-        choice = body["choices"][0]
-        raw = "" if choice.get("finish_reason") == "length" else (choice["message"].get("content") or "")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        raw = ""
-    usage = body.get("usage")
-    if not isinstance(usage, dict):
-        return raw, None
-    return raw, {"prompt_tokens": int(usage.get("prompt_tokens") or 0), "completion_tokens": int(usage.get("completion_tokens") or 0)}
