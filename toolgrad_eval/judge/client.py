@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
@@ -200,7 +201,7 @@ class Judge:
 
     def run(
         self,
-        tasks: Sequence[JudgeTask],
+        tasks: Iterable[JudgeTask],
         *,
         num_process: int = 1,
         on_result: Callable[[JudgeResult], None] = lambda result: None,
@@ -210,59 +211,14 @@ class Judge:
         Raises JudgeAborted on an unrecoverable endpoint error and KeyboardInterrupt on Ctrl-C;
         in both cases every verdict received so far is already in the cache.
         """
-        if not tasks:
-            return []
-        if self.batch is not None:
-            from toolgrad_eval.judge.batch import run_batch
+        with self.stream(num_process=num_process) as stream:
+            for task in tasks:
+                stream.submit(task)
+            return stream.results(on_result=on_result)
 
-            return run_batch(self, tasks, self.batch, on_result=on_result)
-        workers = max(1, num_process)
-        self.client(len(tasks))
-        self.limiter = AdaptiveLimit(workers)
-        done: queue.SimpleQueue[JudgeResult | BaseException] = queue.SimpleQueue()
-
-        def work(task: JudgeTask) -> None:
-            try:
-                done.put(self._judge_one(task))
-            except BaseException as exc:  # handed to the main thread, which re-raises it
-                done.put(exc)
-
-        todo: queue.SimpleQueue[JudgeTask] = queue.SimpleQueue()
-        for task in tasks:
-            todo.put(task)
-
-        def worker() -> None:
-            while not self._stop.is_set():
-                try:
-                    task = todo.get_nowait()
-                except queue.Empty:
-                    return
-                work(task)
-
-        # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
-        # requests in flight (up to --timeout each). Every finished verdict is already cached.
-        threads = [threading.Thread(target=worker, name=f"judge-{i}", daemon=True) for i in range(min(workers, len(tasks)))]
-        for thread in threads:
-            thread.start()
-        results: list[JudgeResult] = []
-        try:
-            while len(results) < len(tasks):
-                try:
-                    item = done.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
-                except queue.Empty:
-                    continue
-                if isinstance(item, BaseException):
-                    raise item
-                results.append(item)
-                on_result(item)
-        except BaseException:
-            self._stop.set()
-            if self.pool is not None:
-                self.pool.close()
-            raise
-        for thread in threads:
-            thread.join()
-        return results
+    def stream(self, *, num_process: int = 1) -> JudgeStream:
+        """A run that judges tasks while they are still being submitted (see JudgeStream)."""
+        return JudgeStream(self, num_process)
 
     def _judge_one(self, task: JudgeTask) -> JudgeResult:
         settings, limiter, pool = self.settings, self.limiter, self.pool
@@ -326,7 +282,7 @@ class Judge:
                 return JudgeResult(task.sample_id, "judge", error=last_problem, usage=usage, requests=requests, k=task.k)
         return JudgeResult(task.sample_id, "judge", error=f"interrupted ({last_problem})", requests=requests, k=task.k)
 
-    def client(self, n_tasks: int) -> Any:
+    def client(self, n_tasks: int | None = None) -> Any:
         """The first endpoint's SDK client (the Batch API talks to one endpoint)."""
         if self.pool is None:
             self.pool = make_pool(endpoint_urls(self.settings.endpoints), timeout=self.settings.timeout,
@@ -347,6 +303,112 @@ class Judge:
         if self.batch_info is not None:
             out["batch"] = self.batch_info
         return out
+
+
+class JudgeStream:
+    """Judging that starts with the first task, while the caller is still reading the rest.
+
+    The first ``submit`` builds the SDK clients and starts ``num_process`` workers; each later task
+    is picked up as soon as a worker is free, so reading a dataset overlaps with the requests in
+    flight instead of delaying the first one. ``results`` waits for every submitted task. Leaving
+    the ``with`` block on an exception (Ctrl-C included) stops the workers at once; every verdict
+    received is already cached. With ``--batch`` the tasks are collected and sent as one batch by
+    ``results``. Nothing is started, and no key is needed, when nothing is submitted.
+    """
+
+    def __init__(self, judge: Judge, num_process: int) -> None:
+        self._judge = judge
+        self._workers = max(1, num_process)
+        self._todo: queue.SimpleQueue[JudgeTask | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[JudgeResult | BaseException] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._error: BaseException | None = None
+        self.tasks: list[JudgeTask] = []
+        self.started: float | None = None  # time.perf_counter() of the first submit
+        self.finished: float | None = None
+
+    def __enter__(self) -> JudgeStream:
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        if exc_type is not None:
+            self._judge.stopping.set()
+            if self._judge.pool is not None:
+                self._judge.pool.close()
+        for _ in self._threads:  # idle workers wake up and leave
+            self._todo.put(None)
+
+    @property
+    def seconds(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.perf_counter()) - self.started
+
+    def submit(self, task: JudgeTask) -> None:
+        if self._error is not None:  # a worker hit an unrecoverable error: stop reading at once
+            raise self._error
+        if self.started is None:
+            self.started = time.perf_counter()
+        self.tasks.append(task)
+        if self._judge.batch is not None:
+            return
+        if not self._threads:
+            self._start()
+        self._todo.put(task)
+
+    def _start(self) -> None:
+        judge = self._judge
+        judge.client()
+        judge.limiter = AdaptiveLimit(self._workers)
+        # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
+        # requests in flight (up to --timeout each). Every finished verdict is already cached.
+        self._threads = [threading.Thread(target=self._work, name=f"judge-{i}", daemon=True) for i in range(self._workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        stop = self._judge.stopping
+        while not stop.is_set():
+            task = self._todo.get()
+            if task is None:
+                return
+            try:
+                self._done.put(self._judge._judge_one(task))
+            except BaseException as exc:  # handed to the main thread, which re-raises it
+                if self._error is None:
+                    self._error = exc
+                stop.set()
+                self._done.put(exc)
+
+    def results(self, on_result: Callable[[JudgeResult], None] = lambda result: None) -> list[JudgeResult]:
+        """Wait for every submitted task; results in completion order."""
+        judge = self._judge
+        if not self.tasks:
+            return []
+        if judge.batch is not None:
+            from toolgrad_eval.judge.batch import run_batch
+
+            try:
+                return run_batch(judge, self.tasks, judge.batch, on_result=on_result)
+            finally:
+                self.finished = time.perf_counter()
+        for _ in self._threads:
+            self._todo.put(None)
+        results: list[JudgeResult] = []
+        while len(results) < len(self.tasks):
+            try:
+                item = self._done.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            results.append(item)
+            on_result(item)
+        self.finished = time.perf_counter()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        return results
 
 
 def _post_chat(client: Any, body: dict[str, Any]) -> Any:

@@ -67,15 +67,16 @@ def endpoint_urls(explicit: Sequence[str] = ()) -> list[str | None]:
 
 
 def make_pool(
-    urls: Sequence[str | None], *, timeout: float, on_request: Callable[[Any], None], n_tasks: int
+    urls: Sequence[str | None], *, timeout: float, on_request: Callable[[Any], None], n_tasks: int | None = None
 ) -> EndpointPool:
     import openai
 
     api_key = os.environ.get("OPENAI_API_KEY")
     if not api_key:
         if urls == [None]:
+            needed = "judgments are" if n_tasks is None else f"{n_tasks} judgment(s) are"
             raise ConfigError(
-                f"{n_tasks} judgment(s) are needed but OPENAI_API_KEY is not set "
+                f"{needed} needed but OPENAI_API_KEY is not set "
                 "(set it, or point OPENAI_BASE_URL / --judge-endpoint at a self-hosted OpenAI-compatible judge)"
             )
         api_key = "no-key"  # self-hosted servers commonly accept any key

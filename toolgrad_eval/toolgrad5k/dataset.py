@@ -124,6 +124,9 @@ class Toolgrad5k:
         self.split = split
         self.response_key = response_key or response_key_for(DEFAULT_WRITER)
         self.warnings: list[str] = []
+        self._prediction_dirs: dict[str, Path] = {}
+        self._metadata_dir = root / "sft_data" / split / "metadata"
+        self._data_dir = root / "data"
 
     # --- the dataset as a whole -------------------------------------------------------------
 
@@ -168,29 +171,27 @@ class Toolgrad5k:
     # --- one sample -------------------------------------------------------------------------
 
     def prediction_path(self, model: str, sid: str) -> Path:
-        return self.root / "prediction" / model / self.split / f"{sid}.json"
+        folder = self._prediction_dirs.get(model)
+        if folder is None:
+            folder = self._prediction_dirs[model] = self.root / "prediction" / model / self.split
+        return folder / f"{sid}.json"
 
     def prediction(self, model: str, sid: str) -> Prediction:
         if "/" in sid or "\\" in sid or sid in (".", "..") or "\x00" in sid:
             raise InputFileError(self.root / "sft_data" / "test.txt", f"{sid!r} is not a usable sample id")
         path = self.prediction_path(model, sid)
-        try:
-            exists = path.is_file()
-        except OSError as exc:  # e.g. a name longer than the file system allows
-            raise InputFileError(path, f"cannot look up the prediction file ({exc.strerror})") from None
-        if not exists:
-            raise InputFileError(path, f"no prediction file for test id {sid!r}")
-        return parse_prediction(read_json(path), path, self.response_key)
+        data = read_json(path, missing=f"no prediction file for test id {sid!r}")
+        return parse_prediction(data, path, self.response_key)
 
     def gt_tools(self, sid: str) -> tuple[str, ...]:
-        path = self.root / "sft_data" / self.split / "metadata" / f"{sid}.json"
+        path = self._metadata_dir / f"{sid}.json"
         data = read_json(path)
         if not isinstance(data, dict) or "pos_tools" not in data:
             raise InputFileError(path, 'expected an object with "pos_tools"')
         return parse_pos_tools(data["pos_tools"], path)
 
     def reference(self, sid: str) -> Reference:
-        path = self.root / "data" / f"{sid}.json"
+        path = self._data_dir / f"{sid}.json"
         data = read_json(path)
         if not isinstance(data, dict):
             raise InputFileError(path, "expected a JSON object")

@@ -8,12 +8,11 @@ judgment is counted as a judge error instead of a score.
 from __future__ import annotations
 
 import statistics
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal
 
 from toolgrad_eval.errors import InputFileError
-from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask, judge_all
+from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
 from toolgrad_eval.stats import paired_ttest
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, is_synthetic
 from toolgrad_eval.toolgrad5k.metrics import mean, success_rate, tool_recall_precision
@@ -69,44 +68,45 @@ def evaluate_model(
     ids = dataset.test_ids()
     dataset.check_model(model)
     rows: list[SampleRow] = []
-    tasks: list[JudgeTask] = []
     by_id: dict[str, SampleRow] = {}
-    warnings = list(dataset.warnings)
-    stored_count = 0
-    for sid in ids:
-        row = SampleRow(id=sid)
-        rows.append(row)
-        by_id[sid] = row
-        try:
-            task, used_stored = _score_without_judge(dataset, model, sid, row, judge, success_rate_mode)
-        except InputFileError as exc:
-            _clear_metrics(row)
-            row.input_error = str(exc)
-            warnings.append(str(exc))
-            continue
-        stored_count += used_stored
-        if task is not None:
-            tasks.extend(task)
-        elif row.query is None:
-            row.query = _query_for_display(dataset, sid)
-
-    hits, misses = judge_all(judge, tasks)
     collected: dict[str, list[JudgeResult]] = {}
-    for result in hits:
-        collected.setdefault(result.sample_id, []).append(result)
-    done = 0
+    warnings = list(dataset.warnings)
+    stored_count = cache_hits = done = 0
+    requests_before = judge.http_requests
 
     def record(result: JudgeResult) -> None:
         nonlocal done
         collected.setdefault(result.sample_id, []).append(result)
         done += 1
         if on_progress:
-            on_progress(done, len(misses))
+            on_progress(done, len(stream.tasks))
 
-    requests_before = judge.http_requests
-    started = time.perf_counter()
-    judge.run(misses, num_process=num_process, on_result=record)
-    judge_seconds = time.perf_counter() - started
+    # Judging starts with the first sample that needs it; the rest is read while requests are in flight.
+    with judge.stream(num_process=num_process) as stream:
+        for sid in ids:
+            row = SampleRow(id=sid)
+            rows.append(row)
+            by_id[sid] = row
+            try:
+                owed, used_stored = _score_without_judge(dataset, model, sid, row, judge, success_rate_mode)
+            except InputFileError as exc:
+                _clear_metrics(row)
+                row.input_error = str(exc)
+                warnings.append(str(exc))
+                continue
+            stored_count += used_stored
+            if owed is None:
+                if row.query is None:
+                    row.query = _query_for_display(dataset, sid)
+                continue
+            for task in owed:
+                hit = judge.cached(task)
+                if hit is None:
+                    stream.submit(task)
+                else:
+                    collected.setdefault(sid, []).append(hit)
+                    cache_hits += 1
+        stream.results(on_result=record)
     for sid, results in collected.items():
         _apply(by_id[sid], results)
 
@@ -130,16 +130,16 @@ def evaluate_model(
         "n_prediction_errors": sum(r.prediction_error is not None for r in scored),
         "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in scored),
         "n_not_judged": sum(r.not_judged for r in scored),
-        "n_to_judge": len({t.sample_id for t in misses}),
+        "n_to_judge": len({t.sample_id for t in stream.tasks}),
         "judge_requests": judge.http_requests - requests_before,
-        "judge_seconds": round(judge_seconds, 3),
+        "judge_seconds": round(stream.seconds, 3),
         "judge_tokens": judge.tokens,
         **judge.cost_summary(),
         "judge_samples": judge.settings.samples,
         "judge_temperature": judge.temperature,
         **_stability(scored, judge.settings.samples),
         **judge.stats(),
-        "cache_hits": len(hits),
+        "cache_hits": cache_hits,
         "stored_verdicts": stored_count,
         "judge_model": judge.settings.model,
         "judge_template": judge.template.id,
@@ -279,5 +279,13 @@ def compare_runs(main: ModelRun, other: ModelRun) -> dict[str, Any]:
     }
 
 
+_ROW_FIELDS = tuple(f.name for f in fields(SampleRow))
+
+
 def rows_as_dicts(run: ModelRun) -> list[dict[str, Any]]:
-    return [asdict(row) for row in run.rows]
+    """One dict per row (a shallow copy: the fields are scalars or lists of numbers)."""
+    return [{name: _copy(getattr(row, name)) for name in _ROW_FIELDS} for row in run.rows]
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value

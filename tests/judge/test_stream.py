@@ -1,0 +1,70 @@
+"""Judging starts with the first task submitted, while the caller is still reading the rest."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from judge.conftest import CHAT
+from judge.test_retries import judge_tasks
+from support.fake_openai import Reply
+from toolgrad_eval.judge.client import JudgeAborted
+
+
+def _wait_for(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_first_request_leaves_before_the_second_task_is_submitted(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=3)
+    with judge.stream(num_process=2) as stream:
+        stream.submit(tasks[0])
+        assert _wait_for(lambda: env.count(CHAT) == 1)  # nothing else has been submitted yet
+        for task in tasks[1:]:
+            stream.submit(task)
+        results = stream.results()
+    assert sorted(r.sample_id for r in results) == sorted(t.sample_id for t in tasks)
+    assert all(r.verdict is not None for r in results) and env.count(CHAT) == 3
+    assert stream.seconds > 0
+
+
+def test_nothing_submitted_needs_no_client_and_no_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    judge, _tasks = judge_tasks(tmp_path)
+    with judge.stream(num_process=4) as stream:
+        assert stream.results() == []
+    assert judge.pool is None and stream.seconds == 0
+
+
+def test_an_unrecoverable_error_stops_the_submitter(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=3)
+    env.script([Reply.status(401)])
+    with pytest.raises(JudgeAborted):
+        with judge.stream(num_process=1) as stream:
+            stream.submit(tasks[0])
+            assert _wait_for(judge.stopping.is_set)
+            stream.submit(tasks[1])  # raises the worker's error: reading stops here
+    assert env.count(CHAT) == 1
+
+
+def test_every_task_is_reported_once_as_it_completes(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=6)
+    env.script([Reply.stall(0.3), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok()])
+    seen = []
+    with judge.stream(num_process=3) as stream:
+        for task in tasks:
+            stream.submit(task)
+        results = stream.results(on_result=lambda r: seen.append(r.sample_id))
+    assert seen == [r.sample_id for r in results]
+    assert sorted(seen) == sorted(t.sample_id for t in tasks)
+    # the stalled request (the first to reach the server) is reported last: the others did not wait for it
+    first = min((r for r in env.requests if r["path"] == CHAT), key=lambda r: r["time"])
+    assert re.search(rf"\bquestion {int(seen[-1][1:])}\b", first["json"]["messages"][-1]["content"])
