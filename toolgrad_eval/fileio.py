@@ -86,7 +86,12 @@ def read_json(path: Path, *, missing: str = "file not found") -> Any:
         raise InputFileError(path, f"file is larger than {MAX_JSON_BYTES} bytes")
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_JSON_BYTES + 1)
+            # read(n) allocates n bytes up front: ask for the size seen, and only then for any growth
+            raw = handle.read(info.st_size + 1)
+            if len(raw) > info.st_size:
+                raw += handle.read(MAX_JSON_BYTES + 1 - len(raw))
+        if len(raw) > MAX_JSON_BYTES:
+            raise InputFileError(path, f"file is larger than {MAX_JSON_BYTES} bytes")
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputFileError(path, "not valid UTF-8") from None
