@@ -1,5 +1,3 @@
-import sys
+from toolgrad_eval.cli.main import entry
 
-from toolgrad_eval.cli.main import main
-
-sys.exit(main())
+entry()

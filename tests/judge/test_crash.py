@@ -25,6 +25,18 @@ def logged_chats(log: Path) -> list[dict]:
     return [r for r in map(json.loads, log.read_text().splitlines()) if r["path"] == CHAT]
 
 
+def settle(log: Path, quiet: float = 0.3, timeout: float = 5.0) -> None:
+    """Wait until the server has logged every request of the dead process (no new line for ``quiet`` s):
+    a request still in a socket buffer at the kill is read and logged a little later."""
+    deadline = time.monotonic() + timeout
+    count, since = len(logged_chats(log)), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.02)
+        now = len(logged_chats(log))
+        if now != count:
+            count, since = now, time.monotonic()
+
+
 def sample_of(request: dict) -> str:
     return "s%04d" % int(re.search(r"question (\d+)", request["json"]["messages"][-1]["content"]).group(1))
 
@@ -55,7 +67,7 @@ def test_kill_9_then_rerun_sends_exactly_the_remaining_requests(tmp_path):
             proc.kill()  # SIGKILL: no cleanup, no atexit, no flush
             proc.wait()
             assert proc.returncode == -9
-            time.sleep(0.15)  # let the server log the in-flight requests of the dead process
+            settle(log)  # the server has logged the in-flight requests of the dead process
             done = cached_samples(tmp_path / "cache")
             assert 0 < len(done) < N
             seen = len(logged_chats(log))
@@ -75,7 +87,7 @@ def test_kill_9_then_rerun_sends_exactly_the_remaining_requests(tmp_path):
                     time.sleep(0.005)
                 proc.kill()
                 proc.wait()
-                time.sleep(0.15)
+                settle(log)
                 rerun = logged_chats(log)[seen:]
                 assert not {sample_of(r) for r in rerun} & done  # nothing cached was asked again
                 seen = len(logged_chats(log))
