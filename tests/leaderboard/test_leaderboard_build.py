@@ -79,7 +79,7 @@ def test_explicit_matches_win_and_are_checked(toolgrad5k_run, runs_root: Path) -
     with pytest.raises(ConfigError, match="no reported model 'gpt-9'"):
         build_leaderboard([runs_root], matches={"my-run": "gpt-9"})
     board = build_leaderboard([runs_root], matches={"absent": "toolgrad-1b"})
-    assert any("absent" in m for m in board.messages)
+    assert any("absent" in str(m) for m in board.messages)
 
 
 def test_base_to_fine_tune_deltas(toolgrad5k_run, runs_root: Path) -> None:
@@ -115,7 +115,7 @@ def test_what_is_skipped_and_what_fails(runs_root: Path, tmp_path: Path) -> None
     write_run_record(runs_root / "mmlu", {"benchmark": "mmlu", "model": "m"}, [])
     runs, notes = discover_runs([runs_root, runs_root])  # the same folder twice counts once
     assert runs == [] and len(notes) == 2
-    assert "not a toolgrad-eval run record" in notes[0] + notes[1]
+    assert "not a toolgrad-eval run record" in str(notes[0]) + str(notes[1])
     with pytest.raises(InputFileError, match="runs folder not found"):
         discover_runs([tmp_path / "nope"])
     (runs_root / "bad").mkdir()

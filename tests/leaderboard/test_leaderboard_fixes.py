@@ -112,7 +112,7 @@ def test_duplicate_run_records_keep_the_latest(toolgrad5k_run, runs_root: Path) 
     assert len(board.pages[0].details) == 1
     ((ignored, kept),) = board.duplicates
     assert ignored.path == old and kept.path == copy
-    (note,) = [m for m in board.messages if m.startswith("duplicate run record ignored")]
+    (note,) = [str(m) for m in board.messages if str(m).startswith("duplicate run record ignored")]
     assert str(old) in note and str(copy) in note and "2026-01-01" in note
 
 

@@ -229,4 +229,20 @@ def test_relative_score_files_and_missing_per_sample(run_factory, tmp_path: Path
     assert not without_ci["non_live_overall"].find_all("span", cls="ci")
     page = parse((site.out / "models" / "demo-gemma-3-4b.html").read_text(encoding="utf-8"))
     assert page.find("table", cls="failures").find_all("tr", pred=lambda n: "data-k-id" in n.attrs)
-    assert any("no per_sample.jsonl" in m for m in site.leaderboard.messages)
+    assert any("no per_sample.jsonl" in str(m) for m in site.leaderboard.messages)
+
+
+def test_skipped_files_are_named_without_the_authors_file_system(run_factory, tmp_path: Path, monkeypatch) -> None:
+    run_factory("bfcl", "demo-gemma-3-4b")
+    stray = run_factory.root / "someone-elses" / "summary.json"
+    stray.parent.mkdir(parents=True)
+    stray.write_text('{"schema": "not ours"}', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the runs folder is given as an absolute path outside the current folder
+    site = publish([run_factory.root.resolve()], tmp_path / "out")
+    [message] = [m for m in site.leaderboard.messages if "not a toolgrad-eval run record" in str(m)]
+    assert str(stray.resolve()) in str(message)  # the terminal names the file as found
+    html = (site.out / "index.html").read_text(encoding="utf-8")
+    assert "not a toolgrad-eval run record" in html and "someone-elses/summary.json" in html
+    assert str(tmp_path.resolve()) not in html  # the page does not

@@ -12,6 +12,7 @@ from toolgrad_eval.leaderboard._checks import ReportedValues, check_reported
 from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, Column, column
 from toolgrad_eval.leaderboard._config import ModelsFile, ReportedFile, ReportedRow, load_packaged
 from toolgrad_eval.leaderboard._details import run_details
+from toolgrad_eval.leaderboard._text import BuildMessage, literal
 from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
 from toolgrad_eval.leaderboard._runs import Run, discover_runs
 from toolgrad_eval.leaderboard._stats import ci_method, column_ci, paired_delta
@@ -36,7 +37,7 @@ def build_leaderboard(
     messages += [_duplicate_message(old, kept) for old, kept in duplicates]
     overrides = _resolve_overrides(models, matches or {})
     names = {run.model for run in runs}
-    messages += [f"--match {name}: no run record of a model named {name!r} was found" for name in overrides if name not in names]
+    messages += [BuildMessage(literal(f"--match {name}: no run record of a model named {name!r} was found")) for name in overrides if name not in names]
     matched = {run.model: _match(models, overrides, run.model) for run in runs}
     scores = {run.path: _scores(run) for run in runs}
     pages = _pages(models, runs, matched, scores)
@@ -63,11 +64,13 @@ def _latest_runs(runs: Sequence[Run]) -> tuple[list[Run], list[tuple[Run, Run]]]
     return [r for r in runs if any(r is k for k in kept)], ignored
 
 
-def _duplicate_message(old: Run, kept: Run) -> str:
+def _duplicate_message(old: Run, kept: Run) -> BuildMessage:
     what = f"{BENCHMARK_TITLES[old.benchmark]}{' ' + old.data_version if old.data_version else ''}"
-    return (
-        f"duplicate run record ignored: {old.path} ({old.model}, {what}, created {old.created_at or 'unknown'}); "
-        f"kept the later {kept.path} (created {kept.created_at or 'unknown'})"
+    return BuildMessage(
+        "duplicate run record ignored: {} "
+        + literal(f"({old.model}, {what}, created {old.created_at or 'unknown'}); kept the later ")
+        + "{} " + literal(f"(created {kept.created_at or 'unknown'})"),
+        (old.path, kept.path),
     )
 
 

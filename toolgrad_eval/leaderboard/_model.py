@@ -11,6 +11,7 @@ from toolgrad_eval.leaderboard._columns import Column
 from toolgrad_eval.leaderboard._config import ReportedFile
 from toolgrad_eval.leaderboard._details import RunDetails
 from toolgrad_eval.leaderboard._runs import Run
+from toolgrad_eval.leaderboard._text import BuildMessage
 
 RowKind = Literal["reported", "reproduced", "difference"]
 
@@ -143,7 +144,7 @@ class Leaderboard:
     tables: list[Table]
     sources: list[tuple[str, ReportedFile]]
     pages: list[ModelPage]
-    messages: list[str] = field(default_factory=list)  # what was skipped or unmatched, for the CLI
+    messages: list[BuildMessage] = field(default_factory=list)  # what was skipped or unmatched
     # (ignored, kept): older run records of the same model, benchmark and data version.
     duplicates: list[tuple[Run, Run]] = field(default_factory=list)
     generated_at: str = field(

@@ -11,7 +11,7 @@ from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded, read_json
 from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
-from toolgrad_eval.leaderboard._text import clean_text
+from toolgrad_eval.leaderboard._text import BuildMessage, clean_text
 from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
 
 
@@ -70,10 +70,10 @@ class Run:
         return strata
 
 
-def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[str]]:
+def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]:
     """Every run record under ``roots`` (searched recursively), and notes on what was skipped."""
     runs: list[Run] = []
-    notes: list[str] = []
+    notes: list[BuildMessage] = []
     seen: set[Path] = set()
     for root in roots:
         if not root.is_dir():
@@ -91,14 +91,14 @@ def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[str]]:
     return runs, notes
 
 
-def load_run(summary_path: Path) -> tuple[Run | None, str | None]:
+def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     """Read one run record; a summary.json that is not ours is skipped with a note."""
     summary = read_json(summary_path)
     if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
-        return None, f"{summary_path}: skipped, not a toolgrad-eval run record (schema is not {SCHEMA})"
+        return None, BuildMessage.about(summary_path, f"skipped, not a toolgrad-eval run record (schema is not {SCHEMA})")
     benchmark = summary.get("benchmark")
     if benchmark not in BENCHMARKS:
-        return None, f"{summary_path}: skipped, benchmark {benchmark!r} is not on the leaderboard"
+        return None, BuildMessage.about(summary_path, f"skipped, benchmark {benchmark!r} is not on the leaderboard")
     model = summary.get("model")
     if not isinstance(model, str) or not model:
         raise InputFileError(summary_path, "summary has no model name")
@@ -107,7 +107,7 @@ def load_run(summary_path: Path) -> tuple[Run | None, str | None]:
     per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
     has_per_sample = per_sample_path.is_file()
     samples = tuple(_read_jsonl(per_sample_path)) if has_per_sample else ()
-    note = None if has_per_sample else f"{summary_path}: no {PER_SAMPLE_FILE}, so no confidence intervals for {model}"
+    note = None if has_per_sample else BuildMessage.about(summary_path, f"no {PER_SAMPLE_FILE}, so no confidence intervals for {model}")
     common = dict(
         path=summary_path.parent,
         benchmark=benchmark,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,31 @@ def display_path(value: Any) -> str:
         return clean_text(str(resolved.relative_to(Path.cwd().resolve())) or ".", 300)
     except ValueError:
         return clean_text("…/" + "/".join(path.parts[-2:]), 300)
+
+
+@dataclass(frozen=True)
+class BuildMessage:
+    """Something skipped or unmatched while building the board, naming the files concerned.
+
+    ``str(note)`` (the terminal) shows the paths as found; ``published()`` (the site) shows them as
+    ``display_path`` does, so a page never carries the author's file system layout.
+    """
+
+    template: str  # str.format text with one {} per path (other braces doubled: see ``about``)
+    paths: tuple[Path, ...] = ()
+
+    @classmethod
+    def about(cls, path: Path, text: str) -> BuildMessage:
+        """``path: text``, where ``text`` may hold anything (a model name with braces included)."""
+        return cls("{}: " + literal(text), (path,))
+
+    def __str__(self) -> str:
+        return self.template.format(*map(str, self.paths))
+
+    def published(self) -> str:
+        return self.template.format(*map(display_path, self.paths))
+
+
+def literal(text: str) -> str:
+    """``text`` for a str.format template, shown as written."""
+    return text.replace("{", "{{").replace("}", "}}")
