@@ -46,10 +46,10 @@ def cached_samples(cache_dir: Path) -> set[str]:
         return {cache.get(key)["sample_id"] for key in cache.keys() if cache.get(key)}
 
 
-def start(data: Path, tmp_path: Path, server: FakeOpenAIProcess) -> subprocess.Popen:
+def start(data: Path, tmp_path: Path, server: FakeOpenAIProcess, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
     command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-               "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), "--num_process", "4"]
+               "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), "--num_process", "4", *args]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -114,3 +114,72 @@ def test_damaged_cache_entries_on_disk_are_rejudged(env, tmp_path):
     assert all(r["qor"] == 80 and "99" not in r["judge_reason"] for r in rows().values())
     code, third = run(data)
     assert third["cache_hits"] == 3 and third["judge_requests"] == 0  # the re-judged entries replaced the damaged ones
+
+
+def test_killed_overwrite_run_resumes_without_paying_twice(tmp_path):
+    """The user's command carries --overwrite: re-running it after a kill reuses what the killed
+    attempt received, but never a verdict from before the --overwrite run began."""
+    data = dataset(tmp_path / "ds", N)
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "0.1", "--request-log", str(log)) as server:
+        first = start(data, tmp_path, server)  # a plain run fills the cache: all N are old verdicts now
+        assert first.wait(timeout=60) == 0
+        assert len(logged_chats(log)) == N
+        seen = len(logged_chats(log))
+        proc = start(data, tmp_path, server, "--overwrite")
+        while len(logged_chats(log)) < seen + 12 and proc.poll() is None:
+            time.sleep(0.005)
+        proc.kill()
+        proc.wait()
+        settle(log)
+        asked = logged_chats(log)[seen:]
+        assert 12 <= len(asked) < N  # the old verdicts were not reused: the killed attempt asked again
+        seen = len(logged_chats(log))
+        proc = start(data, tmp_path, server, "--overwrite")
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+        assert "Resuming the --overwrite run" in err.decode()
+        resumed = logged_chats(log)[seen:]
+        # every sample asked exactly once across the two attempts, the answered ones not again
+        answered = {sample_of(r) for r in asked} - {sample_of(r) for r in resumed}
+        assert {sample_of(r) for r in asked + resumed} == {f"s{i:04d}" for i in range(N)}
+        assert len(resumed) == N - len(answered)
+        summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+        assert summary["overwrite_run_resumed"] is True and summary["cache_hits"] == len(answered)
+        assert summary["judge_requests"] == len(resumed) and summary["n_qor"] == N
+        seen = len(logged_chats(log))
+        proc = start(data, tmp_path, server, "--overwrite")  # that run finished: a new one re-judges all
+        assert proc.wait(timeout=60) == 0
+        assert len(logged_chats(log)) - seen == N
+    assert not list((tmp_path / "cache" / "overwrite-runs").iterdir())
+
+
+def _budget_stopped_overwrite(env, tmp_path, n=12):
+    """A plain run (all n cached), then an --overwrite run stopped by --max-cost after a few."""
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    data = dataset(tmp_path / "ds", n)
+    code, plain = run(data, "--prices", str(prices))
+    assert code == 0 and plain["judge_requests"] == n
+    budget = plain["cost_usd"] / n * 4.5
+    code, s = run(data, "--overwrite", "--prices", str(prices), "--max-cost", f"{budget:.6f}")
+    judged = s["n_to_judge"] - s["n_not_judged"]
+    assert code == 3 and 1 <= judged < n and s["judge_requests"] == judged
+    return data, prices, judged
+
+
+def test_budget_stopped_overwrite_run_resumes_with_a_higher_budget(env, tmp_path):
+    data, prices, judged = _budget_stopped_overwrite(env, tmp_path)
+    code, s = run(data, "--overwrite", "--prices", str(prices), "--max-cost", "1000000")
+    assert code == 0 and s["overwrite_run_resumed"] is True
+    assert s["cache_hits"] == judged and s["judge_requests"] == 12 - judged  # old verdicts: not reused
+    assert not list((tmp_path / "cache" / "overwrite-runs").iterdir())
+
+
+def test_a_damaged_overwrite_marker_means_starting_afresh(env, tmp_path):
+    data, prices, _judged = _budget_stopped_overwrite(env, tmp_path)
+    [marker] = (tmp_path / "cache" / "overwrite-runs").iterdir()
+    marker.write_text("{not json")
+    code, s = run(data, "--overwrite", "--prices", str(prices))
+    assert code == 0 and s["overwrite_run_resumed"] is False
+    assert s["judge_requests"] == 12 and s["cache_hits"] == 0  # nothing trusted that might be older

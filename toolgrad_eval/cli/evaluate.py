@@ -106,6 +106,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
         for name in models:
+            resumable = _begin_overwrite(cache.directory, dataset, name, judge) if judge.overwrite else None
             try:
                 run = evaluate_model(
                     dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
@@ -119,6 +120,11 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
                 )
                 raise SystemExit(130) from None
             _show_warnings(run.warnings)
+            if resumable is not None:
+                run.summary["overwrite_run_started"] = resumable.started
+                run.summary["overwrite_run_resumed"] = resumable.resumed
+                if not run.summary.get("budget_reached"):
+                    resumable.finish()
             runs.append(run)
 
     main = runs[0]
@@ -160,6 +166,27 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             err=True,
         )
         raise SystemExit(3)
+
+
+def _begin_overwrite(cache_dir: Path, dataset: Any, model: str, judge: Any) -> Any:
+    """Mark an --overwrite run as under way, or resume one that did not finish (judge/overwrite.py)."""
+    from toolgrad_eval.judge.overwrite import OverwriteRun
+
+    identity = {
+        "dataset": str(dataset.root.resolve()), "split": dataset.split, "response_key": dataset.response_key,
+        "model": model, "judge_model": judge.settings.model, "judge_template": judge.template.id,
+        "judge_template_sha256": judge.template.sha256, "temperature": judge.temperature,
+        "judge_samples": judge.settings.samples,
+    }
+    run = OverwriteRun.begin(cache_dir, identity)
+    judge.fresh_since = run.started_at
+    if run.resumed:
+        click.echo(
+            f"Resuming the --overwrite run of {model} that started {run.started} and did not finish: "
+            "verdicts it already received are reused, older ones are not.",
+            err=True,
+        )
+    return run
 
 
 def _cost_line(s: dict[str, Any]) -> str:

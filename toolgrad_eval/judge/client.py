@@ -109,6 +109,7 @@ class Judge:
         self.cache = cache
         self.settings = settings
         self.overwrite = overwrite
+        self.fresh_since: float | None = None  # --overwrite: cached verdicts stored since then are this run's (overwrite.py)
         self.batch = batch
         self.temperature = template.temperature if settings.temperature is None else settings.temperature
         standard = prices.lookup(settings.model) if prices else None
@@ -175,12 +176,17 @@ class Judge:
         return body
 
     def cached(self, task: JudgeTask) -> JudgeResult | None:
-        """The cached verdict for a task, unless --overwrite asked for a fresh one."""
-        if self.overwrite:
+        """The cached verdict for a task, unless --overwrite asked for a fresh one (one stored since
+        ``fresh_since``, by an interrupted attempt of the same --overwrite run, is fresh)."""
+        if self.overwrite and self.fresh_since is None:
             return None
         record = self.cache.get(task.key)
         if record is None:
             return None
+        if self.overwrite:
+            stored_at = record.get("stored_at")
+            if isinstance(stored_at, bool) or not isinstance(stored_at, (int, float)) or stored_at < self.fresh_since:
+                return None
         verdict, _problem = parse_verdict(record.get("raw", ""))
         if verdict is None:  # a record that no longer validates is re-judged, not trusted
             return None

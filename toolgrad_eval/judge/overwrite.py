@@ -1,0 +1,67 @@
+"""Resumable ``--overwrite`` runs: a crash while re-judging never means paying twice.
+
+``--overwrite`` ignores every verdict from before the run. But when such a run is killed halfway
+(kill -9, Ctrl-C, a lost connection, ``--max-cost``) and the user runs the same command again, the
+verdicts the first attempt paid for are in the cache and must be reused. So an ``--overwrite``
+run leaves a small marker in ``<cache-dir>/overwrite-runs/``, named by what it judges (dataset,
+split, response key, model, judge model, template, temperature, judgments per sample), holding
+the time it started; it removes the marker when it ends normally. A run that finds a marker
+resumes: cached verdicts stored since that time count as its own, older ones are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from toolgrad_eval.fileio import atomic_write_json
+
+FOLDER = "overwrite-runs"
+
+
+@dataclass(frozen=True)
+class OverwriteRun:
+    path: Path
+    started_at: float  # time.time() when the first attempt started
+    resumed: bool  # an earlier attempt of the same run did not finish
+
+    @classmethod
+    def begin(cls, cache_dir: Path, identity: Mapping[str, Any]) -> OverwriteRun:
+        blob = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
+        path = cache_dir / FOLDER / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
+        started = _started_at(path)
+        if started is not None:
+            return cls(path, started, resumed=True)
+        now = time.time()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path, {"started_at": now, "started": _iso(now), **json.loads(blob)})
+        return cls(path, now, resumed=False)
+
+    @property
+    def started(self) -> str:
+        return _iso(self.started_at)
+
+    def finish(self) -> None:
+        """The run ended normally: the next --overwrite run re-judges everything again."""
+        self.path.unlink(missing_ok=True)
+
+
+def _started_at(path: Path) -> float | None:
+    """The start time in an existing marker; None when absent or unreadable (then: start afresh,
+    which re-judges more than needed but never reuses a verdict that is not this run's)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))["started_at"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value > time.time() + 60:
+        return None
+    return float(value)
+
+
+def _iso(t: float) -> str:
+    return _dt.datetime.fromtimestamp(t, _dt.timezone.utc).isoformat(timespec="seconds")
