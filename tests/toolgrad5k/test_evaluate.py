@@ -92,6 +92,21 @@ def test_cached_rerun_sends_no_request_and_overwrite_rejudges(builder, judge_env
     assert fourth["judge_requests"] == 0  # the re-judged verdicts replaced the cached ones
 
 
+def test_ignore_stored_shows_an_earlier_overwrite_run_again_for_free(builder, judge_env):
+    for sid in ("s1", "s2"):
+        builder.sample(sid, {"a": {}}, query=f"question {sid} FAKE_SCORE=60")
+        builder.prediction("m1", sid, {"intermediate_steps": [call("a")], KEY: "x",
+                                       "eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 90}})
+    dataset = builder.finish()
+    code, rejudged = run(dataset, "--overwrite")
+    assert code == 0 and rejudged["qor"] == 60 and judge_env.count(CHAT) == 2
+    code, plain = run(dataset)  # stored verdicts are reused unless told otherwise, as in the reference
+    assert code == 0 and plain["qor"] == 90 and plain["stored_verdicts"] == 2 and plain["stored_verdicts_ignored"] is False
+    code, again = run(dataset, "--ignore-stored")
+    assert code == 0 and again["qor"] == 60 and again["cache_hits"] == 2 and again["stored_verdicts"] == 0
+    assert again["stored_verdicts_ignored"] is True and judge_env.count(CHAT) == 2  # no request: nothing paid twice
+
+
 def test_fresh_parallel_run_sends_one_request_per_judgeable_sample(builder, judge_env):
     for i in range(40):
         builder.sample(f"t{i:02d}", {"a": {}}, query=f"q{i} FAKE_SCORE={i}")

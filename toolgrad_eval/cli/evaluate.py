@@ -19,6 +19,7 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt) or BFCL run (result/<model>/).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].")
 @click.option("--overwrite", is_flag=True, help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).")
+@click.option("--ignore-stored", "--ignore_stored", "ignore_stored", is_flag=True, help="Set verdicts stored in prediction files aside: compute every metric, QoR from the cache or the judge (see the numbers of an earlier --overwrite run again, for free).")
 @click.option("--num_process", "--num-process", "num_process", type=click.IntRange(min=1), default=1, show_default=True, help="Judge requests in flight at once.")
 @click.option("--split", default="method=embedding", show_default=True, help="ToolGrad-5k split folder.")
 @click.option("--response_key", "--response-key", "response_key", default=None, help="Key of the final answer in prediction files [default: response-unbiased-<writer>].")
@@ -110,7 +111,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             try:
                 run = evaluate_model(
                     dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
-                    on_progress=_progress_printer(name),
+                    on_progress=_progress_printer(name), use_stored=not options["ignore_stored"],
                 )
             except KeyboardInterrupt:
                 click.echo(

@@ -63,8 +63,13 @@ def evaluate_model(
     success_rate_mode: SuccessRateMode = "reference",
     num_process: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    use_stored: bool = True,
 ) -> ModelRun:
-    """Score every test id of ``model``. Only an unreadable dataset raises (DatasetError)."""
+    """Score every test id of ``model``. Only an unreadable dataset raises (DatasetError).
+
+    ``use_stored=False`` (``--ignore-stored``) sets the verdicts stored in prediction files aside:
+    every metric is computed and QoR comes from the cache or the judge. ``--overwrite`` implies it.
+    """
     ids = dataset.test_ids()
     dataset.check_model(model)
     rows: list[SampleRow] = []
@@ -88,7 +93,7 @@ def evaluate_model(
             rows.append(row)
             by_id[sid] = row
             try:
-                owed, used_stored = _score_without_judge(dataset, model, sid, row, judge, success_rate_mode)
+                owed, used_stored = _score_without_judge(dataset, model, sid, row, judge, success_rate_mode, use_stored)
             except InputFileError as exc:
                 _clear_metrics(row)
                 row.input_error = str(exc)
@@ -141,6 +146,7 @@ def evaluate_model(
         **judge.stats(),
         "cache_hits": cache_hits,
         "stored_verdicts": stored_count,
+        "stored_verdicts_ignored": not use_stored or judge.overwrite,
         "judge_model": judge.settings.model,
         "judge_template": judge.template.id,
         "judge_template_sha256": judge.template.sha256,
@@ -149,14 +155,14 @@ def evaluate_model(
 
 
 def _score_without_judge(
-    dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode
+    dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode, use_stored: bool = True
 ) -> tuple[list[JudgeTask] | None, bool]:
     """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
     prediction = dataset.prediction(model, sid)
     row.response = _display(prediction.response_for_display())
     if prediction.status != "ok":
         row.prediction_error = prediction.error or "empty prediction"
-    stored = None if judge.overwrite else prediction.stored
+    stored = prediction.stored if use_stored and not judge.overwrite else None
     used_stored = False
     if stored is not None:
         row.recall, row.precision = stored.recall, stored.precision
