@@ -42,12 +42,12 @@ def test_sustained_429s_lower_concurrency_and_the_run_finishes(monkeypatch, tmp_
 def test_limiter_halves_once_per_window_and_recovers():
     limit, stop = AdaptiveLimit(16), threading.Event()
     tokens = [limit.acquire(stop) for _ in range(16)]
-    for token in tokens[:12]:  # twelve 429s from the same window: one decrease
+    for token in tokens[:15]:  # not yet a full window (16 replies): no decision
         limit.release(token, "rate_limited")
+    assert limit.limit == 16 and limit.decreases == 0
+    limit.release(tokens[15], "rate_limited")  # 16 of 16 bounced: one decrease
     assert limit.limit == 8 and limit.decreases == 1
-    for token in tokens[12:]:
-        limit.release(token, "cancelled")
-    for _ in range(4):  # sent after the decrease: a new window, where 4 of 4 bounce
+    for _ in range(8):  # sent after the decrease: a new window of 8, where 8 of 8 bounce
         limit.release(limit.acquire(stop), "rate_limited")
     assert limit.limit == 4 and limit.decreases == 2
     for _ in range(200):
@@ -59,6 +59,10 @@ def test_occasional_429s_do_not_lower_the_limit():
     limit, stop = AdaptiveLimit(16), threading.Event()
     for i in range(500):  # every fifth request bounces: noise, not a limit
         limit.release(limit.acquire(stop), "rate_limited" if i % 5 == 0 else "ok")
+    assert limit.decreases == 0 and limit.limit == 16
+    limit = AdaptiveLimit(16)
+    for i in range(500):  # in bursts (429s come back fast, so they arrive together): still a minority
+        limit.release(limit.acquire(stop), "rate_limited" if i % 16 < 6 else "ok")
     assert limit.decreases == 0 and limit.limit == 16
 
 

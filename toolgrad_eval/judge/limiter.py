@@ -1,8 +1,9 @@
 """Adaptive concurrency (AIMD): back off on sustained 429s, recover when requests succeed.
 
 ``--num_process N`` is the ceiling. The in-flight limit is halved when 429s are *sustained*: at
-least half of the (at least limit/2) latest outcomes of requests sent since the last decrease were
-429s. A 429 from a request sent before the last decrease says nothing new (it went out at the old,
+least half of a full window (the latest ``limit`` outcomes) of requests sent since the last
+decrease were 429s. A shorter window overreacts: 429s come back at once while successes take the
+judge's full latency, so a random 20% of 429s often fills half of a few outcomes in a row. A 429 from a request sent before the last decrease says nothing new (it went out at the old,
 higher concurrency), so it cannot cut again; an occasional 429 (a shared account's noise) only
 waits out its Retry-After. Each success adds ``1/limit``, i.e. one slot per window of successes, up
 to N. A run pinned at the account's limit settles just under it instead of burning retries, and
@@ -63,9 +64,9 @@ class AdaptiveLimit:
             self._cond.notify_all()
 
     def _sustained(self) -> bool:
-        """At least half a window's worth of outcomes, and at least half of them 429s."""
+        """A full window of outcomes, and at least half of them 429s."""
         seen = len(self._window)
-        return seen >= max(1, int(self.limit) // 2) and sum(self._window) >= self._threshold * seen
+        return seen >= max(1, int(self.limit)) and sum(self._window) >= self._threshold * seen
 
     def stats(self) -> dict[str, float | int]:
         return {"max_in_flight": self.maximum, "min_limit": int(self.min_reached),
