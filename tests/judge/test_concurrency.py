@@ -55,6 +55,14 @@ def test_limiter_halves_once_per_window_and_recovers():
     assert limit.limit == 16 and limit.stats()["min_limit"] == 4
 
 
+def test_the_window_is_what_was_in_flight_when_that_is_less_than_the_limit():
+    limit, stop = AdaptiveLimit(64), threading.Event()  # --num_process 64, but only 10 tasks at a time
+    tokens = [limit.acquire(stop) for _ in range(10)]
+    for token in tokens:
+        limit.release(token, "rate_limited")
+    assert limit.limit == 32 and limit.decreases == 1  # not 64 replies to wait for
+
+
 def test_occasional_429s_do_not_lower_the_limit():
     limit, stop = AdaptiveLimit(16), threading.Event()
     for i in range(500):  # every fifth request bounces: noise, not a limit

@@ -183,3 +183,47 @@ def test_a_damaged_overwrite_marker_means_starting_afresh(env, tmp_path):
     code, s = run(data, "--overwrite", "--prices", str(prices))
     assert code == 0 and s["overwrite_run_resumed"] is False
     assert s["judge_requests"] == 12 and s["cache_hits"] == 0  # nothing trusted that might be older
+
+
+def test_overwrite_with_compare_model_resumes_both_models(env, tmp_path):
+    """The marker of the first model stays until the whole command is done: an abort while the
+    compare model is judged does not make the first model's verdicts be paid for again."""
+    from support.fake_openai import Reply
+    from toolgrad5k.builders import KEY, DatasetBuilder, call
+
+    b = DatasetBuilder(tmp_path / "ds")
+    for i in range(4):
+        sid = f"s{i:04d}"
+        b.sample(sid, {"a": {}}, query=f"question {i} FAKE_SCORE=50")
+        for model in ("m1", "m2"):
+            b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {model} {i}"})
+    data = b.finish()
+    code, _ = run(data, "--compare_model", "m2")
+    assert code == 0 and env.count(CHAT) == 8
+    env.script([Reply.ok()] * 4 + [Reply.status(401)])  # m1 re-judged, then the endpoint refuses m2
+    code, _ = run(data, "--overwrite", "--compare_model", "m2")
+    assert code == 2 and env.count(CHAT) == 13
+    code, s = run(data, "--overwrite", "--compare_model", "m2")
+    assert code == 0 and s["overwrite_run_resumed"] is True and s["cache_hits"] == 4
+    assert env.count(CHAT) == 13 + 4  # only m2's four: m1's were received by the aborted attempt
+    assert not list((tmp_path / "cache" / "overwrite-runs").iterdir())
+
+
+def test_an_attempt_that_sent_nothing_leaves_nothing_to_resume(env, tmp_path, monkeypatch):
+    data = dataset(tmp_path / "ds", 3)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    code, _ = run(data, "--overwrite")
+    assert code == 2 and env.count(CHAT) == 0  # no key: stopped before the first request
+    assert not (tmp_path / "cache" / "overwrite-runs").exists() or not list((tmp_path / "cache" / "overwrite-runs").iterdir())
+
+
+def test_a_marker_abandoned_long_ago_is_not_resumed(env, tmp_path):
+    from toolgrad_eval.judge.overwrite import MAX_AGE
+
+    data, prices, _judged = _budget_stopped_overwrite(env, tmp_path)
+    [marker] = (tmp_path / "cache" / "overwrite-runs").iterdir()
+    content = json.loads(marker.read_text())
+    marker.write_text(json.dumps({**content, "started_at": content["started_at"] - MAX_AGE - 10}))
+    code, s = run(data, "--overwrite", "--prices", str(prices))
+    assert code == 0 and s["overwrite_run_resumed"] is False and s["judge_requests"] == 12

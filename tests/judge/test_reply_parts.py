@@ -32,3 +32,10 @@ def test_odd_bodies_give_empty_content(body):
 def test_odd_usage_values_count_as_zero():
     assert reply_parts(completion("x", usage={"prompt_tokens": None, "completion_tokens": "abc"}))[1] == {
         "prompt_tokens": 0, "completion_tokens": 0}
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), 1e999, -5, 2**80, float("nan")])
+def test_absurd_usage_values_count_as_zero_instead_of_crashing(value):
+    # json.loads turns Infinity, NaN and 1e999 into floats; int() of those raises or is meaningless
+    assert reply_parts(completion("x", usage={"prompt_tokens": value, "completion_tokens": 2}))[1] == {
+        "prompt_tokens": 0, "completion_tokens": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from judge.conftest import CHAT
 from judge.test_retries import judge_tasks
 from support.fake_openai import Reply
+from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.client import JudgeAborted
 
 
@@ -68,3 +70,33 @@ def test_every_task_is_reported_once_as_it_completes(env, tmp_path):
     # the stalled request (the first to reach the server) is reported last: the others did not wait for it
     first = min((r for r in env.requests if r["path"] == CHAT), key=lambda r: r["time"])
     assert re.search(rf"\bquestion {int(seen[-1][1:])}\b", first["json"]["messages"][-1]["content"])
+
+
+def test_a_judge_serves_a_new_run_after_one_that_failed(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=2)
+    with pytest.raises(RuntimeError):
+        with judge.stream(num_process=1) as stream:
+            stream.submit(tasks[0])
+            raise RuntimeError("the caller's own error while reading")
+    done = []
+
+    def second_run():
+        with judge.stream(num_process=1) as again:
+            again.submit(tasks[1])
+            done.extend(again.results())
+
+    thread = threading.Thread(target=second_run, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive(), "the second run waited forever"
+    assert [r.sample_id for r in done] == [tasks[1].sample_id] and done[0].verdict is not None
+
+
+def test_a_task_whose_submit_failed_is_not_waited_for(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    judge, tasks = judge_tasks(tmp_path)
+    with judge.stream(num_process=2) as stream:
+        with pytest.raises(ConfigError):
+            stream.submit(tasks[0])  # no key: the clients cannot be built
+        assert stream.tasks == [] and stream.results() == []

@@ -106,8 +106,10 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
+        markers = []  # --overwrite: removed only once the whole command has done its work
         for name in models:
-            resumable = _begin_overwrite(cache.directory, dataset, name, judge) if judge.overwrite else None
+            requests_before = judge.http_requests
+            marker = _begin_overwrite(cache.directory, dataset, name, judge) if judge.overwrite else None
             try:
                 run = evaluate_model(
                     dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
@@ -120,18 +122,24 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
                     err=True,
                 )
                 raise SystemExit(130) from None
+            except BaseException:
+                if marker is not None and not marker.resumed and judge.http_requests == requests_before:
+                    marker.finish()  # nothing was paid for (e.g. no key): nothing to resume
+                raise
             _show_warnings(run.warnings)
-            if resumable is not None:
-                run.summary["overwrite_run_started"] = resumable.started
-                run.summary["overwrite_run_resumed"] = resumable.resumed
-                if not run.summary.get("budget_reached"):
-                    resumable.finish()
+            if marker is not None:
+                run.summary["overwrite_run_started"] = marker.started
+                run.summary["overwrite_run_resumed"] = marker.resumed
+                markers.append(marker)
             runs.append(run)
 
     main = runs[0]
     if len(runs) == 2:
         main.summary["compare"] = compare_runs(main, runs[1])
     write_run_record(output, main.summary, rows_as_dicts(main))
+    if not any(run.summary.get("budget_reached") for run in runs):
+        for marker in markers:
+            marker.finish()
 
     table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]
     title = "ToolGrad-5k" + (" (SYNTHETIC demo data)" if main.summary["synthetic"] else "")
@@ -184,7 +192,7 @@ def _begin_overwrite(cache_dir: Path, dataset: Any, model: str, judge: Any) -> A
     if run.resumed:
         click.echo(
             f"Resuming the --overwrite run of {model} that started {run.started} and did not finish: "
-            "verdicts it already received are reused, older ones are not.",
+            f"verdicts it already received are reused, older ones are not (delete {run.path} to start afresh).",
             err=True,
         )
     return run

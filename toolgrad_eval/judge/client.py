@@ -227,13 +227,13 @@ class Judge:
         return JudgeStream(self, num_process)
 
     def _judge_one(self, task: JudgeTask) -> JudgeResult:
-        settings, limiter, pool = self.settings, self.limiter, self.pool
+        settings, limiter, pool, stop = self.settings, self.limiter, self.pool, self._stop
         assert limiter is not None and pool is not None
         transient = rate_limited = invalid = requests = 0
         last_problem = "not attempted"
         body = self.request_body(task)
-        while not self._stop.is_set():
-            token = limiter.acquire(self._stop)
+        while not stop.is_set():
+            token = limiter.acquire(stop)
             if token is None:
                 break
             reservation = self.meter.reserve(task.prompt_chars)
@@ -261,7 +261,7 @@ class Judge:
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
                 if failure.action == "abort":
-                    self._stop.set()
+                    stop.set()
                     raise JudgeAborted(failure.message) from None
                 if failure.action == "rate_limited":
                     rate_limited += 1
@@ -271,7 +271,7 @@ class Judge:
                     attempt, allowed = transient, settings.max_attempts
                 if failure.action == "fail" or attempt >= allowed:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
-                self._stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base, maximum=settings.backoff_max))
+                stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base, maximum=settings.backoff_max))
                 continue
             pool.release(endpoint)
             raw, usage = reply_parts(reply)
@@ -329,6 +329,7 @@ class JudgeStream:
         self._done: queue.SimpleQueue[JudgeResult | BaseException] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._error: BaseException | None = None
+        self._stop: threading.Event | None = None  # this run's, from the first submit on
         self.tasks: list[JudgeTask] = []
         self.started: float | None = None  # time.perf_counter() of the first submit
         self.finished: float | None = None
@@ -338,9 +339,10 @@ class JudgeStream:
 
     def __exit__(self, exc_type: Any, *exc: object) -> None:
         if exc_type is not None:
-            self._judge.stopping.set()
+            (self._stop or self._judge.stopping).set()
             if self._judge.pool is not None:
                 self._judge.pool.close()
+                self._judge.pool = None  # closed clients are not reused: a later run builds new ones
         for _ in self._threads:  # idle workers wake up and leave
             self._todo.put(None)
 
@@ -355,15 +357,17 @@ class JudgeStream:
             raise self._error
         if self.started is None:
             self.started = time.perf_counter()
+        if self._judge.batch is None and not self._threads:
+            self._start()  # may raise (no key): then the task is not counted as submitted
         self.tasks.append(task)
-        if self._judge.batch is not None:
-            return
-        if not self._threads:
-            self._start()
-        self._todo.put(task)
+        if self._judge.batch is None:
+            self._todo.put(task)
 
     def _start(self) -> None:
         judge = self._judge
+        # A Judge may serve several runs: this one gets its own stop signal, so a worker of an
+        # earlier, failed run that is still finishing its request cannot stop this one.
+        judge._stop = self._stop = threading.Event()
         judge.client()
         judge.limiter = AdaptiveLimit(self._workers)
         # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
@@ -373,7 +377,8 @@ class JudgeStream:
             thread.start()
 
     def _work(self) -> None:
-        stop = self._judge.stopping
+        stop = self._stop
+        assert stop is not None
         while not stop.is_set():
             task = self._todo.get()
             if task is None:
@@ -405,6 +410,8 @@ class JudgeStream:
             try:
                 item = self._done.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
             except queue.Empty:
+                if not any(thread.is_alive() for thread in self._threads) and self._done.empty():
+                    raise JudgeAborted("the judge stopped before every task was judged") from None
                 continue
             if isinstance(item, BaseException):
                 raise item
@@ -449,10 +456,12 @@ def reply_parts(body: Any) -> tuple[str, dict[str, int] | None]:
 
 
 def _int(value: Any) -> int:
+    """A token count from the reply; anything that is not a finite non-negative number counts 0."""
     try:
-        return int(value or 0)
-    except (TypeError, ValueError):
+        number = int(value or 0)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity / 1e999 in the JSON
         return 0
+    return number if 0 <= number < 2**53 else 0
 
 
 def judge_all(judge: Judge, tasks: Iterable[JudgeTask]) -> tuple[list[JudgeResult], list[JudgeTask]]:

@@ -1,13 +1,15 @@
 """Adaptive concurrency (AIMD): back off on sustained 429s, recover when requests succeed.
 
 ``--num_process N`` is the ceiling. The in-flight limit is halved when 429s are *sustained*: at
-least half of a full window (the latest ``limit`` outcomes) of requests sent since the last
-decrease were 429s. A shorter window overreacts: 429s come back at once while successes take the
-judge's full latency, so a random 20% of 429s often fills half of a few outcomes in a row. A 429 from a request sent before the last decrease says nothing new (it went out at the old,
-higher concurrency), so it cannot cut again; an occasional 429 (a shared account's noise) only
-waits out its Retry-After. Each success adds ``1/limit``, i.e. one slot per window of successes, up
-to N. A run pinned at the account's limit settles just under it instead of burning retries, and
-speeds back up when the limit frees.
+least half of a full window of outcomes of requests sent since the last decrease were 429s. The
+window is ``limit`` outcomes, or as many as were ever in flight at once since the last decrease
+when that is fewer (10 tasks left at ``--num_process 64``), but never under 8. A shorter window
+overreacts: 429s come back at once while successes take the judge's full latency, so a random
+20% of 429s often fills half of a few outcomes in a row. A 429 from a request sent before the
+last decrease says nothing new (it went out at the old, higher concurrency), so it cannot cut
+again; an occasional 429 (a shared account's noise) only waits out its Retry-After. Each success
+adds ``1/limit``, i.e. one slot per window of successes, up to N. A run pinned at the account's
+limit settles just under it instead of burning retries, and speeds back up when the limit frees.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import deque
 from typing import Literal
 
 Outcome = Literal["ok", "rate_limited", "error", "cancelled"]
+_MIN_WINDOW = 8  # replies: fewer say too little to cut on (unless the limit itself is lower)
 
 
 class AdaptiveLimit:
@@ -27,6 +30,7 @@ class AdaptiveLimit:
         self.decreases = 0
         self._decrease, self._threshold = decrease, threshold
         self._in_flight = 0
+        self._peak = 0  # most requests in flight at once since the last decrease
         self._epoch = 0
         # outcomes (True = 429) of requests sent since the last decrease, the latest `maximum` of them
         self._window: deque[bool] = deque(maxlen=self.maximum)
@@ -46,6 +50,7 @@ class AdaptiveLimit:
             if stop.is_set():
                 return None
             self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
             return self._epoch
 
     def release(self, token: int, outcome: Outcome) -> None:
@@ -61,12 +66,14 @@ class AdaptiveLimit:
                     self.decreases += 1
                     self._epoch += 1
                     self._window.clear()
+                    self._peak = 0
             self._cond.notify_all()
 
     def _sustained(self) -> bool:
         """A full window of outcomes, and at least half of them 429s."""
         seen = len(self._window)
-        return seen >= max(1, int(self.limit)) and sum(self._window) >= self._threshold * seen
+        window = max(1, min(int(self.limit), max(self._peak, _MIN_WINDOW)))
+        return seen >= window and sum(self._window) >= self._threshold * seen
 
     def stats(self) -> dict[str, float | int]:
         return {"max_in_flight": self.maximum, "min_limit": int(self.min_reached),

@@ -5,8 +5,10 @@
 verdicts the first attempt paid for are in the cache and must be reused. So an ``--overwrite``
 run leaves a small marker in ``<cache-dir>/overwrite-runs/``, named by what it judges (dataset,
 split, response key, model, judge model, template, temperature, judgments per sample), holding
-the time it started; it removes the marker when it ends normally. A run that finds a marker
-resumes: cached verdicts stored since that time count as its own, older ones are ignored.
+the time it started; the command removes the marker once its run record is written, or when the
+attempt failed before sending any request. A run that finds a marker resumes: cached verdicts
+stored since that time count as its own, older ones are ignored. A marker older than ``MAX_AGE``
+is ignored (an attempt abandoned that long ago is not resumed: everything is re-judged).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Mapping
 from toolgrad_eval.fileio import atomic_write_json
 
 FOLDER = "overwrite-runs"
+MAX_AGE = 7 * 24 * 3600  # seconds
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def _started_at(path: Path) -> float | None:
         value = json.loads(path.read_text(encoding="utf-8"))["started_at"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value > time.time() + 60:
+    now = time.time()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not now - MAX_AGE < value < now + 60:
         return None
     return float(value)
 
