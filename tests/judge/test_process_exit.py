@@ -41,7 +41,31 @@ def test_exit_status_survives_the_fast_exit(env, tmp_path):
     assert "Budget reached" in done.stderr
 
 
+def _entry_with_atexit_probe(data: Path, **env: str) -> subprocess.CompletedProcess:
+    """The console script's entry(), with an atexit hook that prints only under a normal teardown."""
+    code = ("import atexit, sys; atexit.register(lambda: print('TEARDOWN-RAN', flush=True)); "
+            "from toolgrad_eval.cli.main import entry; "
+            f"sys.argv = ['toolgrad-eval', '--pred_model', 'm1', '--dataset', {str(data)!r}, "
+            "'--cache-dir', 'cache', '--output', 'out']; entry()")
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env}, timeout=120)
+
+
+def test_after_judging_the_process_skips_the_teardown(env, tmp_path):
+    data = dataset(tmp_path / "ds", 2)
+    done = _entry_with_atexit_probe(data)
+    assert done.returncode == 0 and "Run record:" in done.stdout, done.stderr
+    assert "TEARDOWN-RAN" not in done.stdout
+
+
 def test_full_exit_can_be_asked_for(env, tmp_path):
     data = dataset(tmp_path / "ds", 2)
-    done = command(data, TOOLGRAD_EVAL_FULL_EXIT="1")
-    assert done.returncode == 0 and "Run record:" in done.stdout
+    done = _entry_with_atexit_probe(data, TOOLGRAD_EVAL_FULL_EXIT="1")
+    assert done.returncode == 0 and "Run record:" in done.stdout and "TEARDOWN-RAN" in done.stdout
+
+
+def test_without_the_sdk_loaded_the_normal_exit_is_kept(env, tmp_path):
+    data = dataset(tmp_path / "ds", 2)
+    assert _entry_with_atexit_probe(data).returncode == 0  # judged: cached from now on
+    done = _entry_with_atexit_probe(data)  # every verdict cached: the SDK is never imported
+    assert done.returncode == 0 and "TEARDOWN-RAN" in done.stdout
