@@ -19,12 +19,15 @@ A run record is a folder holding two files, written atomically:
     others on 0..1), ``success_rate_mode``, ``n_success_rate`` (samples in the Success Rate mean),
     ``n_qor``, ``n_input_errors``, ``n_prediction_errors``, ``n_judge_errors``, ``n_not_judged``
     (left unjudged by --max-cost), ``n_to_judge``, ``judge_requests`` (HTTP requests this run),
-    ``judge_seconds``, ``judge_tokens``, ``prompt_tokens``, ``completion_tokens``, ``cost_usd``,
-    ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``, ``price``, ``judge_samples``,
-    ``judge_temperature``, ``concurrency``, ``cache_hits``, ``stored_verdicts``, ``judge_model``,
-    ``judge_template``, ``judge_template_sha256``, ``split``, ``response_key`` and, when relevant,
-    ``endpoints``, ``batch``, ``qor_judge_*`` (judge-noise statistics with --judge-samples) and
-    ``compare`` (--compare_model).
+    ``judge_seconds`` (from the first sample that needed the judge to the last verdict: the SDK's
+    start-up and the reading of later samples included), ``judge_tokens``, ``prompt_tokens``,
+    ``completion_tokens``, ``cost_usd``, ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``,
+    ``price``, ``judge_samples``, ``judge_temperature``, ``concurrency``, ``cache_hits``,
+    ``stored_verdicts``, ``stored_verdicts_ignored`` (--overwrite or --ignore-stored),
+    ``judge_model``, ``judge_template``, ``judge_template_sha256``, ``split``, ``response_key``
+    and, when relevant, ``endpoints``, ``batch``, ``overwrite_run_started`` and
+    ``overwrite_run_resumed`` (--overwrite), ``qor_judge_*`` (judge-noise statistics with
+    --judge-samples) and ``compare`` (--compare_model).
 
     BFCL adds ``data_version`` ("v3" | "v4"), ``categories`` ({category: {accuracy,
     correct_count, total_count, score_file}}), ``aggregates`` (the model-card columns, each
