@@ -37,6 +37,17 @@ def settle(log: Path, quiet: float = 0.3, timeout: float = 5.0) -> None:
             count, since = now, time.monotonic()
 
 
+def kill_when_asked(proc: subprocess.Popen, log: Path, count: int, timeout: float = 30) -> None:
+    """SIGKILL ``proc`` (no cleanup, no atexit, no flush) once the server has logged ``count`` chat
+    requests in all, then wait until it has logged whatever the dead process still had in flight."""
+    deadline = time.monotonic() + timeout
+    while len(logged_chats(log)) < count and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    settle(log)
+
+
 def sample_of(request: dict) -> str:
     return "s%04d" % int(re.search(r"question (\d+)", request["json"]["messages"][-1]["content"]).group(1))
 
@@ -61,13 +72,8 @@ def test_kill_9_then_rerun_sends_exactly_the_remaining_requests(tmp_path):
         seen = 0
         for kill_after in (6, 14):  # two crashes at different points, then a full run
             proc = start(data, tmp_path, server)
-            deadline = time.monotonic() + 30
-            while len(logged_chats(log)) < seen + kill_after and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.005)
-            proc.kill()  # SIGKILL: no cleanup, no atexit, no flush
-            proc.wait()
+            kill_when_asked(proc, log, seen + kill_after)
             assert proc.returncode == -9
-            settle(log)  # the server has logged the in-flight requests of the dead process
             done = cached_samples(tmp_path / "cache")
             assert 0 < len(done) < N
             seen = len(logged_chats(log))
@@ -82,12 +88,7 @@ def test_kill_9_then_rerun_sends_exactly_the_remaining_requests(tmp_path):
                 assert summary["cache_hits"] == len(done) and summary["judge_requests"] == N - len(done)
                 assert summary["n_qor"] == N and summary["n_judge_errors"] == 0
             else:
-                # kill the second run too, shortly after it started asking
-                while len(logged_chats(log)) < seen + 3 and proc.poll() is None:
-                    time.sleep(0.005)
-                proc.kill()
-                proc.wait()
-                settle(log)
+                kill_when_asked(proc, log, seen + 3)  # the second run too, shortly after it started asking
                 rerun = logged_chats(log)[seen:]
                 assert not {sample_of(r) for r in rerun} & done  # nothing cached was asked again
                 seen = len(logged_chats(log))
@@ -127,11 +128,7 @@ def test_killed_overwrite_run_resumes_without_paying_twice(tmp_path):
         assert len(logged_chats(log)) == N
         seen = len(logged_chats(log))
         proc = start(data, tmp_path, server, "--overwrite")
-        while len(logged_chats(log)) < seen + 12 and proc.poll() is None:
-            time.sleep(0.005)
-        proc.kill()
-        proc.wait()
-        settle(log)
+        kill_when_asked(proc, log, seen + 12)
         asked = logged_chats(log)[seen:]
         assert 12 <= len(asked) < N  # the old verdicts were not reused: the killed attempt asked again
         seen = len(logged_chats(log))
