@@ -131,6 +131,12 @@ class Judge:
         """Set on Ctrl-C or an abort: every wait in the judge wakes up and stops."""
         return self._stop
 
+    def new_stop_signal(self) -> threading.Event:
+        """A fresh ``stopping`` event for a new run: a Judge may serve several runs, and a worker of
+        an earlier, failed run that is still finishing its request must not stop the next one."""
+        self._stop = threading.Event()
+        return self._stop
+
     @property
     def http_requests(self) -> int:
         return self._counters.http_requests
@@ -365,9 +371,7 @@ class JudgeStream:
 
     def _start(self) -> None:
         judge = self._judge
-        # A Judge may serve several runs: this one gets its own stop signal, so a worker of an
-        # earlier, failed run that is still finishing its request cannot stop this one.
-        judge._stop = self._stop = threading.Event()
+        self._stop = judge.new_stop_signal()
         judge.client()
         judge.limiter = AdaptiveLimit(self._workers)
         # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
