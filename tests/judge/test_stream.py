@@ -100,3 +100,18 @@ def test_a_task_whose_submit_failed_is_not_waited_for(tmp_path, monkeypatch):
         with pytest.raises(ConfigError):
             stream.submit(tasks[0])  # no key: the clients cannot be built
         assert stream.tasks == [] and stream.results() == []
+
+
+def test_workers_follow_the_tasks_up_to_num_process(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=3)
+    with judge.stream(num_process=64) as stream:
+        for task in tasks:
+            stream.submit(task)
+        assert len(stream._threads) == 3  # not 64 idle threads for three tasks
+        assert len(stream.results()) == 3
+    judge, tasks = judge_tasks(tmp_path / "more", n=6)
+    with judge.stream(num_process=2) as stream:
+        for task in tasks:
+            stream.submit(task)
+        assert len(stream._threads) == 2
+        assert len(stream.results()) == 6

@@ -363,22 +363,23 @@ class JudgeStream:
             raise self._error
         if self.started is None:
             self.started = time.perf_counter()
-        if self._judge.batch is None and not self._threads:
+        if self._judge.batch is None and self._stop is None:
             self._start()  # may raise (no key): then the task is not counted as submitted
         self.tasks.append(task)
         if self._judge.batch is None:
+            if len(self._threads) < self._workers:  # one worker per task, up to num_process
+                # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at
+                # exit for requests in flight (up to --timeout each). Finished verdicts are cached.
+                thread = threading.Thread(target=self._work, name=f"judge-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
             self._todo.put(task)
 
     def _start(self) -> None:
         judge = self._judge
-        self._stop = judge.new_stop_signal()
         judge.client()
+        self._stop = judge.new_stop_signal()
         judge.limiter = AdaptiveLimit(self._workers)
-        # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at exit for
-        # requests in flight (up to --timeout each). Every finished verdict is already cached.
-        self._threads = [threading.Thread(target=self._work, name=f"judge-{i}", daemon=True) for i in range(self._workers)]
-        for thread in self._threads:
-            thread.start()
 
     def _work(self) -> None:
         stop = self._stop
