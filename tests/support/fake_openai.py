@@ -284,7 +284,7 @@ class FakeOpenAI:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeOpenAI:
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), _Handler, bind_and_activate=False)
+        server = _QuietServer(("127.0.0.1", self._port), _Handler, bind_and_activate=False)
         server.daemon_threads = True
         server.request_queue_size = 128  # a backlog of 5 makes 16 concurrent connects retry SYNs
         server.server_bind()
@@ -593,6 +593,14 @@ class _BatchStore:
             raise _Response(409, _error(409, f"Cannot cancel a batch with status '{batch['status']}'."))
         batch.update(status="cancelling", cancelling_at=int(time.time()))
         return dict(batch)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that dies mid-request (kill -9 tests) is expected: no traceback for that."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
