@@ -63,14 +63,31 @@ def test_the_window_is_what_was_in_flight_when_that_is_less_than_the_limit():
     assert limit.limit == 32 and limit.decreases == 1  # not 64 replies to wait for
 
 
+def test_the_decision_looks_at_the_latest_window_only():
+    limit, stop = AdaptiveLimit(64), threading.Event()
+    for size in (64, 32, 16):  # a full window bounces each time: 64 -> 32 -> 16 -> 8
+        for token in [limit.acquire(stop) for _ in range(size)]:
+            limit.release(token, "rate_limited")
+    assert limit.limit == 8 and limit.decreases == 3
+    for _ in range(40):  # successes fill the stored outcomes (and raise the limit a little)
+        limit.release(limit.acquire(stop), "ok")
+    bounced = 0
+    while limit.decreases == 3 and bounced < 64:
+        limit.release(limit.acquire(stop), "rate_limited")
+        bounced += 1
+    assert limit.decreases == 4 and bounced <= 8  # half a window of 429s, not as many as the old successes
+
+
 def test_occasional_429s_do_not_lower_the_limit():
     limit, stop = AdaptiveLimit(16), threading.Event()
     for i in range(500):  # every fifth request bounces: noise, not a limit
         limit.release(limit.acquire(stop), "rate_limited" if i % 5 == 0 else "ok")
     assert limit.decreases == 0 and limit.limit == 16
     limit = AdaptiveLimit(16)
-    for i in range(500):  # in bursts (429s come back fast, so they arrive together): still a minority
-        limit.release(limit.acquire(stop), "rate_limited" if i % 16 < 6 else "ok")
+    in_flight = [limit.acquire(stop) for _ in range(16)]
+    for i in range(500):  # 16 in flight, 429s in bursts (they come back fast, together): still a minority
+        limit.release(in_flight.pop(0), "rate_limited" if i % 16 < 6 else "ok")
+        in_flight.append(limit.acquire(stop))
     assert limit.decreases == 0 and limit.limit == 16
 
 

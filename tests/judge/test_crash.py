@@ -206,13 +206,23 @@ def test_overwrite_with_compare_model_resumes_both_models(env, tmp_path):
     assert not list((tmp_path / "cache" / "overwrite-runs").iterdir())
 
 
-def test_an_attempt_that_sent_nothing_leaves_nothing_to_resume(env, tmp_path, monkeypatch):
+def test_an_attempt_that_received_nothing_leaves_nothing_to_resume(env, tmp_path, monkeypatch):
+    from support.fake_openai import Reply
+
     data = dataset(tmp_path / "ds", 3)
-    monkeypatch.delenv("OPENAI_API_KEY")
-    monkeypatch.delenv("OPENAI_BASE_URL")
+    markers = tmp_path / "cache" / "overwrite-runs"
+    env.script([Reply.status(401)])  # the key is refused at the first request
     code, _ = run(data, "--overwrite")
-    assert code == 2 and env.count(CHAT) == 0  # no key: stopped before the first request
-    assert not (tmp_path / "cache" / "overwrite-runs").exists() or not list((tmp_path / "cache" / "overwrite-runs").iterdir())
+    assert code == 2 and env.count(CHAT) == 1
+    assert not markers.exists() or not list(markers.iterdir())
+    with monkeypatch.context() as m:
+        m.delenv("OPENAI_API_KEY")
+        m.delenv("OPENAI_BASE_URL")
+        code, _ = run(data, "--overwrite")
+    assert code == 2 and env.count(CHAT) == 1  # no key: stopped before any request
+    assert not markers.exists() or not list(markers.iterdir())
+    code, s = run(data, "--overwrite")
+    assert code == 0 and s["overwrite_run_resumed"] is False and s["judge_requests"] == 3
 
 
 def test_a_marker_abandoned_long_ago_is_not_resumed(env, tmp_path):
@@ -224,3 +234,14 @@ def test_a_marker_abandoned_long_ago_is_not_resumed(env, tmp_path):
     marker.write_text(json.dumps({**content, "started_at": content["started_at"] - MAX_AGE - 10}))
     code, s = run(data, "--overwrite", "--prices", str(prices))
     assert code == 0 and s["overwrite_run_resumed"] is False and s["judge_requests"] == 12
+
+
+def test_a_resumed_attempt_restarts_the_age_limit(env, tmp_path):
+    data, prices, judged = _budget_stopped_overwrite(env, tmp_path)
+    [marker] = (tmp_path / "cache" / "overwrite-runs").iterdir()
+    first = json.loads(marker.read_text())
+    assert "last_attempt" not in first
+    code, s = run(data, "--overwrite", "--prices", str(prices), "--max-cost", "0.000000001")  # resumes, stopped again
+    assert code == 3 and s["overwrite_run_resumed"] is True and s["cache_hits"] == judged
+    again = json.loads(marker.read_text())
+    assert again["started_at"] == first["started_at"] and again["last_attempt"] > first["started_at"]

@@ -115,3 +115,36 @@ def test_workers_follow_the_tasks_up_to_num_process(env, tmp_path):
             stream.submit(task)
         assert len(stream._threads) == 2
         assert len(stream.results()) == 6
+
+
+def test_submit_after_results_is_refused(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=2)
+    with judge.stream(num_process=2) as stream:
+        stream.submit(tasks[0])
+        assert len(stream.results()) == 1
+        with pytest.raises(RuntimeError, match="after results"):
+            stream.submit(tasks[1])
+
+
+def test_a_stopped_run_reports_instead_of_waiting_forever(env, tmp_path):
+    judge, tasks = judge_tasks(tmp_path, n=3)
+    env.script([Reply.stall(0.4)])
+    outcome: list[BaseException] = []
+
+    def run_and_stop():
+        try:
+            with judge.stream(num_process=1) as stream:
+                for task in tasks:
+                    stream.submit(task)
+                assert _wait_for(lambda: env.count(CHAT) == 1)
+                judge.stopping.set()  # e.g. another thread gave up: the queued tasks will never be judged
+                stream.results()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run_and_stop, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive(), "results() waited forever for tasks no worker will take"
+    assert len(outcome) == 1 and isinstance(outcome[0], JudgeAborted) and "stopped before every task" in str(outcome[0])
+    assert env.count(CHAT) == 1

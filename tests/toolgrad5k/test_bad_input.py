@@ -129,3 +129,12 @@ def test_control_characters_in_ids_are_escaped_on_the_terminal(builder, capsys):
     assert run(dataset) == 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "evil\\x1b[2Jid" in err
+
+
+def test_compare_model_equal_to_pred_model_is_one_clear_line(builder, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    builder.sample("s1", {"a": {}})
+    builder.prediction("m1", "s1", {"eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 77}})
+    code = main(["--pred_model", "m1", "--dataset", str(builder.finish()), "--compare_model", "m1", "--output", "out"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--compare_model" in err[0]

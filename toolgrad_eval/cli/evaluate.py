@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from toolgrad_eval.errors import DatasetError
+from toolgrad_eval.errors import ConfigError, DatasetError
 
 _MAX_WARNINGS_SHOWN = 20
 
@@ -97,6 +97,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     prices = load_prices(options["prices_file"])
     mode = "strict" if options["strict"] else "reference"
     output = options["output"] or default_output("toolgrad5k", model)
+    if options["compare_model"] == model:
+        raise ConfigError(f"--compare_model names the model being scored ({model!r}); compare it with another model")
     models = [model] + ([options["compare_model"]] if options["compare_model"] else [])
     # Everything that can stop the run is checked before the first (paid) request.
     dataset.test_ids()
@@ -108,23 +110,23 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         runs = []
         markers = []  # --overwrite: removed only once the whole command has done its work
         for name in models:
-            requests_before = judge.http_requests
+            stored_before = judge.verdicts_stored
             marker = _begin_overwrite(cache.directory, dataset, name, judge) if judge.overwrite else None
             try:
                 run = evaluate_model(
                     dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
                     on_progress=_progress_printer(name), use_stored=not options["ignore_stored"],
                 )
-            except KeyboardInterrupt:
-                click.echo(
-                    f"\nInterrupted. Every judgment received so far is cached in {cache.directory}; "
-                    "run the same command again to continue.",
-                    err=True,
-                )
-                raise SystemExit(130) from None
-            except BaseException:
-                if marker is not None and not marker.resumed and judge.http_requests == requests_before:
-                    marker.finish()  # nothing was paid for (e.g. no key): nothing to resume
+            except BaseException as exc:
+                if marker is not None and not marker.resumed and judge.verdicts_stored == stored_before:
+                    marker.finish()  # no verdict received (no key, a refused key, Ctrl-C at once): nothing to resume
+                if isinstance(exc, KeyboardInterrupt):
+                    click.echo(
+                        f"\nInterrupted. Every judgment received so far is cached in {cache.directory}; "
+                        "run the same command again to continue.",
+                        err=True,
+                    )
+                    raise SystemExit(130) from None
                 raise
             _show_warnings(run.warnings)
             if marker is not None:

@@ -86,6 +86,7 @@ class JudgeResult:
 class _Counters:
     lock: threading.Lock = field(default_factory=threading.Lock)
     http_requests: int = 0
+    verdicts_stored: int = 0  # valid verdicts written to the cache by this Judge
 
     def count_request(self, _request: Any) -> None:
         with self.lock:
@@ -140,6 +141,10 @@ class Judge:
     @property
     def http_requests(self) -> int:
         return self._counters.http_requests
+
+    @property
+    def verdicts_stored(self) -> int:
+        return self._counters.verdicts_stored
 
     @property
     def tokens(self) -> dict[str, int]:
@@ -207,6 +212,8 @@ class Judge:
                 "verdict": verdict.as_dict(), "raw": raw, "usage": usage, "model": model or self.settings.model,
                 "sample_id": task.sample_id, "k": task.k, "seed": task.seed, "batch": batch,
             })
+            with self._counters.lock:
+                self._counters.verdicts_stored += 1
         return verdict
 
     # --- judging --------------------------------------------------------------------------
@@ -232,9 +239,11 @@ class Judge:
         """A run that judges tasks while they are still being submitted (see JudgeStream)."""
         return JudgeStream(self, num_process)
 
-    def _judge_one(self, task: JudgeTask) -> JudgeResult:
-        settings, limiter, pool, stop = self.settings, self.limiter, self.pool, self._stop
-        assert limiter is not None and pool is not None
+    def _judge_one(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
+        """Judge one task within the run whose stop signal is ``stop``."""
+        settings, limiter, pool = self.settings, self.limiter, self.pool
+        if stop.is_set() or limiter is None or pool is None:  # that run is over (its pool may be closed)
+            return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
         transient = rate_limited = invalid = requests = 0
         last_problem = "not attempted"
         body = self.request_body(task)
@@ -336,6 +345,7 @@ class JudgeStream:
         self._threads: list[threading.Thread] = []
         self._error: BaseException | None = None
         self._stop: threading.Event | None = None  # this run's, from the first submit on
+        self._closed = False  # results() was called: no more tasks
         self.tasks: list[JudgeTask] = []
         self.started: float | None = None  # time.perf_counter() of the first submit
         self.finished: float | None = None
@@ -359,6 +369,8 @@ class JudgeStream:
         return (self.finished or time.perf_counter()) - self.started
 
     def submit(self, task: JudgeTask) -> None:
+        if self._closed:
+            raise RuntimeError("JudgeStream.submit() after results(): start a new stream")
         if self._error is not None:  # a worker hit an unrecoverable error: stop reading at once
             raise self._error
         if self.started is None:
@@ -389,7 +401,7 @@ class JudgeStream:
             if task is None:
                 return
             try:
-                self._done.put(self._judge._judge_one(task))
+                self._done.put(self._judge._judge_one(task, stop))
             except BaseException as exc:  # handed to the main thread, which re-raises it
                 if self._error is None:
                     self._error = exc
@@ -397,8 +409,9 @@ class JudgeStream:
                 self._done.put(exc)
 
     def results(self, on_result: Callable[[JudgeResult], None] = lambda result: None) -> list[JudgeResult]:
-        """Wait for every submitted task; results in completion order."""
+        """Wait for every submitted task; results in completion order. Call it once, last."""
         judge = self._judge
+        self._closed = True
         if not self.tasks:
             return []
         if judge.batch is not None:

@@ -70,10 +70,12 @@ class AdaptiveLimit:
             self._cond.notify_all()
 
     def _sustained(self) -> bool:
-        """A full window of outcomes, and at least half of them 429s."""
-        seen = len(self._window)
+        """A full window of outcomes, and at least half of the latest ``window`` of them 429s."""
         window = max(1, min(int(self.limit), max(self._peak, _MIN_WINDOW)))
-        return seen >= window and sum(self._window) >= self._threshold * seen
+        if len(self._window) < window:
+            return False
+        latest = list(self._window)[-window:]
+        return sum(latest) >= self._threshold * window
 
     def stats(self) -> dict[str, float | int]:
         return {"max_in_flight": self.maximum, "min_limit": int(self.min_reached),

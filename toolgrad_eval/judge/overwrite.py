@@ -6,9 +6,9 @@ verdicts the first attempt paid for are in the cache and must be reused. So an `
 run leaves a small marker in ``<cache-dir>/overwrite-runs/``, named by what it judges (dataset,
 split, response key, model, judge model, template, temperature, judgments per sample), holding
 the time it started; the command removes the marker once its run record is written, or when the
-attempt failed before sending any request. A run that finds a marker resumes: cached verdicts
-stored since that time count as its own, older ones are ignored. A marker older than ``MAX_AGE``
-is ignored (an attempt abandoned that long ago is not resumed: everything is re-judged).
+attempt failed before receiving any verdict. A run that finds a marker resumes: cached verdicts
+stored since that time count as its own, older ones are ignored. A marker whose latest attempt is
+older than ``MAX_AGE`` is ignored (a run abandoned that long ago is not resumed: all is re-judged).
 """
 
 from __future__ import annotations
@@ -37,10 +37,14 @@ class OverwriteRun:
     def begin(cls, cache_dir: Path, identity: Mapping[str, Any]) -> OverwriteRun:
         blob = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
         path = cache_dir / FOLDER / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
+        now = time.time()
         started = _started_at(path)
         if started is not None:
+            try:  # the age limit counts from the latest attempt, not the first
+                atomic_write_json(path, {**json.loads(path.read_text(encoding="utf-8")), "last_attempt": now})
+            except (OSError, ValueError, TypeError):
+                pass  # an unreadable or unwritable marker still resumes this once
             return cls(path, started, resumed=True)
-        now = time.time()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(path, {"started_at": now, "started": _iso(now), **json.loads(blob)})
         return cls(path, now, resumed=False)
@@ -58,11 +62,15 @@ def _started_at(path: Path) -> float | None:
     """The start time in an existing marker; None when absent or unreadable (then: start afresh,
     which re-judges more than needed but never reuses a verdict that is not this run's)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))["started_at"]
-    except (OSError, ValueError, KeyError, TypeError):
+        marker = json.loads(path.read_text(encoding="utf-8"))
+        value, last = marker["started_at"], marker.get("last_attempt", marker["started_at"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     now = time.time()
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not now - MAX_AGE < value < now + 60:
+    for t in (value, last):
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not t < now + 60:
+            return None
+    if not (now - MAX_AGE < last and 0 < value <= last):
         return None
     return float(value)
 
