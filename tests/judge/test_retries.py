@@ -10,7 +10,7 @@ import pytest
 from judge.conftest import CHAT, dataset
 from support.fake_openai import Reply
 from toolgrad_eval.judge.cache import JudgmentCache
-from toolgrad_eval.judge.client import Judge, JudgeAborted, JudgeSettings, judge_all
+from toolgrad_eval.judge.client import Judge, JudgeAborted, JudgeSettings
 from toolgrad_eval.judge.retry import backoff_delay
 from toolgrad_eval.judge.template import load_template
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
@@ -91,5 +91,7 @@ def test_backoff_is_exponential_with_full_jitter():
 def test_cached_tasks_are_split_from_misses(env, tmp_path):
     judge, tasks = judge_tasks(tmp_path, n=4)
     judge.run(tasks[:2])
-    hits, misses = judge_all(judge, tasks)
+    looked_up = [(task, judge.cached(task)) for task in tasks]
+    hits = [hit for _task, hit in looked_up if hit is not None]
+    misses = [task for task, hit in looked_up if hit is None]
     assert {h.sample_id for h in hits} == {t.sample_id for t in tasks[:2]} and misses == tasks[2:]

@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from toolgrad_eval.errors import ConfigError, DatasetError
+
+if TYPE_CHECKING:
+    from toolgrad_eval.judge.client import Judge
+    from toolgrad_eval.judge.overwrite import OverwriteRun
+    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
 
 _MAX_WARNINGS_SHOWN = 20
 
@@ -179,7 +184,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         raise SystemExit(3)
 
 
-def _begin_overwrite(cache_dir: Path, dataset: Any, model: str, judge: Any) -> Any:
+def _begin_overwrite(cache_dir: Path, dataset: Toolgrad5k, model: str, judge: Judge) -> OverwriteRun:
     """Mark an --overwrite run as under way, or resume one that did not finish (judge/overwrite.py)."""
     from toolgrad_eval.judge.overwrite import OverwriteRun
 

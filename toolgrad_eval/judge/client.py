@@ -480,16 +480,3 @@ def _int(value: Any) -> int:
     except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity / 1e999 in the JSON
         return 0
     return number if 0 <= number < 2**53 else 0
-
-
-def judge_all(judge: Judge, tasks: Iterable[JudgeTask]) -> tuple[list[JudgeResult], list[JudgeTask]]:
-    """Split tasks into cache hits and the ones that need a request."""
-    hits: list[JudgeResult] = []
-    misses: list[JudgeTask] = []
-    for task in tasks:
-        result = judge.cached(task)
-        if result is None:
-            misses.append(task)
-        else:
-            hits.append(result)
-    return hits, misses

@@ -38,13 +38,13 @@ class OverwriteRun:
         blob = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
         path = cache_dir / FOLDER / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
         now = time.time()
-        started = _started_at(path)
-        if started is not None:
+        marker = _read_marker(path)
+        if marker is not None:
             try:  # the age limit counts from the latest attempt, not the first
-                atomic_write_json(path, {**json.loads(path.read_text(encoding="utf-8")), "last_attempt": now})
-            except (OSError, ValueError, TypeError):
-                pass  # an unreadable or unwritable marker still resumes this once
-            return cls(path, started, resumed=True)
+                atomic_write_json(path, {**marker, "last_attempt": now})
+            except OSError:
+                pass  # an unwritable marker still resumes this once
+            return cls(path, float(marker["started_at"]), resumed=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(path, {"started_at": now, "started": _iso(now), **json.loads(blob)})
         return cls(path, now, resumed=False)
@@ -58,9 +58,9 @@ class OverwriteRun:
         self.path.unlink(missing_ok=True)
 
 
-def _started_at(path: Path) -> float | None:
-    """The start time in an existing marker; None when absent or unreadable (then: start afresh,
-    which re-judges more than needed but never reuses a verdict that is not this run's)."""
+def _read_marker(path: Path) -> dict[str, Any] | None:
+    """An existing marker that makes sense; None when absent, unreadable, inconsistent or too old
+    (then: start afresh, which re-judges more than needed but never reuses a verdict not this run's)."""
     try:
         marker = json.loads(path.read_text(encoding="utf-8"))
         value, last = marker["started_at"], marker.get("last_attempt", marker["started_at"])
@@ -72,7 +72,7 @@ def _started_at(path: Path) -> float | None:
             return None
     if not (now - MAX_AGE < last and 0 < value <= last):
         return None
-    return float(value)
+    return marker
 
 
 def _iso(t: float) -> str:

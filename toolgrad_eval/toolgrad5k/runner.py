@@ -70,6 +70,7 @@ def evaluate_model(
     ``use_stored=False`` (``--ignore-stored``) sets the verdicts stored in prediction files aside:
     every metric is computed and QoR comes from the cache or the judge. ``--overwrite`` implies it.
     """
+    use_stored = use_stored and not judge.overwrite
     ids = dataset.test_ids()
     dataset.check_model(model)
     rows: list[SampleRow] = []
@@ -146,7 +147,7 @@ def evaluate_model(
         **judge.stats(),
         "cache_hits": cache_hits,
         "stored_verdicts": stored_count,
-        "stored_verdicts_ignored": not use_stored or judge.overwrite,
+        "stored_verdicts_ignored": not use_stored,
         "judge_model": judge.settings.model,
         "judge_template": judge.template.id,
         "judge_template_sha256": judge.template.sha256,
@@ -162,7 +163,7 @@ def _score_without_judge(
     row.response = _display(prediction.response_for_display())
     if prediction.status != "ok":
         row.prediction_error = prediction.error or "empty prediction"
-    stored = prediction.stored if use_stored and not judge.overwrite else None
+    stored = prediction.stored if use_stored else None
     used_stored = False
     if stored is not None:
         row.recall, row.precision = stored.recall, stored.precision
