@@ -27,7 +27,7 @@ class MeteredFake(FakeOpenAI):
         self.in_flight = self.max_in_flight = self.rejected = 0
         self._meter = threading.Lock()
 
-    def _chat(self, body: Any) -> dict:
+    def _chat(self, body: Any, arrived: float) -> dict:
         with self._meter:
             if self.cap is not None and self.in_flight >= self.cap:
                 self.rejected += 1
@@ -35,7 +35,7 @@ class MeteredFake(FakeOpenAI):
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return super()._chat(body)
+            return super()._chat(body, arrived)
         finally:
             with self._meter:
                 self.in_flight -= 1

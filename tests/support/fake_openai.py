@@ -423,18 +423,21 @@ class FakeOpenAI:
                       "total_tokens": prompt_tokens + completion_tokens},
         }
 
-    def _chat(self, body: Any) -> dict:
+    def _chat(self, body: Any, arrived: float) -> dict:
         problem = validate_chat_request(body)
         if problem:
             raise _Response(400, _error(400, problem))
         reply = self._apply(self._next_reply(CHAT_PATH, body))
-        if self.latency:
-            self._stopping.wait(self.latency)
-        return self.completion(body, reply)
+        answer = self.completion(body, reply)
+        if self.latency:  # answers `latency` seconds after the request arrived, as a real server would
+            self._stopping.wait(max(0.0, arrived + self.latency - time.monotonic()))
+        return answer
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
-               client_port: int = 0) -> tuple[int, Any]:
-        """Route one request; raises _Response/_Drop for non-200 answers."""
+               client_port: int = 0, arrived: float | None = None) -> tuple[int, Any]:
+        """Route one request (``arrived``: its time.monotonic() on arrival); raises _Response/_Drop
+        for non-200 answers."""
+        arrived = time.monotonic() if arrived is None else arrived
         lowered = {k.lower(): v for k, v in headers.items()}
         content_type = lowered.get("content-type", "")
         body: Any = None
@@ -453,7 +456,7 @@ class FakeOpenAI:
         else:
             raise _Response(404, _error(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
         if template == CHAT_PATH:
-            return 200, self._chat(body)
+            return 200, self._chat(body, arrived)
         self._apply(self._next_reply(template, {}))
         answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
         if isinstance(answer, bytes):  # file content, as the real API serves it
@@ -639,11 +642,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        arrived = time.monotonic()  # the request line and headers are in
         raw = self._read_body()
         headers = {k: v for k, v in self.headers.items()}
         try:
             status, body = fake.handle(self.command, self.path.split("?")[0], headers, raw,
-                                       self.client_address[1])
+                                       self.client_address[1], arrived)
             extra: dict[str, str] = {}
         except _Response as answer:
             status, body, extra = answer.status, answer.body, answer.headers
