@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from support.fake_openai import FakeOpenAI, _Response, _error
+from support.fake_openai import FakeOpenAI
+from support.fake_protocol import Answer, error_body
 from toolgrad5k.builders import KEY, DatasetBuilder, call, read_rows, run_main
 
 rows = read_rows  # re-exported for the judge tests
@@ -31,7 +32,7 @@ class MeteredFake(FakeOpenAI):
         with self._meter:
             if self.cap is not None and self.in_flight >= self.cap:
                 self.rejected += 1
-                raise _Response(429, _error(429, "rate limited (fake cap)"), {"retry-after": f"{self.cap_retry_after:g}"})
+                raise Answer(429, error_body(429, "rate limited (fake cap)"), {"retry-after": f"{self.cap_retry_after:g}"})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

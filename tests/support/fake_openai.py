@@ -79,9 +79,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping
 
+if __package__ in (None, ""):  # run as a script (FakeOpenAIProcess): make `support` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from support.fake_batch import BatchStore  # noqa: E402
+from support.fake_protocol import (  # noqa: E402
+    CHAT_PATH, Answer, Drop, error_body, marker, new_id, validate_chat_request,
+)
+
 __all__ = ["FakeOpenAI", "FakeOpenAIProcess", "Reply", "default_score", "verdict_content", "main"]
 
-CHAT_PATH = "/v1/chat/completions"
 ScoreFn = Callable[[dict], "int | dict"]
 _ROUTES = [  # (method, route template, regex); the template is what script(path=...) names
     ("POST", CHAT_PATH, re.compile(r"^/v1/chat/completions$")),
@@ -92,8 +98,6 @@ _ROUTES = [  # (method, route template, regex); the template is what script(path
     ("GET", "/v1/batches/{id}", re.compile(r"^/v1/batches/(?P<id>[^/]+)$")),
     ("POST", "/v1/batches/{id}/cancel", re.compile(r"^/v1/batches/(?P<id>[^/]+)/cancel$")),
 ]
-_STATUS_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-                 409: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error"}
 
 
 @dataclass(frozen=True)
@@ -132,22 +136,9 @@ class Reply:
         return cls("drop")
 
 
-def _last_user_text(request: Mapping) -> str:
-    for message in reversed(request.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            return content if isinstance(content, str) else json.dumps(content)
-    return ""
-
-
-def _marker(request: Mapping, name: str) -> int | None:
-    found = re.search(rf"{name}=(-?\d+)", _last_user_text(request))
-    return int(found.group(1)) if found else None
-
-
 def default_score(request: dict) -> int:
     """FAKE_SCORE=<n> in the last user message, else a stable 0..100 hash of the messages."""
-    marked = _marker(request, "FAKE_SCORE")
+    marked = marker(request, "FAKE_SCORE")
     if marked is not None:
         return marked
     digest = hashlib.sha256(json.dumps(request.get("messages"), sort_keys=True).encode()).digest()
@@ -160,101 +151,6 @@ def verdict_content(score: int | dict) -> str:
         return json.dumps(score)
     return json.dumps({"num_requests": 1, "reason": f"fake judge: score {score}",
                        "response_scores": [score], "final_score": score})
-
-
-def _error(status: int, message: str, code: str | None = None, param: str | None = None) -> dict:
-    kind = _STATUS_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
-
-
-def _strict_schema_problem(node: Any, where: str) -> str | None:
-    """The real API rejects strict schemas with open objects or optional properties."""
-    if isinstance(node, list):
-        return next((p for i, n in enumerate(node) if (p := _strict_schema_problem(n, f"{where}[{i}]"))), None)
-    if not isinstance(node, dict):
-        return None
-    props = node.get("properties")
-    if node.get("type") == "object" or isinstance(props, dict):
-        if node.get("additionalProperties") is not False:
-            return f"{where}: 'additionalProperties' is required to be supplied and to be false"
-        missing = sorted(set(props or {}) - set(node.get("required") or []))
-        if missing:
-            return f"{where}: 'required' must include every property; missing {missing}"
-    for key, child in node.items():
-        if key in ("properties", "$defs", "definitions") and isinstance(child, dict):
-            problems = (_strict_schema_problem(v, f"{where}.{key}.{k}") for k, v in child.items())
-            found = next((p for p in problems if p), None)
-        elif key in ("items", "anyOf", "allOf", "oneOf"):
-            found = _strict_schema_problem(child, f"{where}.{key}")
-        else:
-            continue
-        if found:
-            return found
-    return None
-
-
-def validate_chat_request(body: Any) -> str | None:
-    """Why a chat completion request would get a 400 from the real API, or None."""
-    if not isinstance(body, dict):
-        return "We could not parse the JSON body of your request."
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        return "you must provide a model parameter"
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "Missing required parameter: 'messages'."
-    if any(not isinstance(m, dict) or "role" not in m for m in messages):
-        return "Invalid 'messages': every message needs a 'role'."
-    fmt = body.get("response_format")
-    if fmt is None:
-        return None
-    if not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object", "json_schema"):
-        return "Invalid 'response_format.type': expected text, json_object or json_schema."
-    if fmt["type"] != "json_schema":
-        return None
-    spec = fmt.get("json_schema")
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        return "Missing required parameter: 'response_format.json_schema.name'."
-    if not isinstance(spec.get("schema", {}), dict) or not isinstance(spec.get("strict", False), bool):
-        return "Invalid 'response_format.json_schema': schema must be an object, strict a boolean."
-    if spec.get("strict"):
-        problem = _strict_schema_problem(spec.get("schema", {}), "schema")
-        if problem:
-            return f"Invalid schema for response_format '{spec['name']}': {problem}."
-    return None
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
-    """name -> (filename, data); enough of RFC 7578 for the SDK's uploads."""
-    found = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not found:
-        raise ValueError("multipart body without boundary")
-    parts: dict[str, tuple[str | None, bytes]] = {}
-    for chunk in body.split(b"--" + found.group(1).encode())[1:]:
-        if chunk.startswith(b"--"):
-            break
-        head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        text = head.decode("utf-8", "replace")
-        name = re.search(r';\s*name="([^"]*)"', text)
-        filename = re.search(r';\s*filename="([^"]*)"', text)
-        if name:
-            parts[name.group(1)] = (filename.group(1) if filename else None, data.removesuffix(b"\r\n"))
-    return parts
-
-
-def _new_id(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:24]}"
-
-
-class _Response(Exception):
-    """Raised inside handlers to answer with status + JSON body (and extra headers)."""
-
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, dict(headers or {})
-
-
-class _Drop(Exception):
-    """Close the connection without writing a response."""
 
 
 class FakeOpenAI:
@@ -277,7 +173,7 @@ class FakeOpenAI:
         self._batch_faults: dict[str, int] = {}
         self._connections: set[socket.socket] = set()
         self._log = open(request_log, "a", encoding="utf-8") if request_log else None
-        self._store = _BatchStore(self)
+        self._store = BatchStore(self)
         self._port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -381,7 +277,7 @@ class FakeOpenAI:
                 return queue.popleft()
             if route != CHAT_PATH:
                 return None
-            if (code := _marker(body, "FAKE_STATUS")) is not None:
+            if (code := marker(body, "FAKE_STATUS")) is not None:
                 return Reply.status(code)
             if self.fault_rate and self._rng.random() < self.fault_rate:
                 return self.fault
@@ -392,18 +288,18 @@ class FakeOpenAI:
         if reply is None or reply.kind in ("ok", "content"):
             return reply
         if reply.kind == "drop":
-            raise _Drop()
+            raise Drop()
         if reply.kind == "stall":
             self._stopping.wait(reply.seconds)
             return None
         if reply.kind == "malformed":
-            raise _Response(200, reply.text.encode())
+            raise Answer(200, reply.text.encode())
         headers = {}
         if reply.retry_after is not None:
             headers = {"retry-after": f"{reply.retry_after:g}",
                        "retry-after-ms": str(int(reply.retry_after * 1000))}
         message = reply.text or f"fake error {reply.code}"
-        raise _Response(reply.code, _error(reply.code, message, code=str(reply.code)), headers)
+        raise Answer(reply.code, error_body(reply.code, message, code=str(reply.code)), headers)
 
     def completion(self, body: dict, reply: Reply | None = None) -> dict:
         """The chat.completion object the default path answers `body` with."""
@@ -415,7 +311,7 @@ class FakeOpenAI:
         prompt_tokens = len(json.dumps(body.get("messages"))) // 4 + 1
         completion_tokens = len(content) // 4 + 1
         return {
-            "id": _new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
+            "id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
             "model": body["model"], "system_fingerprint": "fp_fake",
             "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                          "message": {"role": "assistant", "content": content, "refusal": None}}],
@@ -426,7 +322,7 @@ class FakeOpenAI:
     def _chat(self, body: Any, arrived: float) -> dict:
         problem = validate_chat_request(body)
         if problem:
-            raise _Response(400, _error(400, problem))
+            raise Answer(400, error_body(400, problem))
         reply = self._apply(self._next_reply(CHAT_PATH, body))
         answer = self.completion(body, reply)
         if self.latency:  # answers `latency` seconds after the request arrived, as a real server would
@@ -435,7 +331,7 @@ class FakeOpenAI:
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
                client_port: int = 0, arrived: float | None = None) -> tuple[int, Any]:
-        """Route one request (``arrived``: its time.monotonic() on arrival); raises _Response/_Drop
+        """Route one request (``arrived``: its time.monotonic() on arrival); raises Answer/Drop
         for non-200 answers."""
         arrived = time.monotonic() if arrived is None else arrived
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -448,154 +344,20 @@ class FakeOpenAI:
                 body = raw.decode("utf-8", "replace")
         self._record(method, path, headers, body, client_port)
         if not lowered.get("authorization"):
-            raise _Response(401, _error(401, "You didn't provide an API key.", "invalid_api_key"))
+            raise Answer(401, error_body(401, "You didn't provide an API key.", "invalid_api_key"))
         for route_method, template, pattern in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
                 break
         else:
-            raise _Response(404, _error(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
+            raise Answer(404, error_body(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
         if template == CHAT_PATH:
             return 200, self._chat(body, arrived)
         self._apply(self._next_reply(template, {}))
         answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
         if isinstance(answer, bytes):  # file content, as the real API serves it
-            raise _Response(200, answer, {"Content-Type": "application/octet-stream"})
+            raise Answer(200, answer, {"Content-Type": "application/octet-stream"})
         return 200, answer
-
-
-class _BatchStore:
-    """The Files and Batch API subset, over the owning FakeOpenAI's dicts (under its lock)."""
-
-    def __init__(self, fake: FakeOpenAI):
-        self.fake = fake
-
-    def route(self, template: str, ident: str | None, body: Any, content_type: str, raw: bytes) -> Any:
-        with self.fake._lock:
-            if template == "/v1/files":
-                return self.upload(content_type, raw)
-            if template == "/v1/batches":
-                return self.create(body)
-            if template.startswith("/v1/files/"):
-                meta, data = self.fake._files.get(ident or "") or self._missing("file", ident)
-                return data if template.endswith("/content") else meta
-            batch = self.fake._batches.get(ident or "") or self._missing("batch", ident)
-            return self.cancel(batch) if template.endswith("/cancel") else self.poll(batch)
-
-    @staticmethod
-    def _missing(kind: str, ident: str | None) -> Any:
-        raise _Response(404, _error(404, f"No such {kind}: '{ident}'.", "not_found"))
-
-    def add_file(self, data: bytes, filename: str, purpose: str) -> dict:
-        meta = {"id": _new_id("file-"), "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                "filename": filename, "purpose": purpose, "status": "processed", "expires_at": None,
-                "status_details": None}
-        self.fake._files[meta["id"]] = (meta, data)
-        return meta
-
-    def upload(self, content_type: str, raw: bytes) -> dict:
-        try:
-            parts = _parse_multipart(content_type, raw)
-        except ValueError as exc:
-            raise _Response(400, _error(400, str(exc))) from None
-        purpose = parts.get("purpose", (None, b""))[1].decode()
-        if "file" not in parts or purpose not in ("batch", "user_data", "fine-tune", "assistants", "vision"):
-            raise _Response(400, _error(400, "Upload needs a 'file' part and a valid 'purpose'.", param="purpose"))
-        filename, data = parts["file"]
-        return self.add_file(data, filename or "upload", purpose)
-
-    def create(self, body: Any) -> dict:
-        body = body if isinstance(body, dict) else {}
-        if body.get("endpoint") != CHAT_PATH or body.get("completion_window") != "24h":
-            raise _Response(400, _error(400, "Only endpoint /v1/chat/completions with completion_window 24h "
-                                             "is supported by the fake.", param="endpoint"))
-        meta, data = self.fake._files.get(body.get("input_file_id", "")) or self._missing(
-            "file", body.get("input_file_id"))
-        now = int(time.time())
-        lines, errors = self._read_lines(data)
-        batch = {"id": _new_id("batch_"), "object": "batch", "endpoint": CHAT_PATH, "errors": None,
-                 "input_file_id": meta["id"], "completion_window": "24h", "status": "validating",
-                 "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
-                 "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
-                 "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-                 "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-                 "metadata": body.get("metadata"), "model": next((ln["body"].get("model") for ln in lines), None)}
-        if errors:
-            batch.update(status="failed", failed_at=now, errors={"object": "list", "data": errors})
-        self.fake._batches[batch["id"]] = {"public": batch, "lines": lines, "polls": 0, "t0": time.monotonic()}
-        return dict(batch)
-
-    @staticmethod
-    def _read_lines(data: bytes) -> tuple[list[dict], list[dict]]:
-        lines, errors, seen = [], [], set()
-        for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except ValueError:
-                line = None
-            if not isinstance(line, dict) or not isinstance(line.get("body"), dict):
-                errors.append({"code": "invalid_json_line", "line": number, "param": None,
-                               "message": f"Line {number} is not a JSON object with a 'body'."})
-            elif line.get("url") != CHAT_PATH or line.get("method") != "POST":
-                errors.append({"code": "mismatched_endpoint", "line": number, "param": "url",
-                               "message": f"Line {number}: url must be POST {CHAT_PATH}."})
-            elif not isinstance(line.get("custom_id"), str) or line["custom_id"] in seen:
-                errors.append({"code": "duplicate_custom_id", "line": number, "param": "custom_id",
-                               "message": f"Line {number}: custom_id missing or duplicated."})
-            else:
-                seen.add(line["custom_id"])
-                lines.append(line)
-        return lines, errors
-
-    def poll(self, state: dict) -> dict:
-        batch = state["public"]
-        if batch["status"] in ("validating", "in_progress"):
-            state["polls"] += 1
-            now = int(time.time())
-            batch["in_progress_at"] = batch["in_progress_at"] or now
-            batch["status"] = "in_progress"
-            if self.fake.batch_seconds is not None:
-                done = time.monotonic() - state["t0"] >= self.fake.batch_seconds
-            else:
-                done = state["polls"] >= self.fake.batch_polls
-            if done:
-                self._finish(state, now)
-        elif batch["status"] == "cancelling":
-            batch.update(status="cancelled", cancelled_at=int(time.time()))
-        return dict(batch)
-
-    def _finish(self, state: dict, now: int) -> None:
-        batch, outputs, failures = state["public"], [], []
-        for line in state["lines"]:
-            body = line["body"]
-            problem = validate_chat_request(body)
-            status = self.fake._batch_faults.get(line["custom_id"], _marker(body, "FAKE_STATUS"))
-            if problem or status is not None:
-                status = 400 if problem else status
-                answer = _error(status, problem or f"fake error {status}", code=str(status))
-            else:
-                status, answer = 200, self.fake.completion(body)
-            row = {"id": _new_id("batch_req_"), "custom_id": line["custom_id"], "error": None,
-                   "response": {"status_code": status, "request_id": _new_id("req_"), "body": answer}}
-            (outputs if status == 200 else failures).append(json.dumps(row))
-        stem = f"{batch['id']}_"
-        batch["output_file_id"] = self.add_file(
-            "".join(r + "\n" for r in outputs).encode(), stem + "output.jsonl", "batch_output")["id"]
-        if failures:
-            batch["error_file_id"] = self.add_file(
-                "".join(r + "\n" for r in failures).encode(), stem + "error.jsonl", "batch_output")["id"]
-        batch.update(status="completed", finalizing_at=now, completed_at=now,
-                     request_counts={"total": len(outputs) + len(failures), "completed": len(outputs),
-                                     "failed": len(failures)})
-
-    def cancel(self, state: dict) -> dict:
-        batch = state["public"]
-        if batch["status"] not in ("validating", "in_progress"):
-            raise _Response(409, _error(409, f"Cannot cancel a batch with status '{batch['status']}'."))
-        batch.update(status="cancelling", cancelling_at=int(time.time()))
-        return dict(batch)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -649,9 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = fake.handle(self.command, self.path.split("?")[0], headers, raw,
                                        self.client_address[1], arrived)
             extra: dict[str, str] = {}
-        except _Response as answer:
+        except Answer as answer:
             status, body, extra = answer.status, answer.body, answer.headers
-        except _Drop:
+        except Drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
@@ -660,7 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", extra.pop("Content-Type", "application/json"))
             self.send_header("Content-Length", str(len(payload)))
-            self.send_header("x-request-id", _new_id("req_"))
+            self.send_header("x-request-id", new_id("req_"))
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
