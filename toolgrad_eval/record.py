@@ -21,7 +21,8 @@ A run record is a folder holding two files, written atomically:
     (left unjudged by --max-cost), ``n_to_judge``, ``judge_requests`` (HTTP requests this run),
     ``judge_seconds`` (from the first sample that needed the judge to the last verdict: the SDK's
     start-up and the reading of later samples included), ``judge_tokens``, ``prompt_tokens``,
-    ``completion_tokens``, ``cost_usd``, ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``,
+    ``completion_tokens``, ``cost_usd`` (replies that reported no usage at their estimate:
+    ``replies_without_usage``), ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``,
     ``price``, ``judge_samples``, ``judge_temperature``, ``concurrency``, ``cache_hits``,
     ``stored_verdicts``, ``stored_verdicts_ignored`` (--overwrite or --ignore-stored),
     ``judge_model``, ``judge_template``, ``judge_template_sha256``, ``split``, ``response_key``

@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from judge.conftest import CHAT, dataset, rows, run
-from support.fake_openai import FakeOpenAIProcess
+from support.fake_openai import FakeOpenAI, FakeOpenAIProcess, Reply
+from support.fake_protocol import Drop
 
 FAST = ("--batch", "--batch-poll-interval", "0.05")
 
@@ -96,3 +98,129 @@ def test_explicit_batch_id_resumes_without_a_state_file(env, tmp_path):
     code, s = run(data, "--batch-id", batch_id, "--batch-poll-interval", "0.05", cache="other-cache")
     assert code == 0 and s["n_qor"] == 3 and s["qor"] == 90 and s["batch"]["submitted"] == 0
     assert env.count("/v1/batches") == before and env.count("/v1/files") == 1  # nothing submitted again
+
+
+def test_malformed_result_lines_are_errors_for_their_samples_and_the_run_goes_on(env, tmp_path):
+    usages = []
+
+    def damage(row: dict) -> list:
+        n = len(usages)
+        usages.append(row["response"]["body"]["usage"])
+        if n == 0:
+            return [{**row, "response": "not an object"}]
+        if n == 1:
+            return [{**row, "custom_id": [row["custom_id"]]}, "{not json"]  # no usable id: "no result"
+        if n == 2:
+            return [{**row, "response": {"status_code": 500, "body": "down"}, "error": "server fell over"}]
+        if n == 3:
+            return [row, row]  # the same result twice: judged and counted once
+        return [row]
+
+    env.rewrite_batch_lines(damage)
+    data = dataset(tmp_path / "ds", 5, score=60)
+    code, s = run(data, *FAST)
+    assert code == 0 and s["n_qor"] == 2 and s["n_judge_errors"] == 3
+    assert s["prompt_tokens"] == usages[3]["prompt_tokens"] + usages[4]["prompt_tokens"]
+    errors = sorted(r["judge_error"] for r in rows().values() if r["judge_error"])
+    assert errors == ["batch request failed (HTTP 500): server fell over",
+                      "batch request failed (HTTP ?): no body",
+                      "no result for this request in the batch output"]
+    env.rewrite_batch_lines(None)
+    code, s = run(data, *FAST)  # only the three are submitted again
+    assert code == 0 and s["n_qor"] == 5 and s["cache_hits"] == 2 and env.count(CHAT) == 0
+    assert env.count("/v1/batches", "POST") == 2 and s["batch"]["batches"][0]["total"] == 3
+
+
+def test_transient_failures_of_upload_and_creation_are_retried_without_a_second_batch(env, tmp_path):
+    env.script([Reply.status(503)], path="/v1/files")
+    env.script([Reply.status(500)], path="/v1/batches")
+    code, s = run(dataset(tmp_path / "ds", 3, score=50), *FAST)
+    assert code == 0 and s["n_qor"] == 3
+    assert env.count("/v1/files", "POST") == 2 and env.count("/v1/batches", "POST") == 2
+    assert env.count("/v1/batches", "GET") == 1  # before creating again: was one made from this file?
+    assert s["batch"]["submitted"] == 1
+
+
+class _LostCreate(FakeOpenAI):
+    """Creates the first batch, then drops the connection instead of answering (a lost reply)."""
+
+    lost = False
+
+    def handle(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        answer = super().handle(method, path, *args, **kwargs)
+        if method == "POST" and path == "/v1/batches" and not self.lost:
+            self.lost = True
+            raise Drop()
+        return answer
+
+
+def test_a_batch_whose_creation_reply_was_lost_is_adopted_not_paid_twice(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with _LostCreate() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        code, s = run(dataset(tmp_path / "ds", 4, score=30), *FAST)
+        assert code == 0 and s["n_qor"] == 4 and s["qor"] == 30
+        assert server.count("/v1/batches", "POST") == 1 and server.count("/v1/batches", "GET") == 1
+        assert len(server._batches) == 1
+
+
+def test_a_pending_batch_of_another_endpoint_is_left_alone(env, tmp_path, capsys):
+    data = dataset(tmp_path / "ds", 2, score=70)
+    run(data, *FAST)
+    path = next((tmp_path / "cache" / "batches").glob("*.json"))
+    state = json.loads(path.read_text())
+    # as if a run against another server had died while polling
+    path.write_text(json.dumps({**state, "status": "submitted", "batch_id": "batch_elsewhere",
+                                "endpoint": "http://10.0.0.9:8000/v1"}))
+    code, s = run(data, *FAST, "--overwrite")
+    assert code == 0 and s["n_qor"] == 2 and s["batch"]["submitted"] == 1
+    assert env.count("/v1/batches/batch_elsewhere") == 0
+    # the same state at this endpoint: the batch is unknown here, and the error names the file
+    path.write_text(json.dumps({**state, "status": "submitted", "batch_id": "batch_gone"}))
+    code, _ = run(data, *FAST, "--overwrite")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and "batch_gone" in err[-1] and str(path.name) in err[-1] and "delete that file" in err[-1]
+
+
+def test_a_resumed_batch_counts_against_max_cost(tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
+                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    data = dataset(tmp_path / "ds", 30, score=40)
+    log = tmp_path / "requests.jsonl"
+    budget = ("--prices", str(prices), "--max-cost", "2")
+    with FakeOpenAIProcess(tmp_path, "--batch-seconds", "2.5", "--request-log", str(log)) as server:
+        proc = _start(data, tmp_path, server.base_url, *budget)
+        deadline = time.monotonic() + 30
+        while sum(r["path"].startswith("/v1/batches/") for r in _log(log)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait()
+        state = json.loads(next((tmp_path / "cache" / "batches").glob("*.json")).read_text())
+        assert state["status"] == "submitted" and 1 <= len(state["tasks"]) < 30
+        proc = _start(data, tmp_path, server.base_url, *budget)
+        proc.communicate(timeout=60)
+        assert proc.returncode == 3  # the budget is spent: the resumed batch used it
+        assert sum(r["path"] == "/v1/batches" and r["method"] == "POST" for r in _log(log)) == 1
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["batch"]["submitted"] == 0 and summary["n_qor"] == len(state["tasks"])
+    assert summary["budget_reached"] is True and summary["cost_usd"] <= 2
+
+
+def test_max_cost_covers_both_models_of_compare_model_in_batch_mode(env, tmp_path):
+    from toolgrad5k.builders import KEY, DatasetBuilder, call
+
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
+                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    b = DatasetBuilder(tmp_path / "ds")
+    for i in range(12):
+        sid = f"s{i:04d}"
+        b.sample(sid, {"a": {}}, query=f"question {i} FAKE_SCORE=50")
+        for model in ("m1", "m2"):
+            b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {model} {i}"})
+    code, s = run(b.finish(), *FAST, "--prices", str(prices), "--max-cost", "2", "--compare_model", "m2")
+    assert code == 3 and s["budget_reached"] is True
+    assert s["cost_usd"] <= 2  # what both models' batches cost together
+    assert env.count("/v1/batches", "POST") == 1  # the first model's batch spent the budget

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 import pytest
 
 from judge.conftest import CHAT, dataset, rows, run
+from support.fake_openai import FakeOpenAI
 from toolgrad_eval.judge.prices import PriceFile, load_prices
 
 
@@ -88,3 +90,44 @@ def test_max_cost_stops_new_requests_keeps_work_and_resumes(env, tmp_path, capsy
 def test_max_cost_without_a_price_is_refused(env, tmp_path, capsys):
     code, _ = run(dataset(tmp_path / "ds", 1), "--judge", "unpriced", "--max-cost", "1")
     assert code == 2 and "--prices" in capsys.readouterr().err and env.count(CHAT) == 0
+
+
+class _NoUsage(FakeOpenAI):
+    """A judge whose replies carry no ``usage`` (some self-hosted servers)."""
+
+    def completion(self, body: dict, reply: Any = None) -> dict:
+        answer = super().completion(body, reply)
+        answer.pop("usage")
+        return answer
+
+
+def test_replies_without_usage_are_charged_at_their_estimate_and_the_budget_still_stops(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
+                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    with _NoUsage() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        data = dataset(tmp_path / "ds", 30)
+        code, s = run(data, "--prices", str(prices), "--max-cost", "1.5", "--num_process", "2")
+        assert code == 3 and s["budget_reached"] is True
+        assert 1 <= s["judge_requests"] < 30 and server.count(CHAT) == s["judge_requests"]
+        assert s["replies_without_usage"] == s["judge_requests"] and s["prompt_tokens"] == 0
+        assert 0 < s["cost_usd"] <= 1.5
+        assert f"an estimate for {s['judge_requests']} repl" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option, value", [("--max-cost", "nan"), ("--max-cost", "inf"), ("--timeout", "nan"),
+                                           ("--judge-temperature", "nan"), ("--batch-poll-interval", "inf")])
+def test_non_finite_numbers_are_refused(env, tmp_path, capsys, option, value):
+    code, _ = run(dataset(tmp_path / "ds", 1), option, value)
+    assert code == 2 and "is not a finite number" in capsys.readouterr().err and env.count() == 0
+
+
+def test_infinite_price_is_refused_naming_the_file(env, tmp_path, capsys):
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"source": "x", "retrieved": "y", "models": {"gpt-4.1": {"input": Infinity, "output": 1}}}')
+    code, _ = run(dataset(tmp_path / "ds", 1), "--prices", str(prices))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and str(prices) in err[0] and env.count() == 0

@@ -61,6 +61,9 @@ def write_toolgrad5k_run(
         "success_rate_mode": "reference", "n_success_rate": sum(r["success_rate"] is not None for r in rows),
         "n_prediction_errors": 1, "n_judge_errors": 1, "judge_requests": n, "cache_hits": 0, "stored_verdicts": 0,
         "judge_model": "gpt-4.1", "judge_template": "qor-v1", "judge_template_sha256": "0" * 64,
+        # gpt-4.1's standard tier: $2 / $8 per 1M prompt / completion tokens
+        "prompt_tokens": 812 * n, "completion_tokens": 95 * n, "cost_usd": round((812 * 2 + 95 * 8) * n / 1e6, 6),
+        "price": {"tier": "standard"}, "replies_without_usage": 0,
     }
     folder = root / "toolgrad5k" / model
     write_run_record(folder, summary, rows)

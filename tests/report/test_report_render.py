@@ -171,6 +171,18 @@ def test_model_pages_show_failures_and_judge_reasons(site) -> None:
     assert any("Answered" in tr.find_all("td")[4].text() for tr in judged)  # the judge's reason per sample
 
 
+def test_model_pages_show_what_judging_cost(site) -> None:
+    page = parse((site.out / "models" / "demo-gemma-3-4b.html").read_text(encoding="utf-8"))
+    run = next(r for r in site.leaderboard.runs if r.model == "demo-gemma-3-4b" and r.benchmark == "toolgrad5k")
+    s = run.summary
+    terms = page.find_all("dt")
+    cost = next(dt for dt in terms if dt.text() == "Judge cost")
+    text = page.find_all("dd")[terms.index(cost)].text()
+    assert f"{s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion tokens" in text
+    assert f"${s['cost_usd']:.4f}" in text and f"{s['judge_requests']} requests this run" in text
+    assert s["cost_usd"] > 0 and s["prompt_tokens"] > 999  # the thousands separator is exercised
+
+
 def test_markdown_and_csv_carry_the_same_numbers(site) -> None:
     md = (site.out / "leaderboard.md").read_text(encoding="utf-8")
     assert "| Gemma-3 4B " in md and "61.12" in md and "93.75 ⚠1" in md and "(synthetic)" in md

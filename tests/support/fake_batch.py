@@ -43,11 +43,20 @@ class BatchStore:
                 return self.upload(content_type, raw)
             if template == "/v1/batches":
                 return self.create(body)
+            if template == "GET /v1/batches":
+                return self.list_batches()
             if template.startswith("/v1/files/"):
                 meta, data = self.fake._files.get(ident or "") or self._missing("file", ident)
                 return data if template.endswith("/content") else meta
             batch = self.fake._batches.get(ident or "") or self._missing("batch", ident)
             return self.cancel(batch) if template.endswith("/cancel") else self.poll(batch)
+
+    def list_batches(self) -> dict:
+        """Every batch, newest first, on one page (the real API pages by 20; the SDK's first page
+        is all a client that looks for a recent batch reads)."""
+        data = [dict(state["public"]) for state in reversed(self.fake._batches.values())]
+        return {"object": "list", "data": data, "has_more": False,
+                "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None}
 
     @staticmethod
     def _missing(kind: str, ident: str | None) -> Any:
@@ -146,7 +155,8 @@ class BatchStore:
                 status, answer = 200, self.fake.completion(body)
             row = {"id": new_id("batch_req_"), "custom_id": line["custom_id"], "error": None,
                    "response": {"status_code": status, "request_id": new_id("req_"), "body": answer}}
-            (outputs if status == 200 else failures).append(json.dumps(row))
+            written = self.fake._batch_rewrite(row) if self.fake._batch_rewrite else [row]
+            (outputs if status == 200 else failures).extend(r if isinstance(r, str) else json.dumps(r) for r in written)
         stem = f"{batch['id']}_"
         batch["output_file_id"] = self.add_file(
             "".join(r + "\n" for r in outputs).encode(), stem + "output.jsonl", "batch_output")["id"]

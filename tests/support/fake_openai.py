@@ -38,7 +38,8 @@ stall(seconds) (wait, then answer normally), drop() (close the socket with no re
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
 Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
-GET /v1/files/{id}/content, POST /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
+GET /v1/files/{id}/content, POST /v1/batches, GET /v1/batches (newest first; its script() template
+is "GET /v1/batches"), GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
 A batch is "validating" when created, "in_progress" on retrieves until ``batch_polls`` retrieves
 (or ``batch_seconds`` since creation, when set) have happened, then "completed" with an
 output_file_id (JSONL lines scored by the same score_fn) and, if any line failed (FAKE_STATUS
@@ -95,6 +96,7 @@ _ROUTES = [  # (method, route template, regex); the template is what script(path
     ("GET", "/v1/files/{id}", re.compile(r"^/v1/files/(?P<id>[^/]+)$")),
     ("GET", "/v1/files/{id}/content", re.compile(r"^/v1/files/(?P<id>[^/]+)/content$")),
     ("POST", "/v1/batches", re.compile(r"^/v1/batches$")),
+    ("GET", "GET /v1/batches", re.compile(r"^/v1/batches$")),  # the list; its own template for script()
     ("GET", "/v1/batches/{id}", re.compile(r"^/v1/batches/(?P<id>[^/]+)$")),
     ("POST", "/v1/batches/{id}/cancel", re.compile(r"^/v1/batches/(?P<id>[^/]+)/cancel$")),
 ]
@@ -171,6 +173,7 @@ class FakeOpenAI:
         self._files: dict[str, tuple[dict, bytes]] = {}
         self._batches: dict[str, dict] = {}
         self._batch_faults: dict[str, int] = {}
+        self._batch_rewrite: Callable[[dict], list[dict | str]] | None = None
         self._connections: set[socket.socket] = set()
         self._log = open(request_log, "a", encoding="utf-8") if request_log else None
         self._store = BatchStore(self)
@@ -244,14 +247,21 @@ class FakeOpenAI:
         with self._lock:
             self._batch_faults.update(statuses)
 
+    def rewrite_batch_lines(self, rewrite: Callable[[dict], list[dict | str]] | None) -> None:
+        """Each result line a finishing batch writes becomes ``rewrite(row)``: rows (dumped as JSON)
+        and raw text lines, in place of the one row (damaged, repeated or dropped lines)."""
+        with self._lock:
+            self._batch_rewrite = rewrite
+
     @property
     def requests(self) -> list[dict]:
         with self._lock:
             return list(self._requests)
 
-    def count(self, path: str | None = None) -> int:
+    def count(self, path: str | None = None, method: str | None = None) -> int:
         with self._lock:
-            return sum(1 for r in self._requests if path is None or r["path"] == path)
+            return sum(1 for r in self._requests
+                       if (path is None or r["path"] == path) and (method is None or r["method"] == method))
 
     def reset(self) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -15,6 +16,19 @@ if TYPE_CHECKING:
     from toolgrad_eval.judge.client import Judge
     from toolgrad_eval.judge.overwrite import OverwriteRun
     from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
+
+
+class Finite(click.FloatRange):
+    """A FloatRange that also refuses nan and inf, which pass its comparisons (``--max-cost nan``
+    would otherwise compare false with every spend and never stop anything)."""
+
+    name = "finite float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 _MAX_WARNINGS_SHOWN = 20
 
@@ -32,15 +46,15 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
 @click.option("--judge-template", "--judge_template", "judge_template", default="qor-v1", show_default=True, help="Judge template id under judges/, or a path to a template file.")
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
+@click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
 @click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
 @click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=1, show_default=True, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported.")
-@click.option("--judge-temperature", "--judge_temperature", "judge_temperature", type=click.FloatRange(0, 2), default=None, help="Override the template's judge temperature (part of the cache key).")
+@click.option("--judge-temperature", "--judge_temperature", "judge_temperature", type=Finite(0, 2), default=None, help="Override the template's judge temperature (part of the cache key).")
 @click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Price table (JSON, USD per 1M tokens) overriding the shipped one.")
-@click.option("--max-cost", "--max_cost", "max_cost", type=click.FloatRange(min=0), default=None, help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).")
+@click.option("--max-cost", "--max_cost", "max_cost", type=Finite(min=0), default=None, help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).")
 @click.option("--batch", "use_batch", is_flag=True, help="Judge through the OpenAI Batch API (half price; resumable).")
 @click.option("--batch-id", "--batch_id", "batch_id", default=None, help="Resume polling this batch (implies --batch).")
-@click.option("--batch-poll-interval", "--batch_poll_interval", "batch_poll_interval", type=click.FloatRange(min=0.01), default=30.0, show_default=True, help="Seconds between Batch API status checks.")
+@click.option("--batch-poll-interval", "--batch_poll_interval", "batch_poll_interval", type=Finite(min=0.01), default=30.0, show_default=True, help="Seconds between Batch API status checks.")
 @click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
 @click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
 @click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
@@ -210,6 +224,9 @@ def _cost_line(s: dict[str, Any]) -> str:
     if s["cost_usd"] is None:
         return f"{tokens}; cost unknown (no price for {s['judge_model']}; see --prices)."
     tier = " (Batch API price)" if (s.get("price") or {}).get("tier") == "batch" else ""
+    unmetered = s.get("replies_without_usage") or 0
+    if unmetered:
+        tier += f", including an estimate for {unmetered} repl{'y' if unmetered == 1 else 'ies'} that reported no usage"
     return f"{tokens} = ${s['cost_usd']:.4f}{tier}; cached verdicts reused this run saved ${s['cost_saved_usd']:.4f}."
 
 

@@ -5,8 +5,13 @@ The requests are written as JSONL whose ``custom_id`` is the cache key, uploaded
 first poll a small state file in ``<cache-dir>/batches/`` records the input file, the batch id and
 the task map (custom_id -> sample id), so a crashed or interrupted run, re-run with the same
 command, finds the pending batch and resumes polling instead of paying again; ``--batch-id ID``
-resumes one explicitly. Results go into the same cache, validated like live replies; a line that
-failed or did not validate is reported as a judge error and re-submitted by the next run.
+resumes one explicitly. Pending batches are matched by judge model and endpoint. Before creating
+a batch again (a retry, or a run resumed after a crash between upload and creation) the batches
+made from the uploaded file are looked up first, so a creation whose reply was lost is adopted, not
+paid twice. Results go into the same cache, validated like live replies; a line that failed, did
+not validate or is malformed is reported as a judge error for its sample and re-submitted by the
+next run. ``--max-cost`` counts what this command has spent and the estimate of resumed batches
+before submitting new requests.
 """
 
 from __future__ import annotations
@@ -51,21 +56,25 @@ def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *
         jobs.append((path, state))
         for key in list(remaining):  # an explicit resume never submits: what it lacks is reported
             remaining.pop(key)
-    for path, state in _pending_states(folder, judge.settings.model):
+    endpoint = _endpoint(client)
+    by_key = {t.key: t for t in tasks}
+    committed = 0.0  # estimated USD of resumed batches, which are paid for whatever happens next
+    for path, state in _pending_states(folder, judge.settings.model, endpoint):
         if any(key in remaining for key in state["tasks"]):
             jobs.append((path, state))
             for key in state["tasks"]:
                 remaining.pop(key, None)
+                committed += judge.meter.estimate(by_key[key].prompt_chars) if key in by_key else 0.0
     skipped: list[JudgeTask] = []
     if remaining:
-        to_submit, skipped = _within_budget(judge, list(remaining.values()))
+        to_submit, skipped = _within_budget(judge, list(remaining.values()), committed)
         if to_submit:
-            jobs.append(_submit(judge, client, to_submit, folder))
+            jobs.append(_submit(judge, client, to_submit, folder, endpoint))
     outcome: dict[str, tuple[Any, str | None]] = {}  # key -> (verdict or None, error)
     usage_by_key: dict[str, dict[str, int] | None] = {}
     infos = []
     for path, state in jobs:
-        infos.append(_finish(judge, client, path, state, options, {t.key: t for t in tasks}, outcome, usage_by_key))
+        infos.append(_finish(judge, client, path, state, options, by_key, outcome, usage_by_key))
     judge.batch_info = {"batches": infos, "submitted": sum(i["submitted_now"] for i in infos)}
     results = []
     skipped_keys = {t.key for t in skipped}
@@ -80,12 +89,15 @@ def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *
     return results
 
 
-def _within_budget(judge: Judge, tasks: list[JudgeTask]) -> tuple[list[JudgeTask], list[JudgeTask]]:
-    """The prefix of tasks whose estimated batch cost fits --max-cost (all of them without one)."""
+def _within_budget(judge: Judge, tasks: list[JudgeTask], committed: float) -> tuple[list[JudgeTask], list[JudgeTask]]:
+    """The prefix of tasks whose estimated batch cost fits --max-cost (all of them without one),
+    after what this command has spent (an earlier model of --compare_model) and ``committed``."""
     meter = judge.meter
     if meter.budget_usd is None:
         return tasks, []
-    total = 0.0
+    if meter.budget_reached:
+        return [], tasks
+    total = (meter.spent_usd or 0.0) + committed
     for i, task in enumerate(tasks):
         total += meter.estimate(task.prompt_chars)
         if total > meter.budget_usd:
@@ -94,7 +106,13 @@ def _within_budget(judge: Judge, tasks: list[JudgeTask]) -> tuple[list[JudgeTask
     return tasks, []
 
 
-def _submit(judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path) -> tuple[Path, dict[str, Any]]:
+def _endpoint(client: Any) -> str:
+    from toolgrad_eval.record import redact_url
+
+    return redact_url(str(client.base_url))
+
+
+def _submit(judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path, endpoint: str) -> tuple[Path, dict[str, Any]]:
     lines = "".join(
         json.dumps({"custom_id": t.key, "method": "POST", "url": "/v1/chat/completions", "body": judge.request_body(t)},
                    ensure_ascii=False) + "\n"
@@ -102,30 +120,56 @@ def _submit(judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path) -> 
     ).encode("utf-8")
     state_id = hashlib.sha256("\n".join(sorted(t.key for t in tasks)).encode()).hexdigest()[:20]
     path = folder / f"{state_id}.json"
-    uploaded = client.files.create(file=(f"toolgrad-eval-{state_id}.jsonl", lines), purpose="batch")
+    # A repeated upload costs nothing (files are free to store), so it is simply retried.
+    uploaded = _call(judge, lambda: client.files.create(file=(f"toolgrad-eval-{state_id}.jsonl", lines), purpose="batch"))
     state: dict[str, Any] = {
-        "format": _STATE_FORMAT, "status": "uploaded", "model": judge.settings.model, "input_file_id": uploaded.id,
-        "batch_id": None, "created_at": time.time(),
+        "format": _STATE_FORMAT, "status": "uploaded", "model": judge.settings.model, "endpoint": endpoint,
+        "input_file_id": uploaded.id, "batch_id": None, "created_at": time.time(),
         "tasks": {t.key: {"sample_id": t.sample_id, "k": t.k, "seed": t.seed} for t in tasks},
     }
     atomic_write_json(path, state)  # a crash from here on re-uses the uploaded file
-    _create(client, path, state)
+    _create(judge, client, path, state, look_first=False)  # the file is new: no batch can use it yet
     state["submitted_now"] = True
     return path, state
 
 
-def _create(client: Any, path: Path, state: dict[str, Any]) -> None:
-    batch = client.batches.create(input_file_id=state["input_file_id"], endpoint="/v1/chat/completions",
-                                  completion_window="24h", metadata={"tool": "toolgrad-eval"})
+def _create(judge: Judge, client: Any, path: Path, state: dict[str, Any], *, look_first: bool) -> None:
+    """Create the batch for the uploaded file exactly once. A creation whose reply was lost (a
+    timeout, a crash before the state file was written) may have happened: before every retry, and
+    first of all when ``look_first``, a batch already made from this file is adopted instead."""
+    look = look_first
+
+    def attempt() -> Any:
+        nonlocal look
+        if look:
+            made = _made_from(client, state["input_file_id"])
+            if made is not None:
+                return made
+        look = True
+        return client.batches.create(input_file_id=state["input_file_id"], endpoint="/v1/chat/completions",
+                                     completion_window="24h", metadata={"tool": "toolgrad-eval"})
+
+    batch = _call(judge, attempt)
     state.update(batch_id=batch.id, status="submitted")
     atomic_write_json(path, {k: v for k, v in state.items() if k != "submitted_now"})  # before the first poll
 
 
-def _pending_states(folder: Path, model: str) -> list[tuple[Path, dict[str, Any]]]:
+def _made_from(client: Any, input_file_id: str) -> Any:
+    """The newest batch made from this input file, among the account's recent batches."""
+    for batch in client.batches.list(limit=100).data:
+        if batch.input_file_id == input_file_id:
+            return batch
+    return None
+
+
+def _pending_states(folder: Path, model: str, endpoint: str) -> list[tuple[Path, dict[str, Any]]]:
+    """Batches submitted or uploaded, not yet ingested, by this judge model at this endpoint
+    (a state file from before endpoints were recorded matches any endpoint)."""
     found = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         state = _read_state(path)
-        if state and state.get("status") in ("uploaded", "submitted") and state.get("model") == model:
+        if (state and state.get("status") in ("uploaded", "submitted") and state.get("model") == model
+                and state.get("endpoint", endpoint) == endpoint):
             found.append((path, state))
     return found
 
@@ -169,11 +213,17 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
 def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], options: BatchOptions,
             current: dict[str, JudgeTask], outcome: dict[str, tuple[Any, str | None]],
             usage_by_key: dict[str, dict[str, int] | None]) -> dict[str, Any]:
+    from toolgrad_eval.judge.client import JudgeAborted
+
     if not state.get("batch_id"):
-        _call(judge, lambda: _create(client, path, state))
+        _create(judge, client, path, state, look_first=True)
     batch_id = state["batch_id"]
     while True:
-        batch = _call(judge, lambda: client.batches.retrieve(batch_id))
+        try:
+            batch = _call(judge, lambda: client.batches.retrieve(batch_id))
+        except JudgeAborted as exc:
+            raise JudgeAborted(f"{exc} (batch {batch_id}, recorded in {path}; if it belongs to another "
+                               "endpoint or account, delete that file to submit its requests again)") from None
         if batch.status in _TERMINAL:
             break
         if judge.stopping.wait(options.poll_interval):
@@ -198,27 +248,55 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
         for line in text.splitlines():
             try:
                 row = json.loads(line)
-                key = row["custom_id"]
-                response = row.get("response") or {}
-            except (ValueError, KeyError, TypeError, AttributeError):
+            except ValueError:
                 continue
-            info = state["tasks"].get(key) or {}
+            key = row.get("custom_id") if isinstance(row, dict) else None
+            if not isinstance(key, str):
+                continue  # no id of ours to report it under
+            info = state["tasks"].get(key)
             task = current.get(key) or (
-                JudgeTask(info["sample_id"], key, [], info.get("k", 0), info.get("seed")) if info else None)
-            if task is None:
-                continue  # not one of ours
-            body = response.get("body") if isinstance(response, dict) else None
-            if response.get("status_code") != 200 or not isinstance(body, dict):
-                message = ((body or {}).get("error") or {}).get("message") if isinstance(body, dict) else None
-                detail = message or (row.get("error") or {}).get("message") or "no body"
-                outcome[key] = (None, f"batch request failed (HTTP {response.get('status_code')}): {detail}")
+                JudgeTask(info["sample_id"], key, [], info.get("k", 0), info.get("seed")) if isinstance(info, dict) else None)
+            if task is None or (key in outcome and outcome[key][0] is not None):
+                continue  # not one of ours, or already judged (a line repeated, or in both files)
+            status, body, problem = _row_parts(row)
+            if problem is not None:
+                outcome[key] = (None, problem)
                 continue
             raw, usage = reply_parts(body)
             judge.meter.settle(0.0, usage, task.prompt_chars)
             usage_by_key[key] = usage
-            verdict = judge.store(task, raw, usage, body.get("model"), batch=True)
+            model = body.get("model")
+            verdict = judge.store(task, raw, usage, model if isinstance(model, str) else None, batch=True)
             outcome[key] = (verdict, None) if verdict is not None else (None, "invalid judge reply in batch output")
     if batch.status != "completed":
+        reason = _batch_errors(batch)
         for key in state["tasks"]:
-            outcome.setdefault(key, (None, f"batch {batch.id} ended {batch.status} without a result for this request"))
+            outcome.setdefault(key, (None, f"batch {batch.id} ended {batch.status}{reason} without a result for this request"))
+
+
+def _row_parts(row: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
+    """(status code, body, None) for a successful result line, else (status, {}, why it failed)."""
+    response = row.get("response")
+    response = response if isinstance(response, dict) else {}
+    status, body = response.get("status_code"), response.get("body")
+    if status == 200 and isinstance(body, dict):
+        return status, body, None
+    detail = None
+    for holder in (body, row):  # the API's error body, else the line's own error
+        error = holder.get("error") if isinstance(holder, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        if isinstance(message, str) and message:
+            detail = message[:500]
+            break
+    return status, {}, f"batch request failed (HTTP {status if isinstance(status, int) else '?'}): {detail or 'no body'}"
+
+
+def _batch_errors(batch: Any) -> str:
+    """': <first reason>' from a failed batch's ``errors``, or ''."""
+    try:
+        first = batch.errors.data[0]
+        message = first.message or first.code
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    return f" ({str(message)[:300]})" if message else ""
 

@@ -263,7 +263,7 @@ class Judge:
                 reply = _post_chat(endpoint.client, body)
             except ValueError as exc:  # a 200 whose body is not JSON: an invalid reply, asked again
                 pool.release(endpoint)
-                self.meter.settle(reservation, None, 0)
+                self.meter.settle(reservation, None, task.prompt_chars)  # a 200 is billed, readable or not
                 limiter.release(token, "error")
                 invalid += 1
                 last_problem = f"invalid judge reply: body is not JSON ({exc})"
@@ -272,7 +272,7 @@ class Judge:
                 continue
             except Exception as exc:
                 pool.release(endpoint)
-                self.meter.settle(reservation, None, 0)
+                self.meter.settle(reservation, None, 0, replied=False)
                 failure = classify(exc)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message

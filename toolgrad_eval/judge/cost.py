@@ -4,6 +4,8 @@ The budget check is conservative: a request starts only when what is already spe
 estimates reserved for requests still in flight, plus this request's own estimate stays within
 ``--max-cost``. The estimate uses the rendered prompt's length (characters per token calibrated on
 the replies so far, 4 before the first) and the mean completion length so far (a prior before).
+A reply that reports no token usage was still paid for: it is charged at its estimate, and the
+summary says how many such replies the cost includes.
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ class CostMeter:
     replies: int = 0
     saved_usd: float = 0.0
     budget_reached: bool = False
+    unmetered_replies: int = 0  # replies without usage, charged at their estimate
+    _unmetered_usd: float = 0.0
     _prompt_chars: int = 0
     _reserved: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def spent_usd(self) -> float | None:
-        return None if self.price is None else self.price.cost(self.prompt_tokens, self.completion_tokens)
+        if self.price is None:
+            return None
+        return self.price.cost(self.prompt_tokens, self.completion_tokens) + self._unmetered_usd
 
     def estimate(self, prompt_chars: int) -> float:
         """Estimated USD of one request whose rendered messages have ``prompt_chars`` characters."""
@@ -54,15 +60,18 @@ class CostMeter:
         with self._lock:
             if self.budget_reached:
                 return None
-            spent = self.price.cost(self.prompt_tokens, self.completion_tokens) if self.price else 0.0
+            spent = self.price.cost(self.prompt_tokens, self.completion_tokens) + self._unmetered_usd if self.price else 0.0
             if spent + self._reserved + estimate > self.budget_usd:
                 self.budget_reached = True
                 return None
             self._reserved += estimate
             return estimate
 
-    def settle(self, reservation: float, usage: Mapping[str, int] | None, prompt_chars: int) -> None:
-        """Release a reservation and count the reply's real usage (a failed request has none)."""
+    def settle(self, reservation: float, usage: Mapping[str, int] | None, prompt_chars: int, *, replied: bool = True) -> None:
+        """Release a reservation and count what the reply cost: its usage, or its estimate when it
+        reported none. ``replied=False``: the request failed (an HTTP error, no connection) and
+        cost nothing."""
+        estimate = self.estimate(prompt_chars) if replied and not usage else 0.0
         with self._lock:
             self._reserved = max(0.0, self._reserved - reservation)
             if usage:
@@ -70,6 +79,9 @@ class CostMeter:
                 self.completion_tokens += int(usage.get("completion_tokens", 0))
                 self.replies += 1
                 self._prompt_chars += prompt_chars
+            elif replied:
+                self.unmetered_replies += 1
+                self._unmetered_usd += estimate
 
     def add_saved(self, record: Mapping[str, Any]) -> None:
         """A cached judgment reused: what it would have cost to ask again."""
@@ -88,5 +100,6 @@ class CostMeter:
             "cost_saved_usd": None if self.price is None else round(self.saved_usd, 6),
             "max_cost_usd": self.budget_usd,
             "budget_reached": self.budget_reached,
+            "replies_without_usage": self.unmetered_replies,
             "price": None if self.price is None else self.price.as_dict(),
         }

@@ -22,7 +22,7 @@ _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # gpt-4.1-2025-04-14 is priced a
 
 
 class ModelPrice(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     input: float = Field(ge=0, description="USD per 1M input (prompt) tokens")
     output: float = Field(ge=0, description="USD per 1M output (completion) tokens")
     batch_input: float | None = Field(default=None, ge=0, description="Batch API tier; default half of input")
