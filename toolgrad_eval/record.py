@@ -14,6 +14,8 @@ A run record is a folder holding two files, written atomically:
         tool_version    toolgrad-eval version
         created_at      ISO-8601 UTC time of the run
         command         the command line, API keys never included
+        per_sample_sha256  SHA-256 of the per_sample.jsonl written with it (a record whose rows
+                        do not match was left by an interrupted write)
 
     ToolGrad-5k adds ``recall``, ``precision``, ``success_rate``, ``qor`` (QoR on 0..100, the
     others on 0..1), ``success_rate_mode``, ``n_success_rate`` (samples in the Success Rate mean),
@@ -48,10 +50,13 @@ A run record is a folder holding two files, written atomically:
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
+import os
 import re
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -63,6 +68,8 @@ SUMMARY_FILE = "summary.json"
 PER_SAMPLE_FILE = "per_sample.jsonl"
 
 _SECRET_FLAGS = ("--api-key", "--api_key", "--openai-api-key")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_SK_KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{8,}")
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access[-_]?token|sig|signature)=)[^&#\s]+")
 
@@ -70,6 +77,15 @@ _URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access[-_]?to
 def redact_url(text: str) -> str:
     """Hide credentials written into URLs (user:password@host, ?api-key=...)."""
     return _URL_SECRET_PARAM.sub(r"\1***", _URL_USERINFO.sub(r"\1***@", text))
+
+
+def redact_secrets(text: str) -> str:
+    """Hide what could be a credential in text from elsewhere (an endpoint's error message may
+    echo the key): the key in use, bearer tokens, ``sk-...`` keys, and credentials in URLs."""
+    key = os.environ.get("OPENAI_API_KEY", "")
+    if len(key) >= 8:
+        text = text.replace(key, "***")
+    return _SK_KEY.sub("sk-***", _BEARER.sub(r"\1***", redact_url(text)))
 
 
 def redacted_command(argv: Iterable[str] | None = None) -> str:
@@ -110,8 +126,31 @@ def provenance() -> dict[str, Any]:
 
 def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
     """Serialise both files first (a value JSON cannot hold fails before anything is replaced),
-    then write the rows, then the summary, so a summary never points at missing rows."""
+    then write the rows, then the summary, so a summary never points at missing rows. The summary
+    carries the rows' SHA-256: a crash between the two writes leaves new rows beside the old
+    summary, which readers can tell (``rows_match_summary``)."""
     rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
-    summary_text = json.dumps({**provenance(), **summary}, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    digest = hashlib.sha256(rows_text.encode("utf-8")).hexdigest()
+    summary_text = json.dumps({**provenance(), **summary, "per_sample_sha256": digest},
+                              indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    _remove_stale_temporaries(output)
     atomic_write_text(output / PER_SAMPLE_FILE, rows_text)
     atomic_write_text(output / SUMMARY_FILE, summary_text)
+
+
+def rows_match_summary(summary: Mapping[str, Any], rows_text: str) -> bool:
+    """False when the summary names other rows than these (records from before the digest match)."""
+    digest = summary.get("per_sample_sha256")
+    return not isinstance(digest, str) or hashlib.sha256(rows_text.encode("utf-8")).hexdigest() == digest
+
+
+def _remove_stale_temporaries(output: Path, older_than: float = 3600.0) -> None:
+    """Half-written files a killed run left behind (a write in progress elsewhere is younger)."""
+    now = time.time()
+    for name in (PER_SAMPLE_FILE, SUMMARY_FILE):
+        for tmp in output.glob(f".{name}.*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > older_than:
+                    tmp.unlink()
+            except OSError:
+                pass

@@ -101,8 +101,9 @@ def test_base_to_fine_tune_deltas(toolgrad5k_run, runs_root: Path) -> None:
 
 def test_incomplete_per_sample_rows_give_no_ci(bfcl_run, runs_root: Path) -> None:
     folder = bfcl_run("demo-gemma-3-4b")
-    lines = (folder / "per_sample.jsonl").read_text().splitlines()
-    (folder / "per_sample.jsonl").write_text("\n".join(l for l in lines if '"multiple_0"' not in l) + "\n")
+    summary = json.loads((folder / "summary.json").read_text())
+    rows = [json.loads(line) for line in (folder / "per_sample.jsonl").read_text().splitlines()]
+    write_run_record(folder, summary, [row for row in rows if row["id"] != "multiple_0"])  # a record short of one row
     board = build_leaderboard([runs_root])
     cells = _group(board, "bfcl", "gemma-3-4b").rows[1].cells
     assert cells["non_live_multiple"].ci is None and cells["non_live_overall"].ci is None
@@ -146,3 +147,30 @@ def test_toolgrad5k_page_details(toolgrad5k_run, runs_root: Path) -> None:
     assert qors[0] is None and qors[1:] == sorted(qors[1:])  # worst first, missing verdicts before all
     judge_failed = next(s for s in details.samples if s.id == "sample-002")
     assert judge_failed.error.startswith("judge refused")
+
+
+def test_rows_left_by_an_interrupted_write_are_not_taken_for_the_summarys(runs_root: Path) -> None:
+    summary = {"benchmark": "toolgrad5k", "model": "m", "synthetic": False, "n_samples": 2, "recall": 1.0,
+               "precision": 1.0, "success_rate": 1.0, "qor": 50.0}
+    rows = [{"id": f"s{i}", "recall": 1.0, "precision": 1.0, "success_rate": 1.0, "qor": 50.0} for i in range(2)]
+    folder = runs_root / "toolgrad5k" / "m"
+    write_run_record(folder, summary, rows)
+    (run,), notes = discover_runs([runs_root])
+    assert run.has_per_sample and len(run.samples) == 2 and not notes
+    # a later run was killed between its two renames: its rows sit beside the old summary
+    (folder / "per_sample.jsonl").write_text(json.dumps({**rows[0], "qor": 0.0}) + "\n", encoding="utf-8")
+    (run,), notes = discover_runs([runs_root])
+    assert not run.has_per_sample and run.samples == () and run.values["qor"] == 50.0
+    assert len(notes) == 1 and "belongs to another run" in str(notes[0])
+
+
+def test_temporaries_of_a_killed_write_are_removed_by_the_next_one(tmp_path: Path) -> None:
+    import os
+    import time
+
+    stale, fresh = tmp_path / ".per_sample.jsonl.0123456789ab.tmp", tmp_path / ".summary.json.ba9876543210.tmp"
+    for path in (stale, fresh):
+        path.write_text("half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    write_run_record(tmp_path, {"benchmark": "toolgrad5k", "model": "m"}, [])
+    assert not stale.exists() and fresh.exists()  # a young one may be another writer's, in progress

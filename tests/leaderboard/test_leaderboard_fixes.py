@@ -14,6 +14,7 @@ from toolgrad_eval.leaderboard._text import clean_text
 from toolgrad_eval.leaderboard._stats import column_ci, wilson_ci
 from toolgrad_eval.leaderboard._runs import Stratum
 from toolgrad_eval.leaderboard._text import display_path, short_name
+from toolgrad_eval.record import write_run_record
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
@@ -79,7 +80,7 @@ def test_reproduced_delta_shows_the_paired_mean_difference(toolgrad5k_run, runs_
     path = folder / "per_sample.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     rows = [r for r in rows if not (r["qor"] or 0) >= 90][:30] + [r for r in rows if (r["qor"] or 0) >= 90][:1]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_run_record(folder, json.loads((folder / "summary.json").read_text()), rows)  # summary kept as it was
     board = build_leaderboard([runs_root])
     (delta,) = _table(board, "toolgrad5k").deltas
     qor = delta.cells["qor"]

@@ -123,6 +123,27 @@ def test_fresh_parallel_run_sends_one_request_per_judgeable_sample(builder, judg
     assert again["judge_requests"] == 0 and judge_env.count(CHAT) == 40 and again["cache_hits"] == 40
 
 
+def test_samples_with_identical_prompts_are_judged_with_one_request(builder, judge_env):
+    for i in range(6):  # the same question and answer under six ids: one cache key
+        builder.sample(f"dup{i}", {"a": {}}, query="same question FAKE_SCORE=70")
+        builder.prediction("m1", f"dup{i}", {"intermediate_steps": [call("a")], KEY: "same answer"})
+    for i in range(2):
+        builder.sample(f"own{i}", {"a": {}}, query=f"own question {i} FAKE_SCORE=30")
+        builder.prediction("m1", f"own{i}", {"intermediate_steps": [call("a")], KEY: f"own answer {i}"})
+    dataset = builder.finish()
+    judge_env.latency = 0.05
+    code, s = run(dataset, "--num_process", "8")
+    assert code == 0 and judge_env.count(CHAT) == 3 and s["judge_requests"] == 3
+    assert s["n_qor"] == 8 and s["n_to_judge"] == 8 and s["cache_hits"] == 5
+    assert {sid: r["qor"] for sid, r in rows().items()} == {**{f"dup{i}": 70 for i in range(6)}, "own0": 30, "own1": 30}
+    code, s = run(dataset, "--overwrite", "--num_process", "8")
+    assert code == 0 and judge_env.count(CHAT) == 6 and s["n_qor"] == 8
+    judge_env.script([Reply.status(400, message="prompt too long")] + [Reply.ok()] * 2)
+    code, s = run(dataset, "--overwrite", "--num_process", "1")  # the shared request fails: six judge errors
+    assert code == 0 and judge_env.count(CHAT) == 9 and s["n_judge_errors"] == 6 and s["n_qor"] == 2
+    assert all("prompt too long" in rows()[f"dup{i}"]["judge_error"] for i in range(6))
+
+
 def test_retries_429_and_500_then_scores(builder, judge_env):
     builder.sample("s1", {"a": {}}, query="FAKE_SCORE=70")
     builder.prediction("m1", "s1", {"intermediate_steps": [call("a")], KEY: "x"})
@@ -158,6 +179,21 @@ def test_input_files_are_never_modified(builder, judge_env):
 def test_secret_key_never_reaches_outputs_or_cache(builder, judge_env, capsys):
     run(hand_computed(builder), "--num_process", "2")
     printed = capsys.readouterr()
+    assert SECRET not in printed.out + printed.err
+    for path in Path(".").rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_a_key_echoed_in_an_endpoint_error_is_hidden(builder, judge_env, capsys):
+    judge_env.script([Reply.status(400, message=f"bad request from key {SECRET} (Bearer {SECRET})")])
+    code, s = run(hand_computed(builder), "--num_process", "1")
+    assert code == 0 and s["n_judge_errors"] == 1
+    assert "bad request from key *** (Bearer ***)" in [r for r in rows().values() if r["judge_error"]][0]["judge_error"]
+    judge_env.script([Reply.status(401, message=f"Incorrect API key provided: {SECRET}")])
+    code, _ = run(hand_computed(builder), "--overwrite", "--num_process", "1")
+    printed = capsys.readouterr()
+    assert code == 2 and "Incorrect API key provided: ***" in printed.err
     assert SECRET not in printed.out + printed.err
     for path in Path(".").rglob("*"):
         if path.is_file():

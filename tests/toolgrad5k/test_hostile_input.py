@@ -103,6 +103,41 @@ def test_damaged_cache_database_is_one_line(builder, judge_env, capsys):
     assert code == 2 and len(err) == 1 and "judgment cache is damaged" in err[0]
 
 
+def test_cache_damaged_past_its_first_pages_is_one_line(builder, judge_env, capsys):
+    for i in range(300):
+        builder.sample(f"s{i:03d}", {"a": {}}, query=f"q{i} " + "x" * 300)
+        builder.prediction("m1", f"s{i:03d}", {"intermediate_steps": [call("a")], KEY: f"answer {i} " + "y" * 300})
+    data = builder.finish()
+    code, _ = run(data, "--num_process", "8")
+    assert code == 0 and judge_env.count(CHAT) == 300
+    db = Path("cache/cache.db")
+    assert db.stat().st_size > 40 * 4096  # the WAL was checkpointed into the file when the cache closed
+    with db.open("r+b") as f:  # garbage in the middle: opening works, reading entries does not
+        f.seek(20 * 4096)
+        f.write(os.urandom(8 * 4096))
+    capsys.readouterr()
+    code, _ = run(data, "--overwrite", out="out2")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "judgment cache is damaged" in err[0], err
+
+
+def test_a_cache_that_cannot_be_opened_is_not_called_damaged(builder, judge_env, capsys):
+    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"eval": STORED})
+    Path("cache/cache.db").mkdir(parents=True)  # sqlite cannot open a folder: not damage
+    code, _ = run(builder.finish())
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot use this folder for the judgment cache" in err[0], err
+
+
+def test_overwrite_that_cannot_keep_its_marker_is_one_line(builder, judge_env, capsys):
+    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
+    Path("cache").mkdir()
+    Path("cache/overwrite-runs").write_text("a file where the marker folder goes")
+    code, _ = run(builder.finish(), "--overwrite")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--overwrite keeps a marker there" in err[0] and judge_env.count(CHAT) == 0
+
+
 def test_credentials_in_endpoint_urls_never_reach_the_record(builder, judge_env):
     builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
     url = judge_env.base_url.replace("http://", "http://user:hunter2@")

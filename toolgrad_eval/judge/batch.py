@@ -276,6 +276,8 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
 
 def _row_parts(row: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     """(status code, body, None) for a successful result line, else (status, {}, why it failed)."""
+    from toolgrad_eval.record import redact_secrets
+
     response = row.get("response")
     response = response if isinstance(response, dict) else {}
     status, body = response.get("status_code"), response.get("body")
@@ -286,7 +288,7 @@ def _row_parts(row: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         error = holder.get("error") if isinstance(holder, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
         if isinstance(message, str) and message:
-            detail = message[:500]
+            detail = redact_secrets(message[:500])
             break
     return status, {}, f"batch request failed (HTTP {status if isinstance(status, int) else '?'}): {detail or 'no body'}"
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from toolgrad_eval.errors import ConfigError
 
 _FORMAT = 1
 
@@ -54,16 +57,19 @@ def default_cache_dir() -> Path:
 
 def open_cache(directory: Path) -> "JudgmentCache":
     """Open the cache, turning an unusable folder or a damaged database into one clear error."""
-    import sqlite3
-
-    from toolgrad_eval.errors import ConfigError
-
     try:
         return JudgmentCache(directory)
-    except sqlite3.DatabaseError as exc:
-        raise ConfigError(f"{directory}: the judgment cache is damaged ({exc}); move it aside to start a new one") from None
-    except OSError as exc:
-        raise ConfigError(f"{directory}: cannot use this folder for the judgment cache ({exc.strerror or exc})") from None
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise cache_error(directory, exc) from None
+
+
+def cache_error(directory: Path, exc: BaseException, doing: str = "") -> ConfigError:
+    """One line for a cache that cannot be used: damaged (move it aside), or unusable here (read
+    only, full disk, no permission: fix that; the cache itself is fine)."""
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return ConfigError(f"{directory}: the judgment cache is damaged ({exc}){doing}; move it aside to start a new one")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConfigError(f"{directory}: cannot use this folder for the judgment cache ({reason}){doing}")
 
 
 class JudgmentCache:
@@ -81,20 +87,28 @@ class JudgmentCache:
         """The stored record, or None when absent or damaged (a damaged entry is dropped)."""
         try:
             stored = self._cache.get(key, default=None, retry=True)
+        except sqlite3.DatabaseError as exc:  # the database, not this entry
+            raise cache_error(self.directory, exc) from None
         except Exception:  # unreadable pickle/file behind the entry: treat as damaged
             stored = ("damaged",)
         if stored is None:
             return None
         record = _unpack(stored)
         if record is None:
-            self._cache.delete(key, retry=True)
+            try:
+                self._cache.delete(key, retry=True)
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise cache_error(self.directory, exc) from None
         return record
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
         # ensure_ascii keeps the payload valid whatever the reply held (a lone surrogate included)
         payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=True)
         checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-        self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
+        try:
+            self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise cache_error(self.directory, exc, "; a judgment just received could not be stored") from None
 
     def keys(self) -> list[str]:
         """Keys of every entry stored (damaged ones included: get() decides)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from toolgrad_eval.fileio import atomic_write_json
+from toolgrad_eval.judge.cache import cache_error
 
 FOLDER = "overwrite-runs"
 MAX_AGE = 7 * 24 * 3600  # seconds
@@ -45,8 +46,11 @@ class OverwriteRun:
             except OSError:
                 pass  # an unwritable marker still resumes this once
             return cls(path, float(marker["started_at"]), resumed=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(path, {"started_at": now, "started": _iso(now), **json.loads(blob)})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(path, {"started_at": now, "started": _iso(now), **json.loads(blob)})
+        except OSError as exc:  # without its marker an interrupted --overwrite run would pay again
+            raise cache_error(cache_dir, exc, "; --overwrite keeps a marker there") from None
         return cls(path, now, resumed=False)
 
     @property

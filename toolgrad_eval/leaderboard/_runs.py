@@ -12,7 +12,7 @@ from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded, read_json
 from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
 from toolgrad_eval.leaderboard._text import BuildMessage, clean_text
-from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
+from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE, rows_match_summary
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,16 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     model = clean_text(model, 100_000)
     per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
     has_per_sample = per_sample_path.is_file()
-    samples = tuple(_read_jsonl(per_sample_path)) if has_per_sample else ()
     note = None if has_per_sample else BuildMessage.about(summary_path, f"no {PER_SAMPLE_FILE}, so no confidence intervals for {model}")
+    samples: tuple[Mapping[str, Any], ...] = ()
+    if has_per_sample:
+        text = _read_text(per_sample_path)
+        if rows_match_summary(summary, text):
+            samples = tuple(_parse_jsonl(per_sample_path, text))
+        else:
+            has_per_sample = False
+            note = BuildMessage.about(summary_path, f"its {PER_SAMPLE_FILE} belongs to another run (a write was "
+                                      f"interrupted?), so no per-sample data for {model}: run it again to rewrite both")
     common = dict(
         path=summary_path.parent,
         benchmark=benchmark,
@@ -162,11 +170,14 @@ def _bfcl_run(summary_path: Path, summary: Mapping[str, Any], samples: Sequence[
     return Run(values=values, outcomes=outcomes, sizes=sizes, **common)
 
 
-def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot read ({exc})") from None
+
+
+def _parse_jsonl(path: Path, text: str) -> Iterator[Mapping[str, Any]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -8,7 +8,7 @@ judgment is counted as a judge error instead of a score.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Literal
 
 from toolgrad_eval.errors import InputFileError
@@ -80,9 +80,21 @@ def evaluate_model(
     stored_count = cache_hits = done = 0
     requests_before = judge.http_requests
 
+    # Samples whose prompts are identical share one cache key: one request is sent, and the
+    # others take its result when it comes (a verdict is then a cache hit for them).
+    twins: dict[str, list[JudgeTask]] = {}  # key of a submitted task -> tasks waiting on it
+    key_of: dict[tuple[str, int], str] = {}  # (sample id, k) of a submitted task -> its key
+    twin_ids: set[str] = set()
+
     def record(result: JudgeResult) -> None:
-        nonlocal done
+        nonlocal done, cache_hits
         collected.setdefault(result.sample_id, []).append(result)
+        for twin in twins.pop(key_of.get((result.sample_id, result.k), ""), ()):
+            shared = replace(result, sample_id=twin.sample_id, k=twin.k, usage=None, requests=0)
+            if result.verdict is not None:
+                shared.source = "cache"
+                cache_hits += 1
+            collected.setdefault(twin.sample_id, []).append(shared)
         done += 1
         if on_progress:
             on_progress(done, len(stream.tasks))
@@ -107,11 +119,16 @@ def evaluate_model(
                 continue
             for task in owed:
                 hit = judge.cached(task)
-                if hit is None:
-                    stream.submit(task)
-                else:
+                if hit is not None:
                     collected.setdefault(sid, []).append(hit)
                     cache_hits += 1
+                elif task.key in twins:
+                    twins[task.key].append(task)
+                    twin_ids.add(sid)
+                else:
+                    twins[task.key] = []
+                    key_of[(task.sample_id, task.k)] = task.key
+                    stream.submit(task)
         stream.results(on_result=record)
     for sid, results in collected.items():
         _apply(by_id[sid], results)
@@ -136,7 +153,7 @@ def evaluate_model(
         "n_prediction_errors": sum(r.prediction_error is not None for r in scored),
         "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in scored),
         "n_not_judged": sum(r.not_judged for r in scored),
-        "n_to_judge": len({t.sample_id for t in stream.tasks}),
+        "n_to_judge": len({t.sample_id for t in stream.tasks} | twin_ids),
         "judge_requests": judge.http_requests - requests_before,
         "judge_seconds": round(stream.seconds, 3),
         "judge_tokens": judge.tokens,
