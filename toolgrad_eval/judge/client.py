@@ -79,6 +79,7 @@ class JudgeResult:
     requests: int = 0
     k: int = 0
     not_judged: bool = False  # skipped by the budget: no request was sent
+    saved_usd: float = 0.0  # a cached verdict: what asking again would cost (the caller counts it)
 
 
 @dataclass
@@ -187,7 +188,8 @@ class Judge:
 
     def cached(self, task: JudgeTask) -> JudgeResult | None:
         """The cached verdict for a task, unless --overwrite asked for a fresh one (one stored since
-        ``fresh_since``, by an interrupted attempt of the same --overwrite run, is fresh)."""
+        ``fresh_since``, by an interrupted attempt of the same --overwrite run, is fresh). Changes
+        no state of this Judge, so it may run in a forked process (toolgrad5k/sample.py)."""
         if self.overwrite and self.fresh_since is None:
             return None
         record = self.cache.get(task.key)
@@ -200,8 +202,8 @@ class Judge:
         verdict, _problem = parse_verdict(record.get("raw", ""))
         if verdict is None:  # a record that no longer validates is re-judged, not trusted
             return None
-        self.meter.add_saved(record)
-        return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"), k=task.k)
+        return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"), k=task.k,
+                           saved_usd=self.meter.value_of(record))
 
     def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> QorVerdict | None:
         """Validate a reply and cache it when valid; returns the verdict (None when invalid)."""

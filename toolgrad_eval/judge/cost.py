@@ -83,13 +83,18 @@ class CostMeter:
                 self.unmetered_replies += 1
                 self._unmetered_usd += estimate
 
-    def add_saved(self, record: Mapping[str, Any]) -> None:
-        """A cached judgment reused: what it would have cost to ask again."""
+    def value_of(self, record: Mapping[str, Any]) -> float:
+        """What asking again for a cached judgment would cost (at the tier it was made at)."""
         usage = record.get("usage") or {}
         price = (self.batch if record.get("batch") else self.standard) or self.price
-        if price is not None and usage:
-            with self._lock:
-                self.saved_usd += price.cost(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+        if price is None or not usage:
+            return 0.0
+        return price.cost(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+
+    def add_saved(self, usd: float) -> None:
+        """A cached judgment reused (``usd``: its ``value_of``)."""
+        with self._lock:
+            self.saved_usd += usd
 
     def summary(self) -> dict[str, Any]:
         spent = self.spent_usd

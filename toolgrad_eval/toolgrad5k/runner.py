@@ -9,39 +9,15 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
-from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
 from toolgrad_eval.stats import paired_ttest
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, is_synthetic
-from toolgrad_eval.toolgrad5k.metrics import mean, success_rate, tool_recall_precision
+from toolgrad_eval.toolgrad5k.metrics import mean
+from toolgrad_eval.toolgrad5k.sample import SampleRow, SuccessRateMode, prepare_samples
 
-SuccessRateMode = Literal["reference", "strict"]
 METRICS = ("recall", "success_rate", "qor")
-_DISPLAY_CHARS = 2000
-
-
-@dataclass
-class SampleRow:
-    id: str
-    recall: float | None = None
-    precision: float | None = None
-    success_rate: float | None = None
-    qor: float | None = None
-    verdict_source: Literal["stored", "cache", "judge", "batch", "none"] = "none"
-    judge_reason: str | None = None
-    response_scores: list[float] | None = None
-    num_requests: int | None = None
-    prediction_error: str | None = None
-    judge_error: str | None = None
-    input_error: str | None = None
-    not_judged: bool = False  # --max-cost stopped before this sample was judged (also a judge_error)
-    qor_samples: list[float] | None = None  # --judge-samples K > 1: the K judge scores (QoR is their mean)
-    qor_std: float | None = None  # their sample standard deviation: the judge's noise on this sample
-    qor_spread: float | None = None  # max - min of the K scores
-    query: str | None = None
-    response: str | None = None
 
 
 @dataclass
@@ -64,11 +40,13 @@ def evaluate_model(
     num_process: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     use_stored: bool = True,
+    processes: int | None = None,
 ) -> ModelRun:
     """Score every test id of ``model``. Only an unreadable dataset raises (DatasetError).
 
     ``use_stored=False`` (``--ignore-stored``) sets the verdicts stored in prediction files aside:
     every metric is computed and QoR comes from the cache or the judge. ``--overwrite`` implies it.
+    ``processes``: how samples are prepared (sample.py); None decides by machine and size.
     """
     use_stored = use_stored and not judge.overwrite
     ids = dataset.test_ids()
@@ -100,29 +78,23 @@ def evaluate_model(
             on_progress(done, len(stream.tasks))
 
     # Judging starts with the first sample that needs it; the rest is read while requests are in flight.
+    # Samples are prepared before the stream starts any thread (forked preparation needs that).
+    prepared = prepare_samples(dataset, model, ids, judge, success_rate_mode, use_stored, processes=processes)
     with judge.stream(num_process=num_process) as stream:
-        for sid in ids:
-            row = SampleRow(id=sid)
+        for item in prepared:
+            row, sid = item.row, item.row.id
             rows.append(row)
             by_id[sid] = row
-            try:
-                owed, used_stored = _score_without_judge(dataset, model, sid, row, judge, success_rate_mode, use_stored)
-            except InputFileError as exc:
-                _clear_metrics(row)
-                row.input_error = str(exc)
-                warnings.append(str(exc))
+            if row.input_error is not None:
+                warnings.append(row.input_error)
                 continue
-            stored_count += used_stored
-            if owed is None:
-                if row.query is None:
-                    row.query = _query_for_display(dataset, sid)
-                continue
-            for task in owed:
-                hit = judge.cached(task)
-                if hit is not None:
-                    collected.setdefault(sid, []).append(hit)
-                    cache_hits += 1
-                elif task.key in twins:
+            stored_count += item.used_stored
+            for hit in item.hits:
+                judge.meter.add_saved(hit.saved_usd)
+                collected.setdefault(sid, []).append(hit)
+                cache_hits += 1
+            for task in item.owed:
+                if task.key in twins:
                     twins[task.key].append(task)
                     twin_ids.add(sid)
                 else:
@@ -172,67 +144,6 @@ def evaluate_model(
     return ModelRun(model=model, rows=rows, summary=summary, warnings=warnings)
 
 
-def _score_without_judge(
-    dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode, use_stored: bool = True
-) -> tuple[list[JudgeTask] | None, bool]:
-    """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
-    prediction = dataset.prediction(model, sid)
-    row.response = _display(prediction.response_for_display())
-    if prediction.status != "ok":
-        row.prediction_error = prediction.error or "empty prediction"
-    stored = prediction.stored if use_stored else None
-    used_stored = False
-    if stored is not None:
-        row.recall, row.precision = stored.recall, stored.precision
-        row.success_rate, row.qor = stored.success_rate, stored.qor  # stored QoR is used unclipped, as in the reference
-        used_stored = any(v is not None for v in (row.recall, row.success_rate, row.qor))
-        if row.qor is not None:
-            row.verdict_source = "stored"
-            row.judge_reason = stored.reason
-        if None not in (row.recall, row.success_rate, row.qor):
-            return None, True  # complete: the trace is not even read, as in the reference
-
-    if prediction.status != "ok":
-        # The model produced nothing usable: recall and QoR count as 0. The reference leaves such
-        # samples out of the Success Rate mean; strict mode counts them as 0 there too.
-        row.recall = 0.0 if row.recall is None else row.recall
-        row.precision = 0.0 if row.precision is None else row.precision
-        row.qor = 0.0 if row.qor is None else row.qor
-        if row.success_rate is None and mode == "strict":
-            row.success_rate = 0.0
-        return None, used_stored
-
-    if row.recall is None or row.success_rate is None:
-        gt_tools = dataset.gt_tools(sid)
-        if row.recall is None:
-            row.recall, row.precision = tool_recall_precision(gt_tools, prediction.calls)
-        if row.success_rate is None:
-            row.success_rate = success_rate(gt_tools, prediction.calls)
-    if row.qor is not None:
-        return None, used_stored
-
-    if prediction.response is None:
-        raise InputFileError(
-            dataset.prediction_path(model, sid),
-            f"missing the response key {dataset.response_key!r} (see --response_key / --unbiased_writer)",
-        )
-    reference = dataset.reference(sid)
-    row.query = _display(reference.query)
-    owed = judge.tasks(
-        sid, query=reference.query, calls=prediction.calls, response=prediction.response, reference=reference.response
-    )
-    return owed, used_stored
-
-
-def _query_for_display(dataset: Toolgrad5k, sid: str) -> str | None:
-    """The query, for reports only: a sample scored from a stored verdict does not need it, so an
-    unreadable data file must not turn it into an input error."""
-    try:
-        return _display(dataset.reference(sid).query)
-    except InputFileError:
-        return None
-
-
 def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
     """A sample's K judgments: QoR is their mean; any missing one makes the sample a judge error."""
     results = sorted(results, key=lambda r: r.k)
@@ -268,17 +179,6 @@ def _stability(rows: list[SampleRow], k: int) -> dict[str, Any]:
         "qor_judge_std_max": max((r.qor_std for r in judged), default=None),
         "n_qor_judge_samples": len(judged),
     }
-
-
-def _clear_metrics(row: SampleRow) -> None:
-    row.recall = row.precision = row.success_rate = row.qor = None
-    row.verdict_source = "none"
-
-
-def _display(text: str | None) -> str | None:
-    if text is None or len(text) <= _DISPLAY_CHARS:
-        return text
-    return text[:_DISPLAY_CHARS] + "…"
 
 
 def compare_runs(main: ModelRun, other: ModelRun) -> dict[str, Any]:

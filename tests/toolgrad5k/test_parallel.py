@@ -1,0 +1,62 @@
+"""Forked sample preparation (toolgrad5k/sample.py) gives what sequential preparation gives."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
+from toolgrad_eval.toolgrad5k import sample
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs os.fork")
+CHAT = "/v1/chat/completions"
+
+
+def mixed(builder, n: int = 240):
+    """Judged, stored, errored, unreadable and duplicated samples, in one dataset."""
+    for i in range(n):
+        sid = f"s{i:04d}"
+        kind = i % 6
+        builder.sample(sid, {"a": {}, "b": {}}, query=f"question {i % 200} FAKE_SCORE={i % 101}")
+        if kind == 0:
+            builder.prediction("m1", sid, {"intermediate_steps": [call("a")], KEY: f"answer {i}",
+                                           "eval": {"tool_accuracy": {"precision": 1.0, "recall": 0.5}, "success_rate": 1.0, "qor": 77}})
+        elif kind == 1:
+            builder.prediction("m1", sid, {"error": "model crashed"})
+        elif kind == 2:
+            builder.write(f"prediction/m1/method=embedding/{sid}.json", "{not json")
+        else:
+            builder.prediction("m1", sid, {"intermediate_steps": [call("a"), call("b", "HTTP 500")], KEY: f"answer {i % 200}"})
+    return builder.finish()
+
+
+def test_forked_preparation_matches_sequential(builder, judge_env, monkeypatch):
+    data = mixed(builder)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10**9)
+    code, seq = run(data, "--num_process", "4", out="seq", cache="seq-cache")
+    assert code == 0 and seq["n_input_errors"] == 40 and seq["judge_requests"] > 0
+    sent = judge_env.count(CHAT)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(sample, "_CHUNK", 7)  # many chunks, the last one short
+    code, par = run(data, "--num_process", "4", out="par", cache="par-cache")
+    assert code == 0 and judge_env.count(CHAT) == 2 * sent  # the same requests again, no more
+    volatile = {"created_at", "command", "judge_seconds", "per_sample_sha256", "concurrency", "dataset"}
+    assert {k: v for k, v in par.items() if k not in volatile} == {k: v for k, v in seq.items() if k not in volatile}
+    assert rows("par") == rows("seq")
+    code, again = run(data, out="par2", cache="par-cache")  # a cached re-run, forked
+    assert code == 0 and judge_env.count(CHAT) == 2 * sent and again["judge_requests"] == 0
+    assert again["cache_hits"] == sent > 0 and again["n_qor"] == par["n_qor"]
+    assert again["cost_saved_usd"] > 0 and {r["id"]: r["qor"] for r in rows("par2").values()} == {r["id"]: r["qor"] for r in rows("par").values()}
+
+
+def test_a_bug_in_a_worker_is_an_error_not_a_hang(builder, judge_env, monkeypatch):
+    data = mixed(builder, 30)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(sample, "score_without_judge", broken)  # inherited by the forked workers
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: a bug"):
+        run(data)

@@ -1,0 +1,231 @@
+"""One ToolGrad-5k sample before the judge: read, scored by rule, its judge tasks looked up in the cache.
+
+``prepare_samples`` does this for every test id, in order. That is the whole of a cached re-run
+(three small files, a prompt render and a cache lookup per sample, ~0.4 ms of CPU), so on a machine
+with several cores a large dataset is prepared by forked worker processes, each a chunk of ids at
+a time; the results come back in order and are the same as sequential preparation gives. Forking
+happens before any judge thread exists, and only where the platform forks (not on Windows or in
+macOS's default), otherwise it is sequential.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Literal, Sequence
+
+from toolgrad_eval.errors import InputFileError
+from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
+from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
+from toolgrad_eval.toolgrad5k.metrics import success_rate, tool_recall_precision
+
+SuccessRateMode = Literal["reference", "strict"]
+_DISPLAY_CHARS = 2000
+PARALLEL_FROM = 1000  # samples; below this, forking costs more than it saves
+_CHUNK = 100
+_MAX_PROCESSES = 4
+
+
+@dataclass
+class SampleRow:
+    id: str
+    recall: float | None = None
+    precision: float | None = None
+    success_rate: float | None = None
+    qor: float | None = None
+    verdict_source: Literal["stored", "cache", "judge", "batch", "none"] = "none"
+    judge_reason: str | None = None
+    response_scores: list[float] | None = None
+    num_requests: int | None = None
+    prediction_error: str | None = None
+    judge_error: str | None = None
+    input_error: str | None = None
+    not_judged: bool = False  # --max-cost stopped before this sample was judged (also a judge_error)
+    qor_samples: list[float] | None = None  # --judge-samples K > 1: the K judge scores (QoR is their mean)
+    qor_std: float | None = None  # their sample standard deviation: the judge's noise on this sample
+    qor_spread: float | None = None  # max - min of the K scores
+    query: str | None = None
+    response: str | None = None
+
+
+@dataclass
+class Prepared:
+    """One sample as far as it goes without the judge."""
+
+    row: SampleRow
+    used_stored: bool = False
+    owed: tuple[JudgeTask, ...] = ()  # judge tasks not in the cache, in order
+    hits: tuple[JudgeResult, ...] = ()  # judge tasks answered by the cache
+
+
+@dataclass(frozen=True)
+class _Job:
+    dataset: Toolgrad5k
+    model: str
+    judge: Judge
+    mode: SuccessRateMode
+    use_stored: bool
+
+    def prepare(self, sid: str) -> Prepared:
+        row = SampleRow(id=sid)
+        try:
+            owed, used_stored = score_without_judge(self.dataset, self.model, sid, row, self.judge, self.mode, self.use_stored)
+        except InputFileError as exc:
+            _clear_metrics(row)
+            row.input_error = str(exc)
+            return Prepared(row)
+        if owed is None:
+            if row.query is None:
+                row.query = query_for_display(self.dataset, sid)
+            return Prepared(row, used_stored)
+        looked_up = [(task, self.judge.cached(task)) for task in owed]
+        return Prepared(row, used_stored, tuple(t for t, hit in looked_up if hit is None),
+                        tuple(hit for _, hit in looked_up if hit is not None))
+
+
+def prepare_samples(
+    dataset: Toolgrad5k, model: str, ids: Sequence[str], judge: Judge, mode: SuccessRateMode, use_stored: bool,
+    *, processes: int | None = None,
+) -> Iterator[Prepared]:
+    """Every id's Prepared, in order. ``processes``: None picks by the machine and the dataset's
+    size; 1 forces sequential preparation."""
+    job = _Job(dataset, model, judge, mode, use_stored)
+    if processes is None:
+        processes = _default_processes(len(ids))
+    if processes <= 1:
+        return (job.prepare(sid) for sid in ids)
+    return _forked(job, ids, processes)
+
+
+def _default_processes(n: int) -> int:
+    if n < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(_MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+# The job a forked worker runs: set just before the pool forks, inherited by the workers (which
+# need the dataset, the judge and its open cache: nothing here is pickled but ids and results).
+_JOB: _Job | None = None
+
+
+def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]:
+    global _JOB
+    chunks = [list(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    _JOB = job
+    try:
+        pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_start, initargs=(os.getpid(),))
+    finally:
+        _JOB = None
+    with pool:
+        for outcome in pool.imap(_prepare_chunk, chunks):
+            if isinstance(outcome, str):  # a bug, not bad input (that is recorded per sample)
+                raise RuntimeError(f"preparing samples failed in a worker process:\n{outcome}")
+            yield from outcome
+
+
+def _worker_start(parent: int) -> None:
+    """Ctrl-C reaches the whole process group: the parent stops and ends the pool, so a worker
+    ignores it (its own KeyboardInterrupt traceback would only be noise). A parent killed outright
+    (kill -9) cannot end the pool: the worker must not outlive it, waiting for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: the kernel kills this process when its parent dies
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # elsewhere, a watchdog thread does
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before the above took effect
+        os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _prepare_chunk(chunk: Iterable[str]) -> list[Prepared] | str:
+    """In a worker: a chunk's Prepared, or the traceback of what went wrong (exceptions of our own
+    need not survive pickling)."""
+    assert _JOB is not None
+    try:
+        return [_JOB.prepare(sid) for sid in chunk]
+    except Exception:
+        return traceback.format_exc()
+
+
+def score_without_judge(
+    dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode, use_stored: bool = True
+) -> tuple[list[JudgeTask] | None, bool]:
+    """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
+    prediction = dataset.prediction(model, sid)
+    row.response = _display(prediction.response_for_display())
+    if prediction.status != "ok":
+        row.prediction_error = prediction.error or "empty prediction"
+    stored = prediction.stored if use_stored else None
+    used_stored = False
+    if stored is not None:
+        row.recall, row.precision = stored.recall, stored.precision
+        row.success_rate, row.qor = stored.success_rate, stored.qor  # stored QoR is used unclipped, as in the reference
+        used_stored = any(v is not None for v in (row.recall, row.success_rate, row.qor))
+        if row.qor is not None:
+            row.verdict_source = "stored"
+            row.judge_reason = stored.reason
+        if None not in (row.recall, row.success_rate, row.qor):
+            return None, True  # complete: the trace is not even read, as in the reference
+
+    if prediction.status != "ok":
+        # The model produced nothing usable: recall and QoR count as 0. The reference leaves such
+        # samples out of the Success Rate mean; strict mode counts them as 0 there too.
+        row.recall = 0.0 if row.recall is None else row.recall
+        row.precision = 0.0 if row.precision is None else row.precision
+        row.qor = 0.0 if row.qor is None else row.qor
+        if row.success_rate is None and mode == "strict":
+            row.success_rate = 0.0
+        return None, used_stored
+
+    if row.recall is None or row.success_rate is None:
+        gt_tools = dataset.gt_tools(sid)
+        if row.recall is None:
+            row.recall, row.precision = tool_recall_precision(gt_tools, prediction.calls)
+        if row.success_rate is None:
+            row.success_rate = success_rate(gt_tools, prediction.calls)
+    if row.qor is not None:
+        return None, used_stored
+
+    if prediction.response is None:
+        raise InputFileError(
+            dataset.prediction_path(model, sid),
+            f"missing the response key {dataset.response_key!r} (see --response_key / --unbiased_writer)",
+        )
+    reference = dataset.reference(sid)
+    row.query = _display(reference.query)
+    owed = judge.tasks(
+        sid, query=reference.query, calls=prediction.calls, response=prediction.response, reference=reference.response
+    )
+    return owed, used_stored
+
+
+def query_for_display(dataset: Toolgrad5k, sid: str) -> str | None:
+    """The query, for reports only: a sample scored from a stored verdict does not need it, so an
+    unreadable data file must not turn it into an input error."""
+    try:
+        return _display(dataset.reference(sid).query)
+    except InputFileError:
+        return None
+
+
+def _clear_metrics(row: SampleRow) -> None:
+    row.recall = row.precision = row.success_rate = row.qor = None
+    row.verdict_source = "none"
+
+
+def _display(text: str | None) -> str | None:
+    if text is None or len(text) <= _DISPLAY_CHARS:
+        return text
+    return text[:_DISPLAY_CHARS] + "…"
