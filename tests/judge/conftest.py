@@ -48,6 +48,25 @@ def env(judge_env):
     return judge_env
 
 
+def expensive_prices(folder: Path) -> Path:
+    """A price file making gpt-4.1 cost $1,000 per 1M tokens: a few requests reach a small budget."""
+    path = folder / "prices.json"
+    path.write_text(json.dumps({"source": "test", "retrieved": "today",
+                                "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    return path
+
+
+def two_model_dataset(root: Path, n: int, *, score: int = 50) -> Path:
+    """n samples answered by both m1 and m2 (for --compare_model)."""
+    b = DatasetBuilder(root)
+    for i in range(n):
+        sid = f"s{i:04d}"
+        b.sample(sid, {"a": {}}, query=f"question {i} FAKE_SCORE={score}")
+        for model in ("m1", "m2"):
+            b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {model} {i}"})
+    return b.finish()
+
+
 def dataset(root: Path, n: int, *, model: str = "m1", score: int | None = None, prefix: str = "s") -> Path:
     """n judgeable samples; FAKE_SCORE in the query fixes the fake judge's score when given."""
     b = DatasetBuilder(root)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from judge.conftest import CHAT, dataset, rows, run
+from judge.conftest import CHAT, dataset, expensive_prices, rows, run, two_model_dataset
 from support.fake_openai import FakeOpenAI, FakeOpenAIProcess, Reply
 from support.fake_protocol import Drop
 
@@ -184,9 +184,7 @@ def test_a_pending_batch_of_another_endpoint_is_left_alone(env, tmp_path, capsys
 
 
 def test_a_resumed_batch_counts_against_max_cost(tmp_path):
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
-                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    prices = expensive_prices(tmp_path)
     data = dataset(tmp_path / "ds", 30, score=40)
     log = tmp_path / "requests.jsonl"
     budget = ("--prices", str(prices), "--max-cost", "2")
@@ -209,18 +207,9 @@ def test_a_resumed_batch_counts_against_max_cost(tmp_path):
 
 
 def test_max_cost_covers_both_models_of_compare_model_in_batch_mode(env, tmp_path):
-    from toolgrad5k.builders import KEY, DatasetBuilder, call
-
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
-                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
-    b = DatasetBuilder(tmp_path / "ds")
-    for i in range(12):
-        sid = f"s{i:04d}"
-        b.sample(sid, {"a": {}}, query=f"question {i} FAKE_SCORE=50")
-        for model in ("m1", "m2"):
-            b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {model} {i}"})
-    code, s = run(b.finish(), *FAST, "--prices", str(prices), "--max-cost", "2", "--compare_model", "m2")
+    prices = expensive_prices(tmp_path)
+    code, s = run(two_model_dataset(tmp_path / "ds", 12), *FAST, "--prices", str(prices), "--max-cost", "2",
+                  "--compare_model", "m2")
     assert code == 3 and s["budget_reached"] is True
     assert s["cost_usd"] <= 2  # what both models' batches cost together
     assert env.count("/v1/batches", "POST") == 1  # the first model's batch spent the budget

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from judge.conftest import CHAT, dataset, rows, run
+from judge.conftest import CHAT, dataset, expensive_prices, rows, run
 from support.fake_openai import FakeOpenAI
 from toolgrad_eval.judge.prices import PriceFile, load_prices
 
@@ -66,9 +66,7 @@ def test_bad_price_file_is_one_line_naming_the_file(env, tmp_path, capsys):
 
 
 def test_max_cost_stops_new_requests_keeps_work_and_resumes(env, tmp_path, capsys):
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
-                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    prices = expensive_prices(tmp_path)
     data = dataset(tmp_path / "ds", 30)
     _, probe = run(data, "--prices", str(prices), "--cache-dir", "probe-cache", out="probe")
     per_request = probe["cost_usd"] / 30
@@ -103,9 +101,7 @@ class _NoUsage(FakeOpenAI):
 
 def test_replies_without_usage_are_charged_at_their_estimate_and_the_budget_still_stops(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "today",
-                                  "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    prices = expensive_prices(tmp_path)
     with _NoUsage() as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "k")

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from judge.conftest import CHAT, dataset, rows, run
+from judge.conftest import CHAT, dataset, expensive_prices, rows, run, two_model_dataset
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad5k.builders import tree_digest
 from toolgrad_eval.judge.cache import JudgmentCache
@@ -153,8 +153,7 @@ def test_killed_overwrite_run_resumes_without_paying_twice(tmp_path):
 
 def _budget_stopped_overwrite(env, tmp_path, n=12):
     """A plain run (all n cached), then an --overwrite run stopped by --max-cost after a few."""
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    prices = expensive_prices(tmp_path)
     data = dataset(tmp_path / "ds", n)
     code, plain = run(data, "--prices", str(prices))
     assert code == 0 and plain["judge_requests"] == n
@@ -186,15 +185,8 @@ def test_overwrite_with_compare_model_resumes_both_models(env, tmp_path):
     """The marker of the first model stays until the whole command is done: an abort while the
     compare model is judged does not make the first model's verdicts be paid for again."""
     from support.fake_openai import Reply
-    from toolgrad5k.builders import KEY, DatasetBuilder, call
 
-    b = DatasetBuilder(tmp_path / "ds")
-    for i in range(4):
-        sid = f"s{i:04d}"
-        b.sample(sid, {"a": {}}, query=f"question {i} FAKE_SCORE=50")
-        for model in ("m1", "m2"):
-            b.prediction(model, sid, {"intermediate_steps": [call("a")], KEY: f"answer {model} {i}"})
-    data = b.finish()
+    data = two_model_dataset(tmp_path / "ds", 4)
     code, _ = run(data, "--compare_model", "m2")
     assert code == 0 and env.count(CHAT) == 8
     env.script([Reply.ok()] * 4 + [Reply.status(401)])  # m1 re-judged, then the endpoint refuses m2
