@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
 from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
 from toolgrad_eval.toolgrad5k import sample
 
-pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs os.fork")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="samples are prepared in forked processes on Linux only")
 CHAT = "/v1/chat/completions"
 
 
@@ -31,6 +33,7 @@ def mixed(builder, n: int = 240):
     return builder.finish()
 
 
+@linux_only
 def test_forked_preparation_matches_sequential(builder, judge_env, monkeypatch):
     data = mixed(builder)
     monkeypatch.setattr(sample, "PARALLEL_FROM", 10**9)
@@ -50,6 +53,7 @@ def test_forked_preparation_matches_sequential(builder, judge_env, monkeypatch):
     assert again["cost_saved_usd"] > 0 and {r["id"]: r["qor"] for r in rows("par2").values()} == {r["id"]: r["qor"] for r in rows("par").values()}
 
 
+@linux_only
 def test_a_bug_in_a_worker_is_an_error_not_a_hang(builder, judge_env, monkeypatch):
     data = mixed(builder, 30)
     monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
@@ -60,3 +64,35 @@ def test_a_bug_in_a_worker_is_an_error_not_a_hang(builder, judge_env, monkeypatc
     monkeypatch.setattr(sample, "score_without_judge", broken)  # inherited by the forked workers
     with pytest.raises(RuntimeError, match="ZeroDivisionError: a bug"):
         run(data)
+
+
+@linux_only
+def test_a_worker_that_dies_is_an_error_not_a_hang(builder, judge_env, monkeypatch):
+    data = mixed(builder, 30)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(sample, "score_without_judge", lambda *args, **kwargs: os._exit(9))  # as the OOM killer would
+    with pytest.raises(RuntimeError, match="a worker process preparing samples died"):
+        run(data)
+
+
+@linux_only
+def test_a_damaged_cache_met_in_a_worker_is_the_usual_one_line(builder, judge_env, monkeypatch, capsys):
+    data = mixed(builder, 600)
+    assert run(data, "--num_process", "8")[0] == 0
+    db = Path("cache/cache.db")
+    with db.open("r+b") as f:  # garbage past the first pages: opening works, reading entries does not
+        f.seek(20 * 4096)
+        f.write(b"\xff" * 16 * 4096)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
+    capsys.readouterr()
+    code, _ = run(data, out="out2")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "judgment cache is damaged" in err[0], err
+
+
+def test_only_large_datasets_on_linux_are_prepared_in_forked_processes(monkeypatch):
+    assert sample._default_processes(sample.PARALLEL_FROM - 1) == 1
+    if sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1:
+        assert sample._default_processes(sample.PARALLEL_FROM) > 1
+    monkeypatch.setattr(sys, "platform", "darwin")  # fork is offered there, but unsafe once the SDK is loaded
+    assert sample._default_processes(10 * sample.PARALLEL_FROM) == 1

@@ -4,8 +4,7 @@
 (three small files, a prompt render and a cache lookup per sample, ~0.4 ms of CPU), so on a machine
 with several cores a large dataset is prepared by forked worker processes, each a chunk of ids at
 a time; the results come back in order and are the same as sequential preparation gives. Forking
-happens before any judge thread exists, and only where the platform forks (not on Windows or in
-macOS's default), otherwise it is sequential.
+happens before any judge thread exists, and only on Linux; elsewhere preparation is sequential.
 """
 
 from __future__ import annotations
@@ -13,13 +12,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal, Sequence
 
-from toolgrad_eval.errors import InputFileError
+from toolgrad_eval.errors import ConfigError, InputFileError, ToolgradError
 from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
 from toolgrad_eval.toolgrad5k.metrics import success_rate, tool_recall_precision
@@ -103,29 +105,53 @@ def prepare_samples(
 
 
 def _default_processes(n: int) -> int:
-    if n < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    # Linux only: macOS offers fork too, but forking once ssl and the SDK are loaded is unsafe there.
+    if n < PARALLEL_FROM or not sys.platform.startswith("linux"):
         return 1
-    return max(1, min(_MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(1, min(_MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
-# The job a forked worker runs: set just before the pool forks, inherited by the workers (which
-# need the dataset, the judge and its open cache: nothing here is pickled but ids and results).
+# The job a forked worker runs: set while the workers fork, inherited by them (they need the
+# dataset, the judge and its open cache: nothing is pickled but ids and results).
 _JOB: _Job | None = None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """What stopped a worker: our own error (a damaged cache, say), shown as the sequential run
+    would show it, or a bug's traceback. Our exceptions need not survive pickling this way."""
+
+    message: str
+    ours: bool
 
 
 def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]:
     global _JOB
     chunks = [list(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    # A dead worker (the OOM killer, a crash) breaks the pool and raises, instead of leaving its
+    # chunk unanswered forever; with fork, every worker starts at the first submit and none later.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
     _JOB = job
     try:
-        pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_start, initargs=(os.getpid(),))
+        outcomes = pool.map(_prepare_chunk, chunks)  # submits every chunk, forking the workers
     finally:
         _JOB = None
-    with pool:
-        for outcome in pool.imap(_prepare_chunk, chunks):
-            if isinstance(outcome, str):  # a bug, not bad input (that is recorded per sample)
-                raise RuntimeError(f"preparing samples failed in a worker process:\n{outcome}")
+    try:
+        for outcome in outcomes:
+            if isinstance(outcome, _Failure):
+                if outcome.ours:
+                    raise ConfigError(outcome.message)
+                raise RuntimeError(f"preparing samples failed in a worker process:\n{outcome.message}")
             yield from outcome
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise RuntimeError("a worker process preparing samples died (out of memory?); run again, or "
+                           "with fewer samples at a time") from None
+    except BaseException:  # Ctrl-C, or the caller stopped reading: no waiting for chunks in progress
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)  # the workers are idle: they leave at once
 
 
 def _worker_start(parent: int) -> None:
@@ -149,14 +175,15 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(1)
 
 
-def _prepare_chunk(chunk: Iterable[str]) -> list[Prepared] | str:
-    """In a worker: a chunk's Prepared, or the traceback of what went wrong (exceptions of our own
-    need not survive pickling)."""
+def _prepare_chunk(chunk: Iterable[str]) -> list[Prepared] | _Failure:
+    """In a worker: a chunk's Prepared, or what went wrong."""
     assert _JOB is not None
     try:
         return [_JOB.prepare(sid) for sid in chunk]
+    except ToolgradError as exc:
+        return _Failure(str(exc), ours=True)
     except Exception:
-        return traceback.format_exc()
+        return _Failure(traceback.format_exc(), ours=False)
 
 
 def score_without_judge(
