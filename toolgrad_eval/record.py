@@ -43,7 +43,9 @@ A run record is a folder holding two files, written atomically:
     error), ``verdict_source`` ("stored" | "cache" | "judge" | "batch" | "none"),
     ``judge_reason``, ``response_scores``, ``num_requests``, ``prediction_error``,
     ``judge_error``, ``input_error``, ``not_judged``, ``qor_samples``, ``qor_std``,
-    ``qor_spread``, ``query`` and ``response`` (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
+    ``qor_spread``, ``judge_tokens`` (prompt/completion tokens paid this run for the sample's
+    verdict; null when it came from the cache or a stored verdict), ``query`` and ``response``
+    (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
     ``error_type``, ``error``.
 """
 

@@ -39,8 +39,12 @@ def test_summary_and_terminal_show_tokens_and_usd(env, tmp_path, capsys):
     assert s["price"]["model"] == "gpt-4.1" and s["price"]["tier"] == "standard" and s["price"]["source"]
     out = capsys.readouterr().out
     assert f"{s['prompt_tokens']:,} prompt" in out and f"${s['cost_usd']:.4f}" in out
+    per_sample = [r["judge_tokens"] for r in rows().values()]  # token usage per request, on each row
+    assert sum(t["prompt_tokens"] for t in per_sample) == s["prompt_tokens"]
+    assert sum(t["completion_tokens"] for t in per_sample) == s["completion_tokens"]
     code, again = run(data)
     assert again["cost_usd"] == 0 and again["prompt_tokens"] == 0
+    assert all(r["judge_tokens"] is None and r["verdict_source"] == "cache" for r in rows().values())
     assert again["cost_saved_usd"] == pytest.approx(s["cost_usd"], abs=1e-6)
 
 

@@ -149,6 +149,9 @@ def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
     results = sorted(results, key=lambda r: r.k)
     sources = {r.source for r in results}
     row.verdict_source = "cache" if sources == {"cache"} else next(s for s in ("batch", "judge", "cache") if s in sources)
+    paid = [r.usage for r in results if r.source != "cache" and r.usage]
+    if paid:  # the replies that gave this run's verdicts (a re-asked invalid reply is in the summary only)
+        row.judge_tokens = {name: sum(u.get(name, 0) for u in paid) for name in ("prompt_tokens", "completion_tokens")}
     failed = [r for r in results if r.verdict is None]
     if failed:
         row.judge_error = "; ".join(dict.fromkeys(r.error or "no verdict" for r in failed))

@@ -51,6 +51,7 @@ class SampleRow:
     qor_samples: list[float] | None = None  # --judge-samples K > 1: the K judge scores (QoR is their mean)
     qor_std: float | None = None  # their sample standard deviation: the judge's noise on this sample
     qor_spread: float | None = None  # max - min of the K scores
+    judge_tokens: dict[str, int] | None = None  # paid this run for its verdict(s): prompt/completion tokens
     query: str | None = None
     response: str | None = None
 
