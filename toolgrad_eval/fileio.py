@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
 import stat
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -15,6 +17,7 @@ from toolgrad_eval.errors import InputFileError
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 200
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEMPORARY = ".{name}.{token}.tmp"  # atomic_write_text's file beside its target
 
 
 def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -121,7 +124,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
+        tmp = path.parent / _TEMPORARY.format(name=path.name, token=os.urandom(6).hex())
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             break
@@ -139,6 +142,18 @@ def atomic_write_text(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def remove_stale_temporaries(path: Path, older_than: float = 3600.0) -> None:
+    """Delete what a killed atomic_write_text left beside ``path``; a write in progress elsewhere
+    has a younger file."""
+    now = time.time()
+    for tmp in path.parent.glob(_TEMPORARY.format(name=glob.escape(path.name), token="*")):
+        try:
+            if now - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

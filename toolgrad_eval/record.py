@@ -58,12 +58,11 @@ import os
 import re
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
-from toolgrad_eval.fileio import atomic_write_text
+from toolgrad_eval.fileio import atomic_write_text, remove_stale_temporaries
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"
@@ -132,27 +131,18 @@ def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Ma
     carries the rows' SHA-256: a crash between the two writes leaves new rows beside the old
     summary, which readers can tell (``rows_match_summary``)."""
     rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
-    digest = hashlib.sha256(rows_text.encode("utf-8")).hexdigest()
-    summary_text = json.dumps({**provenance(), **summary, "per_sample_sha256": digest},
+    summary_text = json.dumps({**provenance(), **summary, "per_sample_sha256": _digest(rows_text)},
                               indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    _remove_stale_temporaries(output)
-    atomic_write_text(output / PER_SAMPLE_FILE, rows_text)
-    atomic_write_text(output / SUMMARY_FILE, summary_text)
+    for name, text in ((PER_SAMPLE_FILE, rows_text), (SUMMARY_FILE, summary_text)):
+        remove_stale_temporaries(output / name)
+        atomic_write_text(output / name, text)
 
 
 def rows_match_summary(summary: Mapping[str, Any], rows_text: str) -> bool:
     """False when the summary names other rows than these (records from before the digest match)."""
     digest = summary.get("per_sample_sha256")
-    return not isinstance(digest, str) or hashlib.sha256(rows_text.encode("utf-8")).hexdigest() == digest
+    return not isinstance(digest, str) or _digest(rows_text) == digest
 
 
-def _remove_stale_temporaries(output: Path, older_than: float = 3600.0) -> None:
-    """Half-written files a killed run left behind (a write in progress elsewhere is younger)."""
-    now = time.time()
-    for name in (PER_SAMPLE_FILE, SUMMARY_FILE):
-        for tmp in output.glob(f".{name}.*.tmp"):
-            try:
-                if now - tmp.stat().st_mtime > older_than:
-                    tmp.unlink()
-            except OSError:
-                pass
+def _digest(rows_text: str) -> str:
+    return hashlib.sha256(rows_text.encode("utf-8")).hexdigest()

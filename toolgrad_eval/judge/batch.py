@@ -258,7 +258,7 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
                 JudgeTask(info["sample_id"], key, [], info.get("k", 0), info.get("seed")) if isinstance(info, dict) else None)
             if task is None or (key in outcome and outcome[key][0] is not None):
                 continue  # not one of ours, or already judged (a line repeated, or in both files)
-            status, body, problem = _row_parts(row)
+            body, problem = _row_parts(row)
             if problem is not None:
                 outcome[key] = (None, problem)
                 continue
@@ -274,15 +274,15 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
             outcome.setdefault(key, (None, f"batch {batch.id} ended {batch.status}{reason} without a result for this request"))
 
 
-def _row_parts(row: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
-    """(status code, body, None) for a successful result line, else (status, {}, why it failed)."""
+def _row_parts(row: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """(body, None) for a successful result line, else ({}, why it failed)."""
     from toolgrad_eval.record import redact_secrets
 
     response = row.get("response")
     response = response if isinstance(response, dict) else {}
     status, body = response.get("status_code"), response.get("body")
     if status == 200 and isinstance(body, dict):
-        return status, body, None
+        return body, None
     detail = None
     for holder in (body, row):  # the API's error body, else the line's own error
         error = holder.get("error") if isinstance(holder, dict) else None
@@ -290,7 +290,7 @@ def _row_parts(row: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         if isinstance(message, str) and message:
             detail = redact_secrets(message[:500])
             break
-    return status, {}, f"batch request failed (HTTP {status if isinstance(status, int) else '?'}): {detail or 'no body'}"
+    return {}, f"batch request failed (HTTP {status if isinstance(status, int) else '?'}): {detail or 'no body'}"
 
 
 def _batch_errors(batch: Any) -> str:

@@ -60,8 +60,7 @@ class CostMeter:
         with self._lock:
             if self.budget_reached:
                 return None
-            spent = self.price.cost(self.prompt_tokens, self.completion_tokens) + self._unmetered_usd if self.price else 0.0
-            if spent + self._reserved + estimate > self.budget_usd:
+            if (self.spent_usd or 0.0) + self._reserved + estimate > self.budget_usd:
                 self.budget_reached = True
                 return None
             self._reserved += estimate

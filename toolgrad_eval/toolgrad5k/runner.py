@@ -62,7 +62,7 @@ def evaluate_model(
     # others take its result when it comes (a verdict is then a cache hit for them).
     twins: dict[str, list[JudgeTask]] = {}  # key of a submitted task -> tasks waiting on it
     key_of: dict[tuple[str, int], str] = {}  # (sample id, k) of a submitted task -> its key
-    twin_ids: set[str] = set()
+    n_to_judge = 0  # samples the cache could not answer
 
     def record(result: JudgeResult) -> None:
         nonlocal done, cache_hits
@@ -89,6 +89,7 @@ def evaluate_model(
                 warnings.append(row.input_error)
                 continue
             stored_count += item.used_stored
+            n_to_judge += bool(item.owed)
             for hit in item.hits:
                 judge.meter.add_saved(hit.saved_usd)
                 collected.setdefault(sid, []).append(hit)
@@ -96,7 +97,6 @@ def evaluate_model(
             for task in item.owed:
                 if task.key in twins:
                     twins[task.key].append(task)
-                    twin_ids.add(sid)
                 else:
                     twins[task.key] = []
                     key_of[(task.sample_id, task.k)] = task.key
@@ -125,7 +125,7 @@ def evaluate_model(
         "n_prediction_errors": sum(r.prediction_error is not None for r in scored),
         "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in scored),
         "n_not_judged": sum(r.not_judged for r in scored),
-        "n_to_judge": len({t.sample_id for t in stream.tasks} | twin_ids),
+        "n_to_judge": n_to_judge,
         "judge_requests": judge.http_requests - requests_before,
         "judge_seconds": round(stream.seconds, 3),
         "judge_tokens": judge.tokens,

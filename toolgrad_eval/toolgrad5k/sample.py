@@ -13,8 +13,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -158,22 +156,13 @@ def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]
 def _worker_start(parent: int) -> None:
     """Ctrl-C reaches the whole process group: the parent stops and ends the pool, so a worker
     ignores it (its own KeyboardInterrupt traceback would only be noise). A parent killed outright
-    (kill -9) cannot end the pool: the worker must not outlive it, waiting for work forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:  # Linux: the kernel kills this process when its parent dies
-        import ctypes
+    (kill -9) cannot end the pool: the kernel kills the worker with it (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # elsewhere, a watchdog thread does
-        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # it died before the above took effect
         os._exit(1)
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(1)
 
 
 def _prepare_chunk(chunk: Iterable[str]) -> list[Prepared] | _Failure:
