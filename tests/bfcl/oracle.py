@@ -16,8 +16,11 @@ code: the corpus keeps arithmetic small.
 
 from __future__ import annotations
 
+import functools
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +43,35 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "toolgrad-eval-tests"
 
 
+@functools.lru_cache(maxsize=None)
+def oracle_python() -> str:
+    """An interpreter that the checker's pinned tree-sitter 0.21 wheels exist for (CPython <= 3.12).
+
+    The suite itself may run on a newer Python (CI runs it on 3.13 too); the oracle then runs in an
+    older interpreter of the same machine. ``TOOLGRAD_ORACLE_PYTHON`` names one explicitly.
+    """
+    configured = os.environ.get("TOOLGRAD_ORACLE_PYTHON")
+    if configured:
+        return configured
+    if sys.version_info < (3, 13):
+        return sys.executable
+    for minor in (12, 11, 10):
+        candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python")))[-1:]
+        candidates += [found] if (found := shutil.which(f"python3.{minor}")) else []
+        for candidate in candidates:  # a pyenv shim on PATH may name a version that is not installed
+            if subprocess.run([candidate, "-c", "pass"], capture_output=True, timeout=60).returncode == 0:
+                return candidate
+    raise OracleUnavailable("the official checker needs CPython 3.10-3.12 (its pinned tree-sitter 0.21 has no "
+                            "newer wheels); set TOOLGRAD_ORACLE_PYTHON")
+
+
+@functools.lru_cache(maxsize=None)
+def _oracle_tag() -> str:
+    done = subprocess.run([oracle_python(), "-c", "import sys; print(f'py{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}')"],
+                          capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip()
+
+
 def _download(requirement: str, into: Path) -> Path:
     """Download one wheel (no dependencies) and return its path."""
     into.mkdir(parents=True, exist_ok=True)
@@ -49,7 +81,7 @@ def _download(requirement: str, into: Path) -> Path:
         if wheel.name.lower().startswith(f"{name}-{version}-"):
             return wheel
     command = [
-        sys.executable,
+        oracle_python(),
         "-m",
         "pip",
         "download",
@@ -95,7 +127,7 @@ def checker_site(version: str) -> Path:
 
 def tree_sitter_site() -> Path:
     root = cache_root()
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}-{sys.platform}"
+    tag = _oracle_tag()
     wheels = [_download(pin, root / "wheels" / tag) for pin in TREE_SITTER_PINS]
     return _unpacked(wheels, root / f"tree-sitter-0.21.3-{tag}")
 
@@ -122,7 +154,7 @@ def official_verdicts(version: str, cases: list[dict[str, Any]]) -> list[dict[st
             "PYTHONWARNINGS": "ignore",
         }
         done = subprocess.run(
-            [sys.executable, "-s", __file__, version, str(cases_file), str(out_file)],
+            [oracle_python(), "-s", __file__, version, str(cases_file), str(out_file)],
             env=env,
             capture_output=True,
             text=True,

@@ -169,19 +169,38 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_judgments(builder, tmp_path):
     for i in range(6):
         builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"x{i}"})
     dataset = builder.finish()
-    with FakeOpenAIProcess(tmp_path, "--latency", "30") as server:
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "30", "--request-log", str(log)) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(dataset),
              "--output", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--num_process", "3"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # A shell that started the test suite in the background leaves SIGINT ignored, and the
+            # child would inherit that: give it the default disposition a terminal user has.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        time.sleep(2.0)
+        # Signal once the three requests are in flight (the server logs each on arrival), not after
+        # a fixed sleep: on a loaded machine the command may not have reached the judge yet.
+        deadline = time.monotonic() + 60
+        while _complete_lines(log) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, "the run never reached the judge"
+            time.sleep(0.05)
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=25)
         elapsed = time.monotonic() - started
     assert proc.returncode == 130, err
     assert "Interrupted" in err and "Traceback" not in err
-    assert elapsed < 5, f"took {elapsed:.1f}s to stop: requests in flight were waited for"
+    # The judge answers after 30 s; stopping well before that proves in-flight requests were not
+    # waited for, with a margin that machine load cannot eat.
+    assert elapsed < 25, f"took {elapsed:.1f}s to stop: requests in flight were waited for"
     assert not (tmp_path / "out" / "summary.json").exists()  # no summary that looks complete
+
+
+def _complete_lines(path: Path) -> int:
+    """Lines the server has finished writing (a line being written has no newline yet)."""
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
