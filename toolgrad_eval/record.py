@@ -54,8 +54,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
-import re
 import shlex
 import sys
 from pathlib import Path
@@ -63,30 +61,13 @@ from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
 from toolgrad_eval.fileio import atomic_write_text, remove_stale_temporaries
+from toolgrad_eval.redact import redact_secrets, redact_url
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"
 PER_SAMPLE_FILE = "per_sample.jsonl"
 
 _SECRET_FLAGS = ("--api-key", "--api_key", "--openai-api-key")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-_SK_KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{8,}")
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
-_URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access[-_]?token|sig|signature)=)[^&#\s]+")
-
-
-def redact_url(text: str) -> str:
-    """Hide credentials written into URLs (user:password@host, ?api-key=...)."""
-    return _URL_SECRET_PARAM.sub(r"\1***", _URL_USERINFO.sub(r"\1***@", text))
-
-
-def redact_secrets(text: str) -> str:
-    """Hide what could be a credential in text from elsewhere (an endpoint's error message may
-    echo the key): the key in use, bearer tokens, ``sk-...`` keys, and credentials in URLs."""
-    key = os.environ.get("OPENAI_API_KEY", "")
-    if len(key) >= 8:
-        text = text.replace(key, "***")
-    return _SK_KEY.sub("sk-***", _BEARER.sub(r"\1***", redact_url(text)))
 
 
 def redacted_command(argv: Iterable[str] | None = None) -> str:

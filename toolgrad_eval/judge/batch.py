@@ -107,7 +107,7 @@ def _within_budget(judge: Judge, tasks: list[JudgeTask], committed: float) -> tu
 
 
 def _endpoint(client: Any) -> str:
-    from toolgrad_eval.record import redact_url
+    from toolgrad_eval.redact import redact_url
 
     return redact_url(str(client.base_url))
 
@@ -276,7 +276,7 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
 
 def _row_parts(row: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """(body, None) for a successful result line, else ({}, why it failed)."""
-    from toolgrad_eval.record import redact_secrets
+    from toolgrad_eval.redact import redact_secrets
 
     response = row.get("response")
     response = response if isinstance(response, dict) else {}

@@ -27,6 +27,7 @@ from toolgrad_eval.judge.prices import PriceTable
 from toolgrad_eval.judge.retry import backoff_delay, classify
 from toolgrad_eval.judge.template import JudgeTemplate
 from toolgrad_eval.judge.verdict import QorVerdict, parse_verdict
+from toolgrad_eval.redact import redact_secrets
 from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 if TYPE_CHECKING:
@@ -206,7 +207,12 @@ class Judge:
                            saved_usd=self.meter.value_of(record))
 
     def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> QorVerdict | None:
-        """Validate a reply and cache it when valid; returns the verdict (None when invalid)."""
+        """Validate a reply and cache it when valid; returns the verdict (None when invalid).
+
+        The reply is redacted first: an endpoint that echoes the request's key in its verdict must
+        not get it into the cache, the run record or the report."""
+        raw = redact_secrets(raw)
+        model = redact_secrets(model) if model else model
         verdict, _problem = parse_verdict(raw)
         if verdict is not None:
             self.cache.put(task.key, {

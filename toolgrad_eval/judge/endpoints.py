@@ -46,7 +46,7 @@ class EndpointPool:
             endpoint.in_flight -= 1
 
     def stats(self) -> list[dict[str, Any]]:
-        from toolgrad_eval.record import redact_url
+        from toolgrad_eval.redact import redact_url
 
         return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests} for e in self.endpoints]
 

@@ -80,7 +80,7 @@ def retry_after(response: Any) -> float | None:
 
 def brief(exc: BaseException, limit: int = 200) -> str:
     """The error's message on one line, shortened, credentials hidden (servers echo them)."""
-    from toolgrad_eval.record import redact_secrets
+    from toolgrad_eval.redact import redact_secrets
 
     text = redact_secrets(" ".join(str(exc).split()))
     return text if len(text) <= limit else text[:limit] + "…"

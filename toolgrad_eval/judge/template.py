@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,15 +22,11 @@ from typing import Any, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.judge.fence import fence
 from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 DEFAULT_TEMPLATE = "qor-v1"
 _BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
-# Anything a reader could take for one of our tags: any case, whitespace around "/" or the name,
-# attributes, a line break before ">", or a missing ">" at the end of the text. "<" and ">" are
-# replaced by look-alikes ("‹", "›") so the text reads the same but can never open or close a block.
-_TAG_RE = re.compile(r"<\s*(/?)\s*(" + "|".join(_BLOCK_TAGS) + r")\b([^<>]*)(>|$)", re.IGNORECASE)
-
 
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -120,8 +115,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _fence(text: str) -> str:
-    """Neutralise our block tags inside untrusted text (``<tag>`` becomes ``‹tag›``)."""
-    return _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}{m.group(3)}›", text)
+    """Neutralise our block tags inside untrusted text (``<tag>`` becomes ``‹tag›``); see fence.py."""
+    return fence(text, _BLOCK_TAGS)
 
 
 def templates_dir() -> Path:

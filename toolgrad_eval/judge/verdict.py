@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from toolgrad_eval.fileio import json_depth_ok, replace_lone_surrogates
+from toolgrad_eval.redact import redact_secrets
 from toolgrad_eval.toolgrad5k.metrics import clip_score
 
 MAX_REPLY_CHARS = 100_000
@@ -58,7 +59,7 @@ def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
     return (
         QorVerdict(
             num_requests=int(num_requests),
-            reason=reason,
+            reason=redact_secrets(reason),  # a key escaped in the JSON text shows only once parsed
             response_scores=tuple(float(s) for s in scores),
             final_score=float(final),
             qor=clip_score(float(final)),

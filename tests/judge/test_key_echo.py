@@ -1,0 +1,74 @@
+"""A judge endpoint that echoes the request's key back in its verdict (a careless proxy, a hostile
+server) must not get the key into the cache, the run record, the report or the terminal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+
+import pytest
+
+from support.fake_openai import FakeOpenAI
+from toolgrad5k.builders import KEY, SECRET, DatasetBuilder, run_main
+from toolgrad_eval.cli.main import main
+
+
+class EchoingFake(FakeOpenAI):
+    """Answers every chat request with a valid verdict whose text repeats the Authorization header,
+    the bare key, and the key written with JSON unicode escapes (visible only once parsed)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._seen = threading.local()
+
+    def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes, *args: Any, **kwargs: Any):
+        self._seen.auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        return super().handle(method, path, headers, raw, *args, **kwargs)
+
+    def completion(self, body: dict, reply: Any = None) -> dict:
+        answer = super().completion(body, reply)
+        auth = self._seen.auth
+        key = auth.removeprefix("Bearer ")
+        escaped = "".join(f"\\u{ord(c):04x}" for c in key)
+        content = ('{"num_requests": 1, "reason": "headers: Authorization: ' + auth + " key=" + key
+                   + " again=" + escaped + '", "response_scores": [70], "final_score": 70}')
+        answer["choices"][0]["message"]["content"] = content
+        answer["model"] = f"gpt-4.1 (key {key})"
+        return answer
+
+
+@pytest.fixture
+def echoing(monkeypatch, tmp_path):
+    server = EchoingFake().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.chdir(tmp_path)
+    yield server
+    server.stop()
+
+
+def _files_holding(root: Path, needle: str) -> list[Path]:
+    forms = {needle.encode(), base64.b64encode(needle.encode()), json.dumps(needle).encode()}
+    return [p for p in root.rglob("*") if p.is_file() and any(f in p.read_bytes() for f in forms)]
+
+
+def test_an_echoed_key_reaches_no_file_and_no_output(echoing, tmp_path, capsys):
+    builder = DatasetBuilder(tmp_path / "ToolGrad-5k")
+    for i in range(3):
+        builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"answer {i}"})
+    code, summary = run_main(builder.finish())
+    assert code == 0 and summary["n_qor"] == 3 and summary["judge_requests"] == 3
+    # The verdict was received and used: the echo really happened, and was redacted.
+    reasons = [json.loads(line)["judge_reason"] for line in Path("out/per_sample.jsonl").read_text().splitlines()]
+    assert all("Authorization: Bearer ***" in r and "key=***" in r and "again=***" in r for r in reasons), reasons
+
+    assert main(["report", "--runs", "out", "--out", "site"]) == 0
+    # A re-run reads the verdicts back from the cache: still no key.
+    assert run_main(builder.finish(), out="out2")[0] == 0
+    for root in ("out", "out2", "cache", "site"):
+        assert _files_holding(tmp_path / root, SECRET) == [], root
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err
