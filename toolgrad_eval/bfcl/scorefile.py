@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from toolgrad_eval.bfcl.categories import NO_ANSWER, file_prefix
+from toolgrad_eval.bfcl.decode.shapes import decoded_size
 from toolgrad_eval.fileio import atomic_write_text
 
 # Our own error types, for entries the matchers never saw.
@@ -27,6 +28,11 @@ DUPLICATE_RESULT = "toolgrad:duplicate_result"
 CHECKER_ERROR = "toolgrad:checker_error"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The most of one entry's model output, decoded value or error message written to a score file or
+# run record. A hostile output must not turn into gigabyte score files; real outputs are far
+# shorter (the longest raw result in the published runs we test with is under 20,000 characters).
+MAX_SHOWN_CHARS = 50_000
+TRUNCATED = "[... truncated by toolgrad-eval: {} more characters]"
 _DECODER_FAILED = "ast_decoder:decoder_failed"
 _WRONG_FORMAT = "ast_decoder:decoder_wrong_output_format"
 
@@ -60,6 +66,7 @@ def failed_entry(
     order of (ir)relevance lines changed between BFCL v3 and v4; we follow the run's version.
     """
     base: dict[str, Any] = {"id": entry_id, "model_name": model, "test_category": test_category, "valid": False}
+    raw, decoded, error = shown(raw), shown(decoded), [shown(e) for e in error]
     if category in NO_ANSWER:
         if version == "v3":
             return {**base, "error": error, "error_type": error_type, "prompt": prompt, "model_result": raw,
@@ -73,6 +80,17 @@ def failed_entry(
     if error_type == _DECODER_FAILED or error_type.startswith("toolgrad:"):
         return {**base, "model_result_raw": raw, "possible_answer": answer}
     return {**base, "model_result_raw": raw, "model_result_decoded": decoded, "possible_answer": answer}
+
+
+def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> Any:
+    """``value`` as written to a score file or run record: unchanged when it is small, else its JSON
+    text cut at ``limit`` characters with a marker saying how much was left out."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + TRUNCATED.format(len(value) - limit)
+    if decoded_size(value, limit) <= limit:
+        return value
+    text = dumps_line(value)  # bounded: decoded values are at most MAX_DECODED_SIZE
+    return text[:limit] + TRUNCATED.format(len(text) - limit)
 
 
 def _plain(value: Any) -> Any:

@@ -159,4 +159,4 @@ def _record(out: CategoryOutcome, rf: ResultFile, entry: Entry, model: str, verd
         error_type=error_type, prompt=entry.question, answer=entry.answer, raw=raw, decoded=verdict.decoded,
     ))
     out.rows.append({"id": entry.id, "category": rf.category, "valid": False, "error_type": error_type,
-                     "error": scorefile.scrub_text(errors)})
+                     "error": scorefile.scrub_text([scorefile.shown(e) for e in errors])})

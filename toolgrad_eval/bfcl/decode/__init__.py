@@ -13,7 +13,7 @@ from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
-from toolgrad_eval.bfcl.decode.shapes import is_call_list, is_empty_output, json_safe
+from toolgrad_eval.bfcl.decode.shapes import check_decoded_size, is_call_list, is_empty_output, json_safe
 from toolgrad_eval.bfcl.decode.structured import decode_fc_calls, decode_json_calls
 
 __all__ = [
@@ -38,7 +38,16 @@ def decode(
     syntax: CallSyntax = "python",
     version: Literal["v3", "v4"] = "v4",
 ) -> Any:
-    """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format."""
+    """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format.
+
+    Whatever the format, the decoded value is bounded in total size (see ``check_decoded_size``)
+    before anything walks it."""
+    decoded = _decode(result, fmt, syntax, version)
+    check_decoded_size(decoded)
+    return decoded
+
+
+def _decode(result: Any, fmt: str, syntax: CallSyntax, version: Literal["v3", "v4"]) -> Any:
     if fmt == "json":
         return decode_json_calls(result)
     if fmt == "fc":

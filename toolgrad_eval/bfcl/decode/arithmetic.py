@@ -24,6 +24,7 @@ import operator
 from typing import Any, Callable
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
+from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE
 
 MAX_INT_BITS = 65_536
 MAX_SEQUENCE_LEN = 1_000_000
@@ -93,6 +94,32 @@ def _guard_binary(op: type[ast.operator], left: Any, right: Any) -> None:
             raise DecodeError("concatenation too long")
 
 
+class SizeBudget:
+    """What arithmetic may still create for one output, elements and characters together.
+
+    Each operation is bounded on its own (MAX_SEQUENCE_LEN); the budget bounds them all together,
+    so 200 arguments of ``'x' * 1000000`` stop at the second instead of taking 200 MB."""
+
+    def __init__(self, limit: int = MAX_DECODED_SIZE) -> None:
+        self.left = limit
+
+    def charge(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise DecodeError(f"arithmetic in the output creates more than {MAX_DECODED_SIZE:,} elements and characters")
+
+
+def _result_size(op: type[ast.operator], left: Any, right: Any) -> int:
+    """Length of the sequence a binary operation is about to create (1 for anything else)."""
+    if op is ast.Mult:
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, _SEQUENCES) and isinstance(count, int):
+                return len(seq) * max(count, 0)
+    if op is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+        return len(left) + len(right)
+    return 1
+
+
 def _round(*args: Any) -> Any:
     if len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > 1000:
         raise DecodeError("round() precision out of range")
@@ -114,8 +141,12 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
 }
 
 
-def evaluate(node: ast.AST, depth: int = 0) -> Any:
-    """Value of a constant expression under Python semantics, or :class:`DecodeError`."""
+def evaluate(node: ast.AST, budget: SizeBudget | None = None, depth: int = 0) -> Any:
+    """Value of a constant expression under Python semantics, or :class:`DecodeError`.
+
+    ``budget`` is shared by every expression of one output (a fresh one when None)."""
+    if budget is None:
+        budget = SizeBudget()
     if depth > MAX_DEPTH:
         raise DecodeError("expression nested too deeply")
     depth += 1
@@ -123,27 +154,31 @@ def evaluate(node: ast.AST, depth: int = 0) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.BinOp):
-            left = evaluate(node.left, depth)
-            right = evaluate(node.right, depth)
+            left = evaluate(node.left, budget, depth)
+            right = evaluate(node.right, budget, depth)
             op = type(node.op)
             _guard_binary(op, left, right)
+            budget.charge(_result_size(op, left, right))
             return _check_int(_BINARY[op](left, right))
         if isinstance(node, ast.UnaryOp):
-            return _UNARY[type(node.op)](evaluate(node.operand, depth))
+            return _UNARY[type(node.op)](evaluate(node.operand, budget, depth))
         if isinstance(node, ast.List):
-            return [evaluate(e, depth) for e in node.elts]
+            return [evaluate(e, budget, depth) for e in node.elts]
         if isinstance(node, ast.Tuple):
-            return tuple(evaluate(e, depth) for e in node.elts)
+            return tuple(evaluate(e, budget, depth) for e in node.elts)
         if isinstance(node, ast.Set):
-            return {evaluate(e, depth) for e in node.elts}
+            return {evaluate(e, budget, depth) for e in node.elts}
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise DecodeError("dictionary unpacking is not evaluated")
-            return {evaluate(k, depth): evaluate(v, depth) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+            return {evaluate(k, budget, depth): evaluate(v, budget, depth)  # type: ignore[arg-type]
+                    for k, v in zip(node.keys, node.values)}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = _BUILTINS.get(node.func.id)
             if func is not None and not any(isinstance(a, ast.Starred) for a in node.args):
-                return _check_int(func(*(evaluate(a, depth) for a in node.args)))
+                result = _check_int(func(*(evaluate(a, budget, depth) for a in node.args)))
+                budget.charge(len(result) if isinstance(result, str) else 1)
+                return result
     except DecodeError:
         raise
     except (ArithmeticError, TypeError, ValueError, KeyError, IndexError) as exc:

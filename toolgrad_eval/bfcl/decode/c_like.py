@@ -170,6 +170,10 @@ def parser_for(text: Any, parser_class: Callable[[str], P], language: str) -> P:
     """A parser over the text between the outer brackets of a call string."""
     if not isinstance(text, str):
         raise DecodeError(f"expected a string of {language} calls, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # the official decoder hands tree-sitter UTF-8 and fails here too
+        raise DecodeError(f"the {language} output holds a lone surrogate, which UTF-8 cannot encode") from None
     return parser_class(bracketed(text)[1:-1])
 
 

@@ -60,6 +60,24 @@ class Cursor:
     def at_kind(self, kind: str) -> bool:
         return self.token.kind == kind
 
+    def parenthesis_followed_by(self, text: str) -> bool:
+        """Whether the token after the ``)`` matching the ``(`` at the cursor is ``text``.
+
+        Lambdas and arrow functions are told from parenthesized expressions by this look-ahead, not
+        by trying to parse parameters and backtracking: nested attempts (``f(a=(a=(a=...``) would
+        backtrack exponentially. The scan reads one group; nesting past MAX_NESTING stops parsing
+        before more than MAX_NESTING scans overlap, so the work stays linear in the tokens.
+        """
+        depth = 0
+        for i in range(self.index, len(self.tokens)):
+            token = self.tokens[i]
+            if token.kind == "punct":
+                depth += token.text == "("
+                depth -= token.text == ")"
+            if depth == 0:
+                return i + 1 < len(self.tokens) and self.tokens[i + 1].text == text
+        return False
+
     # -- moving --------------------------------------------------------------------------
     def advance(self) -> Token:
         token = self.token

@@ -90,15 +90,7 @@ class JavaExpressions(CLikeExpressions):
             params: Child = self.advance()
         elif first.text == "(" and first.kind == "punct":
             start = self.index
-            depth, i = 0, self.index
-            while i < len(self.tokens):
-                text = self.tokens[i].text
-                depth += text == "("
-                depth -= text == ")"
-                if depth == 0:
-                    break
-                i += 1
-            if i + 1 >= len(self.tokens) or self.tokens[i + 1].text != "->":
+            if not self.parenthesis_followed_by("->"):
                 return None
             opening = self.advance()
             children: list[Child] = [opening]

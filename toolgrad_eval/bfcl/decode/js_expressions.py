@@ -72,7 +72,7 @@ class JsExpressions(CLikeExpressions):
                 self.advance()
         if self._is_name(self.token) and self.peek().text == "=>":
             params: Child = self.advance()
-        elif self.at("("):
+        elif self.at("(") and self.parenthesis_followed_by("=>"):
             depth_before = self.depth
             try:
                 params = self._parameters()

@@ -128,8 +128,14 @@ def _regex_allowed(tokens: list[Token]) -> bool:
     return previous.kind in ("punct", "ident") and previous.text in _REGEX_ALLOWED_AFTER
 
 
-def _template_end(text: str, pos: int) -> int | None:
+# Template literals nested inside ``${...}`` deeper than this are refused (the lexer recurses).
+MAX_TEMPLATE_NESTING = 64
+
+
+def _template_end(text: str, pos: int, nesting: int = 0) -> int | None:
     """End offset of a template literal starting at ``pos``, nested ``${...}`` included."""
+    if nesting > MAX_TEMPLATE_NESTING:
+        raise DecodeError("template literals nested too deeply")
     depth_stack: list[int] = []
     i = pos + 1
     size = len(text)
@@ -152,7 +158,7 @@ def _template_end(text: str, pos: int) -> int | None:
                 i = string.end()
                 continue
             elif char == "`":
-                inner = _template_end(text, i)
+                inner = _template_end(text, i, nesting + 1)
                 if inner is None:
                     return None
                 i = inner

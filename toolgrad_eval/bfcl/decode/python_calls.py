@@ -24,7 +24,7 @@ import ast
 import warnings
 from typing import Any, Literal
 
-from toolgrad_eval.bfcl.decode.arithmetic import evaluate
+from toolgrad_eval.bfcl.decode.arithmetic import SizeBudget, evaluate
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.python_fast import decode_simple_calls
 
@@ -75,10 +75,11 @@ def calls_from_source(source: str) -> list[dict[Any, Any]]:
     else:
         raise DecodeError(f"expected a list of calls, found {type(body).__name__}")
     calls = []
+    budget = SizeBudget()  # one for the whole output: its arithmetic is bounded together
     for node in nodes:
         if not isinstance(node, ast.Call):
             raise DecodeError(f"list element is a {type(node).__name__}, not a call")
-        calls.append(_call(node, 0))
+        calls.append(_call(node, 0, budget))
     return calls
 
 
@@ -93,14 +94,14 @@ def _call_name(func: ast.expr) -> str:
     return ".".join(reversed(parts))
 
 
-def _call(node: ast.Call, depth: int) -> dict[Any, Any]:
+def _call(node: ast.Call, depth: int, budget: SizeBudget) -> dict[Any, Any]:
     args: dict[Any, Any] = {}
     for keyword in node.keywords:
-        args[keyword.arg] = _value(keyword.value, depth + 1)
+        args[keyword.arg] = _value(keyword.value, depth + 1, budget)
     return {_call_name(node.func): args}
 
 
-def _value(node: ast.expr, depth: int) -> Any:
+def _value(node: ast.expr, depth: int, budget: SizeBudget) -> Any:
     if depth > MAX_VALUE_DEPTH:
         raise DecodeError("argument nested too deeply")
     if isinstance(node, ast.Constant):
@@ -115,28 +116,28 @@ def _value(node: ast.expr, depth: int) -> Any:
         except TypeError:
             raise DecodeError("unary operator on a non-number") from None
     if isinstance(node, ast.List):
-        return [_value(e, depth + 1) for e in node.elts]
+        return [_value(e, depth + 1, budget) for e in node.elts]
     if isinstance(node, ast.Tuple):
-        return tuple(_value(e, depth + 1) for e in node.elts)
+        return tuple(_value(e, depth + 1, budget) for e in node.elts)
     if isinstance(node, ast.Dict):
         result = {}
         for key, value in zip(node.keys, node.values):
             if key is None:
                 raise DecodeError("dictionary unpacking (**) in an argument")
-            resolved = _value(key, depth + 1)
+            resolved = _value(key, depth + 1, budget)
             try:
-                result[resolved] = _value(value, depth + 1)
+                result[resolved] = _value(value, depth + 1, budget)
             except TypeError:
                 raise DecodeError("unhashable dictionary key") from None
         return result
     if isinstance(node, ast.BinOp):
-        return evaluate(node)
+        return evaluate(node, budget)
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Call):
         if not node.keywords:
             return _source(node)
-        return _call(node, depth)
+        return _call(node, depth, budget)
     if isinstance(node, ast.Subscript):
         return _source(node.value) + "[" + _source(node.slice) + "]"
     raise DecodeError(f"unsupported argument syntax: {type(node).__name__}")

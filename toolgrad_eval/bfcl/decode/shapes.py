@@ -5,6 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from toolgrad_eval.bfcl.decode.errors import DecodeError
+
+# The most a decoded output may hold, elements and characters together, counting a value reached
+# through several references once per reference (``[[0] * 10**6] * 10**6`` is 10**12 elements to
+# anything that walks it: a matcher, the score-file writer, a report). Real outputs hold a few
+# thousand; the largest seen in published BFCL runs is under 100,000.
+MAX_DECODED_SIZE = 2_000_000
+
 
 def is_call_list(decoded: Any) -> bool:
     """True for ``[{name: {...}}, ...]`` (one name per item, arguments a dict); ``[]`` included.
@@ -39,3 +47,43 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (set, frozenset)):
         return [json_safe(v, depth + 1) for v in sorted(value, key=repr)]
     return repr(value)
+
+
+def decoded_size(value: Any, limit: int = MAX_DECODED_SIZE) -> int:
+    """Elements plus characters of ``value``, shared references counted as copies; stops counting
+    (returns a number above ``limit``) as soon as the total passes ``limit``.
+
+    Each container is walked once (its size is remembered by identity), so the work is bounded by
+    the references that exist in memory, not by the size they stand for.
+    """
+    sizes: dict[int, int] = {}
+    keep: list[Any] = []  # ids stay unique while their objects are alive
+
+    def size(item: Any, depth: int) -> int:
+        if isinstance(item, (str, bytes)):
+            return 1 + len(item)
+        if not isinstance(item, (list, tuple, dict, set, frozenset)):
+            return 1
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        if depth > 1000:
+            return limit + 1
+        total = 1
+        children = (x for kv in item.items() for x in kv) if isinstance(item, dict) else iter(item)
+        for child in children:
+            total += size(child, depth + 1)
+            if total > limit:
+                break
+        sizes[id(item)] = total
+        keep.append(item)
+        return total
+
+    return size(value, 0)
+
+
+def check_decoded_size(value: Any, limit: int = MAX_DECODED_SIZE) -> None:
+    """:class:`DecodeError` when a decoded output holds more than ``limit`` elements and characters."""
+    if decoded_size(value, limit) > limit:
+        raise DecodeError(f"decoded output too large: more than {limit:,} elements and characters "
+                          "(shared references counted as copies)")

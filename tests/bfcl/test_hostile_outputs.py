@@ -1,0 +1,151 @@
+"""Hostile model outputs: bounded work, memory and output, counted (never timed), and the verdict
+an ordinary decode failure wherever the official checker fails to decode too."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bfcl.hostile import hostile_outputs
+from toolgrad_eval.bfcl import scorefile
+from toolgrad_eval.bfcl.decode import DecodeError, decode, decode_java_calls, decode_js_calls, decode_python_calls
+from toolgrad_eval.bfcl.decode import cursor as cursor_module
+from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE, decoded_size
+from toolgrad_eval.bfcl.match import check_entry, language_of
+
+CASES = {case.name: case for case in hostile_outputs()}
+QUESTION = {"function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {
+    "a": {"type": "string", "description": ""}}, "required": ["a"]}}]}
+ANSWER = [{"f": {"a": ["ok"]}}]
+
+
+class _Advances:
+    """Counts tokens consumed by the Java/JavaScript parsers (backtracking consumes them again)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = cursor_module.Cursor.advance
+
+        def counted(cursor: cursor_module.Cursor) -> object:
+            self.count += 1
+            return real(cursor)
+
+        monkeypatch.setattr(cursor_module.Cursor, "advance", counted)
+
+
+@pytest.mark.parametrize("name", ["js-arrow-backtracking", "java-lambda-lookahead"])
+def test_parsers_consume_each_token_a_bounded_number_of_times(name, monkeypatch):
+    case = CASES[name]
+    # 12 levels, not the corpus's 30: with backtracking back, this fails in a second instead of hanging.
+    text = case.result.replace("(a=" * 30, "(a=" * 12).replace(")" * 30, ")" * 12)
+    counter = _Advances(monkeypatch)
+    try:
+        decode(text, "python", language_of(case.category))
+    except DecodeError:
+        pass
+    assert counter.count <= 4 * len(text), (counter.count, len(text))  # at most one token per character
+
+
+@pytest.mark.parametrize("name", ["python-shared-references", "python-many-long-strings"])
+def test_decoded_values_are_bounded_in_total_and_in_memory(name):
+    tracemalloc.start()
+    try:
+        with pytest.raises(DecodeError, match="more than 2,000,000"):
+            decode(CASES[name].result, "python")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, f"{peak / 2**20:.0f} MiB allocated"
+
+
+def test_shared_references_count_as_copies():
+    inner = [0] * 10
+    assert decoded_size([inner] * 10) == 1 + 10 * 11
+    assert decoded_size({"k": "abc"}) == 1 + 2 + 4
+    assert decoded_size([[0] * 1000] * 1000, limit=5000) > 5000  # stops early, says "more"
+
+
+@pytest.mark.parametrize("name", ["java-lone-surrogate", "js-deep-template", "python-deep-nesting", "python-power-tower"])
+def test_hostile_outputs_are_decode_failures_not_checker_errors(name):
+    case = CASES[name]
+    verdict = check_entry(case.category, QUESTION, ANSWER, case.result, fmt="python")
+    assert not verdict.valid and verdict.error_type == "ast_decoder:decoder_failed", verdict
+
+
+def test_score_file_lines_are_bounded_whatever_the_output():
+    for case in hostile_outputs():
+        verdict = check_entry(case.category, QUESTION, ANSWER, case.result, fmt="python")
+        line = scorefile.dumps_line(scorefile.failed_entry(
+            entry_id="simple_python_0", model="m", test_category=case.category, category=case.category,
+            version="v4", error=list(verdict.errors), error_type=verdict.error_type or "x", prompt={"question": []},
+            answer=ANSWER, raw=case.result, decoded=verdict.decoded))
+        assert len(line) <= 3 * scorefile.MAX_SHOWN_CHARS + 10_000, (case.name, len(line))
+        assert json.loads(line)["id"] == "simple_python_0"
+
+
+def test_long_output_is_cut_with_a_marker_and_small_values_are_untouched():
+    raw = CASES["long-raw-output"].result
+    shown = scorefile.shown(raw)
+    assert shown.startswith(raw[:1000]) and "truncated by toolgrad-eval" in shown
+    assert len(shown) < scorefile.MAX_SHOWN_CHARS + 100
+    small = [{"f": {"a": [1, 2, 3]}}]
+    assert scorefile.shown(small) is small
+    big = [{"f": {"a": list(range(100_000))}}]
+    assert isinstance(scorefile.shown(big), str) and "truncated" in scorefile.shown(big)
+
+
+# -- fuzzing: random bounded outputs never raise anything but DecodeError, with bounded work ------
+
+PY_PIECES = ["[", "]", "(", ")", "f", "g.h", "=", "a", ",", "'x'", '"y"', "1", "-", "*", "**", "9", "{", "}", ":",
+             "True", "None", "...", " ", "\n", "`", "lambda", "[0]", "+", "%", "'%s'", "str(", "\\", "#"]
+C_PIECES = ["[", "]", "(", ")", "f", "a", "=", ",", '"x"', "'c'", "1", "1.5", "-", "->", "=>", "{", "}", ";",
+            "new", "int", "<", ">", "`", "${", "}`", "/", "/re/", "\\", "\ud83d", "\n", " ", "true", "null", ".", "?", ":"]
+
+
+def _fuzz_text(pieces: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), max_size=60).map("".join)
+
+
+FUZZ = settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(_fuzz_text(PY_PIECES))
+def test_fuzz_python_decoder(text):
+    try:
+        decoded = decode_python_calls(text)
+    except DecodeError:
+        return
+    assert decoded_size(decoded) <= MAX_DECODED_SIZE
+
+
+@pytest.mark.parametrize("decoder", [decode_java_calls, decode_js_calls], ids=["java", "javascript"])
+def test_fuzz_java_and_javascript_decoders(decoder):
+    consumed = 0
+    real = cursor_module.Cursor.advance
+
+    def counted(cursor: cursor_module.Cursor) -> object:
+        nonlocal consumed
+        consumed += 1
+        return real(cursor)
+
+    @FUZZ
+    @given(_fuzz_text(C_PIECES))
+    def run(text: str) -> None:
+        nonlocal consumed
+        consumed = 0
+        try:
+            decoder(text)
+        except DecodeError:
+            pass
+        assert consumed <= 4 * len(text) + 8, (text, consumed)
+
+    cursor_module.Cursor.advance = counted  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        cursor_module.Cursor.advance = real  # type: ignore[method-assign]
