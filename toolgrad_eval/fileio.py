@@ -55,7 +55,7 @@ def loads_bounded(text: str, source: Path | str) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputFileError(source, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise InputFileError(source, f"malformed JSON: {_where(exc)}") from None
     except RecursionError:
         raise InputFileError(source, "JSON nesting too deep") from None
     except ValueError as exc:  # e.g. an integer literal longer than Python converts
@@ -107,6 +107,8 @@ def ensure_writable_dir(path: Path, what: str) -> None:
     """Create ``path`` if needed and prove it is writable, or raise a ConfigError naming it."""
     from toolgrad_eval.errors import ConfigError
 
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path}: is a file, not a folder for the {what}")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / f".write-test.{os.urandom(4).hex()}"
@@ -162,3 +164,8 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 def atomic_write_jsonl(path: Path, rows: Iterable[Any]) -> None:
     atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows))
+
+
+def _where(exc: json.JSONDecodeError) -> str:
+    """What is wrong and where, once: some messages end in "at" ("Unterminated string starting at")."""
+    return f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"

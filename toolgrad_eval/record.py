@@ -106,6 +106,23 @@ def provenance() -> dict[str, Any]:
     }
 
 
+def refuse_other_models_record(output: Path, benchmark: str, model: str, overwrite: bool) -> None:
+    """A run-record folder holding another model's record (an --output shared by mistake, two names
+    that used to map to one folder) is not replaced without --overwrite."""
+    try:
+        existing = json.loads((output / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: nothing worth keeping
+        return
+    if not isinstance(existing, dict) or overwrite:
+        return
+    other, other_benchmark = existing.get("model"), existing.get("benchmark")
+    if isinstance(other, str) and (other, other_benchmark) != (model, benchmark):
+        from toolgrad_eval.errors import ConfigError
+
+        raise ConfigError(f"{output}: holds the {other_benchmark} run record of {other!r}; not replacing it with "
+                          f"{model!r}'s (choose another --output, or pass --overwrite)")
+
+
 def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
     """Serialise both files first (a value JSON cannot hold fails before anything is replaced),
     then write the rows, then the summary, so a summary never points at missing rows. The summary

@@ -119,10 +119,16 @@ def test_what_is_skipped_and_what_fails(runs_root: Path, tmp_path: Path) -> None
     assert "not a toolgrad-eval run record" in str(notes[0]) + str(notes[1])
     with pytest.raises(InputFileError, match="runs folder not found"):
         discover_runs([tmp_path / "nope"])
+    # One damaged record is skipped with a note naming it; the rest of the report is still built.
     (runs_root / "bad").mkdir()
     (runs_root / "bad" / "summary.json").write_text("{broken")
-    with pytest.raises(InputFileError, match=r"bad/summary.json: malformed JSON"):
-        discover_runs([runs_root])
+    write_run_record(runs_root / "wrong-shape", {"benchmark": "bfcl", "model": "w", "categories": [1]}, [])
+    write_run_record(runs_root / "good", {"benchmark": "toolgrad5k", "model": "g", "qor": 50.0}, [])
+    runs, notes = discover_runs([runs_root])
+    assert [r.model for r in runs] == ["g"]
+    text = "\n".join(map(str, notes))
+    assert "bad/summary.json: skipped" in text and "malformed JSON" in text
+    assert "wrong-shape/summary.json: skipped" in text
 
 
 def test_reported_rows_without_runs(runs_root: Path) -> None:

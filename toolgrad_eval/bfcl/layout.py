@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolgrad_eval.bfcl.categories import NOT_SCORED_PREFIXES, SINGLE_TURN, VERSIONS, to_v4
+from toolgrad_eval.bfcl.categories import NOT_SCORED_PREFIXES, SINGLE_TURN, VERSIONS, file_prefix, native_name, to_v4
 from toolgrad_eval.errors import DatasetError
 
 RESULT_DIRS = ("result", "results")
@@ -37,7 +37,14 @@ class RunLayout:
     version: str
     files: tuple[ResultFile, ...]  # single-turn categories we score, in SINGLE_TURN order
     not_scored: tuple[ResultFile, ...]  # categories BFCL has but we do not score (multi-turn, ...)
-    unknown: tuple[Path, ...]  # result-like files whose category we do not know
+    unknown: tuple[Path, ...]  # result-like files whose name or category we do not know
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The single-turn result file names expected for this version that are not there."""
+        present = {f.category for f in self.files}
+        return tuple(f"{file_prefix(self.version)}_{native_name(self.version, c)}_result.json"
+                     for c in SINGLE_TURN if c not in present)
 
     @property
     def synthetic(self) -> bool:
@@ -46,6 +53,20 @@ class RunLayout:
 
 def _result_files(model_dir: Path) -> list[Path]:
     return sorted(p for p in model_dir.rglob("BFCL_v*_result.json") if p.is_file())
+
+
+def _near_misses(model_dir: Path, taken: list[Path]) -> list[Path]:
+    """Files that look meant as result files but are not named as BFCL names them
+    (``..._results.json``, ``bfcl_V4_...``, ``.jsonl``): listed so nothing is silently ignored."""
+    names = set(taken)
+    out = []
+    for path in sorted(model_dir.rglob("*")):
+        lowered = path.name.lower()
+        if path in names or not path.is_file():
+            continue
+        if lowered.startswith("bfcl") or ("result" in lowered and lowered.endswith((".json", ".jsonl"))):
+            out.append(path)
+    return out
 
 
 def is_bfcl_run(dataset: Path) -> bool:
@@ -89,7 +110,7 @@ def find_run(dataset: Path, model: str) -> RunLayout:
         raise DatasetError(model_dir, "no BFCL_<version>_<category>_result.json files")
 
     parsed: list[ResultFile] = []
-    unknown: list[Path] = []
+    unknown: list[Path] = _near_misses(model_dir, paths)
     for path in paths:
         m = _RESULT_NAME.match(path.name)
         if not m:
@@ -119,4 +140,4 @@ def find_run(dataset: Path, model: str) -> RunLayout:
         else:
             unknown.append(f.path)
     files = tuple(scored[c] for c in SINGLE_TURN if c in scored)
-    return RunLayout(dataset, roots[0], model_dir, model, version, files, tuple(not_scored), tuple(unknown))
+    return RunLayout(dataset, roots[0], model_dir, model, version, files, tuple(not_scored), tuple(sorted(unknown)))

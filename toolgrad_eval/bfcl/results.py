@@ -2,22 +2,28 @@
 
 A bad line never stops the run: it becomes a :class:`LineProblem` naming the file and line, and,
 when an id can still be read from it, that entry is scored as failed by the runner.
+
+The file is streamed line by line and only what scoring needs is kept: the lines of the ids the
+data asks for (a few copies of each), counts of everything else and a few examples. A result
+file of millions of lines (a generation loop gone wrong, a file of another tool) costs memory in
+proportion to the category, not to the file.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Collection, Iterator
 
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import json_depth_ok
 
-MAX_RESULT_FILE_BYTES = 1024 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200
+MAX_COPIES_KEPT = 5  # copies of one id kept to report its duplicates (all are compared as they pass)
+MAX_EXAMPLES_KEPT = 100  # problems and unknown ids kept as examples; the rest are counted
 # Salvage an id from a line that is not valid JSON, so the entry can still be reported by id.
 _ID_IN_BROKEN_LINE = re.compile(rb'"id"\s*:\s*"([^"\\]{1,200})"')
 
@@ -27,7 +33,7 @@ class ResultEntry:
     id: str
     result: Any
     line: int
-    record: dict[str, Any]  # the whole line (latency, token counts...)
+    latency: float | None
 
 
 @dataclass(frozen=True)
@@ -37,32 +43,74 @@ class LineProblem:
     id: str | None  # the entry this line was meant to be, when that can be told
 
 
-@dataclass(frozen=True)
+@dataclass
 class ResultFileContent:
-    entries: list[ResultEntry]
-    problems: list[LineProblem]
+    copies: dict[str, list[ResultEntry]] = field(default_factory=dict)  # wanted id -> first copies
+    n_copies: dict[str, int] = field(default_factory=dict)  # wanted id -> lines holding it
+    conflicting: set[str] = field(default_factory=set)  # wanted ids given with different results
+    problems: list[LineProblem] = field(default_factory=list)  # examples, and every one with a wanted id
+    n_problems: int = 0
+    extra_ids: list[str] = field(default_factory=list)  # examples of ids the data lacks
+    n_extra_lines: int = 0  # lines holding such ids
+    n_entries: int = 0  # lines that parsed to an entry, wanted or not
+    latencies: list[float] = field(default_factory=list)  # of the wanted ids' lines
+
+    def add(self, entry: ResultEntry, wanted: Collection[str] | None) -> None:
+        self.n_entries += 1
+        if wanted is not None and entry.id not in wanted:
+            self.n_extra_lines += 1
+            if len(self.extra_ids) < MAX_EXAMPLES_KEPT and entry.id not in self.extra_ids:
+                self.extra_ids.append(entry.id)
+            return
+        kept = self.copies.setdefault(entry.id, [])
+        self.n_copies[entry.id] = self.n_copies.get(entry.id, 0) + 1
+        if kept and entry.result != kept[0].result:
+            self.conflicting.add(entry.id)
+        if len(kept) < MAX_COPIES_KEPT:
+            kept.append(entry)
+        if entry.latency is not None:
+            self.latencies.append(entry.latency)
+
+    def add_problem(self, problem: LineProblem, wanted: Collection[str] | None) -> None:
+        self.n_problems += 1
+        if len(self.problems) < MAX_EXAMPLES_KEPT or (problem.id is not None and wanted is not None and problem.id in wanted):
+            self.problems.append(problem)
 
 
-def read_result_file(path: Path) -> ResultFileContent:
-    """Parse every line; only an unreadable file as a whole raises (InputFileError)."""
+def read_result_file(path: Path, wanted: Collection[str] | None = None) -> ResultFileContent:
+    """Parse every line, keeping the entries of the ``wanted`` ids (all when None); only an
+    unreadable file as a whole raises (InputFileError)."""
+    content = ResultFileContent()
     try:
-        size = path.stat().st_size
-        if size > MAX_RESULT_FILE_BYTES:
-            raise InputFileError(path, f"file is larger than {MAX_RESULT_FILE_BYTES} bytes")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            for lineno, line in _lines(handle):
+                if not line.strip():
+                    continue
+                entry, problem = _parse_line(line, lineno)
+                if entry is not None:
+                    content.add(entry, wanted)
+                if problem is not None:
+                    content.add_problem(problem, wanted)
     except OSError as exc:
         raise InputFileError(path, f"cannot read ({exc.strerror or exc})") from None
-    entries: list[ResultEntry] = []
-    problems: list[LineProblem] = []
-    for lineno, line in enumerate(raw.split(b"\n"), 1):
-        if not line.strip():
-            continue
-        entry, problem = _parse_line(line, lineno)
-        if entry is not None:
-            entries.append(entry)
-        if problem is not None:
-            problems.append(problem)
-    return ResultFileContent(entries, problems)
+    return content
+
+
+def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines; a line longer than MAX_LINE_BYTES is yielded as its first MAX_LINE_BYTES + 1
+    bytes (which marks it too long) and the rest of it is skipped without being held in memory."""
+    lineno = 0
+    while True:
+        line = handle.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:
+                rest = handle.readline(1024 * 1024)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield lineno, line
 
 
 def _salvage_id(line: bytes) -> str | None:
@@ -83,7 +131,8 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, LineProblem(lineno, f"malformed JSON ({exc.msg} at column {exc.colno})", _salvage_id(line))
+        return None, LineProblem(lineno, f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}",
+                                 _salvage_id(line))
     except RecursionError:
         return None, LineProblem(lineno, "JSON nested too deeply", _salvage_id(line))
     if not isinstance(record, dict):
@@ -93,4 +142,6 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
         return None, LineProblem(lineno, 'no string "id"', None)
     if "result" not in record:
         return None, LineProblem(lineno, 'no "result"', entry_id)
-    return ResultEntry(entry_id, record["result"], lineno, record), None
+    latency = record.get("latency")
+    latency = float(latency) if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
+    return ResultEntry(entry_id, record["result"], lineno, latency), None

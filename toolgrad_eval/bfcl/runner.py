@@ -26,7 +26,9 @@ from toolgrad_eval.bfcl.scoredir import (ScoreFilesExistError, choose_score_root
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
-from toolgrad_eval.record import write_run_record
+from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.names import check_model_name
+from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
 __all__ = ["FORMATS", "ScoreFilesExistError", "run_bfcl"]
 
@@ -80,6 +82,9 @@ def _run(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     dataset, output = Path(dataset), Path(output)
+    check_model_name(model)  # it names folders we write: score/<model>/
+    ensure_writable_dir(output, "run-record folder")
+    refuse_other_models_record(output, "bfcl", model, overwrite)
     layout = find_run(dataset, model)
     if not layout.files:
         others = ", ".join(sorted(f.name for f in layout.not_scored)) or "none"
@@ -156,7 +161,10 @@ def _layout_warnings(layout: RunLayout) -> list[str]:
         names = ", ".join(sorted(f.name for f in layout.not_scored))
         out.append(f"{layout.model_dir}: not scored by toolgrad-eval (single-turn only): {names}")
     for path in layout.unknown:
-        out.append(f"{path}: not a BFCL single-turn result file name; ignored")
+        out.append(f"{path}: not a BFCL {layout.version} single-turn result file name; ignored")
+    if layout.unknown and layout.missing:  # a near miss: say what it may have been meant as
+        out.append(f"{layout.model_dir}: no {', '.join(layout.missing)}; "
+                   "those categories are N/A (files named otherwise are listed above)")
     return out
 
 

@@ -17,7 +17,7 @@ from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.match import Format, check_entry, detect_format
-from toolgrad_eval.bfcl.results import LineProblem, ResultEntry, read_result_file
+from toolgrad_eval.bfcl.results import LineProblem, read_result_file
 from toolgrad_eval.bfcl.verdict import Verdict
 
 Version = Literal["v3", "v4"]
@@ -51,10 +51,10 @@ def _examples(items: list[str]) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > _EXAMPLES else "")
 
 
-def _line_warnings(where: str, problems: list[LineProblem]) -> list[str]:
+def _line_warnings(where: str, problems: list[LineProblem], total: int) -> list[str]:
     out = [f"{where}:{p.line}: {p.message}; line skipped" for p in problems[:_EXAMPLES]]
-    if len(problems) > _EXAMPLES:
-        more = len(problems) - _EXAMPLES
+    if total > _EXAMPLES:
+        more = total - _EXAMPLES
         out.append(f"{where}: {more} more malformed {'line' if more == 1 else 'lines'} skipped")
     return out
 
@@ -67,36 +67,35 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
         out.warnings.append(f"{where}: the BFCL {rf.version} data in {data.root} has no {rf.name} questions; "
                             "category not scored")
         return out
-    content = read_result_file(rf.path)
     entries = data.entries(rf.category)
     data_ids = {e.id for e in entries}
-    by_id: dict[str, list[ResultEntry]] = {}
-    for r in content.entries:
-        by_id.setdefault(r.id, []).append(r)
-        lat = r.record.get("latency")
-        if isinstance(lat, (int, float)) and not isinstance(lat, bool):
-            out.latencies.append(float(lat))
+    content = read_result_file(rf.path, data_ids)
+    out.latencies.extend(content.latencies)
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
-    out.warnings.extend(_line_warnings(where, content.problems))
+    out.warnings.extend(_line_warnings(where, content.problems, content.n_problems))
 
-    if not data_ids & (by_id.keys() | broken.keys()):
-        out.warnings.append(f"{where}: none of its {len(by_id)} ids is a BFCL {rf.version} {rf.name} id "
-                            f"(e.g. {_examples(sorted(by_id))}); category not scored")
+    if content.n_entries and not content.copies and not data_ids & broken.keys():
+        out.warnings.append(f"{where}: none of its {_ids(content.n_entries)} is a BFCL {rf.version} {rf.name} id "
+                            f"(e.g. {_examples(content.extra_ids)}); category not scored")
         return out
-    extra = sorted(i for i in by_id if i not in data_ids)
-    if extra:
-        out.issues["extra"] = len(extra)
-        out.warnings.append(f"{where}: {_ids(len(extra))} not in the BFCL {rf.version} data, ignored: "
-                            f"{_examples(extra)}")
-    if content.problems:
-        out.issues["malformed_lines"] = len(content.problems)
+    if not content.n_entries:
+        # Nothing readable at all: every entry fails, as with the official checker (0, not N/A).
+        out.warnings.append(f"{where}: no readable result line ({content.n_problems} unreadable); "
+                            f"all {len(entries)} entries counted as failed")
+    if content.n_extra_lines:
+        out.issues["extra"] = content.n_extra_lines
+        lines = "1 line" if content.n_extra_lines == 1 else f"{content.n_extra_lines} lines"
+        out.warnings.append(f"{where}: {lines} with ids not in the BFCL {rf.version} data, ignored: "
+                            f"{_examples(content.extra_ids)}")
+    if content.n_problems:
+        out.issues["malformed_lines"] = content.n_problems
 
-    results = [r.result for r in content.entries]
-    out.fmt = detect_format(results) if fmt == "auto" else fmt
+    firsts = [copies[0].result for copies in content.copies.values()]
+    out.fmt = detect_format(firsts) if fmt == "auto" else fmt
     missing: list[str] = []
     conflicting: list[str] = []
     for entry in entries:
-        copies = by_id.get(entry.id)
+        copies = content.copies.get(entry.id)
         if not copies:
             problem = broken.get(entry.id)
             if problem is not None:
@@ -105,11 +104,13 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
                 missing.append(entry.id)
                 verdict = Verdict.fail(scorefile.MISSING_RESULT, f"No result for this id in {rf.path.name}.")
             raw = None
-        elif len(copies) > 1 and any(c.result != copies[0].result for c in copies[1:]):
+        elif entry.id in content.conflicting:
             conflicting.append(entry.id)
             lines = ", ".join(str(c.line) for c in copies)
+            n = content.n_copies[entry.id]
             verdict = Verdict.fail(scorefile.DUPLICATE_RESULT,
-                                   f"This id appears {len(copies)} times in {rf.path.name} (lines {lines}) with different results.")
+                                   f"This id appears {n} times in {rf.path.name} (lines {lines}"
+                                   f"{', ...' if n > len(copies) else ''}) with different results.")
             raw = [c.result for c in copies]
         else:
             raw = copies[0].result
@@ -120,7 +121,7 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     if crashed:
         out.warnings.append(f"{where}: the checker failed internally on {_ids(len(crashed))}, counted as failed "
                             f"(a toolgrad-eval bug; please report): {_examples(crashed)}")
-    duplicated = sorted(i for i, c in by_id.items() if len(c) > 1 and i in data_ids)
+    duplicated = sorted(i for i, n in content.n_copies.items() if n > 1)
     if missing:
         out.issues["missing"] = len(missing)
         out.warnings.append(f"{where}: no result for {len(missing)} of the {len(entries)} BFCL {rf.version} {rf.name} "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +63,12 @@ _MAX_WARNINGS_SHOWN = 20
 def evaluate(**options: Any) -> None:
     """Score a model's predictions on ToolGrad-5k or a BFCL run (the layout is detected)."""
     dataset: Path = options["dataset"]
+    from toolgrad_eval.names import check_model_name
     from toolgrad_eval.toolgrad5k.dataset import is_toolgrad5k
+
+    check_model_name(options["pred_model"])
+    if options["compare_model"]:
+        check_model_name(options["compare_model"], "--compare_model")
 
     if is_toolgrad5k(dataset):
         _evaluate_toolgrad5k(options)
@@ -83,7 +87,9 @@ def evaluate(**options: Any) -> None:
 
 
 def default_output(benchmark: str, model: str) -> Path:
-    return Path("toolgrad-eval-out") / benchmark / re.sub(r"[^A-Za-z0-9._=-]+", "_", model)
+    from toolgrad_eval.names import folder_name
+
+    return Path("toolgrad-eval-out") / benchmark / folder_name(model)
 
 
 def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
@@ -95,7 +101,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     from toolgrad_eval.judge.client import Judge, JudgeSettings
     from toolgrad_eval.judge.prices import load_prices
     from toolgrad_eval.judge.template import load_template
-    from toolgrad_eval.record import write_run_record
+    from toolgrad_eval.record import refuse_other_models_record, write_run_record
     from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
     from toolgrad_eval.toolgrad5k.runner import compare_runs, evaluate_model, rows_as_dicts
 
@@ -124,6 +130,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     for name in models:
         dataset.check_model(name)
     ensure_writable_dir(output, "run-record folder")
+    refuse_other_models_record(output, "toolgrad5k", model, options["overwrite"])
     with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []

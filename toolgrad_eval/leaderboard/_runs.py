@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from toolgrad_eval.bfcl.aggregate import CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import to_v4
-from toolgrad_eval.errors import InputFileError
+from toolgrad_eval.errors import InputFileError, ToolgradError
 from toolgrad_eval.fileio import loads_bounded, read_json
 from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
 from toolgrad_eval.leaderboard._text import BuildMessage, clean_text
@@ -83,7 +83,12 @@ def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]
             if resolved in seen:
                 continue
             seen.add(resolved)
-            run, note = load_run(summary_path)
+            try:
+                run, note = load_run(summary_path)
+            except ToolgradError as exc:  # one damaged record must not stop the whole report
+                run, note = None, BuildMessage.about(summary_path, f"skipped, unreadable run record: {exc}")
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:  # fields of the wrong shape
+                run, note = None, BuildMessage.about(summary_path, f"skipped, damaged run record ({type(exc).__name__}: {exc})")
             if run is not None:
                 runs.append(run)
             if note:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.fileio import atomic_write_text
+from toolgrad_eval.fileio import atomic_write_text, ensure_writable_dir
 from toolgrad_eval.leaderboard import DEFAULT_TITLE, Leaderboard, build_leaderboard
 
 __all__ = ["Published", "publish", "write_report"]
@@ -46,8 +46,7 @@ def write_report(board: Leaderboard, out: Path) -> Published:
     from toolgrad_eval.report._html import render_index, render_model_page
     from toolgrad_eval.report._tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
 
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out}: --out must be a folder, and this is a file")
+    ensure_writable_dir(out, "report (--out)")
     texts: dict[str, str] = {page.path: render_model_page(board, page) for page in board.pages}
     texts[MARKDOWN_FILE] = markdown(board)
     texts.update(csv_files(board))
