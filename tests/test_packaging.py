@@ -51,3 +51,35 @@ def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
     assert "toolgrad_eval/benchmarks/demo/bfcl-synthetic/SYNTHETIC.md" in names
     assert any(n.startswith("toolgrad_eval/report/templates/") for n in names)
     assert not any("/score/" in n or n.endswith(".pyc") for n in names), "generated files leaked into the wheel"
+
+
+def test_the_installed_demo_writes_only_under_the_current_folder(tmp_path):
+    """`pip install .` then `toolgrad-eval demo`: nothing may be written into the installed package
+    (its demo data folder included), everything goes under the current folder."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    package = site / "toolgrad_eval"
+    before = {p: p.stat().st_mtime_ns for p in package.rglob("*")}
+    work = tmp_path / "work"
+    work.mkdir()
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-m", "toolgrad_eval", "demo"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    probe = subprocess.run([sys.executable, "-c", "import toolgrad_eval; print(toolgrad_eval.__file__)"],
+                           cwd=work, env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.strip().startswith(str(site))  # the demo ran from the installed copy
+    after = {p: p.stat().st_mtime_ns for p in package.rglob("*")}
+    assert after == before, sorted(str(p) for p in set(after) ^ set(before))
+    assert (work / "reports" / "demo" / "index.html").is_file() and (work / "toolgrad-eval-out").is_dir()

@@ -258,3 +258,11 @@ def test_skipped_files_are_named_without_the_authors_file_system(run_factory, tm
     html = (site.out / "index.html").read_text(encoding="utf-8")
     assert "not a toolgrad-eval run record" in html and "someone-elses/summary.json" in html
     assert str(tmp_path.resolve()) not in html  # the page does not
+
+
+def test_markdown_link_syntax_in_a_model_name_stays_text(run_factory, tmp_path: Path) -> None:
+    run_factory("toolgrad5k", "[click me](javascript:alert(1)) ![img](http://x/y.png) `code` *bold*")
+    site = publish([run_factory.root], tmp_path / "out")
+    md = (site.out / "leaderboard.md").read_text(encoding="utf-8")
+    assert "](javascript:" not in md and "](http://x" not in md and "`code`" not in md and "*bold*" not in md
+    assert "\\[click me\\]\\(javascript:alert\\(1\\)\\)" in md

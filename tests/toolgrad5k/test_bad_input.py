@@ -138,3 +138,20 @@ def test_compare_model_equal_to_pred_model_is_one_clear_line(builder, tmp_path, 
     code = main(["--pred_model", "m1", "--dataset", str(builder.finish()), "--compare_model", "m1", "--output", "out"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--compare_model" in err[0]
+
+
+def test_stored_verdicts_do_not_hide_missing_or_broken_data_and_metadata(builder, judge_env):
+    for sid in ("ok", "no-data", "bad-data", "no-metadata"):
+        builder.sample(sid, {"a": {}}).prediction("m1", sid, {"eval": STORED})
+    dataset = builder.finish()
+    (dataset / "data" / "no-data.json").unlink()
+    (dataset / "data" / "bad-data.json").write_text("{broken")
+    next(dataset.glob("sft_data/*/metadata/no-metadata.json")).unlink()
+    assert run(dataset) == 0
+    s = json.loads(Path("out/summary.json").read_text())
+    assert s["n_input_errors"] == 3 and s["stored_verdicts"] == 1 and s["qor"] == 90
+    errors = {sid: r["input_error"] for sid, r in per_sample().items()}
+    assert errors["ok"] is None
+    assert "no-data.json" in errors["no-data"] and "bad-data.json: malformed JSON" in errors["bad-data"]
+    assert "metadata/no-metadata.json: file not found" in errors["no-metadata"]
+    assert judge_env.count("/v1/chat/completions") == 0

@@ -247,3 +247,20 @@ def test_compare_model_pairs_by_sample_id(builder, judge_env):
     assert tests["success_rate"]["t_statistic"] == pytest.approx(expected.statistic)
     assert tests["success_rate"]["p_value"] == pytest.approx(expected.pvalue)
     assert tests["recall"]["mean_diff"] == pytest.approx((1.0 + 0.5 + 0.0) / 3)
+
+
+def test_saved_cost_of_shared_verdicts_does_not_depend_on_num_process(builder, judge_env):
+    for i in range(6):  # one cache key for six samples: five of them reuse the verdict of one request
+        builder.sample(f"dup{i}", {"a": {}}, query="same question FAKE_SCORE=70")
+        builder.prediction("m1", f"dup{i}", {"intermediate_steps": [call("a")], KEY: "same answer"})
+    for i in range(2):
+        builder.sample(f"own{i}", {"a": {}}, query=f"own question {i} FAKE_SCORE=30")
+        builder.prediction("m1", f"own{i}", {"intermediate_steps": [call("a")], KEY: f"own answer {i}"})
+    dataset = builder.finish()
+    judge_env.latency = 0.05
+    first = {n: run(dataset, "--overwrite", "--num_process", n, out=f"out{n}")[1] for n in ("1", "8")}
+    assert first["1"]["cost_saved_usd"] == first["8"]["cost_saved_usd"] > 0
+    code, cached = run(dataset, out="out-cached")  # every verdict from the cache now
+    assert code == 0 and cached["judge_requests"] == 0
+    # what the first run paid plus what its twins saved is what reusing all eight verdicts saves
+    assert first["8"]["cost_usd"] + first["8"]["cost_saved_usd"] == pytest.approx(cached["cost_saved_usd"], abs=1e-6)

@@ -94,13 +94,21 @@ def test_unusable_output_or_cache_folder_is_one_line_before_judging(builder, jud
     assert len(err) == 1 and "a-file/sub" in err[0] and judge_env.count(CHAT) == 0
 
 
-def test_damaged_cache_database_is_one_line(builder, judge_env, capsys):
-    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"eval": STORED})
+@pytest.mark.parametrize("needs_judge", [True, False])
+def test_damaged_cache_database_is_one_line(builder, judge_env, capsys, needs_judge):
+    if needs_judge:
+        builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
+    else:
+        builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"eval": STORED})
     Path("cache").mkdir()
     Path("cache/cache.db").write_bytes(os.urandom(4096))
     code, _ = run(builder.finish())
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "judgment cache is damaged" in err[0]
+    if needs_judge:  # one line, and no request sent that could not be cached
+        assert code == 2 and len(err) == 1 and "judgment cache is damaged" in err[0]
+        assert judge_env.count(CHAT) == 0
+    else:  # a run that needs no judgment warns and goes on
+        assert code == 0 and len(err) == 1 and err[0].startswith("warning: ") and "judgment cache is damaged" in err[0]
 
 
 def test_cache_damaged_past_its_first_pages_is_one_line(builder, judge_env, capsys):
@@ -122,11 +130,12 @@ def test_cache_damaged_past_its_first_pages_is_one_line(builder, judge_env, caps
 
 
 def test_a_cache_that_cannot_be_opened_is_not_called_damaged(builder, judge_env, capsys):
-    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"eval": STORED})
+    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
     Path("cache/cache.db").mkdir(parents=True)  # sqlite cannot open a folder: not damage
     code, _ = run(builder.finish())
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot use this folder for the judgment cache" in err[0], err
+    assert "damaged" not in err[0] and judge_env.count(CHAT) == 0
 
 
 def test_overwrite_that_cannot_keep_its_marker_is_one_line(builder, judge_env, capsys):

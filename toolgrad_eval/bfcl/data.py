@@ -56,9 +56,15 @@ class BfclData:
         return self.root / "possible_answer" / self.question_file(category).name
 
     def has(self, category: str) -> bool:
+        return self.missing_file(category) is None
+
+    def missing_file(self, category: str) -> Path | None:
+        """The question or answer file of ``category`` that is not there (None: both are)."""
         if not self.question_file(category).is_file():
-            return False
-        return category in NO_ANSWER or self.answer_file(category).is_file()
+            return self.question_file(category)
+        if category not in NO_ANSWER and not self.answer_file(category).is_file():
+            return self.answer_file(category)
+        return None
 
     def entries(self, category: str) -> list[Entry]:
         """Questions of ``category`` in data order, each with its answer. Raises if unreadable."""

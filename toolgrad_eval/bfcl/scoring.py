@@ -63,9 +63,11 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     """Check every entry of one result file against ``data``; never raises for bad model output."""
     out = CategoryOutcome(rf)
     where = str(rf.path)
-    if not data.has(rf.category):
-        out.warnings.append(f"{where}: the BFCL {rf.version} data in {data.root} has no {rf.name} questions; "
-                            "category not scored")
+    missing_data = data.missing_file(rf.category)
+    if missing_data is not None:
+        what = "answers" if missing_data.parent.name == "possible_answer" else "questions"
+        out.warnings.append(f"{where}: category not scored: the BFCL {rf.version} data has no {rf.name} {what} "
+                            f"({missing_data} not found)")
         return out
     entries = data.entries(rf.category)
     data_ids = {e.id for e in entries}

@@ -132,6 +132,11 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     ensure_writable_dir(output, "run-record folder")
     refuse_other_models_record(output, "toolgrad5k", model, options["overwrite"])
     with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
+        try:
+            cache.open()
+            unusable_cache = None
+        except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
+            unusable_cache = exc
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
         markers = []  # --overwrite: removed only once the whole command has done its work
@@ -160,6 +165,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
                 run.summary["overwrite_run_resumed"] = marker.resumed
                 markers.append(marker)
             runs.append(run)
+    if unusable_cache is not None:  # no sample needed it, or the run would have stopped with this error
+        click.echo(f"warning: {unusable_cache}; no sample needed the judge, so the run went on", err=True)
 
     main = runs[0]
     if len(runs) == 2:

@@ -56,11 +56,11 @@ def default_cache_dir() -> Path:
 
 
 def open_cache(directory: Path) -> "JudgmentCache":
-    """Open the cache, turning an unusable folder or a damaged database into one clear error."""
-    try:
-        return JudgmentCache(directory)
-    except (sqlite3.DatabaseError, OSError) as exc:
-        raise cache_error(directory, exc) from None
+    """The cache in ``directory``, opened on first use: a run that needs no judgment (every verdict
+    stored in the prediction files) never touches it, so a read-only or unusable cache folder does
+    not stop it. On first use an unusable folder or a damaged database is one clear error, raised
+    before any request is sent (``Judge`` opens the cache before its first request)."""
+    return JudgmentCache(directory)
 
 
 def cache_error(directory: Path, exc: BaseException, doing: str = "") -> ConfigError:
@@ -76,17 +76,26 @@ class JudgmentCache:
     """Maps cache keys to ``{"verdict", "raw", "usage", "model", "created_at"}`` records."""
 
     def __init__(self, directory: Path) -> None:
-        import diskcache
-
-        directory.mkdir(parents=True, exist_ok=True)
-        # No size limit and no eviction: a cached judgment is money already spent.
-        self._cache = diskcache.Cache(str(directory), size_limit=2**62, eviction_policy="none")
         self.directory = directory
+        self._db: Any = None
+
+    def open(self) -> Any:
+        """The underlying diskcache, opened now if it is not yet (ConfigError when unusable)."""
+        if self._db is None:
+            import diskcache
+
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                # No size limit and no eviction: a cached judgment is money already spent.
+                self._db = diskcache.Cache(str(self.directory), size_limit=2**62, eviction_policy="none")
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise cache_error(self.directory, exc) from None
+        return self._db
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored record, or None when absent or damaged (a damaged entry is dropped)."""
         try:
-            stored = self._cache.get(key, default=None, retry=True)
+            stored = self.open().get(key, default=None, retry=True)
         except sqlite3.DatabaseError as exc:  # the database, not this entry
             raise cache_error(self.directory, exc) from None
         except Exception:  # unreadable pickle/file behind the entry: treat as damaged
@@ -96,7 +105,7 @@ class JudgmentCache:
         record = _unpack(stored)
         if record is None:
             try:
-                self._cache.delete(key, retry=True)
+                self.open().delete(key, retry=True)
             except (sqlite3.DatabaseError, OSError) as exc:
                 raise cache_error(self.directory, exc) from None
         return record
@@ -106,22 +115,24 @@ class JudgmentCache:
         payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=True)
         checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         try:
-            self._cache.set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
+            self.open().set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise cache_error(self.directory, exc, "; a judgment just received could not be stored") from None
 
     def keys(self) -> list[str]:
         """Keys of every entry stored (damaged ones included: get() decides)."""
-        return list(self._cache.iterkeys())
+        return list(self.open().iterkeys())
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
 
     def __len__(self) -> int:
-        return len(self._cache)
+        return len(self.open())
 
     def close(self) -> None:
-        self._cache.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> "JudgmentCache":
         return self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from toolgrad_eval.leaderboard import Leaderboard, Table
@@ -135,11 +137,15 @@ def _md_cell(kind: str, cell: Any, table: Table) -> str:
     return text
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!|#~])")
+
+
 def _md(text: str) -> str:
-    """Model names are untrusted: Markdown renderers may pass raw HTML through, and '|' breaks rows."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
-    )
+    """Model names are untrusted: Markdown renderers may pass raw HTML through, ``[x](javascript:..)``
+    would be a live link, and '|' breaks rows. HTML characters become entities; every other
+    punctuation Markdown gives a meaning is backslash-escaped (CommonMark shows it literally)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("\r", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _csv_text(text: str) -> str:

@@ -190,6 +190,13 @@ class Toolgrad5k:
             raise InputFileError(path, 'expected an object with "pos_tools"')
         return parse_pos_tools(data["pos_tools"], path)
 
+    def check_metadata(self, sid: str) -> None:
+        """That the metadata file exists (cheaply: a stored verdict needs no recall computed, but a
+        dataset missing the file is broken all the same)."""
+        path = self._metadata_dir / f"{sid}.json"
+        if not path.is_file():
+            raise InputFileError(path, "file not found")
+
     def reference(self, sid: str) -> Reference:
         path = self._data_dir / f"{sid}.json"
         data = read_json(path)

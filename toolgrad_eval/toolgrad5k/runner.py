@@ -70,8 +70,12 @@ def evaluate_model(
         for twin in twins.pop(key_of.get((result.sample_id, result.k), ""), ()):
             shared = replace(result, sample_id=twin.sample_id, k=twin.k, usage=None, requests=0)
             if result.verdict is not None:
+                # The twin reuses a verdict exactly as if it had found it in the cache (which it does
+                # when it is read after the verdict arrived: timing, and so --num_process, must not
+                # change what is counted).
                 shared.source = "cache"
                 cache_hits += 1
+                judge.meter.add_saved(judge.meter.value_of({"usage": result.usage, "batch": result.source == "batch"}))
             collected.setdefault(twin.sample_id, []).append(shared)
         done += 1
         if on_progress:

@@ -81,7 +81,18 @@ class _Job:
             row.input_error = str(exc)
             return Prepared(row)
         if owed is None:
-            if row.query is None:
+            if used_stored:
+                # A stored verdict needs neither file, but a sample whose data/ or metadata/ file is
+                # missing or broken is an input error whichever way it is scored.
+                try:
+                    if row.query is None:
+                        row.query = _display(self.dataset.reference(sid).query)
+                    self.dataset.check_metadata(sid)
+                except InputFileError as exc:
+                    _clear_metrics(row)
+                    row.input_error = str(exc)
+                    return Prepared(row)
+            elif row.query is None:
                 row.query = query_for_display(self.dataset, sid)
             return Prepared(row, used_stored)
         looked_up = [(task, self.judge.cached(task)) for task in owed]
