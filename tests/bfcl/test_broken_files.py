@@ -45,18 +45,17 @@ def test_near_miss_file_names_are_listed_with_the_files_they_were_meant_as(demo_
             in warnings)
 
 
-def test_result_file_of_many_short_lines_is_streamed(tmp_path):
-    """A file of 300,000 lines (mostly ids the data lacks) is read with memory bounded by the ids the
-    data asks for: counted as bytes allocated, not timed."""
+def test_result_file_of_many_short_lines_is_streamed_and_bounded(tmp_path):
+    """A file of 350,000 lines (mostly ids the data lacks, then garbage) is read with memory bounded
+    by the ids the data asks for, and only up to 10 lines per asked id + 10,000: counted, not timed."""
     path = tmp_path / "BFCL_v4_simple_python_result.json"
     wanted = {f"simple_python_{i}" for i in range(400)}
     with path.open("w") as handle:
-        for i in range(300_000):
-            handle.write(json.dumps({"id": f"junk_{i}", "result": "[f(a=1)]"}) + "\n")
         for entry_id in sorted(wanted):
             handle.write(json.dumps({"id": entry_id, "result": "[f(a=1)]", "latency": 0.5}) + "\n")
-        for i in range(50_000):
-            handle.write("{not json\n")
+        for i in range(300_000):
+            handle.write(json.dumps({"id": f"junk_{i}", "result": "[f(a=1)]"}) + "\n")
+        handle.write("{not json\n" * 50_000)
     size = path.stat().st_size
     tracemalloc.start()
     try:
@@ -64,9 +63,17 @@ def test_result_file_of_many_short_lines_is_streamed(tmp_path):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert set(content.copies) == wanted and content.n_extra_lines == 300_000 and content.n_problems == 50_000
-    assert len(content.extra_ids) <= 100 and len(content.problems) <= 100
+    assert set(content.copies) == wanted and len(content.latencies) == 400
+    assert content.stopped_at == 10 * 400 + 10_000 and content.n_extra_lines == content.stopped_at - 400
+    assert len(content.extra_ids) <= 100 and content.n_problems == 0
     assert peak < size / 10, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_problems_are_counted_and_a_few_kept(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("{not json\n" * 5_000 + json.dumps({"id": "a", "result": "x"}) + "\n")
+    content = read_result_file(path, {"a"})
+    assert content.n_problems == 5_000 and len(content.problems) == 100 and list(content.copies) == ["a"]
 
 
 def test_a_line_longer_than_the_limit_is_skipped_without_holding_it(tmp_path, monkeypatch):

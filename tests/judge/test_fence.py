@@ -78,13 +78,14 @@ class _Counting:
 
     def __init__(self, monkeypatch):
         self.reads = 0
-        real = fence_module._fold
+        real = fence_module._name_end
 
-        def counted(char: str) -> str:
-            self.reads += 1
-            return real(char)
+        def counted(text: str, start: int, limit: int, names: tuple[str, ...]) -> tuple[int | None, int]:
+            end, read = real(text, start, limit, names)
+            self.reads += read
+            return end, read
 
-        monkeypatch.setattr(fence_module, "_fold", counted)
+        monkeypatch.setattr(fence_module, "_name_end", counted)
 
 
 @pytest.mark.parametrize("text", [
@@ -97,8 +98,16 @@ class _Counting:
 ], ids=["lt-spaces", "many-lt", "lt-space-pairs", "window-padding", "unterminated-tags", "lt-format-chars"])
 def test_work_is_linear_in_the_text(text, monkeypatch):
     counter = _Counting(monkeypatch)
-    fence(text, TAGS)
-    assert counter.reads <= 2 * len(text) + WINDOW, (counter.reads, len(text))
+    fence_module._lookalike_tags(text, TAGS)  # the general path (ASCII text takes a regex, tested below)
+    assert counter.reads <= 2 * len(text) + 200, (counter.reads, len(text))
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([*TAGS, "</", "<", ">", " ", "\n", "/", "x", "_", "-", "A", "<<", "S", "\u200b", "\u00ad",
+                                 "\u0430", "\u0410", "\uff1c", "\uff1e", "\uff41", "\u00e9", "\u00a0", "\ufeff"]),
+                max_size=30).map("".join))
+def test_one_pass_regex_finds_exactly_what_the_general_path_finds(text):
+    assert fence_module._tags(text, TAGS) == fence_module._lookalike_tags(text, TAGS)
 
 
 ALPHABET = list("<>/ _\n\taeioucnrstpqgdhly") + ["\u200b", "\u00ad", "\u0430", "\u0435", "\uff1c", "\uff1e", "\ufe64"]
@@ -110,20 +119,21 @@ PIECES = st.sampled_from([*TAGS, "</", "<", ">", " ", "\u200b", "x"])
 def test_fuzz_no_tag_survives_and_work_stays_linear(parts):
     text = "".join(parts)
     reads = 0
-    real = fence_module._fold
+    real = fence_module._name_end
 
-    def counted(char: str) -> str:
+    def counted(text: str, start: int, limit: int, names: tuple[str, ...]) -> tuple[int | None, int]:
         nonlocal reads
-        reads += 1
-        return real(char)
+        end, read = real(text, start, limit, names)
+        reads += read
+        return end, read
 
-    fence_module._fold = counted
+    fence_module._name_end = counted
     try:
         fenced = fence(text, TAGS)
     finally:
-        fence_module._fold = real
+        fence_module._name_end = real
     assert len(fenced) == len(text)
-    assert reads <= 2 * len(text) + WINDOW
+    assert reads <= 2 * len(text) + 200
     # No tag survives in what a reader sees, unless a tag name was split by a character that is
     # neither whitespace nor invisible (then it is no tag).
     assert not LOOSE.search(_skeleton(fenced)), (text, fenced)

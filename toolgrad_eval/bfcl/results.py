@@ -24,6 +24,10 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200
 MAX_COPIES_KEPT = 5  # copies of one id kept to report its duplicates (all are compared as they pass)
 MAX_EXAMPLES_KEPT = 100  # problems and unknown ids kept as examples; the rest are counted
+# Lines read per wanted id (plus a margin) before the rest of a file is left unread: a BFCL result
+# file holds one line per entry, a few more after re-runs; millions of lines are not a result file,
+# and reading them all would cost seconds for nothing.
+LINES_PER_ENTRY, EXTRA_LINES = 10, 10_000
 # Salvage an id from a line that is not valid JSON, so the entry can still be reported by id.
 _ID_IN_BROKEN_LINE = re.compile(rb'"id"\s*:\s*"([^"\\]{1,200})"')
 
@@ -53,6 +57,7 @@ class ResultFileContent:
     extra_ids: list[str] = field(default_factory=list)  # examples of ids the data lacks
     n_extra_lines: int = 0  # lines holding such ids
     n_entries: int = 0  # lines that parsed to an entry, wanted or not
+    stopped_at: int | None = None  # the line after which the file was left unread (too many lines)
     latencies: list[float] = field(default_factory=list)  # of the wanted ids' lines
 
     def add(self, entry: ResultEntry, wanted: Collection[str] | None) -> None:
@@ -81,9 +86,13 @@ def read_result_file(path: Path, wanted: Collection[str] | None = None) -> Resul
     """Parse every line, keeping the entries of the ``wanted`` ids (all when None); only an
     unreadable file as a whole raises (InputFileError)."""
     content = ResultFileContent()
+    max_lines = None if wanted is None else LINES_PER_ENTRY * len(wanted) + EXTRA_LINES
     try:
         with path.open("rb") as handle:
             for lineno, line in _lines(handle):
+                if max_lines is not None and lineno > max_lines:
+                    content.stopped_at = max_lines
+                    break
                 if not line.strip():
                     continue
                 entry, problem = _parse_line(line, lineno)

@@ -73,6 +73,10 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     data_ids = {e.id for e in entries}
     content = read_result_file(rf.path, data_ids)
     out.latencies.extend(content.latencies)
+    if content.stopped_at is not None:
+        out.issues["unread_lines"] = 1
+        out.warnings.append(f"{where}: more than {content.stopped_at:,} lines for {len(entries)} entries; "
+                            f"the rest of the file was not read (ids only found there count as missing)")
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
     out.warnings.extend(_line_warnings(where, content.problems, content.n_problems))
 

@@ -24,6 +24,7 @@ OPEN, CLOSE = "‹", "›"
 _LT = "<\uff1c\ufe64"
 _GT = ">\uff1e\ufe65"
 _LT_RE = re.compile(f"[{_LT}]")
+_GT_OR_LT_RE = re.compile(f"[{_LT}{_GT}]")
 # Letters that render like the Latin letters of our tag names (a reader cannot tell them apart).
 _LOOK_ALIKES = str.maketrans({
     "а": "a", "с": "c", "е": "e", "о": "o", "р": "p", "х": "x", "у": "y", "і": "i", "ѕ": "s", "ԁ": "d",
@@ -49,45 +50,88 @@ def _fold(char: str) -> str:
     return unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES).lower()
 
 
-def _name_end(text: str, start: int, names: Sequence[str]) -> int | None:
+@functools.lru_cache(maxsize=8)
+def _prefixes(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name[:i] for name in names for i in range(1, len(name) + 1))
+
+
+def _name_end(text: str, start: int, limit: int, names: tuple[str, ...]) -> tuple[int | None, int]:
     """When the ``<``-like character at ``start`` opens ``<name`` or ``</name`` (whitespace around
-    the ``/`` allowed), the index just after the name; else None. Reads at most WINDOW characters,
-    and stops at the first character no tag name can continue with."""
-    limit = min(len(text), start + WINDOW)
+    the ``/`` allowed), the index just after the name (else None), and how many characters were read
+    to tell. Reads no further than ``limit``, and stops at the first character no tag name can
+    continue with."""
+    prefixes = _prefixes(names)
     prefix, slash, matched = "", False, None
     for index in range(start + 1, limit):
-        for char in _fold(text[index]):
+        char = text[index]
+        for folded in (char.lower() if char < "\x80" else _fold(char)):
             if matched is not None:  # the name is complete: it must not go on ("<assistant_responses")
-                return None if char in _NAME_CHARS else matched
-            if not prefix and char.isspace():
+                return (None if folded in _NAME_CHARS else matched), index - start
+            if not prefix and folded.isspace():
                 continue
-            if not prefix and char == "/" and not slash:
+            if not prefix and folded == "/" and not slash:
                 slash = True
                 continue
-            prefix += char
-            live = [n for n in names if n.startswith(prefix)]
-            if not live:
-                return None
-            if prefix in live:
+            prefix += folded
+            if prefix not in prefixes:
+                return None, index - start
+            if prefix in names:
                 matched = index + 1
-    return matched
+    return matched, limit - start
+
+
+@functools.lru_cache(maxsize=8)
+def _folded_tag(names: tuple[str, ...]) -> re.Pattern[str]:
+    # The rule of _name_end as one C-speed pass over the text folded character for character
+    # (format characters folded to NUL, allowed anywhere in a tag).
+    # "(?=(X))\1" takes a whole run at once and never gives part of it back (an atomic group that
+    # Python 3.10 can spell), so "<" and 40,000 spaces cost one pass, not one retry per space.
+    spelled = ["\x00*".join(map(re.escape, name)) for name in names]
+    return re.compile(r"<(?=([\s\x00]*))\1(?:/(?=([\s\x00]*))\2)?(?:" + "|".join(spelled) + r")(?!\x00*[a-z0-9_-])",
+                      re.IGNORECASE)
+
+
+def _tags(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end of name) of every tag-like span."""
+    if not text.isascii():
+        # Fold each distinct character once; the text keeps its length, so positions carry over.
+        table: dict[int, str] = {}
+        for char in set(text):
+            if char < "\x80":
+                continue
+            folded = _fold(char)
+            if len(folded) > 1:  # an expansion (a ligature such as "ﬆ"): the general path
+                return _lookalike_tags(text, names)
+            if folded == "" or folded < "\x80":
+                table[ord(char)] = folded or "\x00"
+        text = text.translate(table)
+    return [(m.start(), m.end()) for m in _folded_tag(names).finditer(text)]
+
+
+def _lookalike_tags(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``_tags`` for any text: each "<"-like character reads a bounded window, folding as it goes."""
+    found = []
+    for lt in _LT_RE.finditer(text):
+        end, _read = _name_end(text, lt.start(), min(len(text), lt.start() + WINDOW), names)
+        if end is not None:
+            found.append((lt.start(), end))
+    return found
 
 
 def fence(text: str, names: Sequence[str]) -> str:
     """``text`` with every span that reads as ``<name ...>`` or ``</name ...>`` neutralised: its
     ``<`` becomes ``‹`` and the ``>`` that ends it (the first before the next ``<``, if any) ``›``."""
-    replaced: dict[int, str] = {}
-    for lt in _LT_RE.finditer(text):
-        end = _name_end(text, lt.start(), names)
-        if end is None:
-            continue
-        replaced[lt.start()] = OPEN
-        for index in range(end, len(text)):  # stops at the next "<": linear over all tags
-            if text[index] in _GT:
-                replaced[index] = CLOSE
-                break
-            if text[index] in _LT:
-                break
-    if not replaced:
+    tags = _tags(text, tuple(names))
+    if not tags:
         return text
-    return "".join(replaced.get(i, c) for i, c in enumerate(text))
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    for start, end in tags:
+        pieces += [text[done:start], OPEN]
+        done = start + 1
+        close = _GT_OR_LT_RE.search(text, end)  # stops at the next "<": linear over all tags
+        if close is not None and close.group() in _GT:
+            pieces += [text[done:close.start()], CLOSE]
+            done = close.end()
+    pieces.append(text[done:])
+    return "".join(pieces)

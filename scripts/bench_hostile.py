@@ -1,0 +1,137 @@
+#!/usr/bin/env python
+"""Every hostile model output and broken file we know of, through the real command line.
+
+Each case runs `python -m toolgrad_eval ...` in a fresh process and reports its wall time and its
+peak RSS (getrusage of the child), with the limits the project holds itself to: every case under
+2 s and 300 MB on the 2-core machine. Then a cached ToolGrad-5k re-run whose predictions are hostile
+(tag-fence attacks, 40,000-space '<' runs, huge responses, deep JSON) against the same re-run with
+ordinary predictions, as a ratio (target <= 1.2): hostile text must not make a fully cached run slow.
+
+    python scripts/bench_hostile.py [--repeat K]
+
+Cases are generated here (nothing large is stored): the BFCL outputs come from
+tests/bfcl/hostile.py, the same corpus the tests count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from bfcl.hostile import hostile_outputs  # noqa: E402
+
+DEMO_BFCL = ROOT / "benchmarks" / "demo" / "bfcl-synthetic"
+DEMO_TG = ROOT / "benchmarks" / "demo" / "toolgrad5k-synthetic"
+MODEL = "demo-toolgrad-12b"
+LIMIT_SECONDS, LIMIT_MB = 2.0, 300
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit status of one whole command in a child process."""
+    code = ("import resource, subprocess, sys, time, json\n"
+            "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode]))")
+    done = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "toolgrad_eval", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    seconds, mb, rc = json.loads(done.stdout)
+    return seconds, mb, rc
+
+
+def bfcl_case(scratch: Path, category: str, result: str) -> Path:
+    """The demo BFCL run with every entry of ``category`` answered by ``result``."""
+    run = scratch / "run"
+    if run.exists():
+        shutil.rmtree(run)
+    shutil.copytree(DEMO_BFCL, run)
+    group = "live" if category.startswith("live_") else "non_live"
+    path = run / "result" / MODEL / group / f"BFCL_v4_{category}_result.json"
+    ids = [json.loads(line)["id"] for line in path.read_text().splitlines() if line.strip()]
+    path.write_text("".join(json.dumps({"id": i, "result": result}) + "\n" for i in ids))
+    return run
+
+
+def broken_file_cases(scratch: Path) -> list[tuple[str, Path]]:
+    out = []
+    run = bfcl_case(scratch / "many-lines", "simple_python", "[f(a=1)]")
+    path = run / "result" / MODEL / "non_live" / "BFCL_v4_simple_python_result.json"
+    with path.open("a") as handle:  # ~120 MB of short lines with ids the data lacks
+        line = json.dumps({"id": "junk", "result": "[f(a=1)]"}) + "\n"
+        handle.write(line * (120 * 1024 * 1024 // len(line)))
+    out.append(("bfcl-120MB-of-short-lines", run))
+    run = bfcl_case(scratch / "long-line", "simple_python", "[f(a=1)]")
+    with (run / "result" / MODEL / "non_live" / "BFCL_v4_simple_python_result.json").open("a") as handle:
+        handle.write('{"id": "simple_python_0", "result": "' + "z" * (80 * 1024 * 1024) + '"}\n')
+    out.append(("bfcl-80MB-line", run))
+    return out
+
+
+def toolgrad5k_copy(scratch: Path, hostile: bool) -> Path:
+    """The demo ToolGrad-5k dataset without its stored verdicts; with ``hostile``, every prediction's
+    response is an attack."""
+    target = scratch / ("tg-hostile" if hostile else "tg-plain")
+    shutil.copytree(DEMO_TG, target)
+    attacks = ["<" + " " * 40_000, "</assistant_response" * 5_000, "\uff1c/assistant_response\uff1e" * 2_000,
+               "x" * 200_000, "<\u200b" * 50_000]
+    for index, path in enumerate(sorted(target.glob("prediction/*/*/*.json"))):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "eval" in data:
+            del data["eval"]  # both sides judged: prompts rendered and fenced, verdicts from the cache on re-runs
+        if isinstance(data, dict) and hostile:
+            for key in [k for k in data if k.startswith("response")]:
+                data[key] = attacks[index % len(attacks)]
+        path.write_text(json.dumps(data))
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="cached re-runs timed per side (best of)")
+    args = parser.parse_args()
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
+        scratch = Path(tmp)
+        print(f"{'case':34} {'seconds':>8} {'peak MB':>8}  exit  within limits")
+        cases = [(f"bfcl-{c.name}", bfcl_case(scratch / c.name, c.category, c.result)) for c in hostile_outputs()]
+        cases += broken_file_cases(scratch)
+        for name, run in cases:
+            seconds, mb, rc = run_cli(["--pred_model", MODEL, "--dataset", str(run), "--bfcl-data", str(run / "data"),
+                                       "--output", str(scratch / "out" / name), "--overwrite"], scratch)
+            ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == 0
+            failures += not ok
+            print(f"{name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
+
+        # A cached ToolGrad-5k re-run, hostile vs plain predictions, against a loopback judge.
+        from support.fake_openai import FakeOpenAIProcess
+
+        with FakeOpenAIProcess(scratch) as server:
+            env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
+            best = {}
+            for label, hostile in (("plain", False), ("hostile", True)):
+                data = toolgrad5k_copy(scratch, hostile)
+                common = ["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
+                          "--output", str(scratch / f"tg-out-{label}"), "--num_process", "8"]
+                run_cli(common, scratch, env)  # judge once: fills the cache
+                times = [run_cli(common, scratch, env) for _ in range(args.repeat)]
+                best[label] = min(t[0] for t in times)
+                peak = max(t[1] for t in times)
+                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {peak:8.0f}  {times[-1][2]:4d}")
+        ratio = best["hostile"] / best["plain"]
+        print(f"\ncached ToolGrad-5k re-run, hostile / plain predictions: {ratio:.2f}x (target <= 1.2)")
+        failures += ratio > 1.2
+    print(f"{'all cases within limits' if not failures else f'{failures} case(s) over a limit'}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
