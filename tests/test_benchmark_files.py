@@ -31,6 +31,10 @@ def _validator(path: Path):
         return load_models_file
     if relative.parts[0] == "reported" and path.suffix == ".json" and len(relative.parts) == 2:
         return load_reported_file
+    if relative.parts[0] == "bfcl" and path.name.startswith("conventions-") and path.suffix == ".json":
+        from toolgrad_eval.bfcl.conventions import ConventionsFile
+
+        return lambda p: ConventionsFile.model_validate(json.loads(p.read_text(encoding="utf-8")))
     return None
 
 

@@ -290,7 +290,9 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
             if category in ("java", "simple_java")
             else ("javascript" if category in ("javascript", "simple_javascript") else "python")
         )
-        model = FC_MODEL if case["fmt"] == "fc" else PROMPT_MODEL
+        # The result folder name of the model whose registry entry the checker reads (its own
+        # underscore_to_dot); by default one prompting and one function-calling model.
+        model = case.get("model") or (FC_MODEL if case["fmt"] == "fc" else PROMPT_MODEL)
         verdict: dict[str, Any]
         try:
             if "relevance" in category:

@@ -23,6 +23,7 @@ from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
 from toolgrad_eval.bfcl.scoredir import (ScoreFilesExistError, choose_score_root, record_path, refuse_existing,
                                          writing)
+from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -46,12 +47,16 @@ def run_bfcl(
     score_dir: Path | None = None,
     overwrite: bool = False,
     fetch: bool = False,
+    handler_model: str | None = None,
     echo: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
-    """Score every single-turn category of ``model`` in ``dataset``; return the run summary."""
+    """Score every single-turn category of ``model`` in ``dataset``; return the run summary.
+
+    ``handler_model`` names a registry model whose conventions a model outside the registry borrows
+    (``--bfcl-handler``); see :mod:`toolgrad_eval.bfcl.conventions`."""
     with _gc_paused():
         return _run(dataset, model, output, bfcl_data=bfcl_data, fmt=fmt, score_dir=score_dir,
-                    overwrite=overwrite, fetch=fetch, echo=echo)
+                    overwrite=overwrite, fetch=fetch, handler_model=handler_model, echo=echo)
 
 
 @contextlib.contextmanager
@@ -77,6 +82,7 @@ def _run(
     score_dir: Path | None,
     overwrite: bool,
     fetch: bool,
+    handler_model: str | None,
     echo: Callable[[str], Any],
 ) -> dict[str, Any]:
     if fmt not in FORMATS:
@@ -100,7 +106,10 @@ def _run(
     if layout.synthetic:
         echo("Note: this dataset declares itself SYNTHETIC (SYNTHETIC.md): demo numbers, not model results.")
     warnings = _layout_warnings(layout)
-    outcomes = [score_category(rf, data, model, fmt=fmt) for rf in layout.files]
+    conventions = conventions_for(model, layout.version, handler_model)
+    echo(f"Conventions: {conventions.describe()}")
+    outcomes = [score_category(rf, data, model, fmt=fmt, underscore_to_dot=conventions.underscore_to_dot)
+                for rf in layout.files]
     for o in outcomes:
         warnings.extend(o.warnings)
 
@@ -136,6 +145,7 @@ def _run(
         "score_dir": record_path(root / model, output),
         "leaderboard_csvs": [record_path(p, output) for p in csv_paths],
         "formats": {o.category: o.fmt for o in outcomes if o.fmt is not None},
+        "conventions": conventions.as_dict(),
         "error_types": _error_type_counts(outcomes),
         "categories": {c: categories[c] for c in SINGLE_TURN if c in categories},
         "aggregates": aggregates,

@@ -59,7 +59,8 @@ def _line_warnings(where: str, problems: list[LineProblem], total: int) -> list[
     return out
 
 
-def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "auto") -> CategoryOutcome:
+def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "auto",
+                   underscore_to_dot: bool | None = None) -> CategoryOutcome:
     """Check every entry of one result file against ``data``; never raises for bad model output."""
     out = CategoryOutcome(rf)
     where = str(rf.path)
@@ -120,7 +121,7 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
             raw = [c.result for c in copies]
         else:
             raw = copies[0].result
-            verdict = _check(rf, entry, raw, out.fmt, rf.version)
+            verdict = _check(rf, entry, raw, out.fmt, rf.version, underscore_to_dot)
         _record(out, rf, entry, model, verdict, raw)
 
     crashed = [r["id"] for r in out.rows if r["error_type"] == scorefile.CHECKER_ERROR]
@@ -146,10 +147,10 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     return out
 
 
-def _check(rf: ResultFile, entry: Entry, raw: Any, fmt: str, version: str) -> Verdict:
+def _check(rf: ResultFile, entry: Entry, raw: Any, fmt: str, version: str, underscore_to_dot: bool | None) -> Verdict:
     try:
-        return check_entry(rf.category, entry.question, entry.answer, raw,
-                           fmt=cast(Format, fmt), version=cast(Version, version))
+        return check_entry(rf.category, entry.question, entry.answer, raw, fmt=cast(Format, fmt),
+                           version=cast(Version, version), underscore_to_dot=underscore_to_dot)
     except Exception as exc:  # one entry must never stop a run; the row says what happened
         return Verdict.fail(scorefile.CHECKER_ERROR, f"Internal checker error: {type(exc).__name__}: {exc}")
 

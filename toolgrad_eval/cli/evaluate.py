@@ -58,6 +58,7 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
 @click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
 @click.option("--format", "result_format", type=click.Choice(["auto", "python", "json", "fc"]), default="auto", show_default=True, help="BFCL: force the decoding of result strings.")
+@click.option("--bfcl-handler", "--bfcl_handler", "bfcl_handler", default=None, metavar="MODEL", help="BFCL: score a model outside the official registry with this registry model's conventions (e.g. google/gemma-3-12b-it).")
 @click.option("--score-dir", "--score_dir", "score_dir", type=click.Path(path_type=Path), default=None, help="BFCL: where score files go [default: score/ beside result/].")
 @click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="BFCL: download the matching bfcl-eval data if it is not cached.")
 def evaluate(**options: Any) -> None:
@@ -257,6 +258,7 @@ def _evaluate_bfcl(options: dict[str, Any]) -> None:
         score_dir=options["score_dir"],
         overwrite=options["overwrite"],
         fetch=options["fetch_bfcl_data"],
+        handler_model=options["bfcl_handler"],
         echo=click.echo,
     )
 
