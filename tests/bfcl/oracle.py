@@ -335,5 +335,52 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
     Path(out_path).write_text(json.dumps(verdicts))
 
 
+def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What each official handler's ``decode_ast`` gives: ``{"decoded": ...}`` or ``{"error": name}``.
+
+    A case has ``handler_module``, ``handler`` (class name) and ``result``. The handler is created
+    without its constructor (which would start clients); ``decode_ast`` needs none of that state.
+    Never give it outputs that its ``eval`` would run as code: the corpora are literals only.
+    """
+    sites = [str(checker_site(version)), str(tree_sitter_site())]
+    with tempfile.TemporaryDirectory(prefix="bfcl-oracle-") as scratch:
+        cases_file, out_file = Path(scratch) / "cases.json", Path(scratch) / "decodes.json"
+        cases_file.write_text(json.dumps(cases))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sites), "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
+               "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run([oracle_python(), "-s", __file__, "decode", version, str(cases_file), str(out_file)],
+                              env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0 or not out_file.exists():
+            raise OracleUnavailable(f"official handler worker failed: {done.stderr.strip()[-2000:]}")
+        return json.loads(out_file.read_text())
+
+
+def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
+    import importlib
+
+    _install_stand_ins()
+    if version == "v4":
+        from bfcl_eval.constants.enums import Language
+
+        def call(handler: Any, result: Any) -> Any:
+            return handler.decode_ast(result, Language.PYTHON, False)
+    else:
+        def call(handler: Any, result: Any) -> Any:
+            return handler.decode_ast(result, "Python")
+
+    out = []
+    for case in json.loads(Path(cases_path).read_text()):
+        cls = getattr(importlib.import_module(case["handler_module"]), case["handler"])
+        handler = object.__new__(cls)
+        try:
+            out.append({"decoded": call(handler, case["result"])})
+        except Exception as exc:  # noqa: BLE001 - the official runner counts any failure as a decode failure
+            out.append({"error": type(exc).__name__})
+    Path(out_path).write_text(json.dumps(out))
+
+
 if __name__ == "__main__":
-    _worker(*sys.argv[1:4])
+    if sys.argv[1] == "decode":
+        _decode_worker(*sys.argv[2:5])
+    else:
+        _worker(*sys.argv[1:4])

@@ -60,7 +60,7 @@ def _line_warnings(where: str, problems: list[LineProblem], total: int) -> list[
 
 
 def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "auto",
-                   underscore_to_dot: bool | None = None) -> CategoryOutcome:
+                   underscore_to_dot: bool | None = None, family: str | None = None) -> CategoryOutcome:
     """Check every entry of one result file against ``data``; never raises for bad model output."""
     out = CategoryOutcome(rf)
     where = str(rf.path)
@@ -98,7 +98,8 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
         out.issues["malformed_lines"] = content.n_problems
 
     firsts = [copies[0].result for copies in content.copies.values()]
-    out.fmt = detect_format(firsts) if fmt == "auto" else fmt
+    # The model's own family decoder when its conventions name one, else the format seen in the file.
+    out.fmt = fmt if fmt != "auto" else family or detect_format(firsts)
     missing: list[str] = []
     conflicting: list[str] = []
     for entry in entries:

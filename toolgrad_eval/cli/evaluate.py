@@ -11,6 +11,9 @@ import click
 
 from toolgrad_eval.errors import ConfigError, DatasetError
 
+# The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
+BFCL_FORMATS = ("auto", "python", "json", "fc", "llama-3.1", "mistral-fc", "qwen-fc", "xlam")
+
 if TYPE_CHECKING:
     from toolgrad_eval.judge.client import Judge
     from toolgrad_eval.judge.overwrite import OverwriteRun
@@ -57,7 +60,7 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
 @click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
 @click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
-@click.option("--format", "result_format", type=click.Choice(["auto", "python", "json", "fc"]), default="auto", show_default=True, help="BFCL: force the decoding of result strings.")
+@click.option("--format", "result_format", type=click.Choice(list(BFCL_FORMATS)), default="auto", show_default=True, help="BFCL: force the decoding of result strings (auto: the model's conventions, else detected per file).")
 @click.option("--bfcl-handler", "--bfcl_handler", "bfcl_handler", default=None, metavar="MODEL", help="BFCL: score a model outside the official registry with this registry model's conventions (e.g. google/gemma-3-12b-it).")
 @click.option("--score-dir", "--score_dir", "score_dir", type=click.Path(path_type=Path), default=None, help="BFCL: where score files go [default: score/ beside result/].")
 @click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="BFCL: download the matching bfcl-eval data if it is not cached.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
+from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
@@ -34,7 +35,7 @@ CallSyntax = Literal["python", "java", "javascript"]
 
 def decode(
     result: Any,
-    fmt: Literal["python", "json", "fc"],
+    fmt: str,
     syntax: CallSyntax = "python",
     version: Literal["v3", "v4"] = "v4",
 ) -> Any:
@@ -48,6 +49,8 @@ def decode(
 
 
 def _decode(result: Any, fmt: str, syntax: CallSyntax, version: Literal["v3", "v4"]) -> Any:
+    if fmt in FAMILIES:  # a model family whose official handler reads its output its own way
+        return decode_family(fmt, result, version)
     if fmt == "json":
         return decode_json_calls(result)
     if fmt == "fc":

@@ -43,8 +43,10 @@ from toolgrad_eval.bfcl.verdict import ErrorType, Verdict
 
 __all__ = ["Format", "check_entry", "detect_format", "language_of"]
 
-Format = Literal["auto", "python", "json", "fc"]
-Concrete = Literal["python", "json", "fc"]
+# "python", "json" and "fc" are the generic decoders; the others are model families whose official
+# handler reads output its own way (decode/families.py), chosen from the model's conventions.
+Format = Literal["auto", "python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc"]
+Concrete = Literal["python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc"]
 Version = Literal["v3", "v4"]
 
 _IRRELEVANCE = frozenset({"irrelevance", "live_irrelevance"})

@@ -1,0 +1,126 @@
+"""Family decoders against the official handlers' own ``decode_ast`` (run in isolation), on a
+corpus of each family's output shapes, awkward ones included: prose around calls, tags, code
+fences, Python literals in JSON, dotted and underscored names, empty output, reasoning text."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from bfcl import oracle
+from toolgrad_eval.bfcl.conventions import load_table
+from toolgrad_eval.bfcl.decode import DecodeError, decode
+from toolgrad_eval.bfcl.decode.families import FAMILY_OF_HANDLER
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CALL = {"name": "spotify.play", "arguments": {"artist": "Taylor Swift", "duration": 20}}
+CALL2 = {"name": "math_factorial", "arguments": {"n": 5}}
+
+
+def _llama(calls: list[dict], sep: str = ", ") -> str:
+    return sep.join(json.dumps({"name": c["name"], "parameters": c["arguments"]}) for c in calls)
+
+
+def _qwen(calls: list[dict], sep: str = "\n") -> str:
+    return sep.join(f"<tool_call>\n{json.dumps(c)}\n</tool_call>" for c in calls)
+
+
+CORPUS = {
+    "LlamaHandler_3_1": [
+        _llama([CALL]), _llama([CALL, CALL2]), _llama([CALL, CALL2], "; "), _llama([CALL, CALL2], ";"),
+        "<|python_tag|>" + _llama([CALL]), "[" + _llama([CALL, CALL2]) + "]",
+        '{"name": "f", "parameters": {"flag": True, "none": None, "x": 1.5}}',
+        '{"name": "f", "parameters": {"flag": true}}', '{"name": "f", "arguments": {"a": 1}}',
+        "I cannot help with that.", "", "[]", "{}", '{"name": "f", "parameters": {"a": 1}};',
+        '{"name": "f", "parameters": {"n": 2 * 3}}', "```json\n" + _llama([CALL]) + "\n```",
+        '[{"name": "f", "parameters": {}}, "text"]', '"just a string"', "42", '{"name": ["x"], "parameters": {}}',
+    ],
+    "QwenFCHandler": [
+        _qwen([CALL]), _qwen([CALL, CALL2]), "Let me check.\n" + _qwen([CALL]), _qwen([CALL]) + "\nDone.",
+        "<think>reasoning</think>\n" + _qwen([CALL2]), "<tool_call>" + json.dumps(CALL) + "</tool_call>",
+        "<tool_call>\nnot json\n</tool_call>", "<tool_call>\nnot json\n</tool_call>\n" + _qwen([CALL]),
+        '<tool_call>\n["a list"]\n</tool_call>', '<tool_call>\n{"name": "f"}\n</tool_call>',
+        '<tool_call>\n{"name": "f", "arguments": "{\\"a\\": 1}"}\n</tool_call>', "plain prose, no call", "",
+        '<tool_call>\n{"name": "f", "arguments": {"a": true, "b": null}}\n</tool_call>',
+    ],
+    "SalesforceLlamaHandler": [
+        json.dumps([CALL]), json.dumps([CALL, CALL2]), json.dumps(CALL), json.dumps(CALL) + "; " + json.dumps(CALL2),
+        "[]", "", "I cannot answer that.", '{"name": "f", "parameters": {}}', json.dumps([CALL]) + " trailing",
+        '[{"name": "f", "arguments": {"a": true}}]', "```json\n" + json.dumps([CALL]) + "\n```", '"text"',
+    ],
+    "MistralFCHandler": ["[]", "text", ""],
+}
+CORPUS["SalesforceQwenHandler"] = CORPUS["SalesforceLlamaHandler"]
+STRUCTURED = {"MistralFCHandler": [[{"f": {"a": 1}}], [], [{"f": {"a": 1}}, {"g.h": {}}]]}
+
+
+def _normal(value):
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("version", ["v4", "v3"])
+def test_family_decoders_equal_the_official_handlers(version):
+    release = oracle.RELEASES[version]
+    modules = {m.handler: m.handler_module for m in load_table(release).models.values()}
+    cases = []
+    for handler in FAMILY_OF_HANDLER:
+        for result in CORPUS[handler] + STRUCTURED.get(handler, []):
+            cases.append({"handler": handler, "handler_module": modules[handler], "result": result})
+    try:
+        official = oracle.official_handler_decodes(version, cases)
+    except oracle.OracleUnavailable as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"official checker unavailable: {exc}")
+    differing = []
+    for case, theirs in zip(cases, official):
+        try:
+            ours = {"decoded": _normal(decode(case["result"], FAMILY_OF_HANDLER[case["handler"]], version=version))}
+        except DecodeError:
+            ours = {"error": True}
+        theirs = {"error": True} if "error" in theirs else theirs
+        if ours != theirs:
+            differing.append((case["handler"], case["result"], theirs, ours))
+    assert not differing, differing
+    assert sum("error" in o for o in official) >= 10 and sum("decoded" in o for o in official) >= 20
+
+
+def test_formats_offered_by_the_command_line_are_the_runners():
+    from toolgrad_eval.bfcl.runner import FORMATS
+    from toolgrad_eval.cli.evaluate import BFCL_FORMATS
+
+    assert sorted(BFCL_FORMATS) == sorted(FORMATS)
+
+
+def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
+    """A Llama 3.1 FC run whose parallel calls are comma-separated objects with Python literals: read
+    by the family decoder from the conventions alone (no --format), and the run record says so."""
+    import shutil
+    from pathlib import Path
+
+    from toolgrad_eval.bfcl.runner import run_bfcl
+
+    demo = Path(__file__).resolve().parents[2] / "benchmarks" / "demo" / "bfcl-synthetic"
+    run = tmp_path / "run"
+    shutil.copytree(demo / "data", run / "data")
+    folder = run / "result" / "meta-llama_Llama-3.1-8B-Instruct-FC" / "non_live"
+    folder.mkdir(parents=True)
+    questions = [json.loads(line) for line in (run / "data" / "BFCL_v4_simple_python.json").read_text().splitlines()]
+    answers = [json.loads(line) for line in
+               (run / "data" / "possible_answer" / "BFCL_v4_simple_python.json").read_text().splitlines()]
+    lines = []
+    for question, answer in zip(questions, answers):
+        (name, params), = answer["ground_truth"][0].items()
+        arguments = {k: v[0] for k, v in params.items() if v and v[0] != ""}
+        text = json.dumps({"name": name, "parameters": arguments}).replace("true", "True").replace("false", "False")
+        lines.append(json.dumps({"id": question["id"], "result": text}))
+    (folder / "BFCL_v4_simple_python_result.json").write_text("\n".join(lines) + "\n")
+    echoed: list[str] = []
+    summary = run_bfcl(run, "meta-llama_Llama-3.1-8B-Instruct-FC", tmp_path / "out", bfcl_data=run / "data",
+                       echo=echoed.append)
+    assert summary["formats"]["simple_python"] == "llama-3.1"
+    assert summary["conventions"]["handler"] == "LlamaHandler_3_1" and summary["conventions"]["source"] == "registry"
+    assert summary["categories"]["simple_python"]["correct_count"] == len(lines)
+    assert any(line.startswith("Conventions: meta-llama/Llama-3.1-8B-Instruct-FC from the registry") for line in echoed)
