@@ -20,9 +20,15 @@ N = 40
 
 
 def logged_chats(log: Path) -> list[dict]:
+    """Chat requests the server received whole. A request the client was killed while sending
+    arrives without its body (logged with ``json`` None or a fragment): it was never answered, so
+    it is no judgment paid; counting it made this test fail at random on a loaded machine. A line
+    the server is still writing (no newline yet) is left for the next read."""
     if not log.exists():
         return []
-    return [r for r in map(json.loads, log.read_text().splitlines()) if r["path"] == CHAT]
+    complete = log.read_text().rpartition("\n")[0]
+    records = [json.loads(line) for line in complete.splitlines() if line.strip()]
+    return [r for r in records if r["path"] == CHAT and isinstance(r.get("json"), dict)]
 
 
 def settle(log: Path, quiet: float = 0.3, timeout: float = 5.0) -> None:
@@ -54,7 +60,8 @@ def sample_of(request: dict) -> str:
 
 def cached_samples(cache_dir: Path) -> set[str]:
     with JudgmentCache(cache_dir) as cache:
-        return {cache.get(key)["sample_id"] for key in cache.keys() if cache.get(key)}
+        records = [cache.get(key) for key in cache.keys()]
+        return {record["sample_id"] for record in records if record is not None}
 
 
 def start(data: Path, tmp_path: Path, server: FakeOpenAIProcess, *args: str) -> subprocess.Popen:

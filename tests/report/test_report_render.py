@@ -266,3 +266,14 @@ def test_markdown_link_syntax_in_a_model_name_stays_text(run_factory, tmp_path: 
     md = (site.out / "leaderboard.md").read_text(encoding="utf-8")
     assert "](javascript:" not in md and "](http://x" not in md and "`code`" not in md and "*bold*" not in md
     assert "\\[click me\\]\\(javascript:alert\\(1\\)\\)" in md
+
+
+def test_a_run_that_sent_no_request_says_it_cost_nothing(tmp_path: Path) -> None:
+    from toolgrad_eval.demo import run_demo
+
+    result = run_demo(tmp_path / "runs", tmp_path / "site", cache_dir=tmp_path / "cache", echo=lambda _line: None)
+    assert all(summary["judge_requests"] == 0 for summary in result.toolgrad5k.values())  # stored verdicts only
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "site" / "models").glob("*.html")]
+    judged = [page for page in pages if "Judge cost" in page]
+    assert len(judged) == 4 and all("no cost this run (no request was sent)" in page for page in judged)
+    assert not any("USD unknown" in page for page in judged)

@@ -213,3 +213,13 @@ def _complete_lines(path: Path) -> int:
         return path.read_bytes().count(b"\n")
     except FileNotFoundError:
         return 0
+
+
+def test_a_zero_length_cache_database_is_damage_not_a_fresh_start(builder, judge_env, capsys):
+    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
+    Path("cache").mkdir()
+    Path("cache/cache.db").write_bytes(b"")
+    code, _ = run(builder.finish())
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "empty (0 bytes)" in err[0] and judge_env.count(CHAT) == 0
+    assert Path("cache/cache.db").stat().st_size == 0  # left as it was found

@@ -84,6 +84,11 @@ class JudgmentCache:
         if self._db is None:
             import diskcache
 
+            database = self.directory / "cache.db"
+            if database.is_file() and database.stat().st_size == 0:
+                # sqlite would take it for a new, empty cache: every verdict paid for would be gone unsaid
+                raise ConfigError(f"{database}: the judgment cache database is empty (0 bytes), so it was "
+                                  "truncated: a damaged cache, not a new one; move the folder aside to start anew")
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 # No size limit and no eviction: a cached judgment is money already spent.
