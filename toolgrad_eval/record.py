@@ -61,7 +61,7 @@ from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
 from toolgrad_eval.fileio import atomic_write_text, remove_stale_temporaries
-from toolgrad_eval.redact import redact_secrets, redact_url
+from toolgrad_eval.redact import redact_url
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bfcl.test_runner import DEMO, MODEL, result_file, rewrite, run
+from bfcl.test_runner import DEMO, MODEL, result_file, run
 from toolgrad_eval.bfcl.results import read_result_file
 from toolgrad_eval.cli.main import main
 from toolgrad_eval.errors import ConfigError

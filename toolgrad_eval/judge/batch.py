@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from toolgrad_eval.fileio import atomic_write_json
-from toolgrad_eval.judge.client import reply_parts
+from toolgrad_eval.judge.reply import reply_parts
 from toolgrad_eval.judge.retry import backoff_delay, classify
+from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
+from toolgrad_eval.redact import redact_secrets, redact_url
 
 if TYPE_CHECKING:
-    from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
+    from toolgrad_eval.judge.client import Judge
 
 _TERMINAL = {"completed", "failed", "expired", "cancelled"}
 _STATE_FORMAT = 1
@@ -45,8 +47,6 @@ def state_dir(judge: Judge) -> Path:
 
 
 def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *, on_result: Callable[[JudgeResult], None]) -> list[JudgeResult]:
-    from toolgrad_eval.judge.client import NOT_JUDGED, JudgeResult
-
     client = judge.client(len(tasks))
     remaining = {t.key: t for t in tasks}
     folder = state_dir(judge)
@@ -107,8 +107,6 @@ def _within_budget(judge: Judge, tasks: list[JudgeTask], committed: float) -> tu
 
 
 def _endpoint(client: Any) -> str:
-    from toolgrad_eval.redact import redact_url
-
     return redact_url(str(client.base_url))
 
 
@@ -199,8 +197,6 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
         except Exception as exc:
-            from toolgrad_eval.judge.client import JudgeAborted
-
             failure = classify(exc)
             attempt += 1
             if failure.action in ("abort", "fail") or attempt >= judge.settings.max_attempts:
@@ -213,8 +209,6 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
 def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], options: BatchOptions,
             current: dict[str, JudgeTask], outcome: dict[str, tuple[Any, str | None]],
             usage_by_key: dict[str, dict[str, int] | None]) -> dict[str, Any]:
-    from toolgrad_eval.judge.client import JudgeAborted
-
     if not state.get("batch_id"):
         _create(judge, client, path, state, look_first=True)
     batch_id = state["batch_id"]
@@ -239,8 +233,6 @@ def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], option
 
 def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], current: dict[str, JudgeTask],
             outcome: dict[str, tuple[Any, str | None]], usage_by_key: dict[str, dict[str, int] | None]) -> None:
-    from toolgrad_eval.judge.client import JudgeTask
-
     for file_id in (batch.output_file_id, batch.error_file_id):
         if not file_id:
             continue
@@ -276,8 +268,6 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
 
 def _row_parts(row: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """(body, None) for a successful result line, else ({}, why it failed)."""
-    from toolgrad_eval.redact import redact_secrets
-
     response = row.get("response")
     response = response if isinstance(response, dict) else {}
     status, body = response.get("status_code"), response.get("body")

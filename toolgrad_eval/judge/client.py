@@ -16,32 +16,26 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from toolgrad_eval.errors import ConfigError, ToolgradError
+from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache, cache_key
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool
 from toolgrad_eval.judge.limiter import AdaptiveLimit
 from toolgrad_eval.judge.prices import PriceTable
+from toolgrad_eval.judge.reply import reply_parts
 from toolgrad_eval.judge.retry import backoff_delay, classify
-from toolgrad_eval.judge.template import JudgeTemplate
+from toolgrad_eval.judge.stream import JudgeStream
+from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
+from toolgrad_eval.judge.template import JudgeTemplate, TraceStep
 from toolgrad_eval.judge.verdict import QorVerdict, parse_verdict
 from toolgrad_eval.redact import redact_secrets
-from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 if TYPE_CHECKING:
     from toolgrad_eval.judge.batch import BatchOptions
-    from toolgrad_eval.judge.stream import JudgeStream
 
 DEFAULT_JUDGE_MODEL = "gpt-4.1"
-NOT_JUDGED = "not judged: --max-cost budget reached before this request"
-
-
-class JudgeAborted(ToolgradError):
-    """The endpoint refused us in a way no retry can fix (bad key, unknown model, no quota)."""
-
-
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str = DEFAULT_JUDGE_MODEL
@@ -55,32 +49,6 @@ class JudgeSettings:
     samples: int = 1  # judgments per sample (--judge-samples), each with its own seed
     endpoints: tuple[str, ...] = ()  # --judge-endpoint; empty: OPENAI_BASE_URL (comma-separated) or the SDK default
     max_cost: float | None = None  # USD (--max-cost)
-
-
-@dataclass(frozen=True)
-class JudgeTask:
-    sample_id: str
-    key: str
-    messages: list[dict[str, str]]
-    k: int = 0  # which of the --judge-samples judgments
-    seed: int | None = None  # sent with the request when set (k > 0)
-
-    @property
-    def prompt_chars(self) -> int:
-        return sum(len(m["content"]) for m in self.messages)
-
-
-@dataclass
-class JudgeResult:
-    sample_id: str
-    source: Literal["cache", "judge", "batch"]
-    verdict: QorVerdict | None = None
-    error: str | None = None
-    usage: dict[str, int] | None = None
-    requests: int = 0
-    k: int = 0
-    not_judged: bool = False  # skipped by the budget: no request was sent
-    saved_usd: float = 0.0  # a cached verdict: what asking again would cost (the caller counts it)
 
 
 @dataclass
@@ -154,7 +122,7 @@ class Judge:
 
     # --- preparing and looking up ---------------------------------------------------------
 
-    def tasks(self, sample_id: str, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> list[JudgeTask]:
+    def tasks(self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> list[JudgeTask]:
         """The ``--judge-samples`` judgments one sample needs (k = 0 is the same judgment as K = 1)."""
         messages = self.template.render(query=query, calls=calls, response=response, reference=reference)
         out = []
@@ -172,7 +140,7 @@ class Judge:
             out.append(JudgeTask(sample_id=sample_id, key=key, messages=messages, k=k, seed=seed))
         return out
 
-    def task(self, sample_id: str, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> JudgeTask:
+    def task(self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> JudgeTask:
         return self.tasks(sample_id, query=query, calls=calls, response=response, reference=reference)[0]
 
     def request_body(self, task: JudgeTask) -> dict[str, Any]:
@@ -244,8 +212,6 @@ class Judge:
 
     def stream(self, *, num_process: int = 1) -> JudgeStream:
         """A run that judges tasks while they are still being submitted (see JudgeStream)."""
-        from toolgrad_eval.judge.stream import JudgeStream
-
         return JudgeStream(self, num_process)
 
     def _judge_one(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
@@ -348,29 +314,3 @@ def _post_chat(client: Any, body: dict[str, Any]) -> Any:
     """
     content = client.post("/chat/completions", body=body, cast_to=bytes)
     return json.loads(content)
-
-
-def reply_parts(body: Any) -> tuple[str, dict[str, int] | None]:
-    """The message content ("" when cut by max tokens or missing) and the token usage of a
-    chat.completion body (a live reply or a Batch API result line)."""
-    raw = ""
-    try:
-        choice = body["choices"][0]
-        if choice.get("finish_reason") != "length":
-            content = choice["message"].get("content")
-            raw = content if isinstance(content, str) else ""
-    except (KeyError, IndexError, TypeError, AttributeError):
-        raw = ""
-    usage = body.get("usage") if isinstance(body, dict) else None
-    if not isinstance(usage, dict):
-        return raw, None
-    return raw, {"prompt_tokens": _int(usage.get("prompt_tokens")), "completion_tokens": _int(usage.get("completion_tokens"))}
-
-
-def _int(value: Any) -> int:
-    """A token count from the reply; anything that is not a finite non-negative number counts 0."""
-    try:
-        number = int(value or 0)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity / 1e999 in the JSON
-        return 0
-    return number if 0 <= number < 2**53 else 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.redact import redact_url
 
 
 @dataclass
@@ -46,8 +47,6 @@ class EndpointPool:
             endpoint.in_flight -= 1
 
     def stats(self) -> list[dict[str, Any]]:
-        from toolgrad_eval.redact import redact_url
-
         return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests} for e in self.endpoints]
 
     def close(self) -> None:

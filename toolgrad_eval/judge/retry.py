@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from toolgrad_eval.redact import redact_secrets
+
 Action = Literal["abort", "rate_limited", "retry", "fail"]
 _RETRY_STATUS = {408, 409}
 
@@ -80,7 +82,5 @@ def retry_after(response: Any) -> float | None:
 
 def brief(exc: BaseException, limit: int = 200) -> str:
     """The error's message on one line, shortened, credentials hidden (servers echo them)."""
-    from toolgrad_eval.redact import redact_secrets
-
     text = redact_secrets(" ".join(str(exc).split()))
     return text if len(text) <= limit else text[:limit] + "…"

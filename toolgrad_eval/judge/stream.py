@@ -5,10 +5,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from toolgrad_eval.judge.client import Judge, JudgeAborted, JudgeResult, JudgeTask
+from toolgrad_eval.judge.batch import run_batch
 from toolgrad_eval.judge.limiter import AdaptiveLimit
+from toolgrad_eval.judge.task import JudgeAborted, JudgeResult, JudgeTask
+
+if TYPE_CHECKING:  # the Judge builds its streams: this module sits below it
+    from toolgrad_eval.judge.client import Judge
 
 
 class JudgeStream:
@@ -100,8 +104,6 @@ class JudgeStream:
         if not self.tasks:
             return []
         if judge.batch is not None:
-            from toolgrad_eval.judge.batch import run_batch
-
             try:
                 return run_batch(judge, self.tasks, judge.batch, on_result=on_result)
             finally:

@@ -17,16 +17,31 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.fence import fence
-from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 DEFAULT_TEMPLATE = "qor-v1"
 _BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
+
+class TraceStep(Protocol):
+    """One tool call of the model's trace, as the prompt shows it (a benchmark's own call type
+    fits structurally; the judge imports no benchmark)."""
+
+    @property
+    def tool(self) -> str: ...
+    @property
+    def tool_input(self) -> Any: ...
+    @property
+    def succeeded(self) -> bool: ...
+    @property
+    def response(self) -> Any: ...
+    @property
+    def error(self) -> str | None: ...
+
 
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +88,7 @@ class JudgeTemplate:
             "json_schema": {"name": self.spec.schema_name, "strict": True, "schema": self.spec.schema_},
         }
 
-    def render(self, *, query: str, calls: Sequence[ToolCall], response: str, reference: str) -> list[dict[str, str]]:
+    def render(self, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> list[dict[str, str]]:
         limits = self.spec.limits
         user = _compiled(self.spec.user).render(
             query=_fence(_clip(query, limits.query_chars)),
@@ -93,7 +108,7 @@ def _compiled(source: str) -> Any:
     return env.from_string(source)
 
 
-def render_trace(calls: Sequence[ToolCall], output_chars: int, total_chars: int) -> str:
+def render_trace(calls: Sequence[TraceStep], output_chars: int, total_chars: int) -> str:
     """A compact, bounded text view of the model's tool calls and what they returned."""
     if not calls:
         return "(the assistant made no tool calls)"

@@ -9,7 +9,6 @@ from typing import Any
 
 from toolgrad_eval.fileio import json_depth_ok, replace_lone_surrogates
 from toolgrad_eval.redact import redact_secrets
-from toolgrad_eval.toolgrad5k.metrics import clip_score
 
 MAX_REPLY_CHARS = 100_000
 
@@ -66,6 +65,11 @@ def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
         ),
         None,
     )
+
+
+def clip_score(score: float, low: float = 0.0, high: float = 100.0) -> float:
+    """QoR is a score on 0..100: what a judge gives outside that range is clipped."""
+    return min(max(score, low), high)
 
 
 def _is_number(value: Any) -> bool:

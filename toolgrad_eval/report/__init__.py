@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import atomic_write_text, ensure_writable_dir
 from toolgrad_eval.leaderboard import DEFAULT_TITLE, Leaderboard, build_leaderboard
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from toolgrad_eval.judge.verdict import clip_score  # noqa: F401 - re-exported: QoR clipping lives with the verdict
 from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
 
@@ -35,6 +36,3 @@ def mean(values: Iterable[float | None]) -> float | None:
     kept = [v for v in values if v is not None]
     return sum(kept) / len(kept) if kept else None
 
-
-def clip_score(score: float, low: float = 0.0, high: float = 100.0) -> float:
-    return min(max(score, low), high)

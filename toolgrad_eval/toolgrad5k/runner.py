@@ -11,7 +11,8 @@ import statistics
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
-from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
+from toolgrad_eval.judge.client import Judge
+from toolgrad_eval.judge.task import JudgeResult, JudgeTask
 from toolgrad_eval.stats import paired_ttest
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, is_synthetic
 from toolgrad_eval.toolgrad5k.metrics import mean

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal, Sequence
 
 from toolgrad_eval.errors import ConfigError, InputFileError, ToolgradError
-from toolgrad_eval.judge.client import Judge, JudgeResult, JudgeTask
+from toolgrad_eval.judge.client import Judge
+from toolgrad_eval.judge.task import JudgeResult, JudgeTask
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
 from toolgrad_eval.toolgrad5k.metrics import success_rate, tool_recall_precision
 
