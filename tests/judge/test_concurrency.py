@@ -15,12 +15,9 @@ def test_num_process_keeps_n_requests_in_flight(monkeypatch, tmp_path):
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         data = dataset(tmp_path / "ds", 32)
-        start = time.monotonic()
         code, s = run(data, "--num_process", "8")
-        elapsed = time.monotonic() - start
     assert code == 0 and s["judge_requests"] == 32 and s["n_qor"] == 32
-    assert server.max_in_flight == 8
-    assert elapsed < 32 * 0.2 / 2  # ideal 0.8 s (+ start-up); serial would be 6.4 s
+    assert server.max_in_flight == 8  # throughput itself is measured in scripts/bench_judge.py, not timed here
 
 
 def test_sustained_429s_lower_concurrency_and_the_run_finishes(monkeypatch, tmp_path):

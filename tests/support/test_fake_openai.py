@@ -136,11 +136,11 @@ def test_malformed_body_and_schema_violating_content(fake_openai):
 
 def test_stall_outlasts_client_timeout_and_drop_closes_socket(fake_openai):
     client = client_for(fake_openai.base_url, timeout=0.3)
-    fake_openai.script([Reply.stall(5.0), Reply.drop()])
+    fake_openai.script([Reply.stall(120.0), Reply.drop()])
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
         judge(client)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 60  # the client gave up long before the 120 s stall ended
     with pytest.raises(openai.APIConnectionError) as caught:
         judge(client)
     assert not isinstance(caught.value, openai.APITimeoutError)
@@ -171,7 +171,7 @@ def test_random_faults_are_seeded():
 
 
 def test_latency_is_served_concurrently():
-    with FakeOpenAI(latency=0.3) as server:
+    with FakeOpenAI(latency=1.0) as server:
         client = client_for(server.base_url)
         results: list[int] = []
         threads = [threading.Thread(target=lambda i=i: results.append(
@@ -184,7 +184,7 @@ def test_latency_is_served_concurrently():
             thread.join()
         elapsed = time.monotonic() - started
         assert sorted(results) == list(range(16)) and server.count("/v1/chat/completions") == 16
-    assert 0.3 <= elapsed < 1.0, elapsed
+    assert 1.0 <= elapsed < 8.0, elapsed  # 16 requests of 1 s: served one after another would take 16 s
 
 
 def batch_line(custom_id: str, text: str, model: str | None = "gpt-4.1") -> str:
