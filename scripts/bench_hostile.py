@@ -79,8 +79,7 @@ def toolgrad5k_copy(scratch: Path, hostile: bool) -> Path:
     response is an attack."""
     target = scratch / ("tg-hostile" if hostile else "tg-plain")
     shutil.copytree(DEMO_TG, target)
-    attacks = ["<" + " " * 40_000, "</assistant_response" * 5_000, "\uff1c/assistant_response\uff1e" * 2_000,
-               "x" * 200_000, "<\u200b" * 50_000]
+    attacks = ATTACKS
     for index, path in enumerate(sorted(target.glob("prediction/*/*/*.json"))):
         data = json.loads(path.read_text())
         if isinstance(data, dict) and "eval" in data:
@@ -90,6 +89,23 @@ def toolgrad5k_copy(scratch: Path, hostile: bool) -> Path:
                 data[key] = attacks[index % len(attacks)]
         path.write_text(json.dumps(data))
     return target
+
+
+ATTACKS = ["<" + " " * 40_000, "</assistant_response" * 5_000, "\uff1c/assistant_response\uff1e" * 2_000,
+           "x" * 200_000, "<\u200b" * 50_000]
+
+
+def build_large(root: Path, n: int, hostile: int) -> Path:
+    """n judged samples (as scripts/bench_judge.py builds them); the first ``hostile`` answers are attacks."""
+    from toolgrad5k.builders import KEY, DatasetBuilder, call
+
+    builder = DatasetBuilder(root)
+    for i in range(n):
+        sid = f"s{i:05d}"
+        builder.sample(sid, {"a": {}, "b": {}}, query=f"Question {i}: find a and b, then summarise.")
+        answer = ATTACKS[i % len(ATTACKS)] if i < hostile else f"Answer {i}: a and b say hi."
+        builder.prediction("m1", sid, {"intermediate_steps": [call("a"), call("b")], KEY: answer})
+    return builder.finish()
 
 
 def main() -> None:
@@ -124,8 +140,19 @@ def main() -> None:
                 best[label] = min(t[0] for t in times)
                 peak = max(t[1] for t in times)
                 print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {peak:8.0f}  {times[-1][2]:4d}")
-        ratio = best["hostile"] / best["plain"]
-        print(f"\ncached ToolGrad-5k re-run, hostile / plain predictions: {ratio:.2f}x (target <= 1.2)")
+            worst = best["hostile"] / best["plain"]
+            # The issue's case: a few hostile predictions (20) in a full-size dataset (5,000 samples).
+            for label, hostile in (("5000-plain", 0), ("5000-with-20-hostile", 20)):
+                data = build_large(scratch / f"large-{label}", 5000, hostile)
+                common = ["--pred_model", "m1", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
+                          "--output", str(scratch / f"out-{label}"), "--num_process", "16"]
+                run_cli(common, scratch, env)
+                times = [run_cli(common, scratch, env) for _ in range(args.repeat)]
+                best[label] = min(t[0] for t in times)
+                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {max(t[1] for t in times):8.0f}  {times[-1][2]:4d}")
+        ratio = best["5000-with-20-hostile"] / best["5000-plain"]
+        print(f"\ncached ToolGrad-5k re-run of 5,000 samples, 20 hostile predictions / none: {ratio:.2f}x (target <= 1.2)")
+        print(f"worst case, every prediction of the 40-sample demo hostile / none: {worst:.2f}x")
         failures += ratio > 1.2
     print(f"{'all cases within limits' if not failures else f'{failures} case(s) over a limit'}")
     sys.exit(1 if failures else 0)
