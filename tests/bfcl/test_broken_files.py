@@ -137,3 +137,22 @@ def test_folder_names_are_injective_and_keep_letters():
         from toolgrad_eval.names import check_model_name
 
         check_model_name("../x")
+
+
+def test_missing_answer_file_is_named_as_the_answers_not_the_questions(demo_copy, tmp_path):
+    (demo_copy / "data" / "possible_answer" / "BFCL_v4_multiple.json").unlink()
+    summary, _ = run(demo_copy, tmp_path / "out")
+    (warning,) = [w for w in summary["warnings"] if "BFCL_v4_multiple_result.json" in w]
+    assert "no multiple answers" in warning and "possible_answer/BFCL_v4_multiple.json not found" in warning
+    assert "multiple" not in summary["categories"]
+
+
+def test_json_errors_say_where_once(tmp_path):
+    from toolgrad_eval.errors import InputFileError
+    from toolgrad_eval.fileio import read_json
+
+    path = tmp_path / "x.json"
+    path.write_text('{"a": "unterminated')
+    with pytest.raises(InputFileError) as caught:
+        read_json(path)
+    assert "at at" not in str(caught.value) and "line 1 column" in str(caught.value)
