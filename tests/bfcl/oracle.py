@@ -360,10 +360,10 @@ def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
 
     _install_stand_ins()
     if version == "v4":
-        from bfcl_eval.constants.enums import Language
+        from bfcl_eval.constants.enums import ReturnFormat
 
-        def call(handler: Any, result: Any) -> Any:
-            return handler.decode_ast(result, Language.PYTHON, False)
+        def call(handler: Any, result: Any) -> Any:  # as the official runner calls it for Python categories
+            return handler.decode_ast(result, ReturnFormat.PYTHON, False)
     else:
         def call(handler: Any, result: Any) -> Any:
             return handler.decode_ast(result, "Python")
@@ -372,6 +372,11 @@ def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
     for case in json.loads(Path(cases_path).read_text()):
         cls = getattr(importlib.import_module(case["handler_module"]), case["handler"])
         handler = object.__new__(cls)
+        # What handlers' decode_ast reads of their own state: the mode and the names, as the
+        # registry gives them (the constructor would also start clients).
+        handler.is_fc_model = case.get("is_fc_model", True)
+        handler.model_name = handler.registry_name = case.get("model", "")
+        handler.model_name_underline_replaced = handler.model_name.replace("/", "_")
         try:
             out.append({"decoded": call(handler, case["result"])})
         except Exception as exc:  # noqa: BLE001 - the official runner counts any failure as a decode failure

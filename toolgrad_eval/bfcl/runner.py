@@ -24,7 +24,7 @@ from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir,
 from toolgrad_eval.bfcl.scoredir import (ScoreFilesExistError, choose_score_root, record_path, refuse_existing,
                                          writing)
 from toolgrad_eval.bfcl.conventions import conventions_for
-from toolgrad_eval.bfcl.decode.families import FAMILIES, FAMILY_OF_HANDLER
+from toolgrad_eval.bfcl.decode.families import FAMILIES, format_for
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -108,11 +108,13 @@ def _run(
         echo("Note: this dataset declares itself SYNTHETIC (SYNTHETIC.md): demo numbers, not model results.")
     warnings = _layout_warnings(layout)
     conventions = conventions_for(model, layout.version, handler_model)
-    family = FAMILY_OF_HANDLER.get(conventions.handler or "")
+    family = format_for(conventions.handler, conventions.is_fc_model, layout.version)
     echo(f"Conventions: {conventions.describe()}")
-    if conventions.is_fc_model and family is None and fmt == "auto":
-        echo(f"Note: the decoding of {conventions.handler} ({conventions.registry_model}) is not reproduced yet: "
-             "its outputs are read with the generic function-calling decoders (format detected per file)")
+    if conventions.handler is not None and family is None and fmt == "auto":
+        mode = "function-calling" if conventions.is_fc_model else "prompt"
+        echo(f"Warning: {conventions.handler} in {mode} mode ({conventions.registry_model}) reads outputs in a way "
+             "toolgrad-eval does not reproduce yet: they are read with the generic decoders (format detected per "
+             "file), so some verdicts may differ from the official checker's")
     outcomes = [score_category(rf, data, model, fmt=fmt, underscore_to_dot=conventions.underscore_to_dot, family=family)
                 for rf in layout.files]
     for o in outcomes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family
+from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family, phi_text
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
@@ -49,7 +49,9 @@ def decode(
 
 
 def _decode(result: Any, fmt: str, syntax: CallSyntax, version: Literal["v3", "v4"]) -> Any:
-    if fmt in FAMILIES:  # a model family whose official handler reads its output its own way
+    if fmt == "phi":  # its own pre-processing, then the prompting decoder of the category's syntax
+        result, fmt = phi_text(result), "python"
+    elif fmt in FAMILIES:  # a model family whose official handler reads its output its own way
         return decode_family(fmt, result, version)
     if fmt == "json":
         return decode_json_calls(result)

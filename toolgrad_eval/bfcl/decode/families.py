@@ -15,8 +15,21 @@ are reproduced without executing anything:
   make the output decode to no call (v3); each call is ``{"name", "arguments"}``.
 * ``xlam`` (SalesforceLlamaHandler, SalesforceQwenHandler): the text as JSON (a list, or one object),
   else split at ``;`` with each piece JSON; each call is ``{"name", "arguments"}``.
-* ``mistral-fc`` (MistralFCHandler): the stored result must already be ``[{name: arguments}]``; text
-  fails to decode (v4) or decodes to no call (v3).
+* ``mistral-fc`` (MistralFCHandler; in v4 also Arch, Granite 3 FC, Phi FC and Nova in FC mode): the
+  stored result must already be ``[{name: arguments}]`` and is taken as it is (arguments left as
+  stored); text fails to decode (v4) or decodes to no call (v3, MistralFCHandler).
+* ``openai-fc`` (the API handlers in function-calling mode: OpenAI, Claude, Mistral, DeepSeek, Qwen
+  API, Grok, Kimi, Novita, Fireworks, Functionary, Writer...): ``[{name: "<JSON arguments>"}]``, each
+  item's first key the name and its value JSON *text* (already-parsed arguments fail); an empty
+  text is no call, any other text fails.
+
+* ``phi`` (PhiHandler, prompt mode): a leading three-backtick ``json`` or ``python`` fence marker
+  is dropped (after stripping whitespace), then the shared prompting decoder reads the rest.
+
+Which handler (and mode) reads output which way is :func:`format_for`, checked handler by handler
+against the official ``decode_ast`` on a corpus of output shapes (tests/bfcl/test_families.py).
+Prompting handlers (Gemma, Qwen, Llama, Phi, the API handlers in prompt mode...) use the shared
+prompting decoder, our ``python`` format.
 """
 
 from __future__ import annotations
@@ -38,7 +51,59 @@ FAMILY_OF_HANDLER = {
     "SalesforceQwenHandler": "xlam",
     "MistralFCHandler": "mistral-fc",
 }
-FAMILIES = tuple(sorted(set(FAMILY_OF_HANDLER.values())))
+FAMILIES = tuple(sorted({*FAMILY_OF_HANDLER.values(), "openai-fc", "phi"}))
+# Handlers whose function-calling mode stores OpenAI-style calls with JSON-text arguments.
+_OPENAI_FC = frozenset({
+    "ClaudeHandler", "DeepSeekAPIHandler", "FireworksHandler", "FunctionaryHandler", "GLMAPIHandler", "GrokHandler",
+    "KimiHandler", "MistralHandler", "NanbeigeAPIHandler", "NovitaHandler", "OpenAICompletionsHandler",
+    "OpenAIHandler", "OpenAIResponsesHandler", "QwenAPIHandler", "QwenAgentNoThinkHandler", "QwenAgentThinkHandler",
+    "WriterHandler",
+})
+# Handlers that take the stored call list as it is, in FC mode (bfcl-eval 2026.3.23 only).
+_STORED_LIST_V4 = frozenset({"ArchHandler", "Granite3FCHandler", "PhiFCHandler", "NovaHandler"})
+# Handlers whose prompt mode reads text with the shared prompting decoder, per data version.
+_PROMPTING = {
+    "v4": frozenset({
+        "BielikHandler", "ClaudeHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GeminiHandler",
+        "GemmaHandler", "GoGoAgentHandler", "GrokHandler", "KimiHandler", "LingAPIHandler", "LlamaHandler",
+        "MiniCPMHandler", "MistralHandler", "NovitaHandler", "NvidiaHandler", "OpenAIResponsesHandler",
+        "QwenAPIHandler", "QwenHandler",
+    }),
+    "v3": frozenset({
+        "BielikHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GeminiHandler", "GemmaHandler",
+        "GoGoAgentHandler", "GrokHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler", "NovitaHandler",
+        "OpenAIHandler", "QwenAPIHandler", "QwenHandler", "WriterHandler",
+    }),
+}
+
+
+def format_for(handler: str | None, is_fc_model: bool | None, version: Version) -> str | None:
+    """How the official ``handler`` reads a result in this mode, as one of our formats; None when
+    that reading is not reproduced yet (the generic decoders then guess per result file)."""
+    if handler is None:
+        return None
+    if handler in FAMILY_OF_HANDLER:  # these handlers read output the same way in either mode
+        return FAMILY_OF_HANDLER[handler]
+    if is_fc_model and handler in _OPENAI_FC:
+        return "openai-fc"
+    if is_fc_model and version == "v4" and handler in _STORED_LIST_V4:
+        return "mistral-fc"
+    if not is_fc_model and handler in _PROMPTING[version]:
+        return "python"
+    if not is_fc_model and handler == "PhiHandler":
+        return "phi"
+    return None
+
+
+def phi_text(result: Any) -> Any:
+    """PhiHandler's pre-processing before the shared prompting decoder."""
+    if not isinstance(result, str):
+        return result
+    text = result.strip()
+    for marker in ("```json", "```python"):
+        if text.startswith(marker):
+            text = text[len(marker):]
+    return text
 _QWEN_TOOL_CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.DOTALL)
 
 
@@ -131,6 +196,25 @@ def decode_mistral_fc(result: Any, version: Version) -> Any:
     return result
 
 
+def decode_openai_fc(result: Any) -> list[dict[Any, Any]]:
+    if isinstance(result, str) or isinstance(result, dict):
+        if not result:
+            return []  # iterating nothing: no call
+        raise DecodeError("the model answered with text, not function calls")
+    if not isinstance(result, list):
+        raise DecodeError(f"expected a list of function calls, got {type(result).__name__}")
+    calls = []
+    for item in result:
+        if not isinstance(item, dict) or not item:
+            raise DecodeError("each function call must be a non-empty {name: arguments} object")
+        name = next(iter(item))
+        arguments = item[name]
+        if not isinstance(arguments, str):
+            raise DecodeError("function-call arguments must be JSON text")
+        calls.append({name: _json(arguments)})
+    return calls
+
+
 def decode_family(family: str, result: Any, version: Version) -> Any:
     if family == "llama-3.1":
         return decode_llama_3_1(result)
@@ -140,4 +224,6 @@ def decode_family(family: str, result: Any, version: Version) -> Any:
         return decode_xlam(result)
     if family == "mistral-fc":
         return decode_mistral_fc(result, version)
+    if family == "openai-fc":
+        return decode_openai_fc(result)
     raise ValueError(f"unknown decoder family {family!r}")
