@@ -39,3 +39,27 @@ def hostile_outputs() -> list[HostileOutput]:
         HostileOutput("long-raw-output", "simple_python", "[f(a='" + "y" * 900_000 + "')]",
                       "a long failing output written to the score file"),
     ]
+
+
+class TokensConsumed:
+    """Counts the tokens the Java/JavaScript parsers consume (backtracking consumes them again):
+    ``with TokensConsumed() as consumed: ...; consumed.count``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> "TokensConsumed":
+        from toolgrad_eval.bfcl.decode import cursor
+
+        self._cursor, self._real = cursor.Cursor, cursor.Cursor.advance
+        real = self._real
+
+        def counted(parser: cursor.Cursor) -> object:
+            self.count += 1
+            return real(parser)
+
+        cursor.Cursor.advance = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cursor.advance = self._real  # type: ignore[method-assign]

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bfcl.hostile import hostile_outputs
+from bfcl.hostile import TokensConsumed, hostile_outputs
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.decode import DecodeError, decode, decode_java_calls, decode_js_calls, decode_python_calls
-from toolgrad_eval.bfcl.decode import cursor as cursor_module
 from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE, decoded_size
 from toolgrad_eval.bfcl.match import check_entry, language_of
 
@@ -23,31 +22,17 @@ QUESTION = {"function": [{"name": "f", "description": "", "parameters": {"type":
 ANSWER = [{"f": {"a": ["ok"]}}]
 
 
-class _Advances:
-    """Counts tokens consumed by the Java/JavaScript parsers (backtracking consumes them again)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        real = cursor_module.Cursor.advance
-
-        def counted(cursor: cursor_module.Cursor) -> object:
-            self.count += 1
-            return real(cursor)
-
-        monkeypatch.setattr(cursor_module.Cursor, "advance", counted)
-
-
 @pytest.mark.parametrize("name", ["js-arrow-backtracking", "java-lambda-lookahead"])
-def test_parsers_consume_each_token_a_bounded_number_of_times(name, monkeypatch):
+def test_parsers_consume_each_token_a_bounded_number_of_times(name):
     case = CASES[name]
     # 12 levels, not the corpus's 30: with backtracking back, this fails in a second instead of hanging.
     text = case.result.replace("(a=" * 30, "(a=" * 12).replace(")" * 30, ")" * 12)
-    counter = _Advances(monkeypatch)
-    try:
-        decode(text, "python", language_of(case.category))
-    except DecodeError:
-        pass
-    assert counter.count <= 4 * len(text), (counter.count, len(text))  # at most one token per character
+    with TokensConsumed() as consumed:
+        try:
+            decode(text, "python", language_of(case.category))
+        except DecodeError:
+            pass
+    assert consumed.count <= 4 * len(text), (consumed.count, len(text))  # at most one token per character
 
 
 @pytest.mark.parametrize("name", ["python-shared-references", "python-many-long-strings"])
@@ -125,27 +110,14 @@ def test_fuzz_python_decoder(text):
 
 @pytest.mark.parametrize("decoder", [decode_java_calls, decode_js_calls], ids=["java", "javascript"])
 def test_fuzz_java_and_javascript_decoders(decoder):
-    consumed = 0
-    real = cursor_module.Cursor.advance
-
-    def counted(cursor: cursor_module.Cursor) -> object:
-        nonlocal consumed
-        consumed += 1
-        return real(cursor)
-
     @FUZZ
     @given(_fuzz_text(C_PIECES))
     def run(text: str) -> None:
-        nonlocal consumed
-        consumed = 0
-        try:
-            decoder(text)
-        except DecodeError:
-            pass
-        assert consumed <= 4 * len(text) + 8, (text, consumed)
+        with TokensConsumed() as consumed:
+            try:
+                decoder(text)
+            except DecodeError:
+                pass
+        assert consumed.count <= 4 * len(text) + 8, (text, consumed.count)
 
-    cursor_module.Cursor.advance = counted  # type: ignore[method-assign]
-    try:
-        run()
-    finally:
-        cursor_module.Cursor.advance = real  # type: ignore[method-assign]
+    run()

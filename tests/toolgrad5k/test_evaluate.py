@@ -123,14 +123,20 @@ def test_fresh_parallel_run_sends_one_request_per_judgeable_sample(builder, judg
     assert again["judge_requests"] == 0 and judge_env.count(CHAT) == 40 and again["cache_hits"] == 40
 
 
-def test_samples_with_identical_prompts_are_judged_with_one_request(builder, judge_env):
-    for i in range(6):  # the same question and answer under six ids: one cache key
+def _six_twins_and_two_others(builder):
+    """Six ids with the same question and answer (one cache key: one request, five reuses) and
+    two samples of their own."""
+    for i in range(6):
         builder.sample(f"dup{i}", {"a": {}}, query="same question FAKE_SCORE=70")
         builder.prediction("m1", f"dup{i}", {"intermediate_steps": [call("a")], KEY: "same answer"})
     for i in range(2):
         builder.sample(f"own{i}", {"a": {}}, query=f"own question {i} FAKE_SCORE=30")
         builder.prediction("m1", f"own{i}", {"intermediate_steps": [call("a")], KEY: f"own answer {i}"})
-    dataset = builder.finish()
+    return builder.finish()
+
+
+def test_samples_with_identical_prompts_are_judged_with_one_request(builder, judge_env):
+    dataset = _six_twins_and_two_others(builder)
     judge_env.latency = 0.05
     code, s = run(dataset, "--num_process", "8")
     assert code == 0 and judge_env.count(CHAT) == 3 and s["judge_requests"] == 3
@@ -250,13 +256,7 @@ def test_compare_model_pairs_by_sample_id(builder, judge_env):
 
 
 def test_saved_cost_of_shared_verdicts_does_not_depend_on_num_process(builder, judge_env):
-    for i in range(6):  # one cache key for six samples: five of them reuse the verdict of one request
-        builder.sample(f"dup{i}", {"a": {}}, query="same question FAKE_SCORE=70")
-        builder.prediction("m1", f"dup{i}", {"intermediate_steps": [call("a")], KEY: "same answer"})
-    for i in range(2):
-        builder.sample(f"own{i}", {"a": {}}, query=f"own question {i} FAKE_SCORE=30")
-        builder.prediction("m1", f"own{i}", {"intermediate_steps": [call("a")], KEY: f"own answer {i}"})
-    dataset = builder.finish()
+    dataset = _six_twins_and_two_others(builder)
     judge_env.latency = 0.05
     first = {n: run(dataset, "--overwrite", "--num_process", n, out=f"out{n}")[1] for n in ("1", "8")}
     assert first["1"]["cost_saved_usd"] == first["8"]["cost_saved_usd"] > 0
