@@ -42,6 +42,7 @@ from typing import Any, Literal
 from toolgrad_eval.bfcl.decode.arithmetic import SizeBudget, evaluate
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.python_calls import MAX_INPUT_CHARS, parse_expression
+from toolgrad_eval.bfcl.decode.structured import decode_fc_calls
 
 Version = Literal["v3", "v4"]
 FAMILY_OF_HANDLER = {
@@ -197,22 +198,14 @@ def decode_mistral_fc(result: Any, version: Version) -> Any:
 
 
 def decode_openai_fc(result: Any) -> list[dict[Any, Any]]:
-    if isinstance(result, str) or isinstance(result, dict):
-        if not result:
-            return []  # iterating nothing: no call
-        raise DecodeError("the model answered with text, not function calls")
-    if not isinstance(result, list):
-        raise DecodeError(f"expected a list of function calls, got {type(result).__name__}")
-    calls = []
-    for item in result:
-        if not isinstance(item, dict) or not item:
-            raise DecodeError("each function call must be a non-empty {name: arguments} object")
-        name = next(iter(item))
-        arguments = item[name]
-        if not isinstance(arguments, str):
-            raise DecodeError("function-call arguments must be JSON text")
-        calls.append({name: _json(arguments)})
-    return calls
+    """The generic FC decoder, with the OpenAI handlers' two differences: an empty text or object
+    is no call (iterating it finds none), and arguments must be JSON text."""
+    if isinstance(result, (str, dict)) and not result:
+        return []
+    if isinstance(result, list) and any(isinstance(item, dict) and item and not isinstance(next(iter(item.values())), str)
+                                        for item in result):
+        raise DecodeError("function-call arguments must be JSON text")
+    return decode_fc_calls(result)
 
 
 def decode_family(family: str, result: Any, version: Version) -> Any:
