@@ -14,7 +14,7 @@ from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family, phi_text
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
-from toolgrad_eval.bfcl.decode.shapes import check_decoded_size, is_call_list, is_empty_output, json_safe
+from toolgrad_eval.bfcl.decode.shapes import is_call_list, is_empty_output, json_safe
 from toolgrad_eval.bfcl.decode.structured import decode_fc_calls, decode_json_calls
 
 __all__ = [
@@ -41,14 +41,8 @@ def decode(
 ) -> Any:
     """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format.
 
-    Whatever the format, the decoded value is bounded in total size (see ``check_decoded_size``)
-    before anything walks it."""
-    decoded = _decode(result, fmt, syntax, version)
-    check_decoded_size(decoded)
-    return decoded
-
-
-def _decode(result: Any, fmt: str, syntax: CallSyntax, version: Literal["v3", "v4"]) -> Any:
+    Every decoded value is bounded in total size: no larger than the text, except through the
+    arithmetic of Python outputs, which one budget per output bounds (``arithmetic.SizeBudget``)."""
     if fmt == "phi":  # its own pre-processing, then the prompting decoder of the category's syntax
         result, fmt = phi_text(result), "python"
     elif fmt in FAMILIES:  # a model family whose official handler reads its output its own way

@@ -24,7 +24,7 @@ import operator
 from typing import Any, Callable
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE
+from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE, decoded_size
 
 MAX_INT_BITS = 65_536
 MAX_SEQUENCE_LEN = 1_000_000
@@ -98,7 +98,9 @@ class SizeBudget:
     """What arithmetic may still create for one output, elements and characters together.
 
     Each operation is bounded on its own (MAX_SEQUENCE_LEN); the budget bounds them all together,
-    so 200 arguments of ``'x' * 1000000`` stop at the second instead of taking 200 MB."""
+    so 200 arguments of ``'x' * 1000000`` stop at the second instead of taking 200 MB. Arithmetic is
+    the only way a decoded output can be larger than its text (JSON, literals and Java/JavaScript
+    source spans are not), so bounding it bounds every decoded value."""
 
     def __init__(self, limit: int = MAX_DECODED_SIZE) -> None:
         self.left = limit
@@ -109,14 +111,18 @@ class SizeBudget:
             raise DecodeError(f"arithmetic in the output creates more than {MAX_DECODED_SIZE:,} elements and characters")
 
 
-def _result_size(op: type[ast.operator], left: Any, right: Any) -> int:
-    """Length of the sequence a binary operation is about to create (1 for anything else)."""
+def _result_size(op: type[ast.operator], left: Any, right: Any, limit: int) -> int:
+    """Elements and characters a binary operation is about to create, a value repeated by ``*``
+    counted once per repetition (``[[0] * 10**6] * 10**6`` is 10**12 to anything that walks it).
+    Stops counting past ``limit``."""
     if op is ast.Mult:
         for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, _SEQUENCES) and isinstance(count, int):
+            if isinstance(seq, (str, bytes)) and isinstance(count, int):
                 return len(seq) * max(count, 0)
+            if isinstance(seq, (list, tuple)) and isinstance(count, int) and count > 0:
+                return 1 + count * (decoded_size(seq, limit) - 1)
     if op is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        return len(left) + len(right)
+        return decoded_size(left, limit) + decoded_size(right, limit)
     return 1
 
 
@@ -158,7 +164,7 @@ def evaluate(node: ast.AST, budget: SizeBudget | None = None, depth: int = 0) ->
             right = evaluate(node.right, budget, depth)
             op = type(node.op)
             _guard_binary(op, left, right)
-            budget.charge(_result_size(op, left, right))
+            budget.charge(_result_size(op, left, right, budget.left + 1))
             return _check_int(_BINARY[op](left, right))
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](evaluate(node.operand, budget, depth))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from toolgrad_eval.bfcl.decode.errors import DecodeError
 
 # The most a decoded output may hold, elements and characters together, counting a value reached
 # through several references once per reference (``[[0] * 10**6] * 10**6`` is 10**12 elements to
@@ -87,10 +86,3 @@ def decoded_size(value: Any, limit: int = MAX_DECODED_SIZE) -> int:
         return total
 
     return size(value, 0)
-
-
-def check_decoded_size(value: Any, limit: int = MAX_DECODED_SIZE) -> None:
-    """:class:`DecodeError` when a decoded output holds more than ``limit`` elements and characters."""
-    if decoded_size(value, limit) > limit:
-        raise DecodeError(f"decoded output too large: more than {limit:,} elements and characters "
-                          "(shared references counted as copies)")
