@@ -32,9 +32,9 @@ def _validator(path: Path):
     if relative.parts[0] == "reported" and path.suffix == ".json" and len(relative.parts) == 2:
         return load_reported_file
     if relative.parts[0] == "bfcl" and path.name.startswith("conventions-") and path.suffix == ".json":
-        from toolgrad_eval.bfcl.conventions import ConventionsFile
+        from toolgrad_eval.bfcl.conventions import validate_table_file
 
-        return lambda p: ConventionsFile.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        return validate_table_file
     return None
 
 

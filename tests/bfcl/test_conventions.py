@@ -57,7 +57,7 @@ def test_every_registry_model_compares_function_names_as_the_official_checker(ve
     question = {"id": f"{category}_0", "question": [[{"role": "user", "content": "5!"}]], "function": [function]}
     answer = [{"math.factorial": {"n": [5]}}]
     cases, ours = [], []
-    for key in load_table(release).models:
+    for key in load_table(release):
         folder = key.replace("/", "_")
         conventions = conventions_for(folder, version)
         assert conventions.registry_model == key
@@ -76,7 +76,7 @@ def test_every_registry_model_compares_function_names_as_the_official_checker(ve
 
 
 def test_folder_names_map_back_to_registry_entries_and_borrowing_is_checked():
-    models = load_table("2026.3.23").models
+    models = load_table("2026.3.23")
     assert registry_key("google_gemma-3-12b-it", models) == "google/gemma-3-12b-it"
     assert registry_key("toolgrad-12b", models) is None
     borrowed = conventions_for("toolgrad-12b", "v4", "google/gemma-3-12b-it")
@@ -84,3 +84,10 @@ def test_folder_names_map_back_to_registry_entries_and_borrowing_is_checked():
     assert conventions_for("toolgrad-12b", "v4").source == "inferred"
     with pytest.raises(ConfigError, match="not a model of the bfcl-eval 2026.3.23 registry"):
         conventions_for("toolgrad-12b", "v4", "no-such/model")
+
+
+def test_the_shipped_tables_read_plainly_equal_the_strictly_validated_ones():
+    from toolgrad_eval.bfcl.conventions import validate_table_file
+
+    for release in ("2026.3.23", "2025.6.30"):
+        assert load_table(release) == validate_table_file(ROOT / "benchmarks" / "bfcl" / f"conventions-{release}.json")

@@ -71,7 +71,7 @@ def test_every_reproduced_handler_decodes_as_the_official_one(version):
     None), its official decode_ast and our decoder agree on every output of the corpus."""
     release = oracle.RELEASES[version]
     pairs = {}
-    for key, model in load_table(release).models.items():
+    for key, model in load_table(release).items():
         fmt = format_for(model.handler, model.is_fc_model, version)
         if fmt is not None:
             pairs.setdefault((model.handler, model.is_fc_model), (model.handler_module, key, fmt))
@@ -95,7 +95,7 @@ def test_every_reproduced_handler_decodes_as_the_official_one(version):
             differing.append((case["handler"], case["is_fc_model"], case["result"], theirs, ours))
     assert not differing, differing[:10]
     # The reproduced handlers cover most of the registry's models (the rest get a warning line).
-    models = load_table(release).models.values()
+    models = load_table(release).values()
     covered = sum(format_for(m.handler, m.is_fc_model, version) is not None for m in models)
     assert covered >= {"v4": 140, "v3": 111}[version], covered
     assert sum("error" in o for o in official) >= 50 and sum("decoded" in o for o in official) >= 100

@@ -21,29 +21,40 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE
 from toolgrad_eval.errors import ConfigError
 
 Source = Literal["registry", "--bfcl-handler", "inferred"]
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class RegistryEntry:
     handler: str
     handler_module: str
     is_fc_model: bool
     underscore_to_dot: bool
 
 
-class ConventionsFile(BaseModel):
-    """The schema of benchmarks/bfcl/conventions-<release>.json."""
+def validate_table_file(path: Any) -> dict[str, RegistryEntry]:
+    """The models of one conventions file, checked strictly (pydantic is imported here only: the
+    scorer reads the shipped tables on every run and must not pay pydantic's import)."""
+    from pydantic import BaseModel, ConfigDict
 
-    model_config = ConfigDict(extra="forbid")
-    source: str
-    release: str
-    models: dict[str, _Entry]
+    class Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+        handler: str
+        handler_module: str
+        is_fc_model: bool
+        underscore_to_dot: bool
+
+    class ConventionsFile(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+        source: str
+        release: str
+        models: dict[str, Entry]
+
+    table = ConventionsFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    return {key: RegistryEntry(**entry.model_dump()) for key, entry in table.models.items()}
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,14 @@ class Conventions:
 
 
 @functools.lru_cache(maxsize=4)
-def load_table(release: str) -> ConventionsFile:
+def load_table(release: str) -> dict[str, RegistryEntry]:
+    """The shipped registry of one bfcl-eval release (validated strictly by the test suite, read
+    plainly here)."""
     path = resources.files("toolgrad_eval.benchmarks") / "bfcl" / f"conventions-{release}.json"
     try:
-        return ConventionsFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as exc:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {key: RegistryEntry(**entry) for key, entry in raw["models"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(f"{path}: unreadable BFCL conventions table ({exc})") from None
 
 
@@ -92,7 +106,7 @@ def registry_key(folder_name: str, models: dict[str, Any]) -> str | None:
 def conventions_for(model: str, version: str, handler_model: str | None = None) -> Conventions:
     """The conventions ``model``'s result folder is scored with, for BFCL data ``version``."""
     release = BFCL_EVAL_RELEASE[version]
-    models = load_table(release).models
+    models = load_table(release)
     if handler_model is not None:
         key = registry_key(handler_model, models)
         if key is None:
