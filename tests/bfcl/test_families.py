@@ -138,3 +138,19 @@ def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
     assert summary["conventions"]["handler"] == "LlamaHandler_3_1" and summary["conventions"]["source"] == "registry"
     assert summary["categories"]["simple_python"]["correct_count"] == len(lines)
     assert any(line.startswith("Conventions: meta-llama/Llama-3.1-8B-Instruct-FC from the registry") for line in echoed)
+
+
+def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from toolgrad_eval.bfcl.runner import run_bfcl
+
+    demo = Path(__file__).resolve().parents[2] / "benchmarks" / "demo" / "bfcl-synthetic"
+    run = tmp_path / "run"
+    shutil.copytree(demo, run)
+    (run / "result" / "demo-gemma-3-4b").rename(run / "result" / "MadeAgents_Hammer2.1-7b")  # HammerHandler, FC
+    summary = run_bfcl(run, "MadeAgents_Hammer2.1-7b", tmp_path / "out", bfcl_data=run / "data", echo=lambda _l: None)
+    assert summary["conventions"]["handler"] == "HammerHandler"
+    said = [w for w in summary["warnings"] if "does not reproduce yet" in w]
+    assert len(said) == 1 and said[0].startswith("HammerHandler in function-calling mode (MadeAgents/Hammer2.1-7b)")

@@ -112,9 +112,9 @@ def _run(
     echo(f"Conventions: {conventions.describe()}")
     if conventions.handler is not None and family is None and fmt == "auto":
         mode = "function-calling" if conventions.is_fc_model else "prompt"
-        echo(f"Warning: {conventions.handler} in {mode} mode ({conventions.registry_model}) reads outputs in a way "
-             "toolgrad-eval does not reproduce yet: they are read with the generic decoders (format detected per "
-             "file), so some verdicts may differ from the official checker's")
+        warnings.append(f"{conventions.handler} in {mode} mode ({conventions.registry_model}) reads outputs in a way "
+                        "toolgrad-eval does not reproduce yet: they are read with the generic decoders (format "
+                        "detected per file), so some verdicts may differ from the official checker's")
     outcomes = [score_category(rf, data, model, fmt=fmt, underscore_to_dot=conventions.underscore_to_dot, family=family)
                 for rf in layout.files]
     for o in outcomes:
