@@ -23,6 +23,8 @@ are reproduced without executing anything:
   item's first key the name and its value JSON *text* (already-parsed arguments fail); an empty
   text is no call, any other text fails.
 
+* ``hammer`` (HammerHandler): every three-backtick run removed, then JSON; text that is not JSON is
+  no call; each call is ``{"name", "arguments"}``.
 * ``phi`` (PhiHandler, prompt mode): a leading three-backtick ``json`` or ``python`` fence marker
   is dropped (after stripping whitespace), then the shared prompting decoder reads the rest.
 
@@ -46,6 +48,7 @@ from toolgrad_eval.bfcl.decode.structured import decode_fc_calls
 
 Version = Literal["v3", "v4"]
 FAMILY_OF_HANDLER = {
+    "HammerHandler": "hammer",
     "LlamaHandler_3_1": "llama-3.1",
     "QwenFCHandler": "qwen-fc",
     "SalesforceLlamaHandler": "xlam",
@@ -126,6 +129,8 @@ def _json(text: str) -> Any:
 def _calls(objects: Any, arguments_key: str) -> list[dict[Any, Any]]:
     """``[{name: arguments}]`` from call objects, failing where the handler's indexing fails."""
     if isinstance(objects, (str, bytes)) or not hasattr(objects, "__iter__"):
+        if objects in ("", b""):  # iterating it finds no call
+            return []
         raise DecodeError(f"expected call objects, got {type(objects).__name__}")
     calls = []
     for item in objects:
@@ -189,6 +194,15 @@ def decode_xlam(result: Any) -> list[dict[Any, Any]]:
     return _calls(objects, "arguments")
 
 
+def decode_hammer(result: Any) -> list[dict[Any, Any]]:
+    text = _text(result).replace("```", "")
+    try:
+        objects = json.loads(text)
+    except (ValueError, RecursionError):
+        return []  # not JSON: the handler reads no call
+    return _calls(objects, "arguments")
+
+
 def decode_mistral_fc(result: Any, version: Version) -> Any:
     if not isinstance(result, list):
         if version == "v3":
@@ -215,6 +229,8 @@ def decode_family(family: str, result: Any, version: Version) -> Any:
         return decode_qwen_fc(result, version)
     if family == "xlam":
         return decode_xlam(result)
+    if family == "hammer":
+        return decode_hammer(result)
     if family == "mistral-fc":
         return decode_mistral_fc(result, version)
     if family == "openai-fc":

@@ -45,8 +45,9 @@ __all__ = ["Format", "check_entry", "detect_format", "language_of"]
 
 # "python", "json" and "fc" are the generic decoders; the others are model families whose official
 # handler reads output its own way (decode/families.py), chosen from the model's conventions.
-Format = Literal["auto", "python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi"]
-Concrete = Literal["python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi"]
+Format = Literal["auto", "python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi",
+                 "hammer"]
+Concrete = Literal["python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi", "hammer"]
 Version = Literal["v3", "v4"]
 
 _IRRELEVANCE = frozenset({"irrelevance", "live_irrelevance"})
