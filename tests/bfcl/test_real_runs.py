@@ -30,9 +30,14 @@ REAL_RUNS = Path(__file__).resolve().parent / "real_runs"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 FIXTURE_BUDGET_BYTES = 6 * 1024 * 1024
 
-# run name -> why toolgrad-eval's verdicts differ from the official ones on it (none at present:
-# every packaged run agrees entry for entry).
-NOT_YET: dict[str, str] = {}
+# run name -> why toolgrad-eval's verdicts differ from the official ones on it.
+NOT_YET: dict[str, str] = {
+    "v3-gpt-4o-prompt": (
+        "javascript_42: the output is a Python-style list of dicts, [{'name': 'B', 'parameters': {'t': '5'}}]; "
+        "the official JavaScript decoder parses it into something that is not a call list "
+        "(ast_decoder:decoder_wrong_output_format), ours fails to parse it (ast_decoder:decoder_failed)"
+    ),
+}
 
 RUNS = sorted(p.parent.name for p in REAL_RUNS.glob("*/run.json"))
 

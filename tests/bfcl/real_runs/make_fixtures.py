@@ -88,6 +88,7 @@ RUNS: tuple[Run, ...] = (
         checker_model="meta-llama/Llama-3.1-8B-Instruct-FC", handler="LlamaHandler", **_CTRL_G),
     Run(name="v4-gpt-oss-120b-fc", root="results/v0.11.0", folder="openai_gpt-oss-120b", **_GPT_OSS),
     Run(name="v4-gpt-oss-20b-fc", root="results/2025-11-12-main", folder="openai_gpt-oss-20b", **_GPT_OSS),
+    Run(name="v3-gpt-4o-prompt", folder="openai_gpt-4o-20240806", **_JIBF),
     Run(name="v3-gpt-4.1-prompt", folder="openai_gpt-4.1", **_JIBF),
     Run(name="v3-claude-4-sonnet-prompt", folder="anthropic_claude-4-sonnet-thinking-off", **_JIBF),
     Run(name="v3-deepseek-v3-prompt", folder="deepseek-ai_DeepSeek-V3-0324", **_JIBF),
@@ -214,6 +215,24 @@ lack `prompt` and `possible_answer`.
 """
 
 
+def refresh_readme() -> None:
+    """Rewrite the packaged-runs table of README.md (between its markers) from every ``run.json``."""
+    rows = ["| fixture | repository @ commit | model folder | BFCL | mode | handler (checker run as) | entries | "
+            "official reproduces | ours |", "|---|---|---|---|---|---|---|---|---|"]
+    for facts_file in sorted(HERE.glob("*/run.json")):
+        f = json.loads(facts_file.read_text(encoding="utf-8"))
+        entries = sum(c["entries"] for c in f["full_run"].values())
+        agree = sum(c["agree"] for c in f["full_run"].values())
+        differing = ", ".join(f"{c} {v['entries'] - v['agree']}" for c, v in sorted(f["full_run"].items()) if v["agree"] != v["entries"])
+        rows.append(f"| {f['name']} | {f['repo']} @ {f['commit'][:10]} | `{f['folder']}` | {f['version']} | {f['mode']} | "
+                    f"{f['handler']} (`{f['checker_model']}`) | {entries} | {'yes' if f['official_reproduced'] else 'no'} | "
+                    f"{agree}/{entries}{' (' + differing + ')' if differing else ''} |")
+    readme = (HERE / "README.md").read_text(encoding="utf-8")
+    head, rest = readme.split("<!-- runs -->\n", 1)
+    _, tail = rest.split("<!-- /runs -->", 1)
+    (HERE / "README.md").write_text(head + "<!-- runs -->\n" + "\n".join(rows) + "\n<!-- /runs -->" + tail, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*")
@@ -247,6 +266,7 @@ def main() -> None:
         shapes = sorted({(w[1], w[2]) for a in agreement.values() for w in a["wrong"]})
         print(f"{run.name}: official {'reproduced' if report and report['reproduced'] else 'not checked'}; ours {agree}/{total}; "
               f"differing {[(c, len(a['wrong'])) for c, a in agreement.items() if a['wrong']]} shapes {shapes[:8]}")
+    refresh_readme()
 
 
 if __name__ == "__main__":
