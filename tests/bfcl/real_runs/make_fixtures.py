@@ -32,7 +32,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import official_rescore  # noqa: E402
+import official_rescore
+from oracle import RELEASES
 
 MIRROR = Path("/work/.mirror")
 SAMPLE = 12  # per category; reasoning text makes some result lines several KB
@@ -63,21 +64,28 @@ class Run:
         return f"{self.root}/{self.result}/{self.folder}"
 
 
-_JIBF = dict(repo="jibf/agent_hard_benchmark", commit="face722e03d726926a89bba057e46f2fce0a63ee",
-             root="gorilla/berkeley-function-call-leaderboard", result="result", version="v3",
-             checker_model="gpt-4o-2024-11-20", handler_model="gpt-4o-2024-11-20", mode="prompt",
-             handler="OpenAIHandler",
-             note="The fork's registry names this model as an OpenAI-compatible endpoint in prompt mode "
-                  "(OpenAICompletionsHandler, is_fc_model=False, underscore_to_dot=False); the release's "
-                  "registry model with the same handler family and mode re-scores it.")
-_GPT_OSS = dict(repo="bbrowning/bfcl-vllm-results", commit="f98223aef4e7a560e2d2d69849dfb04eed260a52",
-                result="result", version="v4", checker_model="gpt-4o-2024-11-20-FC",
-                handler_model="gpt-4o-2024-11-20-FC", mode="FC", handler="OpenAIResponsesHandler",
-                note="gpt-oss is not in bfcl-eval 2026.3.23's registry (the run used a private entry); its "
-                     "outputs are OpenAI function calls (name -> JSON arguments, dots written as underscores), "
-                     "re-scored as the registry's OpenAI FC model.")
-_CTRL_G = dict(repo="limyixiang/Ctrl-G", commit="3376252dadf97134004f24d56b1ab01b6a52ae72", root="bfcl", result="result",
-               version="v4", handler_model=None, mode="FC", note="The run holds the non-live categories only.")
+_JIBF: dict[str, Any] = {
+    "repo": "jibf/agent_hard_benchmark", "commit": "face722e03d726926a89bba057e46f2fce0a63ee",
+    "root": "gorilla/berkeley-function-call-leaderboard", "result": "result", "version": "v3",
+    "checker_model": "gpt-4o-2024-11-20", "handler_model": "gpt-4o-2024-11-20", "mode": "prompt",
+    "handler": "OpenAIHandler",
+    "note": "The fork's registry names this model as an OpenAI-compatible endpoint in prompt mode "
+            "(OpenAICompletionsHandler, is_fc_model=False, underscore_to_dot=False); the release's "
+            "registry model with the same handler family and mode re-scores it.",
+}
+_GPT_OSS: dict[str, Any] = {
+    "repo": "bbrowning/bfcl-vllm-results", "commit": "f98223aef4e7a560e2d2d69849dfb04eed260a52",
+    "result": "result", "version": "v4", "checker_model": "gpt-4o-2024-11-20-FC",
+    "handler_model": "gpt-4o-2024-11-20-FC", "mode": "FC", "handler": "OpenAIResponsesHandler",
+    "note": "gpt-oss is not in bfcl-eval 2026.3.23's registry (the run used a private entry); its "
+            "outputs are OpenAI function calls (name -> JSON arguments, dots written as underscores), "
+            "re-scored as the registry's OpenAI FC model.",
+}
+_CTRL_G: dict[str, Any] = {
+    "repo": "limyixiang/Ctrl-G", "commit": "3376252dadf97134004f24d56b1ab01b6a52ae72", "root": "bfcl",
+    "result": "result", "version": "v4", "handler_model": None, "mode": "FC",
+    "note": "The run holds the non-live categories only.",
+}
 
 RUNS: tuple[Run, ...] = (
     Run(name="v4-qwen3-8b-prompt", repo="vgangal101/gorilla_bfcl", commit="d296cd211c76d2d35b2e43ff0c55389f11f9b905",
@@ -177,7 +185,7 @@ def trim(run: Run, full: Path, ours: dict[str, str], target: Path) -> dict[str, 
 
 
 def provenance(run: Run, report: dict[str, Any] | None, agreement: dict[str, Any]) -> str:
-    checker = official_rescore.RELEASES[run.version]
+    checker = RELEASES[run.version]
     total = sum(a["entries"] for a in agreement.values())
     agree = sum(a["agree"] for a in agreement.values())
     rows = "\n".join(f"| {c} | {a['entries']} | {a['agree']} | {len(a['wrong'])} |" for c, a in sorted(agreement.items()))
@@ -217,8 +225,8 @@ lack `prompt` and `possible_answer`.
 
 def refresh_readme() -> None:
     """Rewrite the packaged-runs table of README.md (between its markers) from every ``run.json``."""
-    rows = ["| fixture | repository @ commit | model folder | BFCL | mode | handler (checker run as) | entries | "
-            "official reproduces | ours |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = [("| fixture | repository @ commit | model folder | BFCL | mode | handler (checker run as) | entries | "
+             "official reproduces | ours |"), "|---|---|---|---|---|---|---|---|---|"]
     for facts_file in sorted(HERE.glob("*/run.json")):
         f = json.loads(facts_file.read_text(encoding="utf-8"))
         entries = sum(c["entries"] for c in f["full_run"].values())

@@ -34,8 +34,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from oracle import RELEASES  # noqa: E402  (the era-matched bfcl-eval release of each data version)
-
 NOT_SINGLE_TURN = ("multi_turn", "memory", "web_search", "format_sensitivity", "exec", "rest", "sql", "chatable")
 _FILE = re.compile(r"^BFCL_(v\d+)_(\w+?)_(result|score)\.json$")
 
@@ -74,7 +72,7 @@ def rescore(version: str, result_dir: Path, as_model: str, scratch: Path) -> Pat
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sites), "BFCL_PROJECT_ROOT": str(scratch / "project"),
            "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([oracle.oracle_python(), "-S", __file__, "--worker", version, as_model, str(scratch / "project")],
-                          env=env, capture_output=True, text=True, timeout=3000)
+                          env=env, capture_output=True, text=True, timeout=3000, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"official runner failed: {done.stderr.strip()[-3000:]}")
     return scratch / "project" / "score" / folder
@@ -131,7 +129,7 @@ def _worker(version: str, as_model: str, project: str) -> None:
     categories = sorted(single_turn_files(result_dir / folder, "result"))
     try:
         eval_runner.runner([folder], categories, result_dir, score_dir)
-    except Exception as exc:  # noqa: BLE001 - the leaderboard CSV step after scoring needs real SDK modules
+    except Exception as exc:  # the leaderboard CSV step after scoring may need real SDK modules
         if not list((score_dir / folder).rglob("*_score.json")):
             raise
         print(f"runner stopped after writing score files: {type(exc).__name__}: {exc}", file=sys.stderr)
