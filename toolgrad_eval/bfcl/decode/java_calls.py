@@ -1,178 +1,113 @@
 """Decode a Java call string (``[Cls.method(arg1="x", arg2=5)]``) like BFCL's Java decoder.
 
-The official decoder runs tree-sitter-java on the text between the outer brackets and, if the
-parse tree has no error node, reads the *first* method invocation only. We parse a practical
-subset of Java with our own recursive-descent parser (see :mod:`.java_syntax`) and reproduce
-what the official decoder then does:
+The text between the outer brackets is parsed by tree-sitter-java (:mod:`.syntax_tree`); a tree
+with an error node fails. Then, as the official decoder does:
 
+* the *first* method invocation in pre-order is read, the others ignored; none at all decodes to
+  ``{}`` (the official checker then reports the wrong output format);
 * ``name=value`` arguments (any assignment operator) become ``{name: value-text}``; a bare
   identifier or class literal is recorded under the key ``None``; other positional arguments
-  are dropped; a repeated name fails.
-* Values are source text: a top-level string or char literal loses its quotes; nested nodes
-  are concatenated without whitespace (``1 + 2`` gives ``1+2``); method calls keep their raw
-  text; ``new T[]{...}`` is rebuilt as ``new T[]{...}``; ``new T(args)`` as ``new T(a, b)``
-  with any anonymous class body dropped (so a double-brace ``HashMap`` becomes
-  ``new HashMap<..>()``); ``new T[n]`` without an initializer fails.
-* No method invocation at all decodes to ``{}`` (the official checker then reports the wrong
-  output format).
+  are dropped; a repeated name fails;
+* values are source text: a top-level string or char literal loses its quotes; other nodes are
+  their children's texts concatenated without whitespace (``1 + 2`` gives ``1+2``); method calls
+  keep their raw text; ``new T[]{...}`` is rebuilt as ``new T[]{...}``; ``new T(args)`` as
+  ``new T(a, b)``, so an anonymous class body is dropped; ``new T[n]`` without an initializer
+  fails.
 
-tree-sitter repairs broken input by inserting or skipping tokens, choosing by cost; we apply the
-rules observed on its output (random mutations of real outputs agree to about 99.9%), and treat
-other repairs it might invent as syntax errors:
-
-* a missing final ``;`` is inserted, unless the whole program is one statement of at most 10
-  characters (discarding it is cheaper), or the statement ends in a qualified name (``a.b``);
-* a missing ``;`` between two statements is inserted only after a declaration, or after a call
-  when the next statement is a call (unqualified, or on a receiver name of 10+ characters);
-* a statement ``[x]`` is an array access on a missing name; a ``]`` missing right before ``,``
-  or ``)`` is inserted.
+Node texts are cut from the *text* with tree-sitter's *byte* offsets, as the official decoder
+does: past a non-ASCII character the texts shift (a checked quirk, kept for identical verdicts).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from toolgrad_eval.bfcl.decode.c_like import collect_arguments, parser_for
-from toolgrad_eval.bfcl.decode.cursor import Child, Node
 from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.java_syntax import JavaParser, Statement
-from toolgrad_eval.bfcl.decode.lexer import Token
+from toolgrad_eval.bfcl.decode.syntax_tree import JAVA, MAX_DEPTH, Node, Work, collect_arguments, parse
 
-# tree-sitter's costs: discarding a statement costs 500 + 1 per byte + 30 per line + 100 per
-# discarded tree; inserting a missing token costs 610.
-_MISSING_TOKEN_COST = 610
-_DISCARD_BASE_COST = 600
-_LINE_COST = 30
+_RAW_KINDS = frozenset({"identifier", "class_literal", "type_identifier", "method_invocation"})
+_PUNCTUATION = frozenset({",", "(", ")"})
 
 
-def decode_java_calls(text: Any) -> Any:
+def decode_java_calls(text: Any, work: Work | None = None) -> Any:
     """``[{name: {arg: text}}]`` for the first call, ``{}`` when there is none; or DecodeError."""
-    parser = parser_for(text, JavaParser, "Java")
-    try:
-        statements = parser.program()
-        _check_semicolons(parser, statements)
-        for statement in statements:
-            found = _first_invocation(statement.node)
-            if found is not None:
-                return [{_invocation_name(parser, found): _arguments(parser, found)}]
-    except RecursionError:
-        # the official decoder walks the tree recursively and fails the same way
-        raise DecodeError("Java expression nested too deeply") from None
-    return {}
+    work = work or Work()
+    source, root = parse(text, JAVA, "Java", work)
+    invocation = _first_invocation(root, work)
+    if invocation is None:
+        return {}
+    name = _text(source, invocation.child_by_field_name("name"))
+    receiver = invocation.child_by_field_name("object")
+    if receiver is not None:
+        name = f"{_text(source, receiver)}.{name}"
+    return [{name: _arguments(source, invocation.child_by_field_name("arguments"), work)}]
 
 
-def _check_semicolons(parser: JavaParser, statements: list[Statement]) -> None:
-    """Reject the missing ``;`` that tree-sitter does not repair (rules observed on its output)."""
-    for index, statement in enumerate(statements):
-        if statement.terminated:
-            continue
-        node = _unlabeled(statement.node)
-        text = parser.text(statement.node.start, statement.end)
-        if index == len(statements) - 1:
-            cost = _DISCARD_BASE_COST + len(text.encode("utf-8")) + _LINE_COST * text.count("\n")
-            if index == 0 and cost <= _MISSING_TOKEN_COST:
-                raise DecodeError("statement without ';' (tree-sitter discards it as an error)")
-            if _ends_with_qualified_name(parser, statement):
-                raise DecodeError("statement ends with a qualified name and no ';'")
-            continue
-        following = parser.tokens[statements[index + 1].first_token]
-        after = parser.tokens[statements[index + 1].first_token + 1]
-        if node.kind == "local_variable_declaration":
-            repairable = following.kind == "ident"
-        else:
-            # tree-sitter either inserts the ';' (cost 610) or skips the next token as an error
-            # (cost 600 + its length); skipping a short name before '.' lets `x.f()` continue
-            repairable = (
-                statement.is_expression
-                and text.rstrip().endswith(")")
-                and len(text.encode("utf-8")) > _MISSING_TOKEN_COST - _DISCARD_BASE_COST
-                and following.kind == "ident"
-                and (after.text == "(" or (after.text == "." and len(following.text.encode("utf-8")) >= 10))
-            )
-        if not repairable:
-            raise DecodeError("two statements without ';' between them")
+def _text(source: str, node: Node | None) -> str:
+    if node is None:  # the official decoder fails on the missing node
+        raise DecodeError("incomplete Java syntax")
+    return source[node.start_byte : node.end_byte]  # byte offsets into the text: see the module doc
 
 
-def _unlabeled(child: Child) -> Child:
-    while isinstance(child, Node) and child.kind == "labeled_statement" and len(child.children) == 3:
-        child = child.children[2]
-    return child
-
-
-def _ends_with_qualified_name(parser: JavaParser, statement: Statement) -> bool:
-    last = statement.last_token
-    tokens = parser.tokens
-    return (
-        last >= 2 and tokens[last].kind == "ident" and tokens[last - 1].text == "." and tokens[last - 2].kind == "ident"
-    )
-
-
-def _first_invocation(child: Child) -> Node | None:
-    """Depth-first, pre-order: the outermost, leftmost method invocation."""
-    if isinstance(child, Token):
-        return None
-    if child.kind == "method_invocation":
-        return child
-    for sub in child.children:
-        found = _first_invocation(sub)
-        if found is not None:
-            return found
+def _first_invocation(root: Node, work: Work) -> Node | None:
+    """Depth-first, pre-order: the outermost, leftmost invocation that has an argument list."""
+    pending = [(root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        work.visit()
+        if depth > MAX_DEPTH:
+            raise DecodeError("Java expression nested too deeply")
+        if node.type == "method_invocation":
+            if node.child_by_field_name("arguments") is not None:
+                return node
+            continue  # the official walk does not look inside one without arguments
+        pending.extend((child, depth + 1) for child in reversed(node.children))
     return None
 
 
-def _invocation_name(parser: JavaParser, node: Node) -> str:
-    name = node.fields["name"]
-    assert name is not None
-    method = parser.text(name.start, name.end)
-    receiver = node.fields.get("object")
-    if receiver is None:
-        return method
-    return f"{parser.text(receiver.start, receiver.end)}.{method}"
+def _arguments(source: str, arguments: Node | None, work: Work) -> dict[Any, str]:
+    if arguments is None:
+        raise DecodeError("incomplete Java syntax")
 
-
-def _arguments(parser: JavaParser, node: Node) -> dict[Any, str]:
-    argument_list = node.fields["arguments"]
-    assert isinstance(argument_list, Node)
-
-    def argument(child: Child) -> tuple[Any, str] | None:
-        if isinstance(child, Node) and child.kind == "assignment_expression":
-            left, _, right = child.children
-            return parser.text(left.start, left.end), render(parser, right, nested=False)
-        if isinstance(child, Token) and child.kind == "ident" and not parser.is_keyword(child.text):
-            return None, child.text
-        if isinstance(child, Node) and child.kind == "class_literal":
-            return None, parser.text(child.start, child.end)
+    def argument(child: Node) -> tuple[Any, str] | None:
+        work.visit()
+        if child.type == "assignment_expression":
+            if child.child_count < 3:
+                raise DecodeError("incomplete Java assignment")
+            left, right = child.children[0], child.children[2]
+            return _text(source, left), _render(source, right, False, 0, work)
+        if child.type in ("identifier", "class_literal"):
+            return None, _text(source, child)
         return None  # other positional arguments are dropped
 
-    return collect_arguments(argument_list.children, argument)
+    return collect_arguments(arguments.children, argument)
 
 
-_RAW_KINDS = frozenset({"method_invocation", "class_literal"})
-
-
-def render(parser: JavaParser, child: Child | None, nested: bool) -> str:
+def _render(source: str, node: Node | None, nested: bool, depth: int, work: Work) -> str:
     """The text the official decoder builds for a value node."""
-    if child is None:
+    work.visit()
+    if node is None:
         # the official decoder crashes on `new T[n]` (no initializer): the entry fails to decode
         raise DecodeError("array creation without an initializer")
-    if isinstance(child, Token):
-        return child.text
-    if child.kind in ("string_literal", "character_literal"):
-        raw = parser.text(child.start, child.end)
-        return raw if nested else raw[1:-1]
-    if child.kind in _RAW_KINDS:
-        return parser.text(child.start, child.end)
-    if child.kind == "array_creation_expression":
-        kind = render(parser, child.fields["type"], True)
-        return f"new {kind}[]{render(parser, child.fields.get('value'), True)}"
-    if child.kind == "object_creation_expression":
-        kind = render(parser, child.fields["type"], True)
-        args = child.fields["arguments"]
-        assert isinstance(args, Node)
-        parts = [
-            render(parser, sub, True)
-            for sub in args.children
-            if not (isinstance(sub, Token) and sub.text in ("(", ")", ","))
+    if depth > MAX_DEPTH:
+        raise DecodeError("Java expression nested too deeply")
+    kind = node.type
+    if kind in ("string_literal", "character_literal"):
+        text = _text(source, node)
+        return text if nested else text[1:-1]
+    if kind in _RAW_KINDS:
+        return _text(source, node)
+    if kind == "array_creation_expression":
+        type_text = _render(source, node.child_by_field_name("type"), True, depth + 1, work)
+        value_text = _render(source, node.child_by_field_name("value"), True, depth + 1, work)
+        return f"new {type_text}[]{value_text}"
+    if kind == "object_creation_expression":
+        type_text = _render(source, node.child_by_field_name("type"), True, depth + 1, work)
+        arguments = node.child_by_field_name("arguments")
+        parts = [] if arguments is None else [
+            _render(source, child, True, depth + 1, work) for child in arguments.children if child.type not in _PUNCTUATION
         ]
-        return f"new {kind}({', '.join(parts)})"
-    return "".join(render(parser, sub, True) for sub in child.children)
+        return f"new {type_text}({', '.join(parts)})"
+    if node.child_count > 0:
+        return "".join(_render(source, child, True, depth + 1, work) for child in node.children)
+    return _text(source, node)
