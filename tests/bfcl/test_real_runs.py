@@ -30,13 +30,7 @@ REAL_RUNS = Path(__file__).resolve().parent / "real_runs"
 FIXTURE_BUDGET_BYTES = 6 * 1024 * 1024
 
 # run name -> why toolgrad-eval's verdicts differ from the official ones on it.
-NOT_YET: dict[str, str] = {
-    "v3-gpt-4o-prompt": (
-        "javascript_42: the output is a Python-style list of dicts, [{'name': 'B', 'parameters': {'t': '5'}}]; "
-        "the official JavaScript decoder parses it into something that is not a call list "
-        "(ast_decoder:decoder_wrong_output_format), ours fails to parse it (ast_decoder:decoder_failed)"
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 RUNS = sorted(p.parent.name for p in REAL_RUNS.glob("*/run.json"))
 
