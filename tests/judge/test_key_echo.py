@@ -72,3 +72,26 @@ def test_an_echoed_key_reaches_no_file_and_no_output(echoing, tmp_path, capsys):
         assert _files_holding(tmp_path / root, SECRET) == [], root
     captured = capsys.readouterr()
     assert SECRET not in captured.out + captured.err
+
+
+def test_a_key_echoed_in_error_replies_reaches_no_file_and_no_output(echoing, tmp_path, capsys):
+    """The endpoint refuses every request and its error message repeats the key (as a proxy's
+    "Incorrect API key provided: ..." does), plus an upstream key of its own that we never configured."""
+    from support.fake_openai import Reply
+
+    upstream = "sk-proj-UPSTREAMupstream0123456789"
+    message = f"Incorrect API key provided: {SECRET}. Authorization: Bearer {SECRET}; upstream {upstream}"
+    echoing.script([Reply.status(400, message=message)] * 3)
+    builder = DatasetBuilder(tmp_path / "ToolGrad-5k")
+    for i in range(3):
+        builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"answer {i}"})
+    code, summary = run_main(builder.finish())
+    assert echoing.count("/v1/chat/completions") == 3  # the errors were really received
+    errors = [json.loads(line).get("judge_error") or "" for line in Path("out/per_sample.jsonl").read_text().splitlines()]
+    assert len(errors) == 3 and all("provided: ***." in e and "upstream sk-***" in e for e in errors), errors
+    assert main(["report", "--runs", "out", "--out", "site"]) == 0
+    for root in ("out", "cache", "site"):
+        for needle in (SECRET, upstream):
+            assert _files_holding(tmp_path / root, needle) == [], (root, needle)
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err and upstream not in captured.out + captured.err
