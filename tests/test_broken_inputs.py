@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from support.broken_inputs import BrokenCase, broken_inputs
+
 from toolgrad_eval.cli.main import main
 
 

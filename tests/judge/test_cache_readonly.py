@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from toolgrad5k.builders import KEY, DatasetBuilder, read_rows, run_main
+
 from toolgrad_eval.judge.cache import JudgmentCache
 from toolgrad_eval.judge.cache_readonly import ReadOnlyCache
 
