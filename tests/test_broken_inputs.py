@@ -5,6 +5,7 @@ and nothing written, or exit status 0 with the problem said and the run done."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,29 @@ def test_each_broken_input_is_one_line_or_a_run_that_goes_on(name, corpus, monke
         assert RECORDED[name](scratch)
     for path in case.must_not_exist:
         assert not (scratch / path).exists() and not (scratch.parent / path).exists(), path
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (CI runs as a user)")
+@pytest.mark.parametrize("command", ["bfcl", "toolgrad5k", "report", "score-dir"])
+def test_every_command_that_writes_says_a_read_only_folder_in_one_line(command, corpus, tmp_path, monkeypatch, capsys):
+    scratch, _ = corpus
+    monkeypatch.chdir(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    argv = {
+        "bfcl": ["--pred_model", "demo-toolgrad-12b", "--dataset", str(scratch / "bfcl-output-file"),
+                 "--score-dir", "score", "--output", "locked/rec"],
+        "score-dir": ["--pred_model", "demo-toolgrad-12b", "--dataset", str(scratch / "bfcl-output-file"),
+                      "--score-dir", "locked/score", "--output", "rec"],
+        "toolgrad5k": ["--pred_model", "demo-gemma-3-4b", "--dataset", str(scratch / "tg-traversal"),
+                       "--cache-dir", "cache", "--output", "locked/rec"],
+        "report": ["report", "--runs", str(scratch / "report-runs"), "--out", "locked/site"],
+    }[command]
+    locked.chmod(0o555)
+    try:
+        assert main(argv) == 2
+    finally:
+        locked.chmod(0o755)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: locked/") and "cannot write" in lines[0], lines
+    assert list(locked.iterdir()) == []
