@@ -111,6 +111,30 @@ def build_large(root: Path, n: int, hostile: int) -> Path:
     return builder.finish()
 
 
+def key_echo_case(scratch: Path) -> int:
+    """A judge endpoint that repeats the request's key in every verdict: judge the demo dataset,
+    publish the report, then count the files under the record, the cache and the report that hold
+    the key in any form (plain, JSON-quoted, base64). 1 when any does or a limit is passed."""
+    import base64
+
+    from support.fake_openai import FakeOpenAIProcess
+
+    key = "sk-bench-ECHOED-" + os.urandom(8).hex()
+    data = toolgrad5k_copy(scratch / "echo", hostile=False)
+    with FakeOpenAIProcess(scratch, "--echo-auth") as server:
+        env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key}
+        seconds, mb, rc = run_cli(["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir",
+                                   str(scratch / "echo-cache"), "--output", str(scratch / "echo-out"), "--num_process", "8"], scratch, env)
+        report = run_cli(["report", "--runs", str(scratch / "echo-out"), "--out", str(scratch / "echo-site")], scratch, env)
+    forms = [key.encode(), json.dumps(key).encode(), base64.b64encode(key.encode())]
+    holding = [p for root in ("echo-out", "echo-cache", "echo-site") for p in (scratch / root).rglob("*")
+               if p.is_file() and any(f in p.read_bytes() for f in forms)]
+    ok = not holding and rc == 0 and report[2] == 0 and seconds < LIMIT_SECONDS and mb < LIMIT_MB
+    print(f"{'judge-echoes-the-key (40 samples)':34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}"
+          f"  (files holding the key: {len(holding)})")
+    return int(not ok)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="cached re-runs timed per side (best of)")
@@ -136,6 +160,8 @@ def main() -> None:
             ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == case.exit
             failures += not ok
             print(f"{case.name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
+
+        failures += key_echo_case(scratch)
 
         # A cached ToolGrad-5k re-run, hostile vs plain predictions, against a loopback judge.
         from support.fake_openai import FakeOpenAIProcess

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from pathlib import Path
-from typing import Any, Mapping
 
 import pytest
 
@@ -16,33 +14,9 @@ from toolgrad5k.builders import KEY, SECRET, DatasetBuilder, run_main
 from toolgrad_eval.cli.main import main
 
 
-class EchoingFake(FakeOpenAI):
-    """Answers every chat request with a valid verdict whose text repeats the Authorization header,
-    the bare key, and the key written with JSON unicode escapes (visible only once parsed)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._seen = threading.local()
-
-    def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes, *args: Any, **kwargs: Any):
-        self._seen.auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        return super().handle(method, path, headers, raw, *args, **kwargs)
-
-    def completion(self, body: dict, reply: Any = None) -> dict:
-        answer = super().completion(body, reply)
-        auth = self._seen.auth
-        key = auth.removeprefix("Bearer ")
-        escaped = "".join(f"\\u{ord(c):04x}" for c in key)
-        content = ('{"num_requests": 1, "reason": "headers: Authorization: ' + auth + " key=" + key
-                   + " again=" + escaped + '", "response_scores": [70], "final_score": 70}')
-        answer["choices"][0]["message"]["content"] = content
-        answer["model"] = f"gpt-4.1 (key {key})"
-        return answer
-
-
 @pytest.fixture
 def echoing(monkeypatch, tmp_path):
-    server = EchoingFake().start()
+    server = FakeOpenAI(echo_auth=True).start()
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     monkeypatch.chdir(tmp_path)
