@@ -26,7 +26,7 @@ def _files(root: Path) -> set[Path]:
 
 NAMES = [
     "bfcl-model-name-traversal", "tg-model-name-traversal", "bfcl-output-at-a-file", "bfcl-output-under-a-file",
-    "report-out-under-a-file", "demo-runs-under-a-file", "bfcl-near-miss-file-names", "bfcl-stray-version-file",
+    "report-out-under-a-file", "demo-runs-under-a-file", "bfcl-data-cache-under-a-file", "bfcl-near-miss-file-names", "bfcl-stray-version-file",
     "bfcl-wholly-unreadable-result", "bfcl-missing-possible-answer", "bfcl-malformed-data-json",
     "tg-stored-verdicts-missing-data", "tg-unusable-cache-no-judging", "report-one-damaged-summary",
 ]

@@ -70,6 +70,8 @@ def broken_inputs(scratch: Path) -> list[BrokenCase]:
     cases.append(BrokenCase("demo-runs-under-a-file", "demo --runs below an existing file",
                             ["demo", "--runs", "a-file/runs", "--out", "demo-site"], 2, "a-file/runs: cannot write",
                             ("demo-site",)))
+    cases.append(BrokenCase("bfcl-data-cache-under-a-file", "bfcl-data fetch --cache-dir below an existing file",
+                            ["bfcl-data", "fetch", "v4", "--cache-dir", "a-file/data"], 2, "a-file/data: cannot write"))
 
     run = _bfcl(scratch, "bfcl-near-miss")
     folder = scratch / run / NON_LIVE
