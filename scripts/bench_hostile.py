@@ -10,7 +10,9 @@ ordinary predictions, as a ratio (target <= 1.2): hostile text must not make a f
     python scripts/bench_hostile.py [--repeat K]
 
 Cases are generated here (nothing large is stored): the BFCL outputs come from
-tests/bfcl/hostile.py, the same corpus the tests count.
+tests/bfcl/hostile.py and the broken files, environments and hostile names from
+tests/support/broken_inputs.py, the same corpora the tests count; a broken input passes when it
+ends with its expected exit status (2: one clear line; 0: the run went on) within the limits.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bfcl.hostile import hostile_outputs  # noqa: E402
+from support.broken_inputs import broken_inputs  # noqa: E402
 
 DEMO_BFCL = ROOT / "benchmarks" / "demo" / "bfcl-synthetic"
 DEMO_TG = ROOT / "benchmarks" / "demo" / "toolgrad5k-synthetic"
@@ -108,6 +111,30 @@ def build_large(root: Path, n: int, hostile: int) -> Path:
     return builder.finish()
 
 
+def key_echo_case(scratch: Path) -> int:
+    """A judge endpoint that repeats the request's key in every verdict: judge the demo dataset,
+    publish the report, then count the files under the record, the cache and the report that hold
+    the key in any form (plain, JSON-quoted, base64). 1 when any does or a limit is passed."""
+    import base64
+
+    from support.fake_openai import FakeOpenAIProcess
+
+    key = "sk-bench-ECHOED-" + os.urandom(8).hex()
+    data = toolgrad5k_copy(scratch / "echo", hostile=False)
+    with FakeOpenAIProcess(scratch, "--echo-auth") as server:
+        env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key}
+        seconds, mb, rc = run_cli(["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir",
+                                   str(scratch / "echo-cache"), "--output", str(scratch / "echo-out"), "--num_process", "8"], scratch, env)
+        report = run_cli(["report", "--runs", str(scratch / "echo-out"), "--out", str(scratch / "echo-site")], scratch, env)
+    forms = [key.encode(), json.dumps(key).encode(), base64.b64encode(key.encode())]
+    holding = [p for root in ("echo-out", "echo-cache", "echo-site") for p in (scratch / root).rglob("*")
+               if p.is_file() and any(f in p.read_bytes() for f in forms)]
+    ok = not holding and rc == 0 and report[2] == 0 and seconds < LIMIT_SECONDS and mb < LIMIT_MB
+    print(f"{'judge-echoes-the-key (40 samples)':34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}"
+          f"  (files holding the key: {len(holding)})")
+    return int(not ok)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="cached re-runs timed per side (best of)")
@@ -124,32 +151,44 @@ def main() -> None:
             ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == 0
             failures += not ok
             print(f"{name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
+        # Broken files, environments and hostile names (tests/support/broken_inputs.py): each must end
+        # with its expected exit status (2: one line; 0: the run went on) within the same limits.
+        corpus = scratch / "broken"
+        corpus.mkdir()
+        for case in broken_inputs(corpus):
+            seconds, mb, rc = run_cli(case.argv, corpus)
+            ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == case.exit
+            failures += not ok
+            print(f"{case.name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
+
+        failures += key_echo_case(scratch)
 
         # A cached ToolGrad-5k re-run, hostile vs plain predictions, against a loopback judge.
         from support.fake_openai import FakeOpenAIProcess
 
         with FakeOpenAIProcess(scratch) as server:
             env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
-            best = {}
+            commands = {}
             for label, hostile in (("plain", False), ("hostile", True)):
                 data = toolgrad5k_copy(scratch, hostile)
-                common = ["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
-                          "--output", str(scratch / f"tg-out-{label}"), "--num_process", "8"]
-                run_cli(common, scratch, env)  # judge once: fills the cache
-                times = [run_cli(common, scratch, env) for _ in range(args.repeat)]
-                best[label] = min(t[0] for t in times)
-                peak = max(t[1] for t in times)
-                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {peak:8.0f}  {times[-1][2]:4d}")
-            worst = best["hostile"] / best["plain"]
+                commands[label] = ["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir",
+                                   str(scratch / f"cache-{label}"), "--output", str(scratch / f"tg-out-{label}"), "--num_process", "8"]
             # The issue's case: a few hostile predictions (20) in a full-size dataset (5,000 samples).
             for label, hostile in (("5000-plain", 0), ("5000-with-20-hostile", 20)):
                 data = build_large(scratch / f"large-{label}", 5000, hostile)
-                common = ["--pred_model", "m1", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
-                          "--output", str(scratch / f"out-{label}"), "--num_process", "16"]
-                run_cli(common, scratch, env)
-                times = [run_cli(common, scratch, env) for _ in range(args.repeat)]
-                best[label] = min(t[0] for t in times)
-                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {max(t[1] for t in times):8.0f}  {times[-1][2]:4d}")
+                commands[label] = ["--pred_model", "m1", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
+                                   "--output", str(scratch / f"out-{label}"), "--num_process", "16"]
+            for command in commands.values():
+                run_cli(command, scratch, env)  # judge once: fills the cache
+            # Re-runs alternate between the sides, so a change of machine load weighs on both alike.
+            times: dict[str, list[tuple[float, float, int]]] = {label: [] for label in commands}
+            for _ in range(args.repeat):
+                for label, command in commands.items():
+                    times[label].append(run_cli(command, scratch, env))
+            best = {label: min(t[0] for t in runs) for label, runs in times.items()}
+            for label, runs in times.items():
+                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {max(t[1] for t in runs):8.0f}  {runs[-1][2]:4d}")
+            worst = best["hostile"] / best["plain"]
         ratio = best["5000-with-20-hostile"] / best["5000-plain"]
         print(f"\ncached ToolGrad-5k re-run of 5,000 samples, 20 hostile predictions / none: {ratio:.2f}x (target <= 1.2)")
         print(f"worst case, every prediction of the 40-sample demo hostile / none: {worst:.2f}x")

@@ -43,3 +43,29 @@ def test_read_json_names_the_file_and_the_problem(tmp_path):
     deep.write_text("[" * 5000 + "]" * 5000)
     with pytest.raises(InputFileError, match="nesting deeper"):
         read_json(deep)
+
+
+def test_a_write_that_cannot_happen_is_one_error_naming_the_file(tmp_path):
+    from toolgrad_eval.errors import OutputError, ToolgradError
+
+    (tmp_path / "a-file").write_text("in the way")
+    target = tmp_path / "a-file" / "out" / "summary.json"
+    with pytest.raises(OutputError) as caught:
+        atomic_write_text(target, "{}")
+    assert isinstance(caught.value, ToolgradError) and isinstance(caught.value, OSError)
+    assert str(caught.value).startswith(f"{target}: cannot write (") and "\n" not in str(caught.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (CI runs as a user)")
+def test_a_read_only_folder_is_one_error_and_leaves_no_temporary(tmp_path):
+    from toolgrad_eval.errors import OutputError
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="ro/x.json: cannot write"):
+            atomic_write_text(folder / "x.json", "{}")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o755)

@@ -27,8 +27,12 @@ class DemoResult:
 
 
 def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], Any] = print) -> DemoResult:
-    """Evaluate the demo models into ``runs`` and write the leaderboard site into ``out``."""
+    """Evaluate the demo models into ``runs`` and write the leaderboard site into ``out``.
+
+    Both folders are checked first: a demo started where it cannot write (a read-only folder) stops
+    with one line before it has scored anything."""
     from toolgrad_eval.bfcl.runner import run_bfcl
+    from toolgrad_eval.fileio import ensure_writable_dir
     from toolgrad_eval.judge.cache import open_cache
     from toolgrad_eval.judge.client import Judge
     from toolgrad_eval.judge.template import load_template
@@ -37,6 +41,8 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
     from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
     from toolgrad_eval.toolgrad5k.runner import evaluate_model, rows_as_dicts
 
+    ensure_writable_dir(runs, "demo's run records (--runs)")
+    ensure_writable_dir(out, "demo report (--out)")
     root = demo_root()
     dataset = Toolgrad5k(root / "toolgrad5k-synthetic")
     bfcl_run = root / "bfcl-synthetic"

@@ -34,3 +34,17 @@ class InputFileError(ToolgradError):
 
 class ConfigError(ToolgradError):
     """An option, template or configuration file is invalid."""
+
+
+class OutputError(ToolgradError, OSError):
+    """An output file cannot be written (a read-only folder, a full disk): one line naming it.
+
+    Also an ``OSError`` carrying the system's errno and reason, so code that already turns a failed
+    write into its own message (``--score-dir``, the cache's marker) keeps doing so."""
+
+    def __init__(self, path: Path | str, error: OSError) -> None:
+        OSError.__init__(self, error.errno, error.strerror or str(error))
+        self.path = Path(path)
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write ({self.strerror})"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from toolgrad_eval.errors import InputFileError
+from toolgrad_eval.errors import InputFileError, OutputError
 
 # Model output is hostile data: a prediction file may be huge or nested absurdly deep.
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -123,26 +123,32 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The temporary file is created with the usual 0o666-minus-umask permissions (not mkstemp's
     0o600), so a published report stays readable by a web server running as another user.
+    A folder or file that cannot be written is an ``OutputError`` naming it (one line, no traceback).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = path.parent / _TEMPORARY.format(name=path.name, token=os.urandom(6).hex())
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            tmp = path.parent / _TEMPORARY.format(name=path.name, token=os.urandom(6).hex())
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue
+    except OSError as exc:
+        raise OutputError(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # a full disk, a folder made read-only meanwhile
+            raise OutputError(path, exc) from None
         raise
 
 

@@ -66,6 +66,15 @@ def test_mixed_versions_are_refused(tmp_path: Path) -> None:
         find_run(tmp_path, "m")
 
 
+def test_a_stray_file_of_another_version_is_named(tmp_path: Path) -> None:
+    for category in ("simple_python", "multiple", "parallel"):
+        touch(tmp_path / "result" / "m" / "non_live" / f"BFCL_v4_{category}_result.json")
+    touch(tmp_path / "result" / "m" / "non_live" / "BFCL_v3_multiple_result.json")
+    with pytest.raises(DatasetError) as caught:
+        find_run(tmp_path, "m")
+    assert "(v3 1 file: non_live/BFCL_v3_multiple_result.json; v4 3 files)" in str(caught.value)
+
+
 def test_unknown_model_lists_the_models(tmp_path: Path) -> None:
     touch(tmp_path / "result" / "alpha" / "BFCL_v3_simple_result.json")
     touch(tmp_path / "results" / "beta" / "BFCL_v3_simple_result.json")

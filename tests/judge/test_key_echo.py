@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from pathlib import Path
-from typing import Any, Mapping
 
 import pytest
 
@@ -16,33 +14,9 @@ from toolgrad5k.builders import KEY, SECRET, DatasetBuilder, run_main
 from toolgrad_eval.cli.main import main
 
 
-class EchoingFake(FakeOpenAI):
-    """Answers every chat request with a valid verdict whose text repeats the Authorization header,
-    the bare key, and the key written with JSON unicode escapes (visible only once parsed)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._seen = threading.local()
-
-    def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes, *args: Any, **kwargs: Any):
-        self._seen.auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        return super().handle(method, path, headers, raw, *args, **kwargs)
-
-    def completion(self, body: dict, reply: Any = None) -> dict:
-        answer = super().completion(body, reply)
-        auth = self._seen.auth
-        key = auth.removeprefix("Bearer ")
-        escaped = "".join(f"\\u{ord(c):04x}" for c in key)
-        content = ('{"num_requests": 1, "reason": "headers: Authorization: ' + auth + " key=" + key
-                   + " again=" + escaped + '", "response_scores": [70], "final_score": 70}')
-        answer["choices"][0]["message"]["content"] = content
-        answer["model"] = f"gpt-4.1 (key {key})"
-        return answer
-
-
 @pytest.fixture
 def echoing(monkeypatch, tmp_path):
-    server = EchoingFake().start()
+    server = FakeOpenAI(echo_auth=True).start()
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     monkeypatch.chdir(tmp_path)
@@ -72,3 +46,26 @@ def test_an_echoed_key_reaches_no_file_and_no_output(echoing, tmp_path, capsys):
         assert _files_holding(tmp_path / root, SECRET) == [], root
     captured = capsys.readouterr()
     assert SECRET not in captured.out + captured.err
+
+
+def test_a_key_echoed_in_error_replies_reaches_no_file_and_no_output(echoing, tmp_path, capsys):
+    """The endpoint refuses every request and its error message repeats the key (as a proxy's
+    "Incorrect API key provided: ..." does), plus an upstream key of its own that we never configured."""
+    from support.fake_openai import Reply
+
+    upstream = "sk-proj-UPSTREAMupstream0123456789"
+    message = f"Incorrect API key provided: {SECRET}. Authorization: Bearer {SECRET}; upstream {upstream}"
+    echoing.script([Reply.status(400, message=message)] * 3)
+    builder = DatasetBuilder(tmp_path / "ToolGrad-5k")
+    for i in range(3):
+        builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"answer {i}"})
+    assert run_main(builder.finish())[0] == 0
+    assert echoing.count("/v1/chat/completions") == 3  # the errors were really received
+    errors = [json.loads(line).get("judge_error") or "" for line in Path("out/per_sample.jsonl").read_text().splitlines()]
+    assert len(errors) == 3 and all("provided: ***." in e and "upstream sk-***" in e for e in errors), errors
+    assert main(["report", "--runs", "out", "--out", "site"]) == 0
+    for root in ("out", "cache", "site"):
+        for needle in (SECRET, upstream):
+            assert _files_holding(tmp_path / root, needle) == [], (root, needle)
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err and upstream not in captured.out + captured.err

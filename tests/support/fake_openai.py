@@ -32,6 +32,8 @@ property, as the real API insists). Otherwise the reply is the first of:
      The default score_fn reads ``FAKE_SCORE=<n>`` from the last user message, else hashes the
      messages to a deterministic 0..100.
 ``latency`` seconds are added to every chat completion; requests are served concurrently.
+``echo_auth=True`` (``--echo-auth``) makes every verdict repeat the request's key (``echo_key``), as
+a careless proxy or a hostile endpoint would.
 ``Reply`` kinds: ok(score=None), status(code, retry_after=None), malformed(text) (a 200 whose
 body is not JSON), content(text) (a well-formed completion with that message content),
 stall(seconds) (wait, then answer normally), drop() (close the socket with no response).
@@ -155,14 +157,27 @@ def verdict_content(score: int | dict) -> str:
                        "response_scores": [score], "final_score": score})
 
 
+def echo_key(answer: dict, authorization: str) -> dict:
+    """A careless proxy's verdict: valid JSON whose reason repeats the Authorization header, the
+    bare key, and the key in JSON unicode escapes (visible only once parsed); the model name too."""
+    key = authorization.removeprefix("Bearer ")
+    escaped = "".join(f"\\u{ord(c):04x}" for c in key)
+    answer["choices"][0]["message"]["content"] = (
+        '{"num_requests": 1, "reason": "headers: Authorization: ' + authorization + " key=" + key
+        + " again=" + escaped + '", "response_scores": [70], "final_score": 70}')
+    answer["model"] = f"{answer['model']} (key {key})"
+    return answer
+
+
 class FakeOpenAI:
     """An OpenAI-compatible server on 127.0.0.1 in a daemon thread; see the module docstring."""
 
     def __init__(self, *, score_fn: ScoreFn = default_score, latency: float = 0.0,
                  fault_rate: float = 0.0, fault: Reply | None = None, seed: int = 0,
                  batch_polls: int = 1, batch_seconds: float | None = None,
-                 request_log: str | os.PathLike | None = None, port: int = 0):
+                 request_log: str | os.PathLike | None = None, port: int = 0, echo_auth: bool = False):
         self.score_fn, self.latency, self.fault_rate = score_fn, latency, fault_rate
+        self.echo_auth = echo_auth
         self.fault = fault or Reply.status(429, retry_after=0.05)
         self.batch_polls, self.batch_seconds = batch_polls, batch_seconds
         self._rng = random.Random(seed)
@@ -362,7 +377,8 @@ class FakeOpenAI:
         else:
             raise Answer(404, error_body(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
         if template == CHAT_PATH:
-            return 200, self._chat(body, arrived)
+            answer = self._chat(body, arrived)
+            return 200, echo_key(answer, lowered["authorization"]) if self.echo_auth else answer
         self._apply(self._next_reply(template, {}))
         answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
         if isinstance(answer, bytes):  # file content, as the real API serves it
@@ -490,11 +506,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--request-log", help="append one JSON line per request (flushed)")
     parser.add_argument("--batch-polls", type=int, default=1)
     parser.add_argument("--batch-seconds", type=float, default=None)
+    parser.add_argument("--echo-auth", action="store_true", help="verdicts repeat the request's key (echo_key)")
     args = parser.parse_args(argv)
     server = FakeOpenAI(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
                         fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
                         batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
-                        request_log=args.request_log, port=args.port).start()
+                        request_log=args.request_log, port=args.port, echo_auth=args.echo_auth).start()
     if args.port_file:  # written atomically so a poller never reads a partial number
         tmp = Path(f"{args.port_file}.tmp{os.getpid()}")
         tmp.write_text(str(server.port))

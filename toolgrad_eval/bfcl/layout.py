@@ -120,7 +120,8 @@ def find_run(dataset: Path, model: str) -> RunLayout:
         parsed.append(ResultFile(path, path.parent.relative_to(model_dir), version, name, to_v4(version, name)))
     versions = sorted({f.version for f in parsed})
     if len(versions) > 1:
-        raise DatasetError(model_dir, f"result files mix BFCL data versions ({', '.join(versions)}); score them apart")
+        raise DatasetError(model_dir, f"result files mix BFCL data versions ({_versions_found(parsed, model_dir)}); "
+                                      "score them apart (a stray file of another version: move it aside)")
     if not versions:
         raise DatasetError(model_dir, "no BFCL_<version>_<category>_result.json files")
     version = versions[0]
@@ -141,3 +142,16 @@ def find_run(dataset: Path, model: str) -> RunLayout:
             unknown.append(f.path)
     files = tuple(scored[c] for c in SINGLE_TURN if c in scored)
     return RunLayout(dataset, roots[0], model_dir, model, version, files, tuple(not_scored), tuple(sorted(unknown)))
+
+
+def _versions_found(parsed: list[ResultFile], model_dir: Path) -> str:
+    """Each version with its file count; the files of all but the largest group named (the strays)."""
+    groups: dict[str, list[Path]] = {}
+    for f in parsed:
+        groups.setdefault(f.version, []).append(f.path)
+    largest = max(groups, key=lambda v: len(groups[v]))
+    parts = []
+    for version, paths in sorted(groups.items()):
+        named = "" if version == largest else ": " + ", ".join(str(p.relative_to(model_dir)) for p in sorted(paths)[:3])
+        parts.append(f"{version} {len(paths)} file{'s' if len(paths) > 1 else ''}{named}{', ...' if named and len(paths) > 3 else ''}")
+    return "; ".join(parts)

@@ -29,10 +29,12 @@ def bfcl_data() -> None:
               help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].")
 def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None) -> None:
     """Download the bfcl-eval wheel for VERSION with pip (--no-deps) and unpack only its data."""
-    from toolgrad_eval.bfcl.fetch import fetch_data
+    from toolgrad_eval.bfcl.fetch import cache_root, fetch_data
+    from toolgrad_eval.fileio import ensure_writable_dir
 
     if wheel is not None and version == "all":
         raise click.UsageError("--wheel needs one version (v3 or v4)")
+    ensure_writable_dir(cache_dir or cache_root(), "BFCL data cache (--cache-dir)")  # one line, before pip runs
     for v in ("v4", "v3") if version == "all" else (version,):
         folder = fetch_data(v, cache=cache_dir, wheel=wheel, force=force, echo=click.echo)
         click.echo(f"{v}: {folder}")

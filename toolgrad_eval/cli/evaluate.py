@@ -140,6 +140,9 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         try:
             cache.open()
             unusable_cache = None
+            if cache.read_only:
+                click.echo(f"warning: {cache.directory}: cannot write the judgment cache; its verdicts are used, "
+                           "and the run stops if a sample needs a new one", err=True)
         except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
             unusable_cache = exc
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)

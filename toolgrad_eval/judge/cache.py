@@ -78,9 +78,12 @@ class JudgmentCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._db: Any = None
+        self.read_only = False
 
-    def open(self) -> Any:
-        """The underlying diskcache, opened now if it is not yet (ConfigError when unusable)."""
+    def open(self, writing: bool = False) -> Any:
+        """The underlying diskcache, opened now if it is not yet (ConfigError when unusable).
+        A folder this process cannot write is opened read-only (its verdicts are used); ``writing``
+        (a judgment is about to be paid for) makes that a ConfigError too."""
         if self._db is None:
             import diskcache
 
@@ -94,7 +97,11 @@ class JudgmentCache:
                 # No size limit and no eviction: a cached judgment is money already spent.
                 self._db = diskcache.Cache(str(self.directory), size_limit=2**62, eviction_policy="none")
             except (sqlite3.DatabaseError, OSError) as exc:
-                raise cache_error(self.directory, exc) from None
+                self._db = _read_only(self.directory, exc)
+                self.read_only = True
+        if writing and self.read_only:
+            raise cache_error(self.directory, OSError(30, "read-only: its verdicts are used, a new one could not be "
+                                                          "stored"), ", and this run needs the judge")
         return self._db
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -144,6 +151,18 @@ class JudgmentCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _read_only(directory: Path, failure: BaseException) -> Any:
+    """A read-only view of a cache diskcache could not open for writing, else the error it gave."""
+    from toolgrad_eval.judge.cache_readonly import ReadOnlyCache
+
+    if isinstance(failure, sqlite3.DatabaseError) and not isinstance(failure, sqlite3.OperationalError):
+        raise cache_error(directory, failure) from None  # damaged: nothing to read
+    try:
+        return ReadOnlyCache(directory)
+    except (sqlite3.DatabaseError, OSError):
+        raise cache_error(directory, failure) from None
 
 
 def _unpack(stored: Any) -> dict[str, Any] | None:

@@ -281,7 +281,7 @@ class Judge:
     def client(self, n_tasks: int | None = None) -> Any:
         """The first endpoint's SDK client (the Batch API talks to one endpoint)."""
         if self.pool is None:
-            self.cache.open()  # an unusable cache stops the run now, not after a paid reply
+            self.cache.open(writing=True)  # an unusable or read-only cache stops the run now, not after a paid reply
             self.pool = make_pool(endpoint_urls(self.settings.endpoints), timeout=self.settings.timeout,
                                   on_request=self._counters.count_request, n_tasks=n_tasks)
         return self.pool.endpoints[0].client
