@@ -338,7 +338,8 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
 def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What each official handler's ``decode_ast`` gives: ``{"decoded": ...}`` or ``{"error": name}``.
 
-    A case has ``handler_module``, ``handler`` (class name) and ``result``. The handler is created
+    A case has ``handler_module``, ``handler`` (class name), ``result`` and optionally ``language``
+    (``python``, ``java`` or ``javascript``: the category's call syntax). The handler is created
     without its constructor (which would start clients); ``decode_ast`` needs none of that state.
     Never give it outputs that its ``eval`` would run as code: the corpora are literals only.
     """
@@ -362,11 +363,15 @@ def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
     if version == "v4":
         from bfcl_eval.constants.enums import ReturnFormat
 
-        def call(handler: Any, result: Any) -> Any:  # as the official runner calls it for Python categories
-            return handler.decode_ast(result, ReturnFormat.PYTHON, False)
+        formats = {"python": ReturnFormat.PYTHON, "java": ReturnFormat.JAVA, "javascript": ReturnFormat.JAVASCRIPT}
+
+        def call(handler: Any, result: Any, language: str) -> Any:  # as the official runner calls it
+            return handler.decode_ast(result, formats[language], False)
     else:
-        def call(handler: Any, result: Any) -> Any:
-            return handler.decode_ast(result, "Python")
+        names = {"python": "Python", "java": "Java", "javascript": "JavaScript"}
+
+        def call(handler: Any, result: Any, language: str) -> Any:
+            return handler.decode_ast(result, names[language])
 
     out = []
     for case in json.loads(Path(cases_path).read_text()):
@@ -378,7 +383,7 @@ def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
         handler.model_name = handler.registry_name = case.get("model", "")
         handler.model_name_underline_replaced = handler.model_name.replace("/", "_")
         try:
-            out.append({"decoded": call(handler, case["result"])})
+            out.append({"decoded": call(handler, case["result"], case.get("language", "python"))})
         except Exception as exc:  # noqa: BLE001 - the official runner counts any failure as a decode failure
             out.append({"error": type(exc).__name__})
     Path(out_path).write_text(json.dumps(out))
