@@ -140,7 +140,9 @@ def official_verdicts(version: str, cases: list[dict[str, Any]]) -> list[dict[st
     """Official ``{"valid", "error_type"}`` (or ``{"crash": ...}``) for each case.
 
     A case has ``category`` (the release's own name), ``question``, ``answer``, ``result`` and
-    ``fmt`` (``"python"`` or ``"fc"``).
+    either ``fmt`` (``"python"`` or ``"fc"``: the generic decoders) or ``handler``,
+    ``handler_module``, ``is_fc_model`` and ``model`` (that registry model's own handler decodes;
+    see :func:`official_handler_decodes`).
     """
     sites = [str(checker_site(version)), str(tree_sitter_site())]
     with tempfile.TemporaryDirectory(prefix="bfcl-oracle-") as scratch:
@@ -278,6 +280,8 @@ def _worker(version: str, cases_path: str, out_path: str) -> None:
         return calls
 
     def decode(case: dict[str, Any], language: str) -> Any:
+        if "handler" in case:  # the model's own handler, as the official runner decodes its outputs
+            return _handler_decode(version, case, language)
         if case["fmt"] == "fc":
             return decode_fc(case["result"])
         return decode_prompting(case["result"], language)
@@ -356,34 +360,32 @@ def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[
         return json.loads(out_file.read_text())
 
 
-def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
+def _handler_decode(version: str, case: dict[str, Any], language: str) -> Any:
+    """The official handler named by ``case`` decodes its ``result`` as the runner calls it."""
     import importlib
 
-    _install_stand_ins()
+    cls = getattr(importlib.import_module(case["handler_module"]), case["handler"])
+    handler = object.__new__(cls)
+    # What handlers' decode_ast reads of their own state: the mode and the names, as the registry
+    # gives them (the constructor would also start clients).
+    handler.is_fc_model = case.get("is_fc_model", True)
+    handler.model_name = handler.registry_name = case.get("model", "")
+    handler.model_name_underline_replaced = handler.model_name.replace("/", "_")
     if version == "v4":
         from bfcl_eval.constants.enums import ReturnFormat
 
         formats = {"python": ReturnFormat.PYTHON, "java": ReturnFormat.JAVA, "javascript": ReturnFormat.JAVASCRIPT}
+        return handler.decode_ast(case["result"], formats[language], False)
+    names = {"python": "Python", "java": "Java", "javascript": "JavaScript"}
+    return handler.decode_ast(case["result"], names[language])
 
-        def call(handler: Any, result: Any, language: str) -> Any:  # as the official runner calls it
-            return handler.decode_ast(result, formats[language], False)
-    else:
-        names = {"python": "Python", "java": "Java", "javascript": "JavaScript"}
 
-        def call(handler: Any, result: Any, language: str) -> Any:
-            return handler.decode_ast(result, names[language])
-
+def _decode_worker(version: str, cases_path: str, out_path: str) -> None:
+    _install_stand_ins()
     out = []
     for case in json.loads(Path(cases_path).read_text()):
-        cls = getattr(importlib.import_module(case["handler_module"]), case["handler"])
-        handler = object.__new__(cls)
-        # What handlers' decode_ast reads of their own state: the mode and the names, as the
-        # registry gives them (the constructor would also start clients).
-        handler.is_fc_model = case.get("is_fc_model", True)
-        handler.model_name = handler.registry_name = case.get("model", "")
-        handler.model_name_underline_replaced = handler.model_name.replace("/", "_")
         try:
-            out.append({"decoded": call(handler, case["result"], case.get("language", "python"))})
+            out.append({"decoded": _handler_decode(version, case, case.get("language", "python"))})
         except Exception as exc:  # noqa: BLE001 - the official runner counts any failure as a decode failure
             out.append({"error": type(exc).__name__})
     Path(out_path).write_text(json.dumps(out))

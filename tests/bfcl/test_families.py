@@ -194,3 +194,30 @@ def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_pa
     assert summary["conventions"]["handler"] == "FunctionGemmaHandler"
     said = [w for w in summary["warnings"] if "does not reproduce yet" in w]
     assert len(said) == 1 and said[0].startswith("FunctionGemmaHandler in function-calling mode (google/functiongemma-270m-it-FC)")
+
+
+class _CountingText(str):
+    """Text that counts the characters its ``find`` scans (work, not time)."""
+
+    scanned = 0
+
+    def find(self, sub, start=0, *rest):  # type: ignore[override]
+        found = super().find(sub, start, *rest)
+        _CountingText.scanned += (found if found >= 0 else len(self)) - start
+        return found
+
+
+@pytest.mark.parametrize("family, tag", [("qwen-fc", "<tool_call>\n"), ("nemotron", "<TOOLCALL>")])
+@pytest.mark.parametrize("closed", [False, True])
+def test_tags_are_found_in_one_pass_whatever_the_output(family, tag, closed):
+    """A text of 70,000+ unclosed (or empty closed) tags: the tag search scans each character at most
+    twice (the lazy regular expression it replaces scanned to the end once per tag: ~10**10 steps)."""
+    closing = "\n</tool_call>" if family == "qwen-fc" else "</TOOLCALL>"
+    unit = tag + ("\n" + closing if closed else "")
+    text = _CountingText(unit * (900_000 // len(unit)))
+    _CountingText.scanned = 0
+    try:
+        decode(text, family, version="v4")
+    except DecodeError:
+        pass
+    assert 0 < _CountingText.scanned <= 2 * len(text)
