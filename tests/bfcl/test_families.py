@@ -14,6 +14,7 @@ from bfcl import oracle
 from toolgrad_eval.bfcl.conventions import load_table
 from toolgrad_eval.bfcl.decode import DecodeError, decode
 from toolgrad_eval.bfcl.decode.families import format_for
+from toolgrad_eval.bfcl.runner import FORMATS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CALL = {"name": "spotify.play", "arguments": {"artist": "Taylor Swift", "duration": 20}}
@@ -78,6 +79,14 @@ CORPUS["text families"] = [
     f"<think>x</think>[{_JSON_CALL.replace(chr(34), chr(39))}]", "<think>x</think>", "<think>it's</think>[]",
     f"<think>a</think>{_JSON_CALL}", "no think tag", f"<think>a</think> </think>[{_JSON_CALL}]",
     f"<tool_call>\n{_JSON_CALL}\n</tool_call><tool_call>\n<tool_call>\n{_JSON_CALL}\n</tool_call>",
+    "<|tool_call_start|>\n```python\nspotify.play(artist='x', duration=20)\n```\n<|tool_call_end|>Playing.",
+    "<|thought_start|>plan<|thought_end|><|tool_call_start|>f(a=1)\ng(b=[1, 2])<|tool_call_end|>",
+    "<|tool_call_start|>x = f(a=1)<|tool_call_end|>", "<|tool_call_start|>import os<|tool_call_end|>rest",
+    "<|tool_call_start|>f(a=<|tool_call_end|>broken", "<|tool_call_start|><|tool_call_end|>nothing",
+    "<|tool_call_end|>x<|tool_call_start|>", "<|thought_end|>a<|thought_start|>b", "<|tool_call_start|>f(a=1)",
+    "<|tool_call_start|>```\npush(n=1)\n```<|tool_call_end|>", "<|tool_call_start|>f(1, a=-2)<|tool_call_end|>",
+    "<|tool_call_start|>a.b.c(d={'k': (1, 2)})<|tool_call_end|> <|tool_call_end|>tail",
+    "<|tool_call_start|>```pythonhot(n=1)```<|tool_call_end|>",
 ]
 
 
@@ -136,7 +145,7 @@ def test_every_reproduced_handler_decodes_as_the_official_one(version):
     # The reproduced handlers cover most of the registry's models (the rest get a warning line).
     models = load_table(release).values()
     covered = sum(format_for(m.handler, m.is_fc_model, version) is not None for m in models)
-    assert covered >= {"v4": 173, "v3": 151}[version], covered
+    assert covered >= {"v4": 174, "v3": 152}[version], covered
     assert sum("error" in o for o in official) >= 50 and sum("decoded" in o for o in official) >= 100
 
 
@@ -221,3 +230,21 @@ def test_tags_are_found_in_one_pass_whatever_the_output(family, tag, closed):
     except DecodeError:
         pass
     assert 0 < _CountingText.scanned <= 2 * len(text)
+
+
+@pytest.mark.parametrize("family", sorted(set(FORMATS) - {"auto"}))
+def test_every_family_gives_hostile_outputs_a_verdict(family):
+    """Each hostile output (power towers, deep nesting, shared references, ...), bare and in the
+    tags family decoders look inside, ends as a failed entry: never a hang, a crash or a huge value."""
+    from bfcl.hostile import hostile_outputs
+
+    from toolgrad_eval.bfcl.match import check_entry
+
+    question = {"function": [{"name": "f", "description": "", "parameters": {
+        "type": "dict", "properties": {"a": {"type": "string", "description": ""}}, "required": ["a"]}}]}
+    for case in hostile_outputs():
+        calls = case.result[1:-1]
+        for text in (case.result, f"<TOOLCALL>{case.result}</TOOLCALL>",
+                     f"<|tool_call_start|>{calls}<|tool_call_end|>", f"```tool_code\n{calls}\n```"):
+            verdict = check_entry(case.category, question, [{"f": {"a": ["ok"]}}], text, fmt=family)
+            assert not verdict.valid, (family, case.name)

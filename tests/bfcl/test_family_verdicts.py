@@ -69,6 +69,8 @@ RENDER: dict[str, Callable[[Calls, str, dict[str, Any]], Any]] = {
     "falcon": lambda c, lang, q: "<tool_call>" + json.dumps(_json_calls(c)) + "</tool_call>",
     "granite": lambda c, lang, q: "".join(f"<function_call> {json.dumps(o)}" for o in _json_calls(c)),
     "glm": lambda c, lang, q: c[0][0] + "\n" + json.dumps(c[0][1]),
+    "minicpm-fc": lambda c, lang, q: "<|thought_start|>Plan.<|thought_end|><|tool_call_start|>\n```python\n"
+                                     + "\n".join(_py_call(n, a) for n, a in c) + "\n```\n<|tool_call_end|>Done.",
     "openai-fc": lambda c, lang, q: [{n: json.dumps(a)} for n, a in c],
     "mistral-fc": lambda c, lang, q: [{n: a} for n, a in c],
     "phi-fc": lambda c, lang, q: [{n: a} for n, a in c],

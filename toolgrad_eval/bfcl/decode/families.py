@@ -33,6 +33,9 @@ The official checker decodes each model's output with that model's handler (see
 * ``gemini-fc`` (GeminiHandler, FC mode): the stored list as it is, anything else in a list.
 * ``cohere`` (CohereHandler): stored ``{"tool_name", "parameters"}`` objects; not a list: no call.
   ``mining`` (MiningHandler, DMCitoHandler): stored ``{"name", "arguments"}`` objects.
+* ``minicpm-fc`` (MiniCPMFCHandler): Python statements between ``<|tool_call_start|>`` and the
+  last ``<|tool_call_end|>``, after the last thought, a python fence removed; each statement must
+  be a call, else (or with none) the text after the calls is the result (not a call).
 * ``openai-fc`` (the API handlers in function-calling mode: OpenAI, Claude, Mistral, DeepSeek, Qwen
   API, Grok, Kimi, Novita, Fireworks, Functionary, Writer...): ``[{name: "<JSON arguments>"}]``, each
   item's first key the name and its value JSON *text* (already-parsed arguments fail); an empty
@@ -48,7 +51,7 @@ removed, a list of quoted calls unquoted).
 
 Which handler (and mode) reads output which way is :func:`format_for`, checked handler by handler
 against the official ``decode_ast`` on a corpus of output shapes (tests/bfcl/test_families.py).
-Handlers not named here (FunctionGemma, MiniCPM FC, Databricks) are not reproduced yet: the
+Handlers not named here (FunctionGemma, Databricks) are not reproduced yet: the
 runner says so in one warning line.
 """
 
@@ -75,6 +78,7 @@ FAMILY_OF_HANDLER = {
     "HammerHandler": "hammer",
     "LlamaHandler_3_1": "llama-3.1",
     "MiningHandler": "mining",
+    "MiniCPMFCHandler": "minicpm-fc",
     "MistralFCHandler": "mistral-fc",
     "NemotronHandler": "nemotron",
     "NexusHandler": "nexus",
@@ -119,7 +123,7 @@ _PROMPTING = {
 _PLAIN: dict[str, Callable[[Any], Any]] = {
     "bitagent": j.decode_bitagent, "cohere": j.decode_cohere, "gemini-fc": j.decode_gemini_fc,
     "glm": j.decode_glm, "granite": t.decode_granite, "hammer": j.decode_hammer, "llama-3.1": j.decode_llama_3_1,
-    "mining": j.decode_mining, "openai-fc": j.decode_openai_fc, "think-agent": j.decode_think_agent,
+    "minicpm-fc": t.decode_minicpm_fc, "mining": j.decode_mining, "openai-fc": j.decode_openai_fc, "think-agent": j.decode_think_agent,
     "xlam": j.decode_xlam,
 }
 _BY_VERSION: dict[str, Callable[[Any, Version], Any]] = {

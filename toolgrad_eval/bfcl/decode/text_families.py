@@ -9,7 +9,9 @@ with a backtracking regular expression: a text of unclosed tags costs one pass, 
 
 from __future__ import annotations
 
+import ast
 import json
+import warnings
 from typing import Any, Iterator, Literal
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
@@ -205,3 +207,41 @@ def decode_nvidia(result: Any, syntax: Syntax, version: Version) -> Any:
         text = text.replace("']", "]")
     return parse_calls(text, syntax, version)
 
+
+
+_THOUGHT_START, _THOUGHT_END = "<|thought_start|>", "<|thought_end|>"
+_CALLS_START, _CALLS_END = "<|tool_call_start|>", "<|tool_call_end|>"
+
+
+def decode_minicpm_fc(result: Any) -> Any:
+    """MiniCPMFCHandler: Python statements between ``<|tool_call_start|>`` and the last
+    ``<|tool_call_end|>`` (after the last thought; a python fence removed), each a call; anything
+    else there (or no calls) gives the text after the calls, which is not a call."""
+    text = text_of(result)
+    if _THOUGHT_END in text and _THOUGHT_START in text:
+        thought, text = text.rsplit(_THOUGHT_END, 1)
+        if _THOUGHT_START not in thought:  # the handler's split finds nothing to index
+            raise DecodeError("a thought ends before it starts")
+    if not (_CALLS_START in text and _CALLS_END in text):
+        return text.strip()
+    calls_text, content = text.rsplit(_CALLS_END, 1)
+    if _CALLS_START not in calls_text:
+        raise DecodeError("the tool calls end before they start")
+    calls_text = calls_text.split(_CALLS_START, 1)[1].strip()
+    if calls_text.startswith("```"):
+        calls_text = calls_text.lstrip("`").strip()
+        if calls_text.startswith("python"):
+            calls_text = calls_text.lstrip("python").strip()  # the handler strips these letters, not the word
+    if calls_text.endswith("```"):
+        calls_text = calls_text.rstrip("`").strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            statements = ast.parse(calls_text).body
+        nodes = [getattr(statement, "value", None) for statement in statements]
+        if not nodes or not all(isinstance(node, ast.Call) for node in nodes):
+            return content.strip()
+        # The calls read as the prompting decoder reads a list of them (their source, re-parsed).
+        return calls_from_source(ast.unparse(ast.List(elts=nodes, ctx=ast.Load())))
+    except (DecodeError, SyntaxError, ValueError, MemoryError, RecursionError):
+        return content.strip()
