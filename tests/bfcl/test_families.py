@@ -87,6 +87,7 @@ CORPUS["text families"] = [
     "<|tool_call_start|>```\npush(n=1)\n```<|tool_call_end|>", "<|tool_call_start|>f(1, a=-2)<|tool_call_end|>",
     "<|tool_call_start|>a.b.c(d={'k': (1, 2)})<|tool_call_end|> <|tool_call_end|>tail",
     "<|tool_call_start|>```pythonhot(n=1)```<|tool_call_end|>",
+    "['f(a='x')']", "[f(a='x', b='y z')]", "f(a=1,\n    b=2)", "'f'(a=1)", "[f(a=\"it's\")]", "['f(a=1)', 'g(b=2)']",
 ]
 
 
@@ -102,7 +103,7 @@ STORED = [[{"f": '{"a": 1}'}], [{"f": {"a": 1}}], [], [{"f.g": '{"a": "x"}'}, {"
           ["<tool_call>"]]
 # Java and JavaScript categories: the prompting variants read them with those languages' decoders.
 # (A <TOOLCALL> tag is JSX to the official JavaScript parser, which our JavaScript decoder does not read.)
-OTHER_LANGUAGES = ['[Cls.run(a="x", n=5)]', " Cls.run(a=1)", "```tool_code\n[run(a=1)]\n```", "f(a=1); g(b=2);",
+OTHER_LANGUAGES = ['[Cls.run(a="x", n=5)]', " Cls.run(a=1)", "Cls.run(a='x')", "[Cls.run(a='it''s')]", "```tool_code\n[run(a=1)]\n```", "f(a=1); g(b=2);",
                    "['f(a=1)']", "[]", "", "[f(a\\_b=1)]", "```json\n[run(a=1)]"]
 
 
@@ -145,7 +146,7 @@ def test_every_reproduced_handler_decodes_as_the_official_one(version):
     # The reproduced handlers cover most of the registry's models (the rest get a warning line).
     models = load_table(release).values()
     covered = sum(format_for(m.handler, m.is_fc_model, version) is not None for m in models)
-    assert covered >= {"v4": 174, "v3": 152}[version], covered
+    assert covered >= {"v4": 174, "v3": 153}[version], covered
     assert sum("error" in o for o in official) >= 50 and sum("decoded" in o for o in official) >= 100
 
 

@@ -46,13 +46,13 @@ included): ``phi`` (PhiHandler, prompt mode: a leading json/python fence marker 
 ``gemini`` (every tool_code fence opening and ``\\n```` removed), ``nemotron`` (the first
 ``<TOOLCALL>`` block; none is no call), ``gorilla`` (the text in brackets, nothing stripped),
 ``nexus`` (``;`` as ``,``; ``out_of_domain`` is no call), and in v3 ``claude`` (one leading space
-dropped, no stripping), ``mistral`` (``\\_`` as ``_``, no stripping) and ``nvidia`` (newlines
-removed, a list of quoted calls unquoted).
+dropped, no stripping), ``mistral`` (``\\_`` as ``_``, no stripping), ``nvidia`` (newlines
+removed, a list of quoted calls unquoted) and ``databricks`` (single-quoted text unquoted, else the
+text as it came).
 
 Which handler (and mode) reads output which way is :func:`format_for`, checked handler by handler
 against the official ``decode_ast`` on a corpus of output shapes (tests/bfcl/test_families.py).
-Handlers not named here (FunctionGemma, Databricks) are not reproduced yet: the
-runner says so in one warning line.
+FunctionGemmaHandler (v4) is not reproduced yet: the runner says so in one warning line.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ _STORED_LIST_FC = {"v4": {"ArchHandler": "phi-fc", "Granite3FCHandler": "phi-fc"
 _QWEN_STYLE_FC = {"v4": frozenset({"Granite4FCHandler", "NanbeigeFCHandler", "PelicanVLFCHandler"}), "v3": frozenset()}
 _PROMPT_VARIANT = {
     "v4": {"GeminiHandler": "gemini", "PhiHandler": "phi"},
-    "v3": {"ClaudeHandler": "claude", "GeminiHandler": "gemini", "MistralHandler": "mistral",
-           "NovaHandler": "mistral-fc", "NvidiaHandler": "nvidia", "PhiHandler": "phi"},
+    "v3": {"ClaudeHandler": "claude", "DatabricksHandler": "databricks", "GeminiHandler": "gemini",
+           "MistralHandler": "mistral", "NovaHandler": "mistral-fc", "NvidiaHandler": "nvidia", "PhiHandler": "phi"},
 }
 # Handlers that read text with the shared prompting decoder: in prompt mode, per release, and
 # LlamaHandler in both modes (its FC mode is prompted the same way).
@@ -121,18 +121,18 @@ _PROMPTING = {
 }
 
 _PLAIN: dict[str, Callable[[Any], Any]] = {
-    "bitagent": j.decode_bitagent, "cohere": j.decode_cohere, "gemini-fc": j.decode_gemini_fc,
-    "glm": j.decode_glm, "granite": t.decode_granite, "hammer": j.decode_hammer, "llama-3.1": j.decode_llama_3_1,
-    "minicpm-fc": t.decode_minicpm_fc, "mining": j.decode_mining, "openai-fc": j.decode_openai_fc, "think-agent": j.decode_think_agent,
-    "xlam": j.decode_xlam,
+    "bitagent": j.decode_bitagent, "cohere": j.decode_cohere, "gemini-fc": j.decode_gemini_fc, "glm": j.decode_glm,
+    "granite": t.decode_granite, "hammer": j.decode_hammer, "llama-3.1": j.decode_llama_3_1,
+    "minicpm-fc": t.decode_minicpm_fc, "mining": j.decode_mining, "openai-fc": j.decode_openai_fc,
+    "think-agent": j.decode_think_agent, "xlam": j.decode_xlam,
 }
 _BY_VERSION: dict[str, Callable[[Any, Version], Any]] = {
     "falcon": t.decode_falcon, "mistral-fc": j.decode_stored_list, "phi-fc": j.decode_phi_fc,
     "qwen-fc": t.decode_qwen_fc,
 }
 _BY_SYNTAX: dict[str, Callable[[Any, Syntax, Version], Any]] = {
-    "claude": t.decode_claude, "gemini": t.decode_gemini, "gorilla": t.decode_gorilla,
-    "mistral": t.decode_mistral, "nemotron": t.decode_nemotron, "nexus": t.decode_nexus,
+    "claude": t.decode_claude, "databricks": t.decode_databricks, "gemini": t.decode_gemini,
+    "gorilla": t.decode_gorilla, "mistral": t.decode_mistral, "nemotron": t.decode_nemotron, "nexus": t.decode_nexus,
     "nvidia": t.decode_nvidia, "phi": t.decode_phi,
 }
 FAMILIES = tuple(sorted({*_PLAIN, *_BY_VERSION, *_BY_SYNTAX}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import warnings
 from typing import Any, Iterator, Literal
 
@@ -207,6 +208,24 @@ def decode_nvidia(result: Any, syntax: Syntax, version: Version) -> Any:
         text = text.replace("']", "]")
     return parse_calls(text, syntax, version)
 
+
+
+_QUOTED = re.compile(r"'([^']*)'")  # linear: a quote either closes the one before it or ends the text
+
+
+def decode_databricks(result: Any, syntax: Syntax, version: Version) -> Any:
+    """DatabricksHandler (v3): quotes around single-quoted text removed, ``\n`` plus four spaces
+    removed, brackets added, a leading ``['`` unquoted; if that does not decode, the text as it came."""
+    text = text_of(result)
+    func = _wrapped(_QUOTED.sub(r"\1", text).replace("\n    ", ""))
+    if func.startswith("['"):
+        func = func.replace("['", "[")
+    try:
+        return parse_calls(func, syntax, version)
+    except DecodeError:
+        # the official fallback hands the text to the parser as it came (Java and JavaScript: without
+        # its first and last characters)
+        return parse_calls(text if syntax == "python" else "[" + text[1:-1] + "]", syntax, version)
 
 
 _THOUGHT_START, _THOUGHT_END = "<|thought_start|>", "<|thought_end|>"
