@@ -88,6 +88,17 @@ CORPUS["text families"] = [
     "<|tool_call_start|>a.b.c(d={'k': (1, 2)})<|tool_call_end|> <|tool_call_end|>tail",
     "<|tool_call_start|>```pythonhot(n=1)```<|tool_call_end|>",
     "['f(a='x')']", "[f(a='x', b='y z')]", "f(a=1,\n    b=2)", "'f'(a=1)", "[f(a=\"it's\")]", "['f(a=1)', 'g(b=2)']",
+    "<start_function_call>call:spotify.play{artist:<escape>Taylor Swift<escape>,duration:20}<end_function_call>",
+    "<start_function_call>call:f{a:[1,2.5,true,null,x y],b:{c:{d:-3}},e:1_000}<end_function_call>"
+    "<start_function_call>call:g<end_function_call>",
+    "Sure.<start_function_call> call:f{a:<escape>x,y:{z}<escape>}<end_function_call> done",
+    "<start_function_call>call:f{a:<escape>unclosed}<end_function_call>", "<start_function_call>f{a:1}<end_function_call>",
+    "<start_function_call>call:f{true:1,null:2,3:4,:5,a:b:c}<end_function_call>",
+    "<start_function_call>call:f{a:[1}],b:2}<end_function_call>", "<start_function_call>call:f[1]{a:1}<end_function_call>",
+    "<start_function_call>call:f{a:{b:1]]]},c:[{d:2}]}<end_function_call>", "<start_function_call>call:f{a:1",
+    "<start_function_call>call:f{<escape>k<escape>:<escape>v<escape>,x}<end_function_call>",
+    "<start_function_call>call:f{a:1e400,b:nan,c:inf, d :  spaced out  }<end_function_call>",
+    "<start_function_call>call:f}}{a:1}<end_function_call>",
 ]
 
 
@@ -146,7 +157,8 @@ def test_every_reproduced_handler_decodes_as_the_official_one(version):
     # The reproduced handlers cover most of the registry's models (the rest get a warning line).
     models = load_table(release).values()
     covered = sum(format_for(m.handler, m.is_fc_model, version) is not None for m in models)
-    assert covered >= {"v4": 174, "v3": 153}[version], covered
+    assert covered == len(models), [(m.handler, m.is_fc_model) for m in models
+                                    if format_for(m.handler, m.is_fc_model, version) is None]
     assert sum("error" in o for o in official) >= 50 and sum("decoded" in o for o in official) >= 100
 
 
@@ -189,18 +201,24 @@ def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
     assert any(line.startswith("Conventions: meta-llama/Llama-3.1-8B-Instruct-FC from the registry") for line in echoed)
 
 
-def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_path):
+def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_path, monkeypatch):
+    """Every handler of the shipped registries is reproduced; a later release's new handler would not
+    be (stood in for here by making format_for not know FunctionGemma's): one warning line, and the
+    generic decoders."""
     import shutil
     from pathlib import Path
 
-    from toolgrad_eval.bfcl.runner import run_bfcl
+    from toolgrad_eval.bfcl import runner
 
+    known = runner.format_for
+    monkeypatch.setattr(runner, "format_for",
+                        lambda handler, *rest: None if handler == "FunctionGemmaHandler" else known(handler, *rest))
     demo = Path(__file__).resolve().parents[2] / "benchmarks" / "demo" / "bfcl-synthetic"
     run = tmp_path / "run"
     shutil.copytree(demo, run)
-    folder = "google_functiongemma-270m-it-FC"  # FunctionGemmaHandler: not reproduced yet
+    folder = "google_functiongemma-270m-it-FC"
     (run / "result" / "demo-gemma-3-4b").rename(run / "result" / folder)
-    summary = run_bfcl(run, folder, tmp_path / "out", bfcl_data=run / "data", echo=lambda _l: None)
+    summary = runner.run_bfcl(run, folder, tmp_path / "out", bfcl_data=run / "data", echo=lambda _l: None)
     assert summary["conventions"]["handler"] == "FunctionGemmaHandler"
     said = [w for w in summary["warnings"] if "does not reproduce yet" in w]
     assert len(said) == 1 and said[0].startswith("FunctionGemmaHandler in function-calling mode (google/functiongemma-270m-it-FC)")
@@ -246,6 +264,14 @@ def test_every_family_gives_hostile_outputs_a_verdict(family):
     for case in hostile_outputs():
         calls = case.result[1:-1]
         for text in (case.result, f"<TOOLCALL>{case.result}</TOOLCALL>",
-                     f"<|tool_call_start|>{calls}<|tool_call_end|>", f"```tool_code\n{calls}\n```"):
+                     f"<|tool_call_start|>{calls}<|tool_call_end|>", f"```tool_code\n{calls}\n```",
+                     f"<start_function_call>call:f{{a:{calls}}}<end_function_call>"):
             verdict = check_entry(case.category, question, [{"f": {"a": ["ok"]}}], text, fmt=family)
             assert not verdict.valid, (family, case.name)
+
+
+def test_functiongemma_nesting_is_bounded():
+    deep = "<start_function_call>call:f{a:" + "[" * 100_000 + "<end_function_call>"
+    with pytest.raises(DecodeError, match="nested too deeply"):
+        decode(deep, "functiongemma")
+    assert decode("<start_function_call>call:f{a:" + "[" * 400 + "<end_function_call>", "functiongemma")

@@ -48,6 +48,20 @@ def _py_text(calls: Calls, language: str, question: dict[str, Any]) -> str:
     return _foreign_call(language, schema, calls[0][1])
 
 
+def _gemma_value(value: Any) -> str:
+    if isinstance(value, str):
+        return f"<escape>{value}<escape>"
+    if isinstance(value, dict):
+        return "{" + _gemma_args(value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_gemma_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _gemma_args(args: dict[str, Any]) -> str:
+    return ",".join(f"{k}:{_gemma_value(v)}" for k, v in args.items())
+
+
 # How each family's models write calls (language and question matter to the prompting ones only).
 RENDER: dict[str, Callable[[Calls, str, dict[str, Any]], Any]] = {
     "python": _py_text,
@@ -60,6 +74,8 @@ RENDER: dict[str, Callable[[Calls, str, dict[str, Any]], Any]] = {
     "mistral": lambda c, lang, q: _py_text(c, lang, q).replace("_", "\\_"),
     "nvidia": lambda c, lang, q: _py_text(c, lang, q) + "\n",
     "databricks": _py_text,
+    "functiongemma": lambda c, lang, q: "".join(
+        f"<start_function_call>call:{n}{{{_gemma_args(a)}}}<end_function_call>" for n, a in c),
     "llama-3.1": lambda c, lang, q: ", ".join(_python_literal({"name": n, "parameters": a}) for n, a in c),
     "xlam": lambda c, lang, q: json.dumps(_json_calls(c)),
     "hammer": lambda c, lang, q: "```json\n" + json.dumps(_json_calls(c)) + "\n```",
