@@ -199,6 +199,12 @@ def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
     assert summary["conventions"]["handler"] == "LlamaHandler_3_1" and summary["conventions"]["source"] == "registry"
     assert summary["categories"]["simple_python"]["correct_count"] == len(lines)
     assert any(line.startswith("Conventions: meta-llama/Llama-3.1-8B-Instruct-FC from the registry") for line in echoed)
+    # The score file says how it was scored, after the official totals.
+    score_file = tmp_path / "out" / summary["categories"]["simple_python"]["score_file"]
+    head = json.loads(score_file.read_text().splitlines()[0])
+    assert list(head)[:3] == ["accuracy", "correct_count", "total_count"]
+    assert head["scored_with"]["decoding"] == "llama-3.1"
+    assert head["scored_with"]["conventions"]["registry_model"] == "meta-llama/Llama-3.1-8B-Instruct-FC"
 
 
 def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_path, monkeypatch):

@@ -126,7 +126,8 @@ def _run(
             continue
         path = targets[o.category]
         with writing(path):
-            scorefile.write(path, scorefile.header(o.correct, o.score.total_count), o.failures)
+            scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
+            scorefile.write(path, scorefile.header(o.correct, o.score.total_count, scored_with), o.failures)
         entry: dict[str, Any] = {"accuracy": o.score.accuracy, "correct_count": o.correct,
                                  "total_count": o.score.total_count, "score_file": record_path(path, output)}
         if o.issues:
