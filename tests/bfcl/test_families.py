@@ -197,6 +197,7 @@ def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
                        echo=echoed.append)
     assert summary["formats"]["simple_python"] == "llama-3.1"
     assert summary["conventions"]["handler"] == "LlamaHandler_3_1" and summary["conventions"]["source"] == "registry"
+    assert summary["conventions"]["family"] == "llama-3.1"
     assert summary["categories"]["simple_python"]["correct_count"] == len(lines)
     assert any(line.startswith("Conventions: meta-llama/Llama-3.1-8B-Instruct-FC from the registry") for line in echoed)
     # The score file says how it was scored, after the official totals.
@@ -209,23 +210,26 @@ def test_a_registry_family_scores_its_own_output_shapes(tmp_path):
 
 def test_a_registry_handler_not_reproduced_yet_is_said_once_in_the_record(tmp_path, monkeypatch):
     """Every handler of the shipped registries is reproduced; a later release's new handler would not
-    be (stood in for here by making format_for not know FunctionGemma's): one warning line, and the
-    generic decoders."""
+    be (its table says family null; stood in for here by FunctionGemma's entry without its family):
+    one warning line, and the generic decoders."""
+    import dataclasses
     import shutil
     from pathlib import Path
 
-    from toolgrad_eval.bfcl import runner
+    from toolgrad_eval.bfcl import conventions
+    from toolgrad_eval.bfcl.runner import run_bfcl
 
-    known = runner.format_for
-    monkeypatch.setattr(runner, "format_for",
-                        lambda handler, *rest: None if handler == "FunctionGemmaHandler" else known(handler, *rest))
+    shipped = conventions.load_table
+    monkeypatch.setattr(conventions, "load_table", lambda release: {
+        key: dataclasses.replace(entry, family=None) if entry.handler == "FunctionGemmaHandler" else entry
+        for key, entry in shipped(release).items()})
     demo = Path(__file__).resolve().parents[2] / "benchmarks" / "demo" / "bfcl-synthetic"
     run = tmp_path / "run"
     shutil.copytree(demo, run)
     folder = "google_functiongemma-270m-it-FC"
     (run / "result" / "demo-gemma-3-4b").rename(run / "result" / folder)
-    summary = runner.run_bfcl(run, folder, tmp_path / "out", bfcl_data=run / "data", echo=lambda _l: None)
-    assert summary["conventions"]["handler"] == "FunctionGemmaHandler"
+    summary = run_bfcl(run, folder, tmp_path / "out", bfcl_data=run / "data", echo=lambda _l: None)
+    assert summary["conventions"]["handler"] == "FunctionGemmaHandler" and summary["conventions"]["family"] is None
     said = [w for w in summary["warnings"] if "does not reproduce yet" in w]
     assert len(said) == 1 and said[0].startswith("FunctionGemmaHandler in function-calling mode (google/functiongemma-270m-it-FC)")
 

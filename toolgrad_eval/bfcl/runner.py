@@ -24,7 +24,7 @@ from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir,
 from toolgrad_eval.bfcl.scoredir import (ScoreFilesExistError, choose_score_root, record_path, refuse_existing,
                                          writing)
 from toolgrad_eval.bfcl.conventions import conventions_for
-from toolgrad_eval.bfcl.decode.families import FAMILIES, format_for
+from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -108,7 +108,7 @@ def _run(
         echo("Note: this dataset declares itself SYNTHETIC (SYNTHETIC.md): demo numbers, not model results.")
     warnings = _layout_warnings(layout)
     conventions = conventions_for(model, layout.version, handler_model)
-    family = format_for(conventions.handler, conventions.is_fc_model, layout.version)
+    family = conventions.family
     echo(f"Conventions: {conventions.describe()}")
     if conventions.handler is not None and family is None and fmt == "auto":
         mode = "function-calling" if conventions.is_fc_model else "prompt"
