@@ -12,7 +12,6 @@ says.
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections import Counter
 from typing import Any, Callable, Iterator
@@ -20,12 +19,11 @@ from typing import Any, Callable, Iterator
 import pytest
 from bfcl import oracle
 from bfcl.test_differential import CATEGORIES, _args, _foreign_call, _load, _py, _py_call
+from bfcl.test_families import reproduced_pairs
 
 from toolgrad_eval.bfcl.conventions import load_table
-from toolgrad_eval.bfcl.decode.families import format_for
 from toolgrad_eval.bfcl.match import check_entry
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PER_CATEGORY = 4
 USED = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "live_simple",
         "live_parallel_multiple", "irrelevance", "live_irrelevance", "live_relevance")
@@ -113,23 +111,9 @@ def _outputs(fmt: str, language: str, question: dict[str, Any], answer: list[Any
     yield from ("", [])
 
 
-def _pairs(version: str) -> dict[tuple[str, bool], tuple[str, str, str]]:
-    pairs: dict[tuple[str, bool], tuple[str, str, str]] = {}
-    for key, model in load_table(oracle.RELEASES[version]).items():
-        fmt = format_for(model.handler, model.is_fc_model, version)
-        if fmt is not None:
-            pairs.setdefault((model.handler, model.is_fc_model), (model.handler_module, key, fmt))
-    return pairs
-
-
 @pytest.mark.parametrize("version", ["v4", "v3"])
 def test_every_reproduced_handler_scores_as_the_official_runner(version):
-    try:
-        data = oracle.data_dir(version)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"bfcl-eval could not be downloaded: {exc}")
+    data = oracle.or_skip(lambda: oracle.data_dir(version))
     rng = random.Random(11)
     entries = []
     for category in USED:
@@ -141,7 +125,7 @@ def test_every_reproduced_handler_scores_as_the_official_runner(version):
             entries.append((category, native, questions[index], None if answers is None else answers[index]["ground_truth"]))
     table = load_table(oracle.RELEASES[version])
     cases = []
-    for (handler, is_fc), (module, model, fmt) in sorted(_pairs(version).items()):
+    for (handler, is_fc), (module, model, fmt) in sorted(reproduced_pairs(version).items()):
         for category, native, question, answer in entries:
             language = {"simple_java": "java", "simple_javascript": "javascript"}.get(category, "python")
             for result in _outputs(fmt, language, question, answer):
@@ -149,12 +133,7 @@ def test_every_reproduced_handler_scores_as_the_official_runner(version):
                               "handler": handler, "handler_module": module, "is_fc_model": is_fc, "model": model,
                               "v4": category, "fmt": fmt})
     keys = ("category", "question", "answer", "result", "handler", "handler_module", "is_fc_model", "model")
-    try:
-        official = oracle.official_verdicts(version, [{k: c[k] for k in keys} for c in cases])
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"official checker unavailable: {exc}")
+    official = oracle.or_skip(lambda: oracle.official_verdicts(version, [{k: c[k] for k in keys} for c in cases]))
     differing, seen = [], Counter()
     for case, expected in zip(cases, official):
         ours = check_entry(case["v4"], case["question"], case["answer"], case["result"], fmt=case["fmt"],
