@@ -242,12 +242,14 @@ class _CountingText(str):
         return found
 
 
-@pytest.mark.parametrize("family, tag", [("qwen-fc", "<tool_call>\n"), ("nemotron", "<TOOLCALL>")])
+@pytest.mark.parametrize("family, tag, closing", [
+    ("qwen-fc", "<tool_call>\n", "\n</tool_call>"), ("nemotron", "<TOOLCALL>", "</TOOLCALL>"),
+    ("json", "<tool_call>", "</tool_call>"), ("json", "<TOOLCALL>", "</TOOLCALL>"),
+    ("functiongemma", "<start_function_call>", "<end_function_call>")])
 @pytest.mark.parametrize("closed", [False, True])
-def test_tags_are_found_in_one_pass_whatever_the_output(family, tag, closed):
-    """A text of 70,000+ unclosed (or empty closed) tags: the tag search scans each character at most
+def test_tags_are_found_in_one_pass_whatever_the_output(family, tag, closing, closed):
+    """A text of 40,000+ unclosed (or empty closed) tags: the tag search scans each character at most
     twice (the lazy regular expression it replaces scanned to the end once per tag: ~10**10 steps)."""
-    closing = "\n</tool_call>" if family == "qwen-fc" else "</TOOLCALL>"
     unit = tag + ("\n" + closing if closed else "")
     text = _CountingText(unit * (900_000 // len(unit)))
     _CountingText.scanned = 0

@@ -40,7 +40,8 @@ def decode(
     syntax: CallSyntax = "python",
     version: Literal["v3", "v4"] = "v4",
 ) -> Any:
-    """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format.
+    """Decoded calls of one raw ``result``. ``syntax`` (the category's call syntax) matters to the
+    ``python`` format and the families that pre-process text for the prompting decoder.
 
     Every decoded value is bounded in total size: no larger than the text, except through the
     arithmetic of Python outputs, which one budget per output bounds (``arithmetic.SizeBudget``)."""

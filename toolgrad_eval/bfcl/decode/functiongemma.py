@@ -24,7 +24,7 @@ from typing import Any
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.json_families import text_of
-from toolgrad_eval.bfcl.decode.text_families import tagged_blocks
+from toolgrad_eval.bfcl.decode.tags import tagged_blocks
 
 ESCAPE = "<escape>"
 MAX_DEPTH = 500  # deeper values would exhaust the recursion limit of whatever compares them later

@@ -2,9 +2,8 @@
 
 Two kinds: handlers that find tagged JSON in the text (Qwen FC, Granite, Falcon) and handlers that
 pre-process the text before the prompting decoder of the category's language (Phi, Gemini,
-Nemotron, Gorilla, Nexus; in v3 also Claude, Mistral and Nvidia). Every rule is listed in
-:mod:`toolgrad_eval.bfcl.decode.families`. Tags are found with ``str.find``, left to right, never
-with a backtracking regular expression: a text of unclosed tags costs one pass, not one pass per tag.
+Nemotron, Gorilla, Nexus; in v3 also Claude, Mistral, Nvidia and Databricks). Every rule is listed
+in :mod:`toolgrad_eval.bfcl.decode.families`. Tags are found in one pass (:mod:`.tags`).
 """
 
 from __future__ import annotations
@@ -13,28 +12,17 @@ import ast
 import json
 import re
 import warnings
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.json_families import call_objects, text_of
 from toolgrad_eval.bfcl.decode.python_calls import bracketed, calls_from_source
+from toolgrad_eval.bfcl.decode.tags import tagged_blocks
 
 Version = Literal["v3", "v4"]
 Syntax = Literal["python", "java", "javascript"]
-
-
-def tagged_blocks(text: str, start: str, end: str) -> Iterator[str]:
-    """The texts between ``start`` and the nearest ``end`` after it, left to right (what a lazy
-    ``start(.*?)end`` regular expression finds, without its quadratic work on unclosed tags)."""
-    position = 0
-    while (opened := text.find(start, position)) >= 0:
-        closed = text.find(end, opened + len(start))
-        if closed < 0:  # no later start can be closed either
-            return
-        yield text[opened + len(start):closed]
-        position = closed + len(end)
 
 
 def decode_qwen_fc(result: Any, version: Version) -> list[dict[Any, Any]]:
