@@ -10,6 +10,11 @@ file as data: it is parsed with ``ast``, never imported or executed.
     python scripts/regen_bfcl_conventions.py PATH/TO/bfcl_eval [--release 2026.3.23]
     python scripts/regen_bfcl_conventions.py --download 2026.3.23   # pip download --no-deps, then read
 
+Each model also gets ``family``: how toolgrad-eval decodes its outputs, i.e. which of our decoders
+reproduces its handler in its mode (``toolgrad_eval.bfcl.decode.families.format_for``); ``null`` for
+a handler not reproduced yet, which the scorer then names in a warning. A release after 2026.3.23
+is read with the newest data version's rules.
+
 A new BFCL release is one command away; tests/bfcl/test_conventions.py checks the committed tables
 against the official wheels.
 """
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # our own package, for the family rules (run from a checkout)
 DEFAULTS = {"is_fc_model": True, "underscore_to_dot": False}  # the dataclass defaults in the registry
 
 
@@ -71,8 +77,14 @@ def read_registry(source: str) -> dict[str, dict[str, Any]]:
 
 
 def table(package: Path, release: str) -> dict[str, Any]:
+    from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE
+    from toolgrad_eval.bfcl.decode.families import format_for
+
     source = (package / "constants" / "model_config.py").read_text(encoding="utf-8")
     models = read_registry(source)
+    version = {r: v for v, r in BFCL_EVAL_RELEASE.items()}.get(release, max(BFCL_EVAL_RELEASE))
+    for entry in models.values():
+        entry["family"] = format_for(entry["handler"], entry["is_fc_model"], version)  # type: ignore[arg-type]
     return {
         "source": f"bfcl-eval {release}, bfcl_eval/constants/model_config.py (read as data by scripts/regen_bfcl_conventions.py)",
         "release": release,
@@ -105,7 +117,10 @@ def main() -> None:
         data = table(package, release)
     path = args.out / f"conventions-{release}.json"
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"{path}: {len(data['models'])} models, {len({m['handler'] for m in data['models'].values()})} handlers")
+    models = data["models"].values()
+    missing = sorted({m["handler"] for m in models if m["family"] is None})
+    print(f"{path}: {len(data['models'])} models, {len({m['handler'] for m in models})} handlers"
+          + (f"; not reproduced yet: {', '.join(missing)}" if missing else ""))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ error type, so a generator regression cannot make the comparison vacuous.
 from __future__ import annotations
 
 import json
-import os
 import random
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator, Literal
@@ -26,7 +24,6 @@ from bfcl import oracle
 from toolgrad_eval.bfcl.match import check_entry
 from toolgrad_eval.bfcl.verdict import ErrorType
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # v4 category name -> the release's own name, per data version
 CATEGORIES = {
@@ -405,33 +402,21 @@ def version(request: pytest.FixtureRequest) -> Literal["v3", "v4"]:
 
 
 def _official(version: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    try:
-        return oracle.official_verdicts(
-            version, [{k: c[k] for k in ("category", "question", "answer", "result", "fmt")} for c in cases]
-        )
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"official checker unavailable (needs PyPI access): {exc}")
+    keys = ("category", "question", "answer", "result", "fmt")
+    return oracle.or_skip(lambda: oracle.official_verdicts(version, [{k: c[k] for k in keys} for c in cases]))
 
 
 def test_verdicts_equal_official_checker(version: Literal["v3", "v4"]) -> None:
-    try:
-        data = oracle.data_dir(version)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"bfcl-eval could not be downloaded: {exc}")
+    data = oracle.or_skip(lambda: oracle.data_dir(version))
     cases = build_corpus(version, data)
     official = _official(version, cases)
     assert len(official) == len(cases)
 
-    started = time.perf_counter()
+    # (Speed is measured by scripts/bench_bfcl.py, never asserted here: a timed test flakes under load.)
     verdicts = [
         check_entry(case["v4"], case["question"], case["answer"], case["result"], fmt=case["fmt"], version=version)
         for case in cases
     ]
-    per_entry = (time.perf_counter() - started) / len(cases)
     mismatches = []
     seen: Counter[str] = Counter()
     for case, expected, ours in zip(cases, official, verdicts):
@@ -452,6 +437,3 @@ def test_verdicts_equal_official_checker(version: Literal["v3", "v4"]) -> None:
     missing = EXPECTED_TYPES - set(seen)
     assert not missing, f"the corpus never produced {sorted(missing)}; seen: {dict(seen)}"
     assert seen["valid"] > len(cases) // 20, "too few passing entries: the generator is broken"
-    # 3,641 entries (a full v4 single-turn run) should take well under a second; this corpus is
-    # harder than real output on average, so allow 250 us per entry with a margin for slow CI hosts
-    assert per_entry < 250e-6, f"checking takes {per_entry * 1e6:.0f} us per entry"

@@ -89,7 +89,7 @@ def test_demo_run_writes_score_files_csvs_and_record(tmp_path: Path) -> None:
         group = "live" if category.startswith("live_") else "non_live"
         assert path == score_root / MODEL / group / f"BFCL_v4_{category}_score.json"
         lines_ = read_lines(path)
-        assert list(lines_[0]) == ["accuracy", "correct_count", "total_count"]
+        assert list(lines_[0]) == ["accuracy", "correct_count", "total_count", "scored_with"]
         assert lines_[0]["correct_count"] == info["correct_count"] and len(lines_) - 1 == info["total_count"] - info["correct_count"]
         failed_rows = {r["id"] for r in rows if r["category"] == category and not r["valid"]}
         assert {line["id"] for line in lines_[1:]} == failed_rows

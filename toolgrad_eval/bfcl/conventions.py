@@ -5,7 +5,9 @@ The official checker does not guess how a result file is to be read: the model's
 way), whether it ran in function-calling or prompt mode, and ``underscore_to_dot`` (the model was
 shown function names with ``.`` written as ``_``, so the expected names are compared that way).
 Those facts ship as data, one table per bfcl-eval release (``benchmarks/bfcl/conventions-*.json``,
-made by ``scripts/regen_bfcl_conventions.py``), and are looked up here.
+made by ``scripts/regen_bfcl_conventions.py``), and are looked up here, together with ``family``:
+which of our decoders reproduces that handler's reading in that mode (see
+:mod:`toolgrad_eval.bfcl.decode.families`).
 
 A result folder is named as BFCL names it: the registry key with ``/`` written as ``_``; the
 official checker turns every ``_`` back into ``/`` to find the entry, and so do we. A name that is
@@ -33,11 +35,14 @@ class RegistryEntry:
     handler_module: str
     is_fc_model: bool
     underscore_to_dot: bool
+    family: str | None  # our decoder reproducing the handler in this mode (None: not reproduced yet)
 
 
 def validate_table_file(path: Any) -> dict[str, RegistryEntry]:
     """The models of one conventions file, checked strictly (pydantic is imported here only: the
     scorer reads the shipped tables on every run and must not pay pydantic's import)."""
+    from typing import Optional
+
     from pydantic import BaseModel, ConfigDict
 
     class Entry(BaseModel):
@@ -46,6 +51,7 @@ def validate_table_file(path: Any) -> dict[str, RegistryEntry]:
         handler_module: str
         is_fc_model: bool
         underscore_to_dot: bool
+        family: Optional[str]
 
     class ConventionsFile(BaseModel):
         model_config = ConfigDict(extra="forbid", strict=True)
@@ -65,12 +71,14 @@ class Conventions:
     handler: str | None
     is_fc_model: bool | None  # None: unknown, decided per result file from the outputs
     underscore_to_dot: bool | None  # None: the default for the decoded format
+    family: str | None  # our decoder for the handler's reading (None: format inferred per file)
     source: Source
     release: str
 
     def as_dict(self) -> dict[str, Any]:
         return {"registry_model": self.registry_model, "handler": self.handler, "is_fc_model": self.is_fc_model,
-                "underscore_to_dot": self.underscore_to_dot, "source": self.source, "bfcl_eval_release": self.release}
+                "underscore_to_dot": self.underscore_to_dot, "family": self.family, "source": self.source,
+                "bfcl_eval_release": self.release}
 
     def describe(self) -> str:
         if self.source == "inferred":
@@ -79,7 +87,9 @@ class Conventions:
         mode = "function calling" if self.is_fc_model else "prompt"
         dots = "names compared with '.' as '_'" if self.underscore_to_dot else "names compared as written"
         via = "the registry" if self.source == "registry" else "--bfcl-handler"
-        return f"{self.registry_model} from {via} (bfcl-eval {self.release}): {self.handler}, {mode}, {dots}"
+        decoded = f"decoded as {self.family}" if self.family else "decoding not reproduced: inferred per file"
+        return (f"{self.registry_model} from {via} (bfcl-eval {self.release}): {self.handler}, {mode}, {dots}, "
+                f"{decoded}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -117,6 +127,6 @@ def conventions_for(model: str, version: str, handler_model: str | None = None) 
         key = registry_key(model, models)
         source = "registry"
     if key is None:
-        return Conventions(None, None, None, None, "inferred", release)
+        return Conventions(None, None, None, None, None, "inferred", release)
     entry = models[key]
-    return Conventions(key, entry.handler, entry.is_fc_model, entry.underscore_to_dot, source, release)
+    return Conventions(key, entry.handler, entry.is_fc_model, entry.underscore_to_dot, entry.family, source, release)

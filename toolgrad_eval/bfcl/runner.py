@@ -24,7 +24,7 @@ from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir,
 from toolgrad_eval.bfcl.scoredir import (ScoreFilesExistError, choose_score_root, record_path, refuse_existing,
                                          writing)
 from toolgrad_eval.bfcl.conventions import conventions_for
-from toolgrad_eval.bfcl.decode.families import FAMILIES, format_for
+from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -108,7 +108,7 @@ def _run(
         echo("Note: this dataset declares itself SYNTHETIC (SYNTHETIC.md): demo numbers, not model results.")
     warnings = _layout_warnings(layout)
     conventions = conventions_for(model, layout.version, handler_model)
-    family = format_for(conventions.handler, conventions.is_fc_model, layout.version)
+    family = conventions.family
     echo(f"Conventions: {conventions.describe()}")
     if conventions.handler is not None and family is None and fmt == "auto":
         mode = "function-calling" if conventions.is_fc_model else "prompt"
@@ -126,7 +126,8 @@ def _run(
             continue
         path = targets[o.category]
         with writing(path):
-            scorefile.write(path, scorefile.header(o.correct, o.score.total_count), o.failures)
+            scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
+            scorefile.write(path, scorefile.header(o.correct, o.score.total_count, scored_with), o.failures)
         entry: dict[str, Any] = {"accuracy": o.score.accuracy, "correct_count": o.correct,
                                  "total_count": o.score.total_count, "score_file": record_path(path, output)}
         if o.issues:

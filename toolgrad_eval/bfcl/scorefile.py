@@ -42,8 +42,14 @@ def score_path(score_root: Path, model: str, rel_dir: Path, version: str, name: 
     return score_root / model / rel_dir / f"{file_prefix(version)}_{name}_score.json"
 
 
-def header(correct: int, total: int) -> dict[str, Any]:
-    return {"accuracy": correct / total if total else 0.0, "correct_count": correct, "total_count": total}
+def header(correct: int, total: int, scored_with: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The totals line; ``scored_with`` (the decoding and model conventions used) follows the official
+    keys, so a reader of the score file alone can tell how its verdicts were reached."""
+    head: dict[str, Any] = {"accuracy": correct / total if total else 0.0, "correct_count": correct,
+                            "total_count": total}
+    if scored_with is not None:
+        head["scored_with"] = scored_with
+    return head
 
 
 def failed_entry(

@@ -12,8 +12,10 @@ import click
 from toolgrad_eval.errors import ConfigError, DatasetError
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
-BFCL_FORMATS = ("auto", "python", "json", "fc", "hammer", "llama-3.1", "mistral-fc", "openai-fc", "phi", "qwen-fc",
-                "xlam")
+BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon",
+                "functiongemma", "gemini", "gemini-fc", "glm", "gorilla", "granite", "hammer", "llama-3.1",
+                "minicpm-fc", "mining", "mistral", "mistral-fc", "nemotron", "nexus", "nvidia", "openai-fc", "phi",
+                "phi-fc", "qwen-fc", "think-agent", "xlam")
 
 if TYPE_CHECKING:
     from toolgrad_eval.judge.client import Judge

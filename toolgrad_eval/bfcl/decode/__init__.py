@@ -1,8 +1,9 @@
 """Decode what a model emitted into BFCL's call shape ``[{name: {arg: value}}]``.
 
-Parse, never execute. Three formats: ``python`` (prompted call strings; Java and JavaScript
-entries use their own call syntax), ``json`` (prompted JSON call objects) and ``fc`` (stored
-function-calling results). Every failure is a :class:`DecodeError`.
+Parse, never execute. Three generic formats: ``python`` (prompted call strings; Java and
+JavaScript entries use their own call syntax), ``json`` (prompted JSON call objects) and ``fc``
+(stored function-calling results); and one format per model family whose official handler reads
+output its own way (:mod:`.families`). Every failure is a :class:`DecodeError`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family, phi_text
+from toolgrad_eval.bfcl.decode.families import FAMILIES, decode_family
 from toolgrad_eval.bfcl.decode.java_calls import decode_java_calls
 from toolgrad_eval.bfcl.decode.js_calls import decode_js_calls
 from toolgrad_eval.bfcl.decode.python_calls import decode_python_calls
@@ -39,14 +40,13 @@ def decode(
     syntax: CallSyntax = "python",
     version: Literal["v3", "v4"] = "v4",
 ) -> Any:
-    """Decoded calls of one raw ``result``; ``syntax`` only matters for the ``python`` format.
+    """Decoded calls of one raw ``result``. ``syntax`` (the category's call syntax) matters to the
+    ``python`` format and the families that pre-process text for the prompting decoder.
 
     Every decoded value is bounded in total size: no larger than the text, except through the
     arithmetic of Python outputs, which one budget per output bounds (``arithmetic.SizeBudget``)."""
-    if fmt == "phi":  # its own pre-processing, then the prompting decoder of the category's syntax
-        result, fmt = phi_text(result), "python"
-    elif fmt in FAMILIES:  # a model family whose official handler reads its output its own way
-        return decode_family(fmt, result, version)
+    if fmt in FAMILIES:  # a model family whose official handler reads its output its own way
+        return decode_family(fmt, result, syntax, version)
     if fmt == "json":
         return decode_json_calls(result)
     if fmt == "fc":

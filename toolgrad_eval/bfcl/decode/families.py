@@ -1,61 +1,96 @@
-"""Decoders of the model families whose official handler reads output its own way.
+"""Which official handler reads a model's output which way, and the family decoders' rules.
 
 The official checker decodes each model's output with that model's handler (see
 :mod:`toolgrad_eval.bfcl.conventions`). Most prompting handlers use the shared prompting decoder
-(our ``python`` format) and OpenAI-style function-calling handlers the shared FC decoder (``fc``);
-the families here differ, and their rules, observed in bfcl-eval 2025.6.30 (v3) and 2026.3.23 (v4),
-are reproduced without executing anything:
+(our ``python`` format); the families here differ. Their rules, observed in bfcl-eval 2025.6.30
+(v3) and 2026.3.23 (v4), are reproduced without executing anything
+(:mod:`.json_families`, :mod:`.text_families`):
 
 * ``llama-3.1`` (LlamaHandler_3_1): ``<|python_tag|>`` removed; text holding ``;`` is split there and
   each piece read as strict JSON; otherwise the text is evaluated as a Python expression (so
   ``{...}, {...}`` is a tuple of objects and ``True``/``None`` are literals; ``true`` fails). We
   evaluate literals and bounded arithmetic only. Each call is ``{"name", "parameters"}``.
-* ``qwen-fc`` (QwenFCHandler): every ``<tool_call>\\n...\\n</tool_call>`` block (newlines exact),
-  anywhere in the text, prose around them ignored; blocks that are not JSON are skipped (v4) or
-  make the output decode to no call (v3); each call is ``{"name", "arguments"}``.
+* ``qwen-fc`` (QwenFCHandler; in v4 also Granite 4, Nanbeige FC, Pelican-VL FC): every
+  ``<tool_call>\\n...\\n</tool_call>`` block (newlines exact), anywhere in the text, prose around
+  them ignored; blocks that are not JSON are skipped (v4) or make the output decode to no call
+  (v3); each call is ``{"name", "arguments"}``, arguments an object.
 * ``xlam`` (SalesforceLlamaHandler, SalesforceQwenHandler): the text as JSON (a list, or one object),
   else split at ``;`` with each piece JSON; each call is ``{"name", "arguments"}``.
-* ``mistral-fc`` (MistralFCHandler; in v4 also Arch, Granite 3 FC, Phi FC and Nova in FC mode): the
-  stored result must already be ``[{name: arguments}]`` and is taken as it is (arguments left as
-  stored); text fails to decode (v4) or decodes to no call (v3, MistralFCHandler).
+* ``hammer`` (HammerHandler): every three-backtick run removed, then JSON; text that is not JSON is
+  no call; each call is ``{"name", "arguments"}``.
+* ``bitagent`` (BitAgentHandler): the text as JSON, a list or one ``{"name", "arguments"}`` object.
+* ``think-agent`` (ThinkAgentHandler): ``'`` read as ``"``; the JSON list after ``</think>``; no
+  ``</think>`` is no call.
+* ``glm`` (GLMHandler): first line the name, second line its JSON arguments; one line is text.
+* ``granite`` (GraniteFunctionCallingHandler): pieces between ``<function_call>`` markers, each a
+  JSON ``{"name", "arguments"}`` call; a piece that is not JSON stays text; ``no_function`` is text.
+* ``falcon`` (Falcon3FCHandler): the JSON in the first ``<tool_call>`` block (a fence inside
+  removed); v3 reads a missing tag, bad JSON or a missing key as no call, v4 fails on them.
+* ``mistral-fc`` (MistralFCHandler; in v4 also Nova FC; in v3 Nova): the stored result must
+  already be ``[{name: arguments}]`` and is taken as it is; anything else fails (v4) or is no call
+  (v3). ``phi-fc`` (PhiFCHandler; in v4 also Arch and Granite 3 FC) also needs every item to be an
+  object.
+* ``gemini-fc`` (GeminiHandler, FC mode): the stored list as it is, anything else in a list.
+* ``cohere`` (CohereHandler): stored ``{"tool_name", "parameters"}`` objects; not a list: no call.
+  ``mining`` (MiningHandler, DMCitoHandler): stored ``{"name", "arguments"}`` objects.
+* ``minicpm-fc`` (MiniCPMFCHandler): Python statements between ``<|tool_call_start|>`` and the
+  last ``<|tool_call_end|>``, after the last thought, a python fence removed; each statement must
+  be a call, else (or with none) the text after the calls is the result (not a call).
 * ``openai-fc`` (the API handlers in function-calling mode: OpenAI, Claude, Mistral, DeepSeek, Qwen
   API, Grok, Kimi, Novita, Fireworks, Functionary, Writer...): ``[{name: "<JSON arguments>"}]``, each
   item's first key the name and its value JSON *text* (already-parsed arguments fail); an empty
   text is no call, any other text fails.
 
-* ``hammer`` (HammerHandler): every three-backtick run removed, then JSON; text that is not JSON is
-  no call; each call is ``{"name", "arguments"}``.
-* ``phi`` (PhiHandler, prompt mode): a leading three-backtick ``json`` or ``python`` fence marker
-  is dropped (after stripping whitespace), then the shared prompting decoder reads the rest.
+Prompting variants (then the prompting decoder of the category's language, Java and JavaScript
+included): ``phi`` (PhiHandler, prompt mode: a leading json/python fence marker dropped),
+``gemini`` (every tool_code fence opening and ``\\n```` removed), ``nemotron`` (the first
+``<TOOLCALL>`` block; none is no call), ``gorilla`` (the text in brackets, nothing stripped),
+``nexus`` (``;`` as ``,``; ``out_of_domain`` is no call), and in v3 ``claude`` (one leading space
+dropped, no stripping), ``mistral`` (``\\_`` as ``_``, no stripping), ``nvidia`` (newlines
+removed, a list of quoted calls unquoted) and ``databricks`` (single-quoted text unquoted, else the
+text as it came).
 
 Which handler (and mode) reads output which way is :func:`format_for`, checked handler by handler
 against the official ``decode_ast`` on a corpus of output shapes (tests/bfcl/test_families.py).
-Prompting handlers (Gemma, Qwen, Llama, Phi, the API handlers in prompt mode...) use the shared
-prompting decoder, our ``python`` format.
+``functiongemma`` (FunctionGemmaHandler): see :mod:`.functiongemma`. A handler of a later release
+that none of these rules covers is named in one warning line by the runner.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import re
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
-from toolgrad_eval.bfcl.decode.arithmetic import SizeBudget, evaluate
-from toolgrad_eval.bfcl.decode.errors import DecodeError
-from toolgrad_eval.bfcl.decode.python_calls import MAX_INPUT_CHARS, parse_expression
-from toolgrad_eval.bfcl.decode.structured import decode_fc_calls
+from toolgrad_eval.bfcl.decode import json_families as j
+from toolgrad_eval.bfcl.decode.functiongemma import decode_functiongemma
+from toolgrad_eval.bfcl.decode import text_families as t
 
 Version = Literal["v3", "v4"]
+Syntax = Literal["python", "java", "javascript"]
+
+# Handlers that read output the same way in either mode (mode-specific rules are below).
 FAMILY_OF_HANDLER = {
+    "BitAgentHandler": "bitagent",
+    "CohereHandler": "cohere",
+    "DMCitoHandler": "mining",
+    "Falcon3FCHandler": "falcon",
+    "FunctionGemmaHandler": "functiongemma",
+    "GLMHandler": "glm",
+    "GorillaHandler": "gorilla",
+    "GraniteFunctionCallingHandler": "granite",
+    "GraniteHandler": "granite",  # v3's name for it
     "HammerHandler": "hammer",
     "LlamaHandler_3_1": "llama-3.1",
+    "MiningHandler": "mining",
+    "MiniCPMFCHandler": "minicpm-fc",
+    "MistralFCHandler": "mistral-fc",
+    "NemotronHandler": "nemotron",
+    "NexusHandler": "nexus",
+    "PhiFCHandler": "phi-fc",
     "QwenFCHandler": "qwen-fc",
     "SalesforceLlamaHandler": "xlam",
     "SalesforceQwenHandler": "xlam",
-    "MistralFCHandler": "mistral-fc",
+    "ThinkAgentHandler": "think-agent",
 }
-FAMILIES = tuple(sorted({*FAMILY_OF_HANDLER.values(), "openai-fc", "phi"}))
 # Handlers whose function-calling mode stores OpenAI-style calls with JSON-text arguments.
 _OPENAI_FC = frozenset({
     "ClaudeHandler", "DeepSeekAPIHandler", "FireworksHandler", "FunctionaryHandler", "GLMAPIHandler", "GrokHandler",
@@ -63,22 +98,48 @@ _OPENAI_FC = frozenset({
     "OpenAIHandler", "OpenAIResponsesHandler", "QwenAPIHandler", "QwenAgentNoThinkHandler", "QwenAgentThinkHandler",
     "WriterHandler",
 })
-# Handlers that take the stored call list as it is, in FC mode (bfcl-eval 2026.3.23 only).
-_STORED_LIST_V4 = frozenset({"ArchHandler", "Granite3FCHandler", "PhiFCHandler", "NovaHandler"})
-# Handlers whose prompt mode reads text with the shared prompting decoder, per data version.
+# Per release: handlers whose FC mode takes the stored call list as it is, handlers whose FC mode
+# reads Qwen-style <tool_call> blocks, and prompt-mode handlers with their own pre-processing.
+_STORED_LIST_FC = {"v4": {"ArchHandler": "phi-fc", "Granite3FCHandler": "phi-fc", "NovaHandler": "mistral-fc"},
+                   "v3": {}}
+_QWEN_STYLE_FC = {"v4": frozenset({"Granite4FCHandler", "NanbeigeFCHandler", "PelicanVLFCHandler"}), "v3": frozenset()}
+_PROMPT_VARIANT = {
+    "v4": {"GeminiHandler": "gemini", "PhiHandler": "phi"},
+    "v3": {"ClaudeHandler": "claude", "DatabricksHandler": "databricks", "GeminiHandler": "gemini",
+           "MistralHandler": "mistral", "NovaHandler": "mistral-fc", "NvidiaHandler": "nvidia", "PhiHandler": "phi"},
+}
+# Handlers that read text with the shared prompting decoder: in prompt mode, per release, and
+# LlamaHandler in both modes (its FC mode is prompted the same way).
 _PROMPTING = {
     "v4": frozenset({
-        "BielikHandler", "ClaudeHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GeminiHandler",
-        "GemmaHandler", "GoGoAgentHandler", "GrokHandler", "KimiHandler", "LingAPIHandler", "LlamaHandler",
-        "MiniCPMHandler", "MistralHandler", "NovitaHandler", "NvidiaHandler", "OpenAIResponsesHandler",
-        "QwenAPIHandler", "QwenHandler",
+        "BielikHandler", "ClaudeHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GemmaHandler",
+        "GoGoAgentHandler", "GrokHandler", "KimiHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler",
+        "MistralHandler", "NovitaHandler", "NvidiaHandler", "OpenAIResponsesHandler", "QwenAPIHandler", "QwenHandler",
     }),
     "v3": frozenset({
-        "BielikHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GeminiHandler", "GemmaHandler",
-        "GoGoAgentHandler", "GrokHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler", "NovitaHandler",
-        "OpenAIHandler", "QwenAPIHandler", "QwenHandler", "WriterHandler",
+        "BielikHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GemmaHandler", "GoGoAgentHandler",
+        "GrokHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler", "NovitaHandler", "OpenAIHandler",
+        "QwenAPIHandler", "QwenHandler", "WriterHandler",
     }),
 }
+
+_PLAIN: dict[str, Callable[[Any], Any]] = {
+    "bitagent": j.decode_bitagent, "cohere": j.decode_cohere, "functiongemma": decode_functiongemma,
+    "gemini-fc": j.decode_gemini_fc, "glm": j.decode_glm,
+    "granite": t.decode_granite, "hammer": j.decode_hammer, "llama-3.1": j.decode_llama_3_1,
+    "minicpm-fc": t.decode_minicpm_fc, "mining": j.decode_mining, "openai-fc": j.decode_openai_fc,
+    "think-agent": j.decode_think_agent, "xlam": j.decode_xlam,
+}
+_BY_VERSION: dict[str, Callable[[Any, Version], Any]] = {
+    "falcon": t.decode_falcon, "mistral-fc": j.decode_stored_list, "phi-fc": j.decode_phi_fc,
+    "qwen-fc": t.decode_qwen_fc,
+}
+_BY_SYNTAX: dict[str, Callable[[Any, Syntax, Version], Any]] = {
+    "claude": t.decode_claude, "databricks": t.decode_databricks, "gemini": t.decode_gemini,
+    "gorilla": t.decode_gorilla, "mistral": t.decode_mistral, "nemotron": t.decode_nemotron, "nexus": t.decode_nexus,
+    "nvidia": t.decode_nvidia, "phi": t.decode_phi,
+}
+FAMILIES = tuple(sorted({*_PLAIN, *_BY_VERSION, *_BY_SYNTAX}))
 
 
 def format_for(handler: str | None, is_fc_model: bool | None, version: Version) -> str | None:
@@ -86,153 +147,29 @@ def format_for(handler: str | None, is_fc_model: bool | None, version: Version) 
     that reading is not reproduced yet (the generic decoders then guess per result file)."""
     if handler is None:
         return None
-    if handler in FAMILY_OF_HANDLER:  # these handlers read output the same way in either mode
+    if handler in FAMILY_OF_HANDLER:
         return FAMILY_OF_HANDLER[handler]
-    if is_fc_model and handler in _OPENAI_FC:
-        return "openai-fc"
-    if is_fc_model and version == "v4" and handler in _STORED_LIST_V4:
-        return "mistral-fc"
-    if not is_fc_model and handler in _PROMPTING[version]:
-        return "python"
-    if not is_fc_model and handler == "PhiHandler":
-        return "phi"
-    return None
+    if is_fc_model:
+        if handler == "GeminiHandler":
+            return "gemini-fc"
+        if handler in _OPENAI_FC:
+            return "openai-fc"
+        if handler in _STORED_LIST_FC[version]:
+            return _STORED_LIST_FC[version][handler]
+        if handler in _QWEN_STYLE_FC[version]:
+            return "qwen-fc"
+        return "python" if handler == "LlamaHandler" else None
+    if handler in _PROMPT_VARIANT[version]:
+        return _PROMPT_VARIANT[version][handler]
+    return "python" if handler in _PROMPTING[version] else None
 
 
-def phi_text(result: Any) -> Any:
-    """PhiHandler's pre-processing before the shared prompting decoder."""
-    if not isinstance(result, str):
-        return result
-    text = result.strip()
-    for marker in ("```json", "```python"):
-        if text.startswith(marker):
-            text = text[len(marker):]
-    return text
-_QWEN_TOOL_CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.DOTALL)
-
-
-def _text(result: Any) -> str:
-    if not isinstance(result, str):
-        raise DecodeError(f"expected the model's text, got {type(result).__name__}")
-    if len(result) > MAX_INPUT_CHARS:
-        raise DecodeError(f"output longer than {MAX_INPUT_CHARS} characters")
-    return result
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise DecodeError(f"not JSON: {exc}") from None
-
-
-def _calls(objects: Any, arguments_key: str) -> list[dict[Any, Any]]:
-    """``[{name: arguments}]`` from call objects, failing where the handler's indexing fails."""
-    if isinstance(objects, (str, bytes)) or not hasattr(objects, "__iter__"):
-        if objects in ("", b""):  # iterating it finds no call
-            return []
-        raise DecodeError(f"expected call objects, got {type(objects).__name__}")
-    calls = []
-    for item in objects:
-        if not isinstance(item, dict) or "name" not in item or arguments_key not in item:
-            raise DecodeError(f'each call must be an object with "name" and "{arguments_key}"')
-        name = item["name"]
-        try:
-            calls.append({name: item[arguments_key]})
-        except TypeError:  # an unhashable name (a list, an object): the handler fails here too
-            raise DecodeError("a call's name is not a valid key") from None
-    return calls
-
-
-def decode_llama_3_1(result: Any) -> list[dict[Any, Any]]:
-    text = _text(result).replace("<|python_tag|>", "")
-    if ";" in text:
-        objects: Any = [_json(piece) for piece in text.split(";")]
-    else:
-        objects = _literal(text)
-        if isinstance(objects, dict):
-            objects = [objects]
-    return _calls(objects, "parameters")
-
-
-def _literal(text: str) -> Any:
-    """What the official ``eval`` gives for literal text, bounded; names and calls fail."""
-    node: ast.AST = parse_expression(text)
-    return evaluate(node, SizeBudget())
-
-
-def decode_qwen_fc(result: Any, version: Version) -> list[dict[Any, Any]]:
-    text = _text(result)
-    objects: list[Any] = []
-    for block in _QWEN_TOOL_CALL.findall(text):
-        try:
-            objects.append(json.loads(block))
-        except (ValueError, RecursionError):
-            if version == "v3":  # kept as text: the whole output then counts as no call
-                return []
-    if any(not isinstance(item, dict) for item in objects):
-        if version == "v3":
-            return []
-        raise DecodeError("a <tool_call> block is not a call object")
-    calls = _calls(objects, "arguments")
-    for call in calls:
-        if not isinstance(next(iter(call.values())), dict):
-            raise DecodeError('"arguments" must be an object')
-    return calls
-
-
-def decode_xlam(result: Any) -> list[dict[Any, Any]]:
-    text = _text(result)
-    try:
-        objects = json.loads(text)
-        if not isinstance(objects, list):
-            objects = [objects]
-    except ValueError:
-        objects = [_json(piece.strip()) for piece in text.split(";")]
-    except RecursionError:
-        raise DecodeError("JSON nested too deeply") from None
-    return _calls(objects, "arguments")
-
-
-def decode_hammer(result: Any) -> list[dict[Any, Any]]:
-    text = _text(result).replace("```", "")
-    try:
-        objects = json.loads(text)
-    except (ValueError, RecursionError):
-        return []  # not JSON: the handler reads no call
-    return _calls(objects, "arguments")
-
-
-def decode_mistral_fc(result: Any, version: Version) -> Any:
-    if not isinstance(result, list):
-        if version == "v3":
-            return []
-        raise DecodeError("the model did not return a list of function calls")
-    return result
-
-
-def decode_openai_fc(result: Any) -> list[dict[Any, Any]]:
-    """The generic FC decoder, with the OpenAI handlers' two differences: an empty text or object
-    is no call (iterating it finds none), and arguments must be JSON text."""
-    if isinstance(result, (str, dict)) and not result:
-        return []
-    if isinstance(result, list) and any(isinstance(item, dict) and item and not isinstance(next(iter(item.values())), str)
-                                        for item in result):
-        raise DecodeError("function-call arguments must be JSON text")
-    return decode_fc_calls(result)
-
-
-def decode_family(family: str, result: Any, version: Version) -> Any:
-    if family == "llama-3.1":
-        return decode_llama_3_1(result)
-    if family == "qwen-fc":
-        return decode_qwen_fc(result, version)
-    if family == "xlam":
-        return decode_xlam(result)
-    if family == "hammer":
-        return decode_hammer(result)
-    if family == "mistral-fc":
-        return decode_mistral_fc(result, version)
-    if family == "openai-fc":
-        return decode_openai_fc(result)
+def decode_family(family: str, result: Any, syntax: Syntax, version: Version) -> Any:
+    """``result`` decoded the way ``family``'s official handler decodes it (see the module notes)."""
+    if family in _PLAIN:
+        return _PLAIN[family](result)
+    if family in _BY_VERSION:
+        return _BY_VERSION[family](result, version)
+    if family in _BY_SYNTAX:
+        return _BY_SYNTAX[family](result, syntax, version)
     raise ValueError(f"unknown decoder family {family!r}")

@@ -22,13 +22,12 @@ import re
 from typing import Any
 
 from toolgrad_eval.bfcl.decode.errors import DecodeError
+from toolgrad_eval.bfcl.decode.tags import tagged_blocks
 
 MAX_INPUT_CHARS = 1_000_000
 # Deeper values are refused: comparing them later would exhaust the interpreter's recursion limit.
 MAX_VALUE_DEPTH = 500
 
-_TOOL_CALL_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.DOTALL)
-_TOOLCALL_TAG = re.compile(r"<TOOLCALL>(.*?)</TOOLCALL>", re.DOTALL)
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?\s*```$", re.DOTALL)
 _MARKERS = ("<|python_tag|>", "<|tool_call|>", "[TOOL_CALLS]")
 
@@ -50,9 +49,9 @@ def unwrap_text(text: str) -> str:
     for marker in _MARKERS:
         text = text.replace(marker, "")
     text = text.strip()
-    tagged = _TOOLCALL_TAG.search(text)
-    if tagged:
-        text = tagged.group(1).strip()
+    tagged = next(tagged_blocks(text, "<TOOLCALL>", "</TOOLCALL>"), None)
+    if tagged is not None:
+        text = tagged.strip()
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1).strip()
@@ -60,9 +59,9 @@ def unwrap_text(text: str) -> str:
 
 
 def _json_objects(text: str) -> list[Any]:
-    blocks = _TOOL_CALL_BLOCK.findall(text)
+    blocks = list(tagged_blocks(text, "<tool_call>", "</tool_call>"))
     if blocks:
-        return [_load(block) for block in blocks]
+        return [_load(block.strip()) for block in blocks]
     text = unwrap_text(text)
     if not text:
         return []

@@ -24,11 +24,11 @@ Known deviations from the official checker (everything else agrees entry for ent
 * Where the official checker raises and its whole run stops (types it cannot convert such as
   ``Set``/``Queue``, answers naming an undefined function), the entry fails with
   ``checker:unsupported_input``.
-* ``fc`` and ``json`` have one official decoder per model family. ``fc`` accepts arguments as
-  JSON text (like the OpenAI handler) or as objects (like the Mistral handler) and assumes the
-  model wrote ``.`` as ``_`` in names (``underscore_to_dot``); ``json`` accepts the union of the
-  common shapes. Per-model pre-processing of prompted text (some handlers strip particular code
-  fences) is not reproduced: the generic prompting decoder applies.
+* The generic ``fc`` and ``json`` formats stand in for the official per-family decoders when the
+  model's handler is unknown: ``fc`` accepts arguments as JSON text (like the OpenAI handler) or
+  as objects (like the Mistral handler) and assumes the model wrote ``.`` as ``_`` in names
+  (``underscore_to_dot``); ``json`` accepts the union of the common shapes. A registry model's
+  runner passes its family's own format instead (:mod:`toolgrad_eval.bfcl.decode.families`).
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ __all__ = ["Format", "check_entry", "detect_format", "language_of"]
 
 # "python", "json" and "fc" are the generic decoders; the others are model families whose official
 # handler reads output its own way (decode/families.py), chosen from the model's conventions.
-Format = Literal["auto", "python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi",
-                 "hammer"]
-Concrete = Literal["python", "json", "fc", "llama-3.1", "qwen-fc", "xlam", "mistral-fc", "openai-fc", "phi", "hammer"]
+Concrete = Literal["python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon", "functiongemma",
+                   "gemini", "gemini-fc", "glm", "gorilla", "granite", "hammer", "llama-3.1", "minicpm-fc", "mining",
+                   "mistral", "mistral-fc", "nemotron", "nexus", "nvidia", "openai-fc", "phi", "phi-fc", "qwen-fc",
+                   "think-agent", "xlam"]
+Format = Literal["auto", Concrete]
 Version = Literal["v3", "v4"]
 
 _IRRELEVANCE = frozenset({"irrelevance", "live_irrelevance"})
