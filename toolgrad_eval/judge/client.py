@@ -13,7 +13,6 @@ that received it before its result is reported: a crash right after can lose no 
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache, cache_key
 from toolgrad_eval.judge.cost import CostMeter
-from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool
+from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool, post_chat
 from toolgrad_eval.judge.limiter import AdaptiveLimit
 from toolgrad_eval.judge.prices import PriceTable
 from toolgrad_eval.judge.reply import reply_parts
@@ -234,7 +233,7 @@ class Judge:
             requests += 1
             usage = None
             try:
-                reply = _post_chat(endpoint.client, body)
+                reply = post_chat(endpoint.client, body)
             except ValueError as exc:  # a 200 whose body is not JSON: an invalid reply, asked again
                 pool.release(endpoint)
                 self.meter.settle(reservation, None, task.prompt_chars)  # a 200 is billed, readable or not
@@ -245,9 +244,13 @@ class Judge:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
                 continue
             except Exception as exc:
-                pool.release(endpoint)
+                try:
+                    failure = classify(exc)
+                except BaseException:
+                    pool.release(endpoint)
+                    raise
+                pool.release(endpoint, failed=failure.action == "retry")  # it rests: the retry goes elsewhere
                 self.meter.settle(reservation, None, 0, replied=False)
-                failure = classify(exc)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
                 if failure.action == "abort":
@@ -300,17 +303,3 @@ class Judge:
         if self.batch_info is not None:
             out["batch"] = self.batch_info
         return out
-
-
-def _post_chat(client: Any, body: dict[str, Any]) -> Any:
-    """POST a Chat Completions request and return the decoded JSON body.
-
-    ``client.post`` is the SDK's own request path (auth, headers, timeout, and HTTP errors raised as
-    ``openai.APIStatusError`` subclasses, connection failures and timeouts as ``APIConnectionError``),
-    minus two steps that cost ~1 ms of CPU per request under the GIL and change nothing for us:
-    ``maybe_transform`` over the params (``request_body`` is already the wire form: plain dicts and
-    strings, which the transform returns unchanged) and building pydantic models from the reply (we
-    read three fields). A 200 whose body is not JSON raises ValueError, as ``create`` does.
-    """
-    content = client.post("/chat/completions", body=body, cast_to=bytes)
-    return json.loads(content)

@@ -1,9 +1,12 @@
-"""One or more OpenAI-compatible judge endpoints, each with its own ``openai`` client.
+"""One or more OpenAI-compatible endpoints (judge or model replicas), each with its own ``openai`` client.
 
-Endpoints come from ``--judge-endpoint URL`` (repeatable) or ``OPENAI_BASE_URL`` (one URL, or
-several separated by commas); none means the SDK default (api.openai.com). Several self-hosted
-servers share the load: each request goes to the endpoint with the fewest requests in flight,
-ties broken round-robin, so a slow or retrying server gets less work.
+Endpoints come from ``--judge-endpoint URL`` / ``--base-url URL`` (repeatable) or
+``OPENAI_BASE_URL`` (one URL, or several separated by commas); none means the SDK default
+(api.openai.com). Several self-hosted servers share the load: each request goes to the endpoint
+with the fewest requests in flight, ties broken round-robin, so a slow or retrying server gets
+less work. An endpoint whose request failed (no connection, timeout, 5xx) rests for a while:
+requests go to the others first, so the retry lands elsewhere and a dead replica stops eating
+attempts; when every endpoint rests, the one whose rest ends first is used.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -24,11 +28,15 @@ class Endpoint:
     client: Any
     in_flight: int = 0
     requests: int = 0
+    served: int = 0  # requests answered (any 2xx)
+    failures: int = 0  # requests that failed in a way that rests the endpoint
+    resting_until: float = 0.0  # time.monotonic(); 0: not resting
 
 
 @dataclass
 class EndpointPool:
     endpoints: list[Endpoint]
+    rest_seconds: float = 5.0  # how long a failed endpoint is passed over
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _turn: itertools.count = field(default_factory=itertools.count)
 
@@ -37,17 +45,30 @@ class EndpointPool:
             start = next(self._turn)
             n = len(self.endpoints)
             order = [self.endpoints[(start + i) % n] for i in range(n)]
-            chosen = min(order, key=lambda e: e.in_flight)
+            now = time.monotonic()
+            awake = [e for e in order if e.resting_until <= now]
+            if awake:
+                chosen = min(awake, key=lambda e: e.in_flight)
+            else:
+                chosen = min(order, key=lambda e: e.resting_until)
             chosen.in_flight += 1
             chosen.requests += 1
             return chosen
 
-    def release(self, endpoint: Endpoint) -> None:
+    def release(self, endpoint: Endpoint, *, failed: bool = False) -> None:
+        """``failed``: the request did not get an answer from this server (or got a 5xx): rest it."""
         with self._lock:
             endpoint.in_flight -= 1
+            if failed:
+                endpoint.failures += 1
+                endpoint.resting_until = time.monotonic() + self.rest_seconds
+            else:
+                endpoint.served += 1
+                endpoint.resting_until = 0.0
 
     def stats(self) -> list[dict[str, Any]]:
-        return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests} for e in self.endpoints]
+        return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests, "served": e.served,
+                 "failures": e.failures} for e in self.endpoints]
 
     def close(self) -> None:
         """Close every client: requests in flight are abandoned at once (used on Ctrl-C)."""
@@ -66,7 +87,8 @@ def endpoint_urls(explicit: Sequence[str] = ()) -> list[str | None]:
 
 
 def make_pool(
-    urls: Sequence[str | None], *, timeout: float, on_request: Callable[[Any], None], n_tasks: int | None = None
+    urls: Sequence[str | None], *, timeout: float, on_request: Callable[[Any], None], n_tasks: int | None = None,
+    rest_seconds: float = 5.0,
 ) -> EndpointPool:
     import openai
 
@@ -85,4 +107,20 @@ def make_pool(
         http_client = openai.DefaultHttpxClient(event_hooks={"request": [on_request]})
         client = openai.OpenAI(api_key=api_key, base_url=url, max_retries=0, timeout=timeout, http_client=http_client)
         endpoints.append(Endpoint(url=url, client=client))
-    return EndpointPool(endpoints)
+    return EndpointPool(endpoints, rest_seconds=rest_seconds)
+
+
+def post_chat(client: Any, body: dict[str, Any]) -> Any:
+    """POST a Chat Completions request and return the decoded JSON body.
+
+    ``client.post`` is the SDK's own request path (auth, headers, timeout, and HTTP errors raised as
+    ``openai.APIStatusError`` subclasses, connection failures and timeouts as ``APIConnectionError``),
+    minus two steps that cost ~1 ms of CPU per request under the GIL and change nothing for us:
+    ``maybe_transform`` over the params (the body is already the wire form: plain dicts, lists and
+    strings, which the transform returns unchanged) and building pydantic models from the reply (we
+    read a few fields). A 200 whose body is not JSON raises ValueError, as ``create`` does.
+    """
+    import json
+
+    content = client.post("/chat/completions", body=body, cast_to=bytes)
+    return json.loads(content)
