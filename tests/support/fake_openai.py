@@ -446,6 +446,8 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAIProcess:
     """Runs this module as a subprocess (``with FakeOpenAIProcess(tmp_path, "--latency", "0.1")``)."""
 
+    script = __file__  # a module extending the server (fake_model.py) runs itself instead
+
     def __init__(self, workdir: str | os.PathLike, *args: str, timeout: float = 10.0):
         self.port_file = Path(workdir) / f"fake-openai-{uuid.uuid4().hex[:8]}.port"
         self.args, self.timeout = list(args), timeout
@@ -453,7 +455,7 @@ class FakeOpenAIProcess:
         self.port = 0
 
     def __enter__(self) -> FakeOpenAIProcess:
-        command = [sys.executable, __file__, "--port", "0", "--port-file", str(self.port_file), *self.args]
+        command = [sys.executable, self.script, "--port", "0", "--port-file", str(self.port_file), *self.args]
         self.proc = subprocess.Popen(command)
         deadline = time.monotonic() + self.timeout
         while not self.port_file.exists():

@@ -27,17 +27,18 @@ class Failure:
     retry_after: float | None = None
 
 
-def classify(exc: BaseException) -> Failure:
+def classify(exc: BaseException, who: str = "judge") -> Failure:
+    """``who`` names the server in abort messages ("judge", "model server")."""
     import openai
 
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)):
-        return Failure("abort", f"judge endpoint refused the request ({exc.status_code}): {brief(exc)}")
+        return Failure("abort", f"{who} endpoint refused the request ({exc.status_code}): {brief(exc)}")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         message = f"HTTP {status}: {brief(exc)}"
         if status == 429:
             if getattr(exc, "code", None) == "insufficient_quota":
-                return Failure("abort", f"judge account has no quota left (429 insufficient_quota): {brief(exc)}")
+                return Failure("abort", f"{who} account has no quota left (429 insufficient_quota): {brief(exc)}")
             return Failure("rate_limited", message, retry_after(exc.response))
         if status in _RETRY_STATUS or status >= 500:
             return Failure("retry", message, retry_after(exc.response))
