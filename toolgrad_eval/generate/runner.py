@@ -173,7 +173,7 @@ def _send(jobs: list[Job], stores: dict[str, ResultFile], options: GenerateOptio
     def count_request(_request: Any) -> None:
         counts["http_requests"] += 1  # called on the SDK's threads; a lost increment only blurs a figure
 
-    pool = make_pool(urls, timeout=options.send.timeout, on_request=count_request)
+    pool = make_pool(urls, timeout=options.send.timeout, on_request=count_request, rest_seconds=options.send.rest_seconds)
     started = time.perf_counter()
     done = 0
     try:

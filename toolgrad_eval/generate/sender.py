@@ -38,6 +38,7 @@ class SendSettings:
     rate_limit_attempts: int = 100
     backoff_base: float = 1.0
     backoff_max: float = 30.0
+    rest_seconds: float = 10.0  # a replica whose request failed gets no new request for this long (if others can)
 
 
 @dataclass(frozen=True)
