@@ -1,0 +1,119 @@
+"""Our requests are the official generator's: function notes, tools, and (prompt mode) the official
+system prompt read from bfcl-eval as data. Checked entry by entry against bfcl-eval's own functions."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import pytest
+
+from bfcl import oracle
+from generate.official_requests import official_requests
+from toolgrad_eval.bfcl.categories import SINGLE_TURN, native_name
+from toolgrad_eval.bfcl.data import BfclData
+from toolgrad_eval.generate import prompt as prompts
+from toolgrad_eval.generate.functions import to_tools, with_language_notes
+from toolgrad_eval.generate.request import RequestOptions, build_body
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.mark.parametrize("version", ["v4", "v3"])
+def test_tools_and_prompted_messages_equal_the_official_ones(version):
+    try:
+        data_dir = oracle.data_dir(version)
+    except oracle.OracleUnavailable as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"bfcl-eval could not be downloaded: {exc}")
+    data = BfclData(data_dir, version, "test")
+    found = prompts.find_official(version, data_dir, None)
+    assert found is not None, "the official prompt file sits beside the data in the bfcl_eval package"
+    official_prompt = prompts.official_prompt(found, version)
+    rng = random.Random(7)
+    entries = []
+    for category in SINGLE_TURN:
+        rows = data.entries(category)
+        for entry in rng.sample(rows, min(25, len(rows))):
+            entries.append({"id": entry.id, "category": category, "native": native_name(version, category),
+                            "question": entry.question["question"], "function": entry.question["function"]})
+    try:
+        expected = official_requests(version, entries)
+    except oracle.OracleUnavailable as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"official generator unavailable: {exc}")
+    fc = RequestOptions("m", "fc", 0.001, None, None)
+    prompted = RequestOptions("m", "prompt", 0.001, None, official_prompt)
+    differ = []
+    for entry, official in zip(entries, expected):
+        question = {"question": entry["question"], "function": entry["function"]}
+        tools = build_body(question, entry["category"], fc).get("tools", [])
+        messages = build_body(question, entry["category"], prompted)["messages"]
+        if tools != official["tools"] or messages != official["messages"]:
+            differ.append(entry["id"])
+    assert len(entries) > 250 and not differ, differ[:10]
+
+
+def test_the_official_prompt_is_read_not_run(tmp_path):
+    hostile = tmp_path / "default_prompts.py"
+    marker = tmp_path / "ran"
+    hostile.write_text(f"open({str(marker)!r}, 'w').write('x')\nDEFAULT_SYSTEM_PROMPT = 'Call one of {{functions}}.'\n"
+                       "DEFAULT_SYSTEM_PROMPT = DEFAULT_SYSTEM_PROMPT + ' Thanks.'\n")
+    prompt = prompts.official_prompt(hostile, "v3")
+    assert not marker.exists()
+    assert prompt.render([{"name": "f"}]) == "Call one of [{'name': 'f'}]. Thanks."
+    broken = tmp_path / "broken" / "default_prompts.py"
+    broken.parent.mkdir()
+    broken.write_text("DEFAULT_SYSTEM_PROMPT = make_prompt()\n")
+    with pytest.raises(prompts.ConfigError, match="not the BFCL v3 prompt layout"):
+        prompts.official_prompt(broken, "v3")
+
+
+def test_own_and_file_prompts_record_what_was_used(tmp_path):
+    ours = prompts.our_prompt()
+    assert ours.source == "toolgrad" and "{functions}" not in ours.render([{"name": "f"}])
+    custom = tmp_path / "p.txt"
+    custom.write_text("Tools: {functions}\nUse {them} well.")
+    from_file = prompts.from_file(custom)
+    assert from_file.render([{"name": "f"}]) == 'Tools: [\n    {\n        "name": "f"\n    }\n]\nUse {them} well.'
+    assert from_file.sha256 != ours.sha256 and from_file.as_dict()["origin"] == str(custom)
+    custom.write_text("No slot here.")
+    assert prompts.from_file(custom).render([]).startswith("No slot here.\n\n[]")
+
+
+def test_types_map_to_json_schema_at_every_depth_and_dots_become_underscores():
+    functions = [{"name": "math.stats.mean", "description": "d", "parameters": {"type": "dict", "properties": {
+        "x": {"type": "float", "description": "a float"},
+        "rows": {"type": "array", "description": "", "items": {"type": "array", "items": {"type": "array",
+                                                                                          "items": {"type": "tuple"}}}},
+        "opts": {"type": "dict", "description": "", "properties": {"k": {"type": "any", "description": ""}}},
+        "other": {"type": "HashMap", "description": ""}, "weird": {"type": "Set", "description": ""}}}}]
+    tool = to_tools(with_language_notes(functions, "simple_python"))[0]["function"]
+    assert tool["name"] == "math_stats_mean" and tool["parameters"]["type"] == "object"
+    props = tool["parameters"]["properties"]
+    assert props["x"] == {"type": "number", "format": "float", "description": "a float This is a float type value."}
+    assert json.dumps(props["rows"]).count('"array"') == 4 and '"tuple"' not in json.dumps(props["rows"])
+    assert props["opts"]["type"] == "object" and props["opts"]["properties"]["k"]["type"] == "string"
+    assert props["other"]["type"] == "object" and props["weird"]["type"] == "string"
+    assert tool["description"].endswith("Python 3 syntax.")
+    assert functions[0]["name"] == "math.stats.mean"  # the data is never changed
+    java = with_language_notes([{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {
+        "n": {"type": "ArrayList", "description": "ns.", "items": {"type": "integer"}}}}}], "simple_java")
+    assert java[0]["parameters"]["properties"]["n"] == {
+        "type": "string", "description": "ns. This is Java ArrayList type parameter in string representation. "
+        "The list elements are of type integer; they are not in string representation."}
+
+
+def test_a_schema_nested_without_end_is_refused_as_one_entry():
+    spec: dict = {"type": "array", "description": ""}
+    node = spec
+    for _ in range(200):
+        node["items"] = {"type": "array"}
+        node = node["items"]
+    question = {"question": [[{"role": "user", "content": "q"}]],
+                "function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {"a": spec}}}]}
+    with pytest.raises(ValueError, match="nested deeper"):
+        build_body(question, "simple_python", RequestOptions("m", "fc", 0.0, None, None))
