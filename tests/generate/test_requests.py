@@ -117,3 +117,41 @@ def test_a_schema_nested_without_end_is_refused_as_one_entry():
                 "function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {"a": spec}}}]}
     with pytest.raises(ValueError, match="nested deeper"):
         build_body(question, "simple_python", RequestOptions("m", "fc", 0.0, None, None))
+
+
+def test_fetch_keeps_the_prompt_file_and_generate_uses_it(tmp_path, model_env):
+    import zipfile
+
+    from generate.questions import DEMO_DATA, unique_questions
+    from support.fake_model import FakeModel
+    from toolgrad_eval.bfcl.fetch import unpack_data
+    from toolgrad_eval.generate.runner import GenerateOptions, generate
+    from toolgrad_eval.generate.settings import read_settings
+
+    data = unique_questions(DEMO_DATA, tmp_path / "src", categories=("simple_python",))
+    wheel = tmp_path / "bfcl_eval-0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path in data.rglob("*.json"):
+            archive.write(path, f"bfcl_eval/data/{path.relative_to(data).as_posix()}")
+        archive.writestr("bfcl_eval/constants/default_prompts.py",
+                         "PREFIX = 'Functions you may call:'\nDEFAULT_SYSTEM_PROMPT = PREFIX + ' {functions}'\n")
+        archive.writestr("bfcl_eval/constants/other.py", "x = 1\n")
+    target = tmp_path / "unpacked"
+    unpack_data(wheel, target, "v4")
+    assert (target / "default_prompts.py").is_file() and not (target / "other.py").exists()
+    assert prompts.find_official("v4", target, None) == target / "default_prompts.py"
+    (target / "default_prompts.py").write_text(
+        "_T = '{persona}|{task}|{tool_call_format}|{multiturn_behavior}|{available_tools}'\n"
+        "PROMPT_TEMPLATE_MAPPING = {'plaintext': _T}\n"
+        "PROMPT_STYLE_TEMPLATES = {'classic': {'persona': 'P', 'task': 'T', 'tool_call_no_tag': 'F={output_format}{param_types}',"
+        " 'tool_call_with_tag': '', 'multiturn_behavior': 'M', 'available_tools': '{format}:{functions}'}}\n"
+        "OUTPUT_FORMAT_MAPPING = {'python': '[f(x)]'}\nPARAM_TYPE_MAPPING = {'python': ''}\n"
+        "DEFAULT_SYSTEM_PROMPT_FORMAT = 'ret_fmt=python&tool_call_tag=False&func_doc_fmt=json&prompt_fmt=plaintext&style=classic'\n")
+    with FakeModel(target, every=0) as server:
+        generate(GenerateOptions(model="m", dataset=model_env / "run", mode="prompt", categories=("simple_python",),
+                                 base_urls=(server.base_url,), bfcl_data=target), echo=lambda *_: None)
+        system = server.requests[0]["json"]["messages"][0]["content"]
+    assert system.startswith("P|T|F=[f(x)]|M|json:[\n    {")
+    settings = read_settings(model_env / "run" / "result" / "m")
+    assert settings.system_prompt.source == "official"
+    assert settings.system_prompt.sha256 == prompts.official_prompt(target / "default_prompts.py", "v4").sha256
