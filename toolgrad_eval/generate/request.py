@@ -75,7 +75,9 @@ def result_of(reply: dict[str, Any], mode: Literal["fc", "prompt"]) -> tuple[Any
         stored = [_call(call) for call in calls]
         if all(call is not None for call in stored):  # one malformed call: the text, as the official handler
             result = stored
-    usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+    usage = reply.get("usage")
+    if not isinstance(usage, dict):
+        usage = {}
     return result, _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
 
 
