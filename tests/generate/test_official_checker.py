@@ -9,7 +9,6 @@ verdict must equal the one in our run record. Skipped locally when bfcl-eval can
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -20,18 +19,8 @@ from toolgrad_eval.bfcl.categories import native_name, to_v4
 from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.generate.runner import GenerateOptions, generate
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance", "live_simple",
               "live_multiple", "live_relevance", "live_irrelevance")
-
-
-def _real_data(version: str):
-    try:
-        return oracle.data_dir(version)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"bfcl-eval could not be downloaded: {exc}")
 
 
 @pytest.mark.parametrize("version", ["v4", "v3"])
@@ -39,7 +28,7 @@ def _real_data(version: str):
 def test_official_checker_agrees_on_generated_files(model_env, tmp_path, version, mode):
     categories = CATEGORIES + (("simple_java", "simple_javascript") if mode == "fc" else ())
     native = tuple(native_name(version, c) for c in categories)
-    data = unique_questions(_real_data(version), tmp_path / "data", categories=native, version=version, limit=40)
+    data = unique_questions(oracle.or_skip(oracle.data_dir, version), tmp_path / "data", categories=native, version=version, limit=40)
     with FakeModel(data, every=4) as server:
         generate(GenerateOptions(model="m", dataset=model_env / "run", mode=mode, categories=categories,
                                  version=version, base_urls=(server.base_url,), bfcl_data=data, num_process=4),
@@ -58,12 +47,7 @@ def test_official_checker_agrees_on_generated_files(model_env, tmp_path, version
             row = json.loads(line)
             cases.append({"category": category, "question": questions[row["id"]], "answer": answers.get(row["id"]),
                           "result": row["result"], "fmt": "fc" if mode == "fc" else "python"})
-    try:
-        official = oracle.official_verdicts(version, cases)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"official checker unavailable: {exc}")
+    official = oracle.or_skip(oracle.official_verdicts, version, cases)
     differ = []
     for case, verdict in zip(cases, official):
         mine = ours[case["question"]["id"]]

@@ -4,7 +4,6 @@ system prompt read from bfcl-eval as data. Checked entry by entry against bfcl-e
 from __future__ import annotations
 
 import json
-import os
 import random
 
 import pytest
@@ -17,17 +16,9 @@ from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.functions import to_tools, with_language_notes
 from toolgrad_eval.generate.request import RequestOptions, build_body
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
 @pytest.mark.parametrize("version", ["v4", "v3"])
 def test_tools_and_prompted_messages_equal_the_official_ones(version):
-    try:
-        data_dir = oracle.data_dir(version)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"bfcl-eval could not be downloaded: {exc}")
+    data_dir = oracle.or_skip(oracle.data_dir, version)
     data = BfclData(data_dir, version, "test")
     found = prompts.find_official(version, data_dir, None)
     assert found is not None, "the official prompt file sits beside the data in the bfcl_eval package"
@@ -39,12 +30,7 @@ def test_tools_and_prompted_messages_equal_the_official_ones(version):
         for entry in rng.sample(rows, min(25, len(rows))):
             entries.append({"id": entry.id, "category": category, "native": native_name(version, category),
                             "question": entry.question["question"], "function": entry.question["function"]})
-    try:
-        expected = official_requests(version, entries)
-    except oracle.OracleUnavailable as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"official generator unavailable: {exc}")
+    expected = oracle.or_skip(official_requests, version, entries)
     fc = RequestOptions("m", "fc", 0.001, None, None)
     prompted = RequestOptions("m", "prompt", 0.001, None, official_prompt)
     differ = []

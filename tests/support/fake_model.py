@@ -30,15 +30,13 @@ import argparse
 import hashlib
 import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
 if __package__ in (None, ""):  # run as a script: make `support` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support.fake_openai import FakeOpenAI, FakeOpenAIProcess, Reply  # noqa: E402
+from support.fake_openai import FakeOpenAI, FakeOpenAIProcess, Reply, serve_until_killed  # noqa: E402
 from support.fake_protocol import new_id  # noqa: E402
 
 __all__ = ["FakeModel", "FakeModelProcess", "Plan", "mistake", "planned_accuracy"]
@@ -170,17 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     server = FakeModel(args.data, every=args.every, latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
                        fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
                        request_log=args.request_log, port=args.port).start()
-    if args.port_file:
-        tmp = Path(f"{args.port_file}.tmp{os.getpid()}")
-        tmp.write_text(str(server.port))
-        os.replace(tmp, args.port_file)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    server.stop()
+    serve_until_killed(server, args.port_file)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from toolgrad_eval.errors import ToolgradError
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import EndpointPool, post_chat
 from toolgrad_eval.judge.limiter import AdaptiveLimit
-from toolgrad_eval.judge.retry import backoff_delay, classify
+from toolgrad_eval.judge.retry import Attempts
 
 __all__ = ["GenerateAborted", "Outcome", "SendSettings", "Sender"]
 
@@ -107,7 +107,9 @@ class Sender:
 
     def _send(self, job: Job) -> Outcome:
         settings, limiter, pool, stop = self.settings, self.limiter, self.pool, self.stop
-        transient = rate_limited = requests = 0
+        attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base,
+                            settings.backoff_max)
+        requests = 0
         problem = "interrupted before its request"
         prompt_chars = len(str(job.body.get("messages", "")))
         while not stop.is_set():
@@ -121,29 +123,18 @@ class Sender:
                 reply = post_chat(endpoint.client, job.body)
             except Exception as exc:
                 latency = time.perf_counter() - started
-                try:
-                    failure = classify(exc, "model server")
-                except BaseException:
-                    pool.release(endpoint)
-                    raise
-                pool.release(endpoint, failed=failure.action == "retry")
+                failure = pool.release_failed(endpoint, exc, "model server")
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 problem = failure.message
                 if failure.action == "abort":
                     raise GenerateAborted(failure.message) from None
                 if failure.action == "fail":  # the server refused this one request: that is its answer
                     return Outcome(job.key, None, problem, retryable=False, latency=latency, requests=requests)
-                if failure.action == "rate_limited":
-                    rate_limited += 1
-                    attempt, allowed = rate_limited, settings.rate_limit_attempts
-                else:
-                    transient += 1
-                    attempt, allowed = transient, settings.max_attempts
-                if attempt >= allowed:
+                delay = attempts.next_delay(failure)
+                if delay is None:
                     return Outcome(job.key, None, f"{problem} (after {requests} attempts)", retryable=True,
                                    requests=requests)
-                stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base,
-                                        maximum=settings.backoff_max))
+                stop.wait(delay)
                 continue
             latency = time.perf_counter() - started
             pool.release(endpoint)

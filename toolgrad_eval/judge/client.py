@@ -24,7 +24,7 @@ from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool
 from toolgrad_eval.judge.limiter import AdaptiveLimit
 from toolgrad_eval.judge.prices import PriceTable
 from toolgrad_eval.judge.reply import reply_parts
-from toolgrad_eval.judge.retry import backoff_delay, classify
+from toolgrad_eval.judge.retry import Attempts
 from toolgrad_eval.judge.stream import JudgeStream
 from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
 from toolgrad_eval.judge.template import JudgeTemplate, TraceStep
@@ -218,7 +218,8 @@ class Judge:
         settings, limiter, pool = self.settings, self.limiter, self.pool
         if stop.is_set() or limiter is None or pool is None:  # that run is over (its pool may be closed)
             return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
-        transient = rate_limited = invalid = requests = 0
+        invalid = requests = 0
+        attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max)
         last_problem = "not attempted"
         body = self.request_body(task)
         while not stop.is_set():
@@ -244,27 +245,17 @@ class Judge:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
                 continue
             except Exception as exc:
-                try:
-                    failure = classify(exc)
-                except BaseException:
-                    pool.release(endpoint)
-                    raise
-                pool.release(endpoint, failed=failure.action == "retry")  # it rests: the retry goes elsewhere
+                failure = pool.release_failed(endpoint, exc, "judge")  # a failed server rests: the retry goes elsewhere
                 self.meter.settle(reservation, None, 0, replied=False)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
                 if failure.action == "abort":
                     stop.set()
                     raise JudgeAborted(failure.message) from None
-                if failure.action == "rate_limited":
-                    rate_limited += 1
-                    attempt, allowed = rate_limited, settings.rate_limit_attempts
-                else:
-                    transient += 1
-                    attempt, allowed = transient, settings.max_attempts
-                if failure.action == "fail" or attempt >= allowed:
+                delay = attempts.next_delay(failure)
+                if delay is None:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
-                stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base, maximum=settings.backoff_max))
+                stop.wait(delay)
                 continue
             pool.release(endpoint)
             raw, usage = reply_parts(reply)

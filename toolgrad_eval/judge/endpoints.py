@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.judge.retry import Failure, classify
 from toolgrad_eval.redact import redact_url
 
 
@@ -65,6 +66,17 @@ class EndpointPool:
             else:
                 endpoint.served += 1
                 endpoint.resting_until = 0.0
+
+    def release_failed(self, endpoint: Endpoint, exc: BaseException, who: str) -> Failure:
+        """Release ``endpoint`` after its request raised ``exc`` and say what the failure calls for
+        (:func:`~toolgrad_eval.judge.retry.classify`); a retryable one rests the endpoint."""
+        try:
+            failure = classify(exc, who)
+        except BaseException:  # not a request failure at all (a bug): re-raised, the slot freed
+            self.release(endpoint)
+            raise
+        self.release(endpoint, failed=failure.action == "retry")
+        return failure
 
     def stats(self) -> list[dict[str, Any]]:
         return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests, "served": e.served,
