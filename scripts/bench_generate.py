@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from statistics import median
 import subprocess
 import sys
 import tempfile
@@ -71,10 +72,6 @@ def bare(bodies: Path, url: str, num_process: int) -> float:
 def chat_bodies(log: Path, start: int) -> list[dict]:
     records = [json.loads(line) for line in log.read_text().splitlines()][start:]
     return [r["json"] for r in records if r["path"] == "/v1/chat/completions"]
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
 
 
 def main() -> None:
