@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from statistics import median
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))

@@ -38,6 +38,8 @@ def test_429_5xx_and_stalls_are_retried_and_change_no_result(model_env, bfcl_dat
         requests = server.count("/v1/chat/completions")
     assert summary["errors"] == 0 and summary["sent"] == total
     assert requests == total + 10 == summary["http_requests"]  # every fault cost one more request, no more
+    # 429s neither count as served nor rest the server; the 5xx, the stall and the drop are failures
+    assert [(s["served"], s["failures"]) for s in summary["servers"]] == [(total, 4)]
     _check_planned(model_env, bfcl_data)
 
 

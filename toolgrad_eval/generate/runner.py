@@ -96,7 +96,7 @@ def generate(
     """Generate the missing results of ``options.categories``; returns what was done (see the CLI)."""
     folder = result_folder(options.model)
     model_dir = Path(options.dataset) / "result" / folder
-    data = locate_data(options.version, options.bfcl_data, fetch=options.fetch, echo=echo)
+    data = locate_data(options.version, options.bfcl_data, dataset=options.dataset, fetch=options.fetch, echo=echo)
     missing = [c for c in options.categories if not data.has(c)]
     if missing:
         raise ConfigError(f"{data.root}: the BFCL {options.version} data has no {', '.join(missing)} questions")

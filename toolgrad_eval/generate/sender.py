@@ -69,13 +69,11 @@ class Sender:
         # Daemon threads: on Ctrl-C or an abort the process must not wait for requests in flight.
         self._threads = [threading.Thread(target=self._work, name=f"generate-{i}", daemon=True)
                          for i in range(max(1, num_process))]
-        self._submitted = 0
 
     def run(self, jobs: list[Job]) -> Iterator[Outcome]:
         """Send every job; yields each outcome as it arrives. Raises GenerateAborted on a refusal."""
         for job in jobs:
             self._todo.put(job)
-        self._submitted = len(jobs)
         for thread in self._threads[:len(jobs)]:
             thread.start()
             self._todo.put(None)

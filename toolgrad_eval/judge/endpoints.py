@@ -16,11 +16,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.retry import Failure, classify
 from toolgrad_eval.redact import redact_url
+
+
+EndpointOutcome = Literal["served", "failed", "refused"]
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Endpoint:
     client: Any
     in_flight: int = 0
     requests: int = 0
-    served: int = 0  # requests answered (any 2xx)
+    served: int = 0  # requests answered (2xx)
     failures: int = 0  # requests that failed in a way that rests the endpoint
     resting_until: float = 0.0  # time.monotonic(); 0: not resting
 
@@ -56,14 +59,15 @@ class EndpointPool:
             chosen.requests += 1
             return chosen
 
-    def release(self, endpoint: Endpoint, *, failed: bool = False) -> None:
-        """``failed``: the request did not get an answer from this server (or got a 5xx): rest it."""
+    def release(self, endpoint: Endpoint, outcome: EndpointOutcome = "served") -> None:
+        """``served``: the server answered; ``failed``: no answer, a timeout or a 5xx (it rests);
+        ``refused``: it turned this request down (a 429, another 4xx), which says nothing of its health."""
         with self._lock:
             endpoint.in_flight -= 1
-            if failed:
+            if outcome == "failed":
                 endpoint.failures += 1
                 endpoint.resting_until = time.monotonic() + self.rest_seconds
-            else:
+            elif outcome == "served":
                 endpoint.served += 1
                 endpoint.resting_until = 0.0
 
@@ -75,7 +79,7 @@ class EndpointPool:
         except BaseException:  # not a request failure at all (a bug): re-raised, the slot freed
             self.release(endpoint)
             raise
-        self.release(endpoint, failed=failure.action == "retry")
+        self.release(endpoint, "failed" if failure.action == "retry" else "refused")
         return failure
 
     def stats(self) -> list[dict[str, Any]]:
