@@ -10,6 +10,7 @@ or refused reply is a result (an empty text), not an error.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from toolgrad_eval.generate.prompt import SystemPrompt, with_system_prompt
 __all__ = ["RequestOptions", "build_body", "result_of"]
 
 MAX_RESULT_CHARS = 1_000_000  # a reply longer than this is cut: the scorer's decoders stop there anyway
+MAX_CALLS = 1_000  # tool calls kept from one reply (BFCL's largest answer has a handful)
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,9 @@ def result_of(reply: dict[str, Any], mode: Literal["fc", "prompt"]) -> tuple[Any
     result: Any = text
     calls = message.get("tool_calls")
     if mode == "fc" and isinstance(calls, list):  # [] too: the official handler stores [] then
-        stored = [_call(call) for call in calls]
+        stored = [_call(call) for call in calls[:MAX_CALLS]]
         if all(call is not None for call in stored):  # one malformed call: the text, as the official handler
-            result = stored
+            result = _within_budget(stored)
     usage = reply.get("usage")
     if not isinstance(usage, dict):
         usage = {}
@@ -86,9 +88,23 @@ def _call(call: Any) -> dict[str, Any] | None:
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         return None
     arguments = function.get("arguments")
-    if isinstance(arguments, str):
-        arguments = arguments[:MAX_RESULT_CHARS]
-    return {function["name"][:1000]: arguments}
+    if not isinstance(arguments, str):  # the API sends JSON text; a server sending an object gets it written so
+        try:
+            arguments = json.dumps(arguments)
+        except (TypeError, ValueError, RecursionError):
+            return None
+    return {function["name"][:1000]: arguments[:MAX_RESULT_CHARS]}
+
+
+def _within_budget(calls: list[Any]) -> list[Any]:
+    """The first call, and the next ones while names and arguments fit in MAX_RESULT_CHARS together."""
+    total = 0
+    for index, call in enumerate(calls):
+        (name, arguments), = call.items()
+        total += len(name) + len(arguments)
+        if total > MAX_RESULT_CHARS and index > 0:
+            return calls[:index]
+    return calls
 
 
 def _count(value: Any) -> int:

@@ -139,4 +139,7 @@ def post_chat(client: Any, body: dict[str, Any]) -> Any:
     import json
 
     content = client.post("/chat/completions", body=body, cast_to=bytes)
-    return json.loads(content)
+    try:
+        return json.loads(content)
+    except RecursionError:  # a hostile body nested past the parser's depth: a malformed reply, not a crash
+        raise ValueError("reply body nested too deeply") from None
