@@ -74,6 +74,8 @@ class GenerationSettings:
         data = self.as_dict()
         for key in ("invocations", "tool_version", "schema"):
             data.pop(key)
+        if data["system_prompt"]:  # the same prompt read from another copy of bfcl-eval is the same prompt
+            data["system_prompt"].pop("origin")
         return data
 
     def as_dict(self) -> dict[str, Any]:
