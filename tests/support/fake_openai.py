@@ -89,7 +89,7 @@ from support.fake_protocol import (  # noqa: E402
     CHAT_PATH, Answer, Drop, error_body, marker, new_id, validate_chat_request,
 )
 
-__all__ = ["FakeOpenAI", "FakeOpenAIProcess", "Reply", "default_score", "verdict_content", "main"]
+__all__ = ["FakeOpenAI", "FakeOpenAIProcess", "Reply", "default_score", "verdict_content", "main", "serve_until_killed"]
 
 ScoreFn = Callable[[dict], "int | dict"]
 _ROUTES = [  # (method, route template, regex); the template is what script(path=...) names
@@ -462,6 +462,8 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAIProcess:
     """Runs this module as a subprocess (``with FakeOpenAIProcess(tmp_path, "--latency", "0.1")``)."""
 
+    script = __file__  # a module extending the server (fake_model.py) runs itself instead
+
     def __init__(self, workdir: str | os.PathLike, *args: str, timeout: float = 10.0):
         self.port_file = Path(workdir) / f"fake-openai-{uuid.uuid4().hex[:8]}.port"
         self.args, self.timeout = list(args), timeout
@@ -469,7 +471,7 @@ class FakeOpenAIProcess:
         self.port = 0
 
     def __enter__(self) -> FakeOpenAIProcess:
-        command = [sys.executable, __file__, "--port", "0", "--port-file", str(self.port_file), *self.args]
+        command = [sys.executable, self.script, "--port", "0", "--port-file", str(self.port_file), *self.args]
         self.proc = subprocess.Popen(command)
         deadline = time.monotonic() + self.timeout
         while not self.port_file.exists():
@@ -512,10 +514,16 @@ def main(argv: list[str] | None = None) -> None:
                         fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
                         batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
                         request_log=args.request_log, port=args.port, echo_auth=args.echo_auth).start()
-    if args.port_file:  # written atomically so a poller never reads a partial number
-        tmp = Path(f"{args.port_file}.tmp{os.getpid()}")
+    serve_until_killed(server, args.port_file)
+
+
+def serve_until_killed(server: FakeOpenAI, port_file: str | None) -> None:
+    """Announce the port (in ``port_file``, written atomically so a poller never reads a partial
+    number) and serve until SIGTERM, SIGKILL or Ctrl-C."""
+    if port_file:
+        tmp = Path(f"{port_file}.tmp{os.getpid()}")
         tmp.write_text(str(server.port))
-        os.replace(tmp, args.port_file)
+        os.replace(tmp, port_file)
     print(f"fake_openai listening on {server.base_url}", file=sys.stderr, flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -3,7 +3,9 @@
 bfcl-eval ships its data inside its wheel, but installing it pulls in a dozen vendor SDKs. We ask
 pip for the one wheel (``pip download --no-deps``), check it against a pinned SHA-256 (PyPI files
 never change, so a different hash means a different file), and unpack only ``bfcl_eval/data/``
-into ``<user cache>/bfcl/<version>/``. The wheel itself is not kept.
+into ``<user cache>/bfcl/<version>/``, plus ``bfcl_eval/constants/default_prompts.py`` beside it
+(``generate`` reads the official system prompt from it as data, never importing it). The wheel
+itself is not kept.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ WHEEL_SHA256 = {
 }
 SOURCE_FILE = "SOURCE.json"
 _DATA_PREFIX = "bfcl_eval/data/"
+_PROMPTS_MEMBER = "bfcl_eval/constants/default_prompts.py"  # unpacked as <target>/default_prompts.py
 _MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # the real data is ~12 MB; refuse zip bombs
 
 
@@ -88,9 +91,12 @@ def unpack_data(wheel: Path, target: Path, version: str) -> int:
     try:
         with zipfile.ZipFile(wheel) as archive:
             for info in archive.infolist():
-                if not info.filename.startswith(_DATA_PREFIX) or info.is_dir():
+                if info.filename == _PROMPTS_MEMBER:
+                    rel = PurePosixPath(PurePosixPath(_PROMPTS_MEMBER).name)
+                elif not info.filename.startswith(_DATA_PREFIX) or info.is_dir():
                     continue
-                rel = PurePosixPath(info.filename[len(_DATA_PREFIX):])
+                else:
+                    rel = PurePosixPath(info.filename[len(_DATA_PREFIX):])
                 # Never trust archive paths: no absolute names, no "..", nothing outside target.
                 if rel.is_absolute() or ".." in rel.parts or not rel.parts:
                     raise FetchError(f"{wheel}: unsafe path in archive: {info.filename!r}")

@@ -21,6 +21,8 @@ _COMMANDS = {
     "report": "toolgrad_eval.cli.report:report",
     "bfcl-data": "toolgrad_eval.cli.bfcl_data:bfcl_data",
     "demo": "toolgrad_eval.cli.demo:demo",
+    "generate": "toolgrad_eval.cli.generate:generate",
+    "run": "toolgrad_eval.cli.run:run",
 }
 _DEFAULT = "evaluate"
 
@@ -57,6 +59,8 @@ def cli() -> None:
     \b
     toolgrad-eval --pred_model toolgrad-12b --dataset ToolGrad-5k/
     toolgrad-eval --pred_model toolgrad-12b --dataset bfcl-run/
+    toolgrad-eval generate --model toolgrad-12b --dataset bfcl-run/ --base-url http://localhost:8000/v1
+    toolgrad-eval run --model toolgrad-12b --dataset bfcl-run/ --report reports/mine/
     toolgrad-eval report --out reports/mine/
     toolgrad-eval demo        # everything, on the shipped synthetic data
     """

@@ -13,7 +13,6 @@ that received it before its result is reported: a crash right after can lose no 
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -21,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache, cache_key
 from toolgrad_eval.judge.cost import CostMeter
-from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool
+from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool, post_chat
 from toolgrad_eval.judge.limiter import AdaptiveLimit
 from toolgrad_eval.judge.prices import PriceTable
 from toolgrad_eval.judge.reply import reply_parts
-from toolgrad_eval.judge.retry import backoff_delay, classify
+from toolgrad_eval.judge.retry import Attempts
 from toolgrad_eval.judge.stream import JudgeStream
 from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
 from toolgrad_eval.judge.template import JudgeTemplate, TraceStep
@@ -219,7 +218,8 @@ class Judge:
         settings, limiter, pool = self.settings, self.limiter, self.pool
         if stop.is_set() or limiter is None or pool is None:  # that run is over (its pool may be closed)
             return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
-        transient = rate_limited = invalid = requests = 0
+        invalid = requests = 0
+        attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max)
         last_problem = "not attempted"
         body = self.request_body(task)
         while not stop.is_set():
@@ -234,7 +234,7 @@ class Judge:
             requests += 1
             usage = None
             try:
-                reply = _post_chat(endpoint.client, body)
+                reply = post_chat(endpoint.client, body)
             except ValueError as exc:  # a 200 whose body is not JSON: an invalid reply, asked again
                 pool.release(endpoint)
                 self.meter.settle(reservation, None, task.prompt_chars)  # a 200 is billed, readable or not
@@ -245,23 +245,17 @@ class Judge:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
                 continue
             except Exception as exc:
-                pool.release(endpoint)
+                failure = pool.release_failed(endpoint, exc, "judge")  # a failed server rests: the retry goes elsewhere
                 self.meter.settle(reservation, None, 0, replied=False)
-                failure = classify(exc)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
                 if failure.action == "abort":
                     stop.set()
                     raise JudgeAborted(failure.message) from None
-                if failure.action == "rate_limited":
-                    rate_limited += 1
-                    attempt, allowed = rate_limited, settings.rate_limit_attempts
-                else:
-                    transient += 1
-                    attempt, allowed = transient, settings.max_attempts
-                if failure.action == "fail" or attempt >= allowed:
+                delay = attempts.next_delay(failure)
+                if delay is None:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
-                stop.wait(backoff_delay(attempt, failure.retry_after, base=settings.backoff_base, maximum=settings.backoff_max))
+                stop.wait(delay)
                 continue
             pool.release(endpoint)
             raw, usage = reply_parts(reply)
@@ -300,17 +294,3 @@ class Judge:
         if self.batch_info is not None:
             out["batch"] = self.batch_info
         return out
-
-
-def _post_chat(client: Any, body: dict[str, Any]) -> Any:
-    """POST a Chat Completions request and return the decoded JSON body.
-
-    ``client.post`` is the SDK's own request path (auth, headers, timeout, and HTTP errors raised as
-    ``openai.APIStatusError`` subclasses, connection failures and timeouts as ``APIConnectionError``),
-    minus two steps that cost ~1 ms of CPU per request under the GIL and change nothing for us:
-    ``maybe_transform`` over the params (``request_body`` is already the wire form: plain dicts and
-    strings, which the transform returns unchanged) and building pydantic models from the reply (we
-    read three fields). A 200 whose body is not JSON raises ValueError, as ``create`` does.
-    """
-    content = client.post("/chat/completions", body=body, cast_to=bytes)
-    return json.loads(content)

@@ -27,17 +27,43 @@ class Failure:
     retry_after: float | None = None
 
 
-def classify(exc: BaseException) -> Failure:
+@dataclass
+class Attempts:
+    """One request's failed attempts so far. 429s are paced by the limiter and have their own, larger
+    allowance; every other retryable failure counts against ``max_attempts``."""
+
+    max_attempts: int
+    rate_limit_attempts: int
+    backoff_base: float
+    backoff_max: float
+    transient: int = 0
+    rate_limited: int = 0
+
+    def next_delay(self, failure: Failure) -> float | None:
+        """Seconds to wait before trying again after ``failure``; None when the request is given up."""
+        if failure.action == "rate_limited":
+            self.rate_limited += 1
+            attempt, allowed = self.rate_limited, self.rate_limit_attempts
+        else:
+            self.transient += 1
+            attempt, allowed = self.transient, self.max_attempts
+        if failure.action in ("fail", "abort") or attempt >= allowed:
+            return None
+        return backoff_delay(attempt, failure.retry_after, base=self.backoff_base, maximum=self.backoff_max)
+
+
+def classify(exc: BaseException, who: str = "judge") -> Failure:
+    """``who`` names the server in abort messages ("judge", "model server")."""
     import openai
 
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)):
-        return Failure("abort", f"judge endpoint refused the request ({exc.status_code}): {brief(exc)}")
+        return Failure("abort", f"{who} endpoint refused the request ({exc.status_code}): {brief(exc)}")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         message = f"HTTP {status}: {brief(exc)}"
         if status == 429:
             if getattr(exc, "code", None) == "insufficient_quota":
-                return Failure("abort", f"judge account has no quota left (429 insufficient_quota): {brief(exc)}")
+                return Failure("abort", f"{who} account has no quota left (429 insufficient_quota): {brief(exc)}")
             return Failure("rate_limited", message, retry_after(exc.response))
         if status in _RETRY_STATUS or status >= 500:
             return Failure("retry", message, retry_after(exc.response))

@@ -1,0 +1,239 @@
+"""``generate``: ask a served model every BFCL question of some categories and write BFCL result files.
+
+The flow: find the data (``--bfcl-data`` or the fetched copy), settle the prompt (prompt mode),
+check the settings against those the folder was generated with, open each category's result file
+(entries already there are skipped), send what is missing through the endpoint pool, append each
+reply as it comes, and record the settings and who answered beside the results. Nothing here
+scores; :func:`toolgrad_eval.bfcl.runner.run_bfcl` reads the files afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from toolgrad_eval import __version__
+from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, SINGLE_TURN, file_prefix, group, native_name, to_v4
+from toolgrad_eval.bfcl.data import BfclData, installed_package, locate_data
+from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.generate import prompt as prompts
+from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
+from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, ResultFile, error_line
+from toolgrad_eval.generate.sender import Job, SendSettings, Sender
+from toolgrad_eval.generate.settings import (GenerationSettings, Invocation, PromptInfo, read_settings,
+                                             write_settings)
+from toolgrad_eval.judge.cost import CostMeter
+from toolgrad_eval.judge.endpoints import endpoint_urls, make_pool
+from toolgrad_eval.names import check_model_name
+
+__all__ = ["CATEGORY_GROUPS", "GenerateOptions", "generate", "parse_categories", "result_folder"]
+
+CATEGORY_GROUPS = {
+    "single_turn": SINGLE_TURN,
+    "non_live": tuple(c for c in SINGLE_TURN if group(c) == "non_live"),
+    "live": tuple(c for c in SINGLE_TURN if group(c) == "live"),
+}
+DEFAULT_TEMPERATURE = 0.001  # BFCL's own default
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    model: str  # the name sent to the server; its result folder writes "/" as "_", as BFCL does
+    dataset: Path  # the run folder: results go to <dataset>/result/<folder>/
+    mode: Literal["fc", "prompt"] = "fc"
+    categories: tuple[str, ...] = SINGLE_TURN
+    version: Literal["v3", "v4"] = "v4"
+    base_urls: tuple[str, ...] = ()
+    num_process: int = 8
+    temperature: float = DEFAULT_TEMPERATURE
+    max_tokens: int | None = None
+    system_prompt: Path | None = None
+    bfcl_data: Path | None = None
+    fetch: bool = False
+    overwrite: bool = False
+    send: SendSettings = field(default_factory=SendSettings)
+
+
+def result_folder(model: str) -> str:
+    """The folder under ``result/`` for a served model name (BFCL writes "/" as "_")."""
+    return check_model_name(model.replace("/", "_"), "--model")
+
+
+def parse_categories(text: str, version: str) -> tuple[str, ...]:
+    """``single_turn``, ``live``, ``non_live`` or a comma-separated list (v4 names, or the version's own)."""
+    out: list[str] = []
+    for name in (part.strip() for part in text.split(",")):
+        if not name:
+            continue
+        expanded = CATEGORY_GROUPS.get(name) or (to_v4(version, name),)
+        for category in expanded:
+            if category not in SINGLE_TURN:
+                raise ConfigError(f"--categories: {name!r} is not a single-turn BFCL category "
+                                  f"(choose from single_turn, live, non_live, {', '.join(SINGLE_TURN)})")
+            if category not in out:
+                out.append(category)
+    if not out:
+        raise ConfigError("--categories: no category given")
+    return tuple(out)
+
+
+def result_path(model_dir: Path, version: str, category: str) -> Path:
+    name = f"{file_prefix(version)}_{native_name(version, category)}_result.json"
+    return model_dir / group(category) / name if version == "v4" else model_dir / name
+
+
+def generate(
+    options: GenerateOptions,
+    *,
+    echo: Callable[[str], Any] = print,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Generate the missing results of ``options.categories``; returns what was done (see the CLI)."""
+    folder = result_folder(options.model)
+    model_dir = Path(options.dataset) / "result" / folder
+    data = locate_data(options.version, options.bfcl_data, dataset=options.dataset, fetch=options.fetch, echo=echo)
+    missing = [c for c in options.categories if not data.has(c)]
+    if missing:
+        raise ConfigError(f"{data.root}: the BFCL {options.version} data has no {', '.join(missing)} questions")
+    system_prompt = _system_prompt(options, data, echo) if options.mode == "prompt" else None
+    settings = GenerationSettings(
+        model=options.model, mode=options.mode, dots_to_underscores=options.mode == "fc",
+        bfcl_version=options.version, bfcl_eval_release=BFCL_EVAL_RELEASE[options.version],
+        temperature=options.temperature, max_tokens=options.max_tokens,
+        system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
+        tool_version=__version__,
+    )
+    paths = {c: result_path(model_dir, options.version, c) for c in options.categories}
+    earlier = _check_settings(model_dir, settings, paths, options.overwrite)
+    request = RequestOptions(options.model, options.mode, options.temperature, options.max_tokens, system_prompt)
+
+    stores: dict[str, ResultFile] = {}
+    jobs: list[Job] = []
+    order: dict[str, list[str]] = {}
+    refused = 0
+    invocation = Invocation(started_at=_now())
+    history = () if options.overwrite or earlier is None else earlier.invocations
+    write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
+    try:
+        for category in options.categories:
+            entries = data.entries(category)
+            order[category] = [e.id for e in entries]
+            store = stores[category] = ResultFile.open(paths[category], order[category], overwrite=options.overwrite)
+            for why, count in store.dropped.items():
+                echo(f"{paths[category]}: {count} {why} dropped")
+            for entry in entries:
+                if entry.id in store.done:
+                    continue
+                try:
+                    jobs.append(Job((category, entry.id), build_body(entry.question, category, request)))
+                except ValueError as exc:  # one malformed question: its line says why, the run goes on
+                    store.append(error_line(entry.id, f"malformed question: {exc}", REQUEST))
+                    refused += 1
+        skipped = sum(len(s.done) for s in stores.values()) - refused
+        echo(f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
+             f"{model_dir}; {options.mode} mode"
+             + (f", prompt: {system_prompt.describe()}" if system_prompt else ""))
+        outcome = _send(jobs, stores, options, settings, on_progress)
+    finally:
+        for store in stores.values():
+            store.close()
+    complete = [c for c in options.categories if stores[c].sort_if_complete(order[c])]
+    invocation = dataclasses.replace(
+        invocation, finished_at=_now(), sent=len(jobs), errors=outcome["errors"] + refused, servers=outcome["servers"],
+        prompt_tokens=outcome["prompt_tokens"], completion_tokens=outcome["completion_tokens"])
+    write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
+    return {
+        "model": options.model, "result_dir": str(model_dir), "folder": folder, "mode": options.mode,
+        "data_version": options.version, "data_source": data.source, "sent": len(jobs), "skipped": skipped,
+        "errors": outcome["errors"] + refused, "retry_next_run": outcome["retryable"],
+        "servers": outcome["servers"], "prompt_tokens": outcome["prompt_tokens"],
+        "completion_tokens": outcome["completion_tokens"], "http_requests": outcome["http_requests"],
+        "seconds": outcome["seconds"], "complete_categories": complete,
+        "incomplete_categories": [c for c in options.categories if c not in complete],
+        "system_prompt": system_prompt.as_dict() if system_prompt else None,
+    }
+
+
+def _send(jobs: list[Job], stores: dict[str, ResultFile], options: GenerateOptions, settings: GenerationSettings,
+          on_progress: Callable[[int, int], None] | None) -> dict[str, Any]:
+    counts = {"errors": 0, "retryable": 0, "http_requests": 0}
+    meter = CostMeter(None)
+    if not jobs:
+        return {**counts, "servers": [], "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
+    urls = endpoint_urls(options.base_urls)
+    if urls == [None] and not os.environ.get("OPENAI_API_KEY"):
+        raise ConfigError("no model server: pass --base-url URL (e.g. http://localhost:8000/v1) or set "
+                          "OPENAI_BASE_URL (and OPENAI_API_KEY for a hosted API)")
+
+    def count_request(_request: Any) -> None:
+        counts["http_requests"] += 1  # called on the SDK's threads; a lost increment only blurs a figure
+
+    pool = make_pool(urls, timeout=options.send.timeout, on_request=count_request, rest_seconds=options.send.rest_seconds)
+    started = time.perf_counter()
+    done = 0
+    try:
+        for outcome in Sender(pool, options.num_process, options.send, meter).run(jobs):
+            category, entry_id = outcome.key
+            if outcome.reply is not None:
+                result, tokens_in, tokens_out = result_of(outcome.reply, settings.mode)
+                line = {"id": entry_id, "result": result, "input_token_count": tokens_in,
+                        "output_token_count": tokens_out, "latency": round(outcome.latency, 4)}
+            else:
+                counts["errors"] += 1
+                counts["retryable"] += outcome.retryable
+                line = error_line(entry_id, outcome.error or "no reply", TRANSPORT if outcome.retryable else REQUEST)
+            stores[category].append(line)
+            done += 1
+            if on_progress is not None:
+                on_progress(done, len(jobs))
+    finally:
+        pool.close()
+    return {**counts, "servers": pool.stats(), "prompt_tokens": meter.prompt_tokens,
+            "completion_tokens": meter.completion_tokens, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _system_prompt(options: GenerateOptions, data: BfclData, echo: Callable[[str], Any]) -> prompts.SystemPrompt:
+    if options.system_prompt is not None:
+        return prompts.from_file(options.system_prompt)
+    installed = installed_package()
+    found = prompts.find_official(options.version, data.root, installed[0] if installed else None)
+    if found is not None:
+        try:
+            return prompts.official_prompt(found, options.version)
+        except ConfigError as exc:
+            echo(f"Warning: {exc}; using toolgrad-eval's own prompt")
+            return prompts.our_prompt()
+    echo("Note: the official BFCL system prompt was not found (it comes with the data: "
+         f"`toolgrad-eval bfcl-data fetch {options.version} --force`); using toolgrad-eval's own prompt, "
+         "so scores are not comparable with the official leaderboard's")
+    return prompts.our_prompt()
+
+
+def _check_settings(model_dir: Path, settings: GenerationSettings, paths: dict[str, Path],
+                    overwrite: bool) -> GenerationSettings | None:
+    """The folder's earlier settings; refuses to add to results made otherwise (unless --overwrite)."""
+    earlier = read_settings(model_dir)
+    if overwrite:
+        return earlier
+    if earlier is None:
+        existing = [p for p in paths.values() if p.exists()]
+        if existing:
+            raise ConfigError(f"{existing[0]}: result files not made by toolgrad-eval generate are already there; "
+                              "pass --overwrite to replace them, or choose another --dataset")
+        return None
+    old, new = earlier.identity(), settings.identity()
+    changed = [k for k in new if old.get(k) != new[k]]
+    if changed:
+        what = ", ".join(f"{k} {old.get(k)!r} -> {new[k]!r}" for k in changed[:3])
+        raise ConfigError(f"{model_dir}: results there were generated with other settings ({what}); "
+                          "pass --overwrite to regenerate them, or choose another --dataset")
+    return earlier
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
