@@ -17,7 +17,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
@@ -86,9 +86,11 @@ def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, fl
     return round(statistics.mean(data), 2), std, round(p95, 2)
 
 
-def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list, list, list]:
+def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[Any], list[Any], list[Any]]:
     """(overall, live, non_live) rows for one model, numbers still unformatted."""
-    c = lambda name: _cell(m, name, sizes)  # noqa: E731
+    def c(name: str) -> _Cell:
+        return _cell(m, name, sizes)
+
     py, java, js = c("simple_python"), c("simple_java"), c("simple_javascript")
     multiple, parallel, par_multi, irrel = c("multiple"), c("parallel"), c("parallel_multiple"), c("irrelevance")
     simple = _unweighted([py, java, js])
@@ -162,7 +164,7 @@ HEADERS = {
 _RAW_COLUMNS = {"data_overall.csv": {4, 5, 6, 7, 32, 33}}
 
 
-def _render(rows: list[list], header: list[str], sort_index: int, raw: set[int]) -> str:
+def _render(rows: list[list[Any]], header: list[str], sort_index: int, raw: set[int]) -> str:
     rows = sorted(rows, key=lambda r: -1.0 if isinstance(r[sort_index], str) else r[sort_index], reverse=True)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -182,7 +184,7 @@ def _render(rows: list[list], header: list[str], sort_index: int, raw: set[int])
 
 def render_csvs(models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> dict[str, str]:
     """File name -> CSV text for the three leaderboard files, one row per model."""
-    per_file: dict[str, list[list]] = {name: [] for name in CSV_FILES}
+    per_file: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
     for m in models:
         overall, live, non_live = _rows(m, version, sizes)
         per_file["data_overall.csv"].append(overall)

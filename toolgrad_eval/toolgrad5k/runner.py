@@ -180,12 +180,13 @@ def _stability(rows: list[SampleRow], k: int) -> dict[str, Any]:
     """How much of QoR is judge noise: per-sample spread of the K judgments, averaged."""
     if k < 2:
         return {}
-    judged = [r for r in rows if r.qor_std is not None]
+    stds = [r.qor_std for r in rows if r.qor_std is not None]
+    spreads = [r.qor_spread for r in rows if r.qor_std is not None and r.qor_spread is not None]
     return {
-        "qor_judge_std_mean": mean(r.qor_std for r in judged),
-        "qor_judge_spread_mean": mean(r.qor_spread for r in judged),
-        "qor_judge_std_max": max((r.qor_std for r in judged), default=None),
-        "n_qor_judge_samples": len(judged),
+        "qor_judge_std_mean": mean(stds),
+        "qor_judge_spread_mean": mean(spreads),
+        "qor_judge_std_max": max(stds, default=None),
+        "n_qor_judge_samples": len(stds),
     }
 
 

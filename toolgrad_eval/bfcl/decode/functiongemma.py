@@ -33,7 +33,7 @@ _STRUCTURE = frozenset("{[:]},")
 
 
 def decode_functiongemma(result: Any) -> list[dict[Any, Any]]:
-    calls = []
+    calls: list[dict[Any, Any]] = []
     for block in tagged_blocks(text_of(result), "<start_function_call>", "<end_function_call>"):
         block = block.strip()
         if not block.startswith("call:"):

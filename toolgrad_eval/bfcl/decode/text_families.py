@@ -245,8 +245,10 @@ def decode_minicpm_fc(result: Any) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             statements = ast.parse(calls_text).body
-        nodes = [getattr(statement, "value", None) for statement in statements]
-        if not nodes or not all(isinstance(node, ast.Call) for node in nodes):
+        # Any statement with a value counts (an assignment's right side too), as the handler reads them.
+        nodes: list[ast.expr] = [v for v in (getattr(statement, "value", None) for statement in statements)
+                                 if isinstance(v, ast.Call)]
+        if not nodes or len(nodes) != len(statements):
             return content.strip()
         # The calls read as the prompting decoder reads a list of them (their source, re-parsed).
         return calls_from_source(ast.unparse(ast.List(elts=nodes, ctx=ast.Load())))
