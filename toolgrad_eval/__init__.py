@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Toolgrad5k": "toolgrad_eval.toolgrad5k.dataset",
     "evaluate_model": "toolgrad_eval.toolgrad5k.runner",
+    "run_toolgrad5k": "toolgrad_eval.toolgrad5k.run",
+    "Toolgrad5kConfig": "toolgrad_eval.toolgrad5k.run",
+    "JudgeConfig": "toolgrad_eval.judge.session",
     "Judge": "toolgrad_eval.judge.client",
     "JudgeSettings": "toolgrad_eval.judge.client",
     "load_template": "toolgrad_eval.judge.template",

@@ -33,27 +33,20 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
     with one line before it has scored anything."""
     from toolgrad_eval.bfcl.runner import run_bfcl
     from toolgrad_eval.fileio import ensure_writable_dir
-    from toolgrad_eval.judge.cache import open_cache
-    from toolgrad_eval.judge.client import Judge
-    from toolgrad_eval.judge.template import load_template
-    from toolgrad_eval.record import write_run_record
+    from toolgrad_eval.judge.session import JudgeConfig
     from toolgrad_eval.report import publish
-    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
-    from toolgrad_eval.toolgrad5k.runner import evaluate_model, rows_as_dicts
+    from toolgrad_eval.toolgrad5k.run import Toolgrad5kConfig, run_toolgrad5k
 
     ensure_writable_dir(runs, "demo's run records (--runs)")
     ensure_writable_dir(out, "demo report (--out)")
     root = demo_root()
-    dataset = Toolgrad5k(root / "toolgrad5k-synthetic")
     bfcl_run = root / "bfcl-synthetic"
     toolgrad5k: dict[str, dict[str, Any]] = {}
     bfcl: dict[str, dict[str, Any]] = {}
-    with open_cache(cache_dir) as cache:
-        judge = Judge(load_template(), cache)
-        for model in DEMO_MODELS:
-            run = evaluate_model(dataset, model, judge)  # stored verdicts only: no request is sent
-            write_run_record(runs / "toolgrad5k" / model, run.summary, rows_as_dicts(run))
-            toolgrad5k[model] = run.summary
+    for model in DEMO_MODELS:  # stored verdicts only: no request is sent
+        config = Toolgrad5kConfig(root / "toolgrad5k-synthetic", model, runs / "toolgrad5k" / model,
+                                  judge=JudgeConfig(cache_dir=cache_dir))
+        toolgrad5k[model] = run_toolgrad5k(config).summary
     for model in DEMO_MODELS:
         bfcl[model] = run_bfcl(
             bfcl_run,

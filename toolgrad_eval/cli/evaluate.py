@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from toolgrad_eval.errors import ConfigError, DatasetError
+from toolgrad_eval.errors import DatasetError
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
 BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon",
@@ -18,9 +18,7 @@ BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", 
                 "phi-fc", "qwen-fc", "think-agent", "xlam")
 
 if TYPE_CHECKING:
-    from toolgrad_eval.judge.client import Judge
-    from toolgrad_eval.judge.overwrite import OverwriteRun
-    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
+    from toolgrad_eval.judge.session import JudgeConfig
 
 
 class Finite(click.FloatRange):
@@ -99,98 +97,46 @@ def default_output(benchmark: str, model: str) -> Path:
     return Path("toolgrad-eval-out") / benchmark / folder_name(model)
 
 
+def judge_config(options: dict[str, Any]) -> JudgeConfig:
+    """The judge options every judged benchmark shares."""
+    from toolgrad_eval.judge.session import JudgeConfig
+
+    return JudgeConfig(
+        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"],
+        temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]),
+        max_cost=options["max_cost"], prices_file=options["prices_file"], batch=options["use_batch"],
+        batch_id=options["batch_id"], batch_poll_interval=options["batch_poll_interval"],
+        cache_dir=options["cache_dir"], overwrite=options["overwrite"],
+    )
+
+
 def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     from tabulate import tabulate
 
-    from toolgrad_eval.judge.batch import BatchOptions
-    from toolgrad_eval.fileio import ensure_writable_dir
-    from toolgrad_eval.judge.cache import default_cache_dir, open_cache
-    from toolgrad_eval.judge.client import Judge, JudgeSettings
-    from toolgrad_eval.judge.prices import load_prices
-    from toolgrad_eval.judge.template import load_template
-    from toolgrad_eval.record import refuse_other_models_record, write_run_record
-    from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
-    from toolgrad_eval.toolgrad5k.runner import compare_runs, evaluate_model, rows_as_dicts
+    from toolgrad_eval.judge.session import RunInterrupted
+    from toolgrad_eval.toolgrad5k.run import Toolgrad5kConfig, run_toolgrad5k
 
     model = options["pred_model"]
-    dataset = Toolgrad5k(
-        options["dataset"],
-        split=options["split"],
-        response_key=options["response_key"] or response_key_for(options["unbiased_writer"]),
+    config = Toolgrad5kConfig(
+        dataset=options["dataset"], model=model, output=options["output"] or default_output("toolgrad5k", model),
+        judge=judge_config(options), template=options["judge_template"], split=options["split"],
+        response_key=options["response_key"], unbiased_writer=options["unbiased_writer"],
+        compare_model=options["compare_model"], strict=options["strict"], use_stored=not options["ignore_stored"],
+        num_process=options["num_process"],
     )
-    template = load_template(options["judge_template"])
-    settings = JudgeSettings(
-        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"],
-        temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]), max_cost=options["max_cost"],
-    )
-    batch = None
-    if options["use_batch"] or options["batch_id"]:
-        batch = BatchOptions(poll_interval=options["batch_poll_interval"], batch_id=options["batch_id"])
-    prices = load_prices(options["prices_file"])
-    mode = "strict" if options["strict"] else "reference"
-    output = options["output"] or default_output("toolgrad5k", model)
-    if options["compare_model"] == model:
-        raise ConfigError(f"--compare_model names the model being scored ({model!r}); compare it with another model")
-    models = [model] + ([options["compare_model"]] if options["compare_model"] else [])
-    # Everything that can stop the run is checked before the first (paid) request.
-    dataset.test_ids()
-    for name in models:
-        dataset.check_model(name)
-    ensure_writable_dir(output, "run-record folder")
-    refuse_other_models_record(output, "toolgrad5k", model, options["overwrite"])
-    with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
-        try:
-            cache.open()
-            unusable_cache = None
-            if cache.read_only:
-                click.echo(f"warning: {cache.directory}: cannot write the judgment cache; its verdicts are used, "
-                           "and the run stops if a sample needs a new one", err=True)
-        except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
-            unusable_cache = exc
-        judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
-        runs = []
-        markers = []  # --overwrite: removed only once the whole command has done its work
-        for name in models:
-            stored_before = judge.verdicts_stored
-            marker = _begin_overwrite(cache.directory, dataset, name, judge) if judge.overwrite else None
-            try:
-                run = evaluate_model(
-                    dataset, name, judge, success_rate_mode=mode, num_process=options["num_process"],
-                    on_progress=_progress_printer(name), use_stored=not options["ignore_stored"],
-                )
-            except BaseException as exc:
-                if marker is not None and not marker.resumed and judge.verdicts_stored == stored_before:
-                    marker.finish()  # no verdict received (no key, a refused key, Ctrl-C at once): nothing to resume
-                if isinstance(exc, KeyboardInterrupt):
-                    click.echo(
-                        f"\nInterrupted. Every judgment received so far is cached in {cache.directory}; "
-                        "run the same command again to continue.",
-                        err=True,
-                    )
-                    raise SystemExit(130) from None
-                raise
-            _show_warnings(run.warnings)
-            if marker is not None:
-                run.summary["overwrite_run_started"] = marker.started
-                run.summary["overwrite_run_resumed"] = marker.resumed
-                markers.append(marker)
-            runs.append(run)
-    if unusable_cache is not None:  # no sample needed it, or the run would have stopped with this error
-        click.echo(f"warning: {unusable_cache}; no sample needed the judge, so the run went on", err=True)
-
-    main = runs[0]
-    if len(runs) == 2:
-        main.summary["compare"] = compare_runs(main, runs[1])
-    write_run_record(output, main.summary, rows_as_dicts(main))
-    if not any(run.summary.get("budget_reached") for run in runs):
-        for marker in markers:
-            marker.finish()
+    try:
+        record = run_toolgrad5k(config, notify=_notify, progress=_progress_printer)
+    except RunInterrupted as exc:
+        click.echo(f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
+                   "run the same command again to continue.", err=True)
+        raise SystemExit(130) from None
+    runs, output, s = record.runs, record.output, record.summary
+    for run in runs:
+        _show_warnings(run.warnings)
 
     table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]
-    title = "ToolGrad-5k" + (" (SYNTHETIC demo data)" if main.summary["synthetic"] else "")
-    click.echo(title)
+    click.echo("ToolGrad-5k" + (" (SYNTHETIC demo data)" if s["synthetic"] else ""))
     click.echo(tabulate(table, headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True))
-    s = main.summary
     click.echo(
         f"\n{s['n_samples']} samples: {s['stored_verdicts']} stored verdicts, {s['cache_hits']} cached, "
         f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
@@ -205,7 +151,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     if s["success_rate_mode"] == "reference" and s["n_success_rate"] < s["n_samples"] - s["n_input_errors"]:
         click.echo(f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0).")
     if "compare" in s:
-        click.echo(f"\nPaired t-test, {main.model} minus {runs[1].model}, paired by sample id:")
+        click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")
         rows = []
         for metric, test in s["compare"]["tests"].items():
             rows.append([metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)])
@@ -222,25 +168,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         raise SystemExit(3)
 
 
-def _begin_overwrite(cache_dir: Path, dataset: Toolgrad5k, model: str, judge: Judge) -> OverwriteRun:
-    """Mark an --overwrite run as under way, or resume one that did not finish (judge/overwrite.py)."""
-    from toolgrad_eval.judge.overwrite import OverwriteRun
-
-    identity = {
-        "dataset": str(dataset.root.resolve()), "split": dataset.split, "response_key": dataset.response_key,
-        "model": model, "judge_model": judge.settings.model, "judge_template": judge.template.id,
-        "judge_template_sha256": judge.template.sha256, "temperature": judge.temperature,
-        "judge_samples": judge.settings.samples,
-    }
-    run = OverwriteRun.begin(cache_dir, identity)
-    judge.fresh_since = run.started_at
-    if run.resumed:
-        click.echo(
-            f"Resuming the --overwrite run of {model} that started {run.started} and did not finish: "
-            f"verdicts it already received are reused, older ones are not (delete {run.path} to start afresh).",
-            err=True,
-        )
-    return run
+def _notify(line: str) -> None:
+    click.echo(_printable(line), err=True)
 
 
 def _cost_line(s: dict[str, Any]) -> str:
