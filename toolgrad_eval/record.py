@@ -1,52 +1,9 @@
 """Run records: the single source of truth for one evaluated model on one benchmark.
 
-A run record is a folder holding two files, written atomically:
-
-``summary.json``
-    One JSON object. Common keys for every benchmark::
-
-        schema          "toolgrad-eval/run/v1"
-        benchmark       "toolgrad5k" | "bfcl"
-        model           the evaluated model's name (the folder name under prediction/ or result/)
-        dataset         the --dataset path as given
-        synthetic       true when the dataset declares itself synthetic (demo data)
-        n_samples       number of scored samples (test ids / BFCL entries)
-        tool_version    toolgrad-eval version
-        created_at      ISO-8601 UTC time of the run
-        command         the command line, API keys never included
-        per_sample_sha256  SHA-256 of the per_sample.jsonl written with it (a record whose rows
-                        do not match was left by an interrupted write)
-
-    ToolGrad-5k adds ``recall``, ``precision``, ``success_rate``, ``qor`` (QoR on 0..100, the
-    others on 0..1), ``success_rate_mode``, ``n_success_rate`` (samples in the Success Rate mean),
-    ``n_qor``, ``n_input_errors``, ``n_prediction_errors``, ``n_judge_errors``, ``n_not_judged``
-    (left unjudged by --max-cost), ``n_to_judge``, ``judge_requests`` (HTTP requests this run),
-    ``judge_seconds`` (from the first sample that needed the judge to the last verdict: the SDK's
-    start-up and the reading of later samples included), ``judge_tokens``, ``prompt_tokens``,
-    ``completion_tokens``, ``cost_usd`` (replies that reported no usage at their estimate:
-    ``replies_without_usage``), ``cost_saved_usd``, ``max_cost_usd``, ``budget_reached``,
-    ``price``, ``judge_samples``, ``judge_temperature``, ``concurrency``, ``cache_hits``,
-    ``stored_verdicts``, ``stored_verdicts_ignored`` (--overwrite or --ignore-stored),
-    ``judge_model``, ``judge_template``, ``judge_template_sha256``, ``split``, ``response_key``
-    and, when relevant, ``endpoints``, ``batch``, ``overwrite_run_started`` and
-    ``overwrite_run_resumed`` (--overwrite), ``qor_judge_*`` (judge-noise statistics with
-    --judge-samples) and ``compare`` (--compare_model).
-
-    BFCL adds ``data_version`` ("v3" | "v4"), ``categories`` ({category: {accuracy,
-    correct_count, total_count, score_file}}), ``aggregates`` (the model-card columns, each
-    a number in [0, 1] or null when a category it needs is missing), ``data_source``,
-    ``formats``, ``error_types``, ``warnings``, ``not_scored`` and ``leaderboard_csvs``.
-
-``per_sample.jsonl``
-    One JSON object per sample. ToolGrad-5k rows: ``id``, ``recall``, ``precision``,
-    ``success_rate`` (null when the sample drops out of that mean), ``qor`` (null on a judge
-    error), ``verdict_source`` ("stored" | "cache" | "judge" | "batch" | "none"),
-    ``judge_reason``, ``response_scores``, ``num_requests``, ``prediction_error``,
-    ``judge_error``, ``input_error``, ``not_judged``, ``qor_samples``, ``qor_std``,
-    ``qor_spread``, ``judge_tokens`` (prompt/completion tokens paid this run for the sample's
-    verdict; null when it came from the cache or a stored verdict), ``query`` and ``response``
-    (both truncated for display). BFCL rows: ``id``, ``category``, ``valid``,
-    ``error_type``, ``error``.
+A run record is a folder holding ``summary.json`` (one object: provenance, the benchmark's
+numbers and how they were obtained) and ``per_sample.jsonl`` (one object per sample), written
+atomically, rows first. Their fields are defined once, in :mod:`toolgrad_eval.record_schema`
+(pydantic models), published as ``docs/run-record.schema.json``.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import pytest
 from bfcl.test_conformance import data_cache, era_data  # noqa: F401 - the era-matched data fixtures, shared
 
 from toolgrad_eval.bfcl.categories import to_v4
+from toolgrad_eval.record_schema import validate_record
 
 REAL_RUNS = Path(__file__).resolve().parent / "real_runs"
 FIXTURE_BUDGET_BYTES = 6 * 1024 * 1024
@@ -65,6 +66,7 @@ def score_with_cli(run: str, data: Path, tmp_path: Path) -> tuple[dict[str, Any]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    validate_record(tmp_path / "out")  # the published run-record schema holds on real runs
     failed = {}
     for info in summary["categories"].values():
         for text in (tmp_path / "out" / info["score_file"]).read_text(encoding="utf-8").splitlines()[1:]:

@@ -58,8 +58,12 @@ def run_main(data: Path, *args: str, model: str = "m1", out: str = "out", cache:
     """The main command in-process; returns its exit status and the summary it wrote (or {})."""
     from toolgrad_eval.cli.main import main
 
+    from toolgrad_eval.record_schema import validate_record
+
     code = main(["--pred_model", model, "--dataset", str(data), "--output", out, "--cache-dir", cache, *args])
     path = Path(out) / "summary.json"
+    if path.exists():
+        validate_record(Path(out))  # every record a test writes is checked against the published schema
     return code, json.loads(path.read_text()) if path.exists() else {}
 
 

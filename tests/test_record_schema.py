@@ -1,0 +1,72 @@
+"""The run record's published schema: current, and it accepts real records and refuses broken ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from toolgrad_eval.demo import run_demo
+from toolgrad_eval.record_schema import json_schema, validate_record
+
+DOCS_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "run-record.schema.json"
+
+
+def test_published_schema_is_generated_from_the_models() -> None:
+    assert json.loads(DOCS_SCHEMA.read_text(encoding="utf-8")) == json_schema(), (
+        "docs/run-record.schema.json is stale: python -m toolgrad_eval.record_schema > docs/run-record.schema.json")
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    run_demo(root / "runs", root / "site", cache_dir=root / "cache", echo=lambda _line: None)
+    return root / "runs"
+
+
+def test_demo_records_validate(demo_runs: Path) -> None:
+    folders = sorted(p.parent for p in demo_runs.glob("*/*/summary.json"))
+    assert {f.parent.name for f in folders} == {"toolgrad5k", "bfcl"} and len(folders) >= 6
+    for folder in folders:
+        assert type(validate_record(folder)).__name__ in {"Toolgrad5kSummary", "BfclSummary"}
+
+
+BROKEN_SUMMARIES = [
+    ("toolgrad5k", lambda s: s.pop("model")),
+    ("toolgrad5k", lambda s: s.update(recall=1.5)),
+    ("toolgrad5k", lambda s: s.update(n_samples=-1)),
+    ("toolgrad5k", lambda s: s.update(schema="toolgrad-eval/run/v0")),
+    ("toolgrad5k", lambda s: s.update(benchmark="mystery")),
+    ("bfcl", lambda s: s.update(data_version="v5")),
+    ("bfcl", lambda s: next(iter(s["categories"].values())).update(accuracy=2)),
+    ("bfcl", lambda s: s.update(per_sample_sha256="not a digest")),
+]
+
+
+@pytest.mark.parametrize("benchmark, damage", BROKEN_SUMMARIES)
+def test_a_broken_summary_is_refused(demo_runs: Path, tmp_path: Path, benchmark: str, damage) -> None:
+    folder = tmp_path / "record"
+    shutil.copytree(demo_runs / benchmark / "demo-toolgrad-12b", folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    damage(summary)
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    with pytest.raises(ValidationError):
+        validate_record(folder)
+
+
+@pytest.mark.parametrize("benchmark, row", [
+    ("toolgrad5k", {"id": "x", "recall": 1, "precision": 1, "success_rate": 1, "qor": 1, "verdict_source": "oracle",
+                    "judge_reason": None, "prediction_error": None, "judge_error": None, "input_error": None}),
+    ("bfcl", {"id": "x", "category": "simple_python", "valid": "yes", "error_type": None, "error": []}),
+])
+def test_a_broken_row_is_refused_with_its_line(demo_runs: Path, tmp_path: Path, benchmark: str, row: dict) -> None:
+    folder = tmp_path / "record"
+    shutil.copytree(demo_runs / benchmark / "demo-toolgrad-12b", folder)
+    with (folder / "per_sample.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+    n = len((folder / "per_sample.jsonl").read_text(encoding="utf-8").splitlines())
+    with pytest.raises(ValueError, match=f"per_sample.jsonl:{n}:"):
+        validate_record(folder)
