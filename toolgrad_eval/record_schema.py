@@ -148,7 +148,7 @@ def validate_record(folder: Path) -> BaseModel:
                 rows.validate_json(line)
             except ValueError as exc:
                 raise ValueError(f"{folder / 'per_sample.jsonl'}:{n}: {exc}") from None
-    return summary  # type: ignore[no-any-return]
+    return summary
 
 
 class RunRecord(BaseModel):
