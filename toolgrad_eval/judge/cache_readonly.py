@@ -45,7 +45,8 @@ class ReadOnlyCache:
             self._local.pid, self._local.con = os.getpid(), None
         if self._local.con is None:
             self._local.con = sqlite3.connect(f"{self._uri}?{self._mode}", uri=True)
-        return self._local.con.execute(sql, parameters).fetchall()
+        rows: list[tuple[Any, ...]] = self._local.con.execute(sql, parameters).fetchall()
+        return rows
 
     def get(self, key: str, default: Any = None, retry: bool = False) -> Any:
         rows = self._query("SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1", key)

@@ -163,7 +163,7 @@ class Judge:
         record = self.cache.get(task.key)
         if record is None:
             return None
-        if self.overwrite:
+        if self.overwrite and self.fresh_since is not None:
             stored_at = record.get("stored_at")
             if isinstance(stored_at, bool) or not isinstance(stored_at, (int, float)) or stored_at < self.fresh_since:
                 return None

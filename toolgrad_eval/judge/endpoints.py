@@ -42,7 +42,7 @@ class EndpointPool:
     endpoints: list[Endpoint]
     rest_seconds: float = 5.0  # how long a failed endpoint is passed over
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _turn: itertools.count = field(default_factory=itertools.count)
+    _turn: itertools.count[int] = field(default_factory=itertools.count)
 
     def acquire(self) -> Endpoint:
         with self._lock:

@@ -66,7 +66,7 @@ def _read_marker(path: Path) -> dict[str, Any] | None:
     """An existing marker that makes sense; None when absent, unreadable, inconsistent or too old
     (then: start afresh, which re-judges more than needed but never reuses a verdict not this run's)."""
     try:
-        marker = json.loads(path.read_text(encoding="utf-8"))
+        marker: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         value, last = marker["started_at"], marker.get("last_attempt", marker["started_at"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
