@@ -21,6 +21,7 @@ _COMMANDS = {
     "report": "toolgrad_eval.cli.report:report",
     "bfcl-data": "toolgrad_eval.cli.bfcl_data:bfcl_data",
     "demo": "toolgrad_eval.cli.demo:demo",
+    "diff": "toolgrad_eval.cli.diff:diff",
 }
 _DEFAULT = "evaluate"
 
