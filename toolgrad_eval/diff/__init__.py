@@ -70,9 +70,12 @@ def metric_names(benchmark: str) -> tuple[str, ...]:
 
 def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAULT_ALPHA) -> list[str]:
     """Where B is significantly worse than A (p < alpha), one line each. ``metrics`` chooses among
-    ``metric_names(benchmark)``; none chosen: BFCL overall, every ToolGrad-5k metric."""
-    known = metric_names(diff.benchmark)
-    chosen = [m for m in metrics if m in known] or (["overall"] if diff.bfcl else list(METRICS))
+    ``metric_names(benchmark)`` (a benchmark none of them belongs to is not tested); none chosen:
+    BFCL overall and every ToolGrad-5k metric."""
+    if metrics:
+        chosen = [m for m in metrics if m in metric_names(diff.benchmark)]
+    else:
+        chosen = ["overall"] if diff.bfcl else list(METRICS)
     found = []
     if diff.bfcl is not None:
         tested = {c.category: c for c in diff.bfcl.categories} | {"overall": diff.bfcl.overall}

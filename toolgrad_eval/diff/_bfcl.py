@@ -91,7 +91,7 @@ class BfclDiff:
     data_version: str | None
     categories: list[CategoryDiff]
     overall: CategoryDiff
-    changes: list[ErrorTypeChange]  # regressions first, most frequent first
+    changes: list[ErrorTypeChange]  # regressions, fixes, other changes; most frequent first
     flipped: list[FlippedEntry]  # described entries (at most MAX_DETAILED)
     n_flipped: int
     unpaired: dict[str, int] = field(default_factory=dict)  # "only_a" / "only_b" -> entries
@@ -174,7 +174,8 @@ def _changes(keys: Sequence[tuple[str, str]], oa: Mapping, ob: Mapping) -> list[
         if before != after:
             groups.setdefault((before, after), []).append(k[1])
     counts = Counter({pair: len(ids) for pair, ids in groups.items()})
-    ordered = sorted(counts, key=lambda pair: (pair[0] != PASS, -counts[pair], pair))
+    # Regressions, then fixes, then failures for another reason; the most frequent first in each.
+    ordered = sorted(counts, key=lambda pair: (pair[0] != PASS, pair[1] != PASS, -counts[pair], pair))
     return [ErrorTypeChange(before, after, tuple(groups[(before, after)])) for before, after in ordered]
 
 
