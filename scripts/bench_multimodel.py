@@ -19,21 +19,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
-from typing import Callable
+
+from bench_bfcl import best_of  # scripts/ is on sys.path when a script runs
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "bfcl-real"
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def runs(args: argparse.Namespace) -> list[tuple[Path, Path, list[str]]]:
@@ -65,7 +57,7 @@ def main() -> None:
 
     found = runs(args)
     n_models = sum(len(models) for *_, models in found)
-    quiet = lambda _line: None  # noqa: E731
+    quiet = lambda _line: None
     with tempfile.TemporaryDirectory(prefix="bench-multimodel-") as tmp:
         scratch = Path(tmp)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -92,8 +84,9 @@ def main() -> None:
         def in_process_many() -> int:
             entries = 0
             for run, data, models in found:
-                done = run_bfcl_models(run, models, lambda m, run=run: scratch / "in-many" / run.name / m, bfcl_data=data,
-                                       score_dir=scratch / "in-many" / run.name / "score", overwrite=True, echo=quiet)
+                score = partial(run_bfcl, run, bfcl_data=data, score_dir=scratch / "in-many" / run.name / "score",
+                                overwrite=True)
+                done = run_bfcl_models(models, lambda m, run=run: scratch / "in-many" / run.name / m, score, echo=quiet)
                 if done.failed:
                     raise SystemExit(f"not scored: {done.failed}")
                 entries += sum(s["n_samples"] for s in done.summaries.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,8 @@ def test_same_records_as_separate_runs_with_the_data_read_once(tmp_path: Path, l
         run_bfcl(RUN, model, tmp_path / "one" / model, bfcl_data=DATA, score_dir=tmp_path / "one-score", echo=lambda _: None)
     separate = len(loads)
     loads.clear()
-    runs = run_bfcl_models(RUN, list(DEMO_MODELS), lambda m: tmp_path / "many" / m, bfcl_data=DATA,
-                           score_dir=tmp_path / "many-score", echo=lambda _: None)
+    score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=tmp_path / "many-score")
+    runs = run_bfcl_models(list(DEMO_MODELS), lambda m: tmp_path / "many" / m, score, echo=lambda _: None)
     assert runs.failed == {} and list(runs.summaries) == list(DEMO_MODELS)
     assert separate == 13 * len(DEMO_MODELS) and len(loads) == 13  # each category once, for all four models
     for model in DEMO_MODELS:

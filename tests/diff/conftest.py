@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from report.test_browser import browser  # noqa: F401 (a fixture: one headless Chromium per test module)
 
 DEMO_PAIR = ("demo-gemma-3-12b", "demo-toolgrad-12b")
 

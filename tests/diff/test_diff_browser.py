@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from report.cdp import Browser, find_chromium
 from report.records import XSS_IMG, XSS_SCRIPT, write_demo_runs
+
 from toolgrad_eval.report import publish
 
 CHROMIUM = find_chromium()
@@ -22,14 +22,6 @@ PAGE = "diffs/demo-gemma-3-12b--demo-toolgrad-12b-bfclv4.html"
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("diff-browser")
     return publish([write_demo_runs(root / "runs")], root / "site", series=["demo-gemma-3-4b,demo-toolgrad-4b"])
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.fail("CI=true but chromium is not installed: .ci/run must install it")
-    with Browser(CHROMIUM, tmp_path_factory.mktemp("chromium-profile")) as b:
-        yield b
 
 
 def _open_clean(browser: Browser, path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from diff.conftest import DEMO_PAIR
+
 from toolgrad_eval.cli.main import main
 from toolgrad_eval.diff import diff_runs, find_records
 

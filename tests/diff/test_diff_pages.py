@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from report.dom import parse
 from report.records import XSS_IMG, XSS_SCRIPT, write_demo_runs
+
 from toolgrad_eval.cli.main import main
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard import COLUMNS

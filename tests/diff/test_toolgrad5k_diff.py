@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from diff.records import toolgrad5k_record
+
 from toolgrad_eval.diff import diff_runs, regressions
 
 

@@ -2,7 +2,7 @@
 
 ``--pred_model a,b,c`` or ``--pred_model all`` (every model folder under ``result/``): each model is
 scored exactly as a run of its own would score it (same score files, CSVs and run record), but the
-BFCL data of each version is located, read and parsed once and shared. A model that cannot be
+BFCL data of each version is located, read and parsed once and shared (``run_bfcl(loaded=...)``). A model that cannot be
 scored (no result files, score files that would be replaced without --overwrite) is reported and
 the others go on.
 """
@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import RESULT_DIRS, models_in
-from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
 from toolgrad_eval.names import check_model_name
 
@@ -53,31 +52,19 @@ class ManyRuns:
 
 
 def run_bfcl_models(
-    dataset: Path,
     models: list[str],
     output_for: Callable[[str], Path],
+    score: Callable[..., dict[str, Any]],
     *,
-    bfcl_data: Path | None = None,
-    fmt: str = "auto",
-    score_dir: Path | None = None,
-    overwrite: bool = False,
-    fetch: bool = False,
-    handler_model: str | None = None,
     echo: Callable[[str], Any] = print,
 ) -> ManyRuns:
-    """Score ``models`` one after another, sharing the data; ``output_for(model)`` is each run record's folder."""
+    """Score ``models`` one after another, sharing the data. ``score`` is :func:`run_bfcl` with the
+    dataset and options bound (``functools.partial``); ``output_for(model)`` is each record's folder."""
     out = ManyRuns()
     for number, model in enumerate(models, start=1):
-        warnings: list[str] = []
-
-        def keep(line: str) -> None:  # one model's full tables would drown the others: warnings only
-            if line.startswith("Warning:"):
-                warnings.append(line)
-
         try:
-            summary = run_bfcl(dataset, model, output_for(model), bfcl_data=bfcl_data, fmt=fmt, score_dir=score_dir,
-                               overwrite=overwrite, fetch=fetch, handler_model=handler_model, echo=keep,
-                               loaded=out.loaded)
+            # One model's full tables would drown the others: each gets one line, its warnings are in its record.
+            summary = score(model, output_for(model), echo=_quiet, loaded=out.loaded)
         except ToolgradError as exc:
             out.failed[model] = str(exc)
             echo(f"[{number}/{len(models)}] {model}: not scored: {exc}")
@@ -86,6 +73,10 @@ def run_bfcl_models(
         more = f", {len(summary['warnings'])} warnings in {output_for(model) / 'summary.json'}" if summary["warnings"] else ""
         echo(f"[{number}/{len(models)}] {model}: {summary['n_samples']} entries{more}")
     return out
+
+
+def _quiet(_line: str) -> None:
+    return None
 
 
 def summary_table(runs: ManyRuns) -> str:

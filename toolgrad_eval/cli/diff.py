@@ -30,7 +30,13 @@ def diff(a: str, b: str, runs: tuple[Path, ...], as_json: bool, fail_on_regressi
     A and B are run-record folders, or model names with run records under --runs (then every
     benchmark both have is compared).
     """
-    from toolgrad_eval.diff import check_metrics, diff_runs, find_records, pair_records, regressions
+    from toolgrad_eval.diff import (
+        check_metrics,
+        diff_runs,
+        find_records,
+        pair_records,
+        regressions,
+    )
     from toolgrad_eval.diff._text import render
 
     check_metrics(metrics)

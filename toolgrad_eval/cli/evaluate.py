@@ -256,28 +256,24 @@ def _cost_line(s: dict[str, Any]) -> str:
 
 
 def _evaluate_bfcl(options: dict[str, Any]) -> None:
+    from functools import partial
+
     from toolgrad_eval.bfcl.many import is_many
     from toolgrad_eval.bfcl.runner import run_bfcl
 
+    score = partial(
+        run_bfcl, options["dataset"], bfcl_data=options["bfcl_data"], fmt=options["result_format"],
+        score_dir=options["score_dir"], overwrite=options["overwrite"], fetch=options["fetch_bfcl_data"],
+        handler_model=options["bfcl_handler"],
+    )
     model = options["pred_model"]
     if is_many(model):
-        _evaluate_bfcl_models(options)
-        return
-    run_bfcl(
-        options["dataset"],
-        model,
-        options["output"] or default_output("bfcl", model),
-        bfcl_data=options["bfcl_data"],
-        fmt=options["result_format"],
-        score_dir=options["score_dir"],
-        overwrite=options["overwrite"],
-        fetch=options["fetch_bfcl_data"],
-        handler_model=options["bfcl_handler"],
-        echo=click.echo,
-    )
+        _evaluate_bfcl_models(options, score)
+    else:
+        score(model, options["output"] or default_output("bfcl", model), echo=click.echo)
 
 
-def _evaluate_bfcl_models(options: dict[str, Any]) -> None:
+def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
     """``--pred_model a,b,c`` / ``all``: one process, the data read once; records under --output/<model>."""
     from toolgrad_eval.bfcl.many import resolve_models, run_bfcl_models, summary_table
     from toolgrad_eval.names import folder_name
@@ -288,11 +284,7 @@ def _evaluate_bfcl_models(options: dict[str, Any]) -> None:
     def output_for(name: str) -> Path:
         return root / folder_name(name) if root is not None else default_output("bfcl", name)
 
-    runs = run_bfcl_models(
-        options["dataset"], models, output_for, bfcl_data=options["bfcl_data"], fmt=options["result_format"],
-        score_dir=options["score_dir"], overwrite=options["overwrite"], fetch=options["fetch_bfcl_data"],
-        handler_model=options["bfcl_handler"], echo=click.echo,
-    )
+    runs = run_bfcl_models(models, output_for, score, echo=click.echo)
     if runs.summaries:
         synthetic = any(s["synthetic"] for s in runs.summaries.values())
         click.echo(f"\nBFCL, {len(runs.summaries)} models" + (" (SYNTHETIC demo data)" if synthetic else ""))

@@ -12,17 +12,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from toolgrad_eval.diff._bfcl import BfclDiff, CategoryDiff, ErrorTypeChange, FlippedEntry, diff_bfcl
+from toolgrad_eval.diff._bfcl import (
+    BfclDiff,
+    CategoryDiff,
+    ErrorTypeChange,
+    FlippedEntry,
+    diff_bfcl,
+)
 from toolgrad_eval.diff._pairs import find_records, pair_records
-from toolgrad_eval.diff._tests import McNemar, PairedDifference, mcnemar_exact, paired_difference
-from toolgrad_eval.diff._toolgrad5k import METRICS, Disagreement, SampleDelta, Toolgrad5kDiff, diff_toolgrad5k
+from toolgrad_eval.diff._tests import (
+    McNemar,
+    PairedDifference,
+    mcnemar_exact,
+    paired_difference,
+)
+from toolgrad_eval.diff._toolgrad5k import (
+    METRICS,
+    Disagreement,
+    SampleDelta,
+    Toolgrad5kDiff,
+    diff_toolgrad5k,
+)
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard import Run
 
 __all__ = [
-    "BfclDiff", "CategoryDiff", "Disagreement", "ErrorTypeChange", "FlippedEntry", "McNemar", "PairedDifference",
-    "RunDiff", "SampleDelta", "Toolgrad5kDiff", "diff_runs", "find_records", "mcnemar_exact", "pair_records",
-    "paired_difference", "regressions", "DEFAULT_ALPHA", "check_metrics", "metric_names",
+    "DEFAULT_ALPHA",
+    "BfclDiff",
+    "CategoryDiff",
+    "Disagreement",
+    "ErrorTypeChange",
+    "FlippedEntry",
+    "McNemar",
+    "PairedDifference",
+    "RunDiff",
+    "SampleDelta",
+    "Toolgrad5kDiff",
+    "check_metrics",
+    "diff_runs",
+    "find_records",
+    "mcnemar_exact",
+    "metric_names",
+    "pair_records",
+    "paired_difference",
+    "regressions",
 ]
 
 DEFAULT_ALPHA = 0.05
@@ -46,7 +79,7 @@ class RunDiff:
         return self.a.synthetic or self.b.synthetic
 
     def as_dict(self) -> dict[str, Any]:
-        side = lambda run: {"model": run.model, "record": str(run.path), "created_at": run.created_at,  # noqa: E731
+        side = lambda run: {"model": run.model, "record": str(run.path), "created_at": run.created_at,
                             "synthetic": run.synthetic}
         body = self.bfcl.as_dict() if self.bfcl else self.toolgrad5k.as_dict() if self.toolgrad5k else {}
         return {"benchmark": self.benchmark, "synthetic": self.synthetic, "a": side(self.a), "b": side(self.b), **body}

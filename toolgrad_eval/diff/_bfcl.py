@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl.categories import SINGLE_TURN, to_v4
-from toolgrad_eval.diff._tests import McNemar, PairedDifference, mcnemar_exact, paired_difference
+from toolgrad_eval.diff._tests import (
+    McNemar,
+    PairedDifference,
+    mcnemar_exact,
+    paired_difference,
+)
 from toolgrad_eval.errors import ToolgradError
 from toolgrad_eval.leaderboard import Run
 from toolgrad_eval.leaderboard._details import _failure, _reason, _resolve, _score_lines

@@ -32,7 +32,7 @@ def _ci(ci: tuple[float, float] | None, digits: int = 4) -> str:
 def render(diff: RunDiff) -> str:
     from tabulate import tabulate
 
-    table: Callable[..., str] = lambda rows, headers: tabulate(  # noqa: E731
+    table: Callable[..., str] = lambda rows, headers: tabulate(
         rows, headers=headers, tablefmt="github", disable_numparse=True)
     title = BENCHMARK_TITLES[diff.benchmark] + (f" {diff.bfcl.data_version}" if diff.bfcl and diff.bfcl.data_version else "")
     lines = [f"{title}: {_printable(diff.b.model)} (B) compared with {_printable(diff.a.model)} (A)"

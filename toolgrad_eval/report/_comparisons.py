@@ -14,7 +14,16 @@ from typing import Sequence
 
 from toolgrad_eval.diff import RunDiff, diff_runs
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.leaderboard import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, Cell, Column, Leaderboard, Run, load_packaged
+from toolgrad_eval.leaderboard import (
+    BENCHMARK_TITLES,
+    BENCHMARKS,
+    COLUMNS,
+    Cell,
+    Column,
+    Leaderboard,
+    Run,
+    load_packaged,
+)
 
 SERIES_MAX = 60  # runs one sweep chart can show legibly
 
