@@ -75,21 +75,26 @@ def write_report(
         written.append(out / relative)
     _remove_stale_pages(out, {out / page.path for page in board.pages})
     _remove_stale_pages(out, {out / page.path for page in comparisons}, "diffs")
+    if swept is None:
+        _remove_stale_page(out / "sweep.html")
     return Published(out, out / INDEX, written, sum(p.stat().st_size for p in written), board)
 
 
 def _remove_stale_pages(out: Path, keep: set[Path], folder_name: str = "models") -> None:
-    """Pages of models no longer on the leaderboard would be orphans that look current.
-
-    Only pages this tool wrote (they carry its generator tag near the top) are removed.
-    """
+    """Pages of models (or comparisons) no longer asked for would be orphans that look current."""
     folder = out / folder_name
     if not folder.is_dir():
         return
     for page in folder.glob("*.html"):
-        if page in keep:
-            continue
-        with page.open("rb") as handle:
-            head = handle.read(2048)
-        if GENERATOR_TAG.encode() in head:
-            page.unlink()
+        if page not in keep:
+            _remove_stale_page(page)
+
+
+def _remove_stale_page(page: Path) -> None:
+    """Only a page this tool wrote (its generator tag near the top) is removed: never the user's."""
+    if not page.is_file():
+        return
+    with page.open("rb") as handle:
+        head = handle.read(2048)
+    if GENERATOR_TAG.encode() in head:
+        page.unlink()
