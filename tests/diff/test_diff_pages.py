@@ -112,3 +112,18 @@ def test_stale_comparison_pages_are_removed_but_not_the_users(site, tmp_path: Pa
     publish([runs], out)
     assert not asked.exists() and not (out / "sweep.html").exists()
     assert (out / "diffs" / "mine.html").is_file() and (out / PAIR_PAGE).is_file()
+
+
+def test_the_demo_publishes_diff_pages_and_a_sweep_labelled_synthetic(tmp_path: Path) -> None:
+    from toolgrad_eval.demo import DEMO_MODELS, run_demo
+
+    run_demo(tmp_path / "runs", tmp_path / "site", cache_dir=tmp_path / "cache", echo=lambda _line: None)
+    index = parse((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+    links = [a.attrs["href"] for a in index.find("section", id="comparisons").find_all("a")]
+    assert PAIR_PAGE in links and "sweep.html" in links
+    pair = parse((tmp_path / "site" / PAIR_PAGE).read_text(encoding="utf-8"))
+    assert pair.find("table", id="diff-flipped").find("tbody").find_all("tr")
+    assert "SYNTHETIC" in pair.find("div", id="synthetic-banner").text().upper()
+    sweep = parse((tmp_path / "site" / "sweep.html").read_text(encoding="utf-8"))
+    assert len(sweep.find("figure", id="sweep-toolgrad5k-qor").find_all("circle")) == len(DEMO_MODELS)
+    assert "SYNTHETIC" in sweep.find("div", id="synthetic-banner").text().upper()
