@@ -81,3 +81,15 @@ def test_unpaired_entries_are_not_flips(tmp_path) -> None:
     d = diff_runs(a, b, describe=False).bfcl
     assert d.unpaired == {"only_a": 0, "only_b": 1}
     assert d.overall.pass_to_fail == ("simple_python_0",)
+
+
+def test_flipped_entries_described_are_bounded_but_all_are_counted(tmp_path) -> None:
+    from toolgrad_eval.diff._bfcl import MAX_DETAILED
+
+    n = MAX_DETAILED + 50
+    a = bfcl_record(tmp_path / "a", "base", {"simple_python": [None] * n})
+    b = bfcl_record(tmp_path / "b", "tuned", {"simple_python": [VS] * n})
+    d = diff_runs(a, b).bfcl
+    assert len(d.flipped) == MAX_DETAILED and d.n_flipped == n
+    assert len(d.overall.pass_to_fail) == n and d.changes[0].ids == d.overall.pass_to_fail
+    assert any(f"{n} entries flipped; the first {MAX_DETAILED} are described" in note for note in d.notes)

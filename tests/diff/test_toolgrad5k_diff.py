@@ -68,3 +68,17 @@ def test_regression_on_qor(tmp_path) -> None:
     assert d.toolgrad5k.metrics["qor"].p_value == pytest.approx(
         __import__("scipy.stats", fromlist=["ttest_rel"]).ttest_rel(
             [60, 50, 70, 55, 65, 58, 66, 52], [90, 85, 95, 80, 88, 92, 91, 87]).pvalue)
+
+
+def test_listings_are_bounded_but_counts_cover_every_sample(tmp_path) -> None:
+    from toolgrad_eval.diff._toolgrad5k import MAX_DROPS, MAX_LISTED
+
+    n = MAX_LISTED + 20
+    long_reason = {f"s{i}": "x" * 100_000 for i in range(n)}
+    a = toolgrad5k_record(tmp_path / "a", "base", _values([90] * n, recall=0.0), long_reason)
+    b = toolgrad5k_record(tmp_path / "b", "tuned", _values([80] * n, recall=0.0), long_reason)
+    d = diff_runs(a, b).toolgrad5k
+    assert (len(d.changed), d.n_changed, len(d.drops)) == (MAX_LISTED, n, MAX_DROPS)
+    assert (len(d.disagreements), d.n_disagreements) == (MAX_LISTED, 2 * n)  # QoR >= 70 with recall 0, in both runs
+    assert len(d.decreased["qor"]) == n and d.metrics["qor"].n == n
+    assert max(len(s.reason_a) for s in d.changed) < 20_000  # a judge reason is cut, not copied whole
