@@ -53,8 +53,13 @@ def test_json_has_flipped_ids_with_statistic_and_p_value(demo_runs, capsys) -> N
     assert len(bfcl["overall"]["fail_to_pass"]) == 12
     assert bfcl["overall"]["statistic"] == 1 and bfcl["overall"]["p_value"] == pytest.approx(28 / 8192)
     assert bfcl["categories"]["simple_javascript"]["pass_to_fail"] == ["simple_javascript_0"]
+    assert bfcl["n_flipped"] == len(bfcl["flipped"]) == 13
+    regressed = next(f for f in bfcl["flipped"] if f["id"] == "simple_javascript_0")
+    assert regressed["question"] == "Convert from EUR to USD, rounding up." and regressed["error_type_b"] == "value_error:string"
     tg = next(d for d in payload["diffs"] if d["benchmark"] == "toolgrad5k")
     assert tg["metrics"]["qor"]["test"] == "paired_t" and tg["metrics"]["qor"]["p_value"] < 1e-6
+    assert tg["n_changed"] == len(tg["changed"]) > 0
+    assert all(drop["qor_delta"] < 0 and "judge_reason_a" in drop for drop in tg["largest_qor_drops"])
     assert payload["regressions"] == []
 
 

@@ -10,7 +10,7 @@ names both); what cannot be found is said, not guessed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -108,6 +108,8 @@ class BfclDiff:
             "overall": self.overall.as_dict(),
             "categories": {c.category: c.as_dict() for c in self.categories},
             "error_type_changes": [c.as_dict() for c in self.changes],
+            "n_flipped": self.n_flipped,
+            "flipped": [asdict(f) for f in self.flipped],
             "unpaired": dict(self.unpaired),
             "notes": list(self.notes),
         }

@@ -40,7 +40,8 @@ class SampleDelta:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, **{f"{m}_a": self.a.get(m) for m in METRICS}, **{f"{m}_b": self.b.get(m) for m in METRICS},
-                **{f"{m}_delta": self.delta(m) for m in METRICS}}
+                **{f"{m}_delta": self.delta(m) for m in METRICS}, "judge_reason_a": self.reason_a,
+                "judge_reason_b": self.reason_b}
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Disagreement:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "run": self.run, "kind": self.kind, "qor": self.qor, "recall": self.recall,
-                "success_rate": self.success_rate}
+                "success_rate": self.success_rate, "judge_reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Toolgrad5kDiff:
         return {
             "metrics": {m: {**d.as_dict(), "decreased": list(self.decreased[m]), "increased": list(self.increased[m])}
                         for m, d in self.metrics.items()},
+            "n_changed": self.n_changed,
+            "changed": [s.as_dict() for s in self.changed],
             "largest_qor_drops": [s.as_dict() for s in self.drops],
             "judge_rule_disagreements": [d.as_dict() for d in self.disagreements],
             "n_judge_rule_disagreements": self.n_disagreements,
