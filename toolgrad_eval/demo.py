@@ -57,5 +57,7 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
             overwrite=True,
             echo=lambda _line: None,
         )
-    published = publish([runs], out, matches={})
+    # A sweep over the demo models in leaderboard order: SYNTHETIC runs standing in for checkpoints,
+    # to show the chart; the base -> fine-tune pairs get their diff pages from benchmarks/models.json.
+    published = publish([runs], out, matches={}, series=[",".join(DEMO_MODELS)])
     return DemoResult(toolgrad5k=toolgrad5k, bfcl=bfcl, report_index=published.index)

@@ -51,14 +51,16 @@ def run_bfcl(
     fetch: bool = False,
     handler_model: str | None = None,
     echo: Callable[[str], Any] = print,
+    loaded: dict[str, BfclData] | None = None,
 ) -> dict[str, Any]:
     """Score every single-turn category of ``model`` in ``dataset``; return the run summary.
 
     ``handler_model`` names a registry model whose conventions a model outside the registry borrows
-    (``--bfcl-handler``); see :mod:`toolgrad_eval.bfcl.conventions`."""
+    (``--bfcl-handler``); see :mod:`toolgrad_eval.bfcl.conventions`. ``loaded`` (data version ->
+    data) lets several models share questions and answers read once (:mod:`toolgrad_eval.bfcl.many`)."""
     with _gc_paused():
         return _run(dataset, model, output, bfcl_data=bfcl_data, fmt=fmt, score_dir=score_dir,
-                    overwrite=overwrite, fetch=fetch, handler_model=handler_model, echo=echo)
+                    overwrite=overwrite, fetch=fetch, handler_model=handler_model, echo=echo, loaded=loaded)
 
 
 @contextlib.contextmanager
@@ -86,6 +88,7 @@ def _run(
     fetch: bool,
     handler_model: str | None,
     echo: Callable[[str], Any],
+    loaded: dict[str, BfclData] | None = None,
 ) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -98,7 +101,10 @@ def _run(
         others = ", ".join(sorted(f.name for f in layout.not_scored)) or "none"
         raise DatasetError(layout.model_dir, f"no single-turn BFCL result files to score (found: {others}); "
                                              "toolgrad-eval scores the single-turn categories")
-    data = locate_data(layout.version, bfcl_data, dataset=layout.dataset, fetch=fetch, echo=echo)
+    data = (loaded or {}).get(layout.version) or locate_data(layout.version, bfcl_data, dataset=layout.dataset,
+                                                              fetch=fetch, echo=echo)
+    if loaded is not None:
+        loaded[layout.version] = data
     root = choose_score_root(layout, output, score_dir, echo)
     targets = {rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name) for rf in layout.files}
     refuse_existing(model, root, list(targets.values()), overwrite)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from toolgrad_eval.errors import DatasetError
+from toolgrad_eval.errors import ConfigError, DatasetError
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
 BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon",
@@ -37,7 +37,7 @@ _MAX_WARNINGS_SHOWN = 20
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--pred_model", "--pred-model", "pred_model", required=True, help="Model to score (folder under prediction/ or result/).")
+@click.option("--pred_model", "--pred-model", "pred_model", required=True, help="Model to score (folder under prediction/ or result/). BFCL: a,b,c or 'all' scores several in one process.")
 @click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt) or BFCL run (result/<model>/).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].")
 @click.option("--overwrite", is_flag=True, help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).")
@@ -71,11 +71,17 @@ def evaluate(**options: Any) -> None:
     from toolgrad_eval.names import check_model_name
     from toolgrad_eval.toolgrad5k.dataset import is_toolgrad5k
 
-    check_model_name(options["pred_model"])
+    from toolgrad_eval.bfcl.many import is_many
+
+    if not is_many(options["pred_model"]):  # a list is checked name by name (bfcl/many.py)
+        check_model_name(options["pred_model"])
     if options["compare_model"]:
         check_model_name(options["compare_model"], "--compare_model")
 
     if is_toolgrad5k(dataset):
+        if is_many(options["pred_model"]):
+            raise ConfigError(f"--pred_model {options['pred_model']!r}: several models in one run are a BFCL feature; "
+                              "score ToolGrad-5k models one at a time")
         _evaluate_toolgrad5k(options)
         return
     from toolgrad_eval.bfcl.layout import is_bfcl_run
@@ -184,21 +190,43 @@ def _cost_line(s: dict[str, Any]) -> str:
 
 
 def _evaluate_bfcl(options: dict[str, Any]) -> None:
+    from functools import partial
+
+    from toolgrad_eval.bfcl.many import is_many
     from toolgrad_eval.bfcl.runner import run_bfcl
 
-    model = options["pred_model"]
-    run_bfcl(
-        options["dataset"],
-        model,
-        options["output"] or default_output("bfcl", model),
-        bfcl_data=options["bfcl_data"],
-        fmt=options["result_format"],
-        score_dir=options["score_dir"],
-        overwrite=options["overwrite"],
-        fetch=options["fetch_bfcl_data"],
+    score = partial(
+        run_bfcl, options["dataset"], bfcl_data=options["bfcl_data"], fmt=options["result_format"],
+        score_dir=options["score_dir"], overwrite=options["overwrite"], fetch=options["fetch_bfcl_data"],
         handler_model=options["bfcl_handler"],
-        echo=click.echo,
     )
+    model = options["pred_model"]
+    if is_many(model):
+        _evaluate_bfcl_models(options, score)
+    else:
+        score(model, options["output"] or default_output("bfcl", model), echo=click.echo)
+
+
+def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
+    """``--pred_model a,b,c`` / ``all``: one process, the data read once; records under --output/<model>."""
+    from toolgrad_eval.bfcl.many import resolve_models, run_bfcl_models, summary_table
+    from toolgrad_eval.names import folder_name
+
+    models = resolve_models(options["dataset"], options["pred_model"])
+    root = options["output"]
+
+    def output_for(name: str) -> Path:
+        return root / folder_name(name) if root is not None else default_output("bfcl", name)
+
+    runs = run_bfcl_models(models, output_for, score, echo=click.echo)
+    if runs.summaries:
+        synthetic = any(s["synthetic"] for s in runs.summaries.values())
+        click.echo(f"\nBFCL, {len(runs.summaries)} models" + (" (SYNTHETIC demo data)" if synthetic else ""))
+        click.echo(summary_table(runs))
+        click.echo("Run records: " + ", ".join(str(output_for(m)) for m in runs.summaries))
+    if runs.failed:
+        raise DatasetError(options["dataset"], f"{len(runs.failed)} of {len(models)} models not scored: "
+                                               + "; ".join(f"{m} ({_printable(why)})" for m, why in runs.failed.items()))
 
 
 def _progress_printer(model: str):

@@ -23,6 +23,7 @@ _COMMANDS = {
     "demo": "toolgrad_eval.cli.demo:demo",
     "generate": "toolgrad_eval.cli.generate:generate",
     "run": "toolgrad_eval.cli.run:run",
+    "diff": "toolgrad_eval.cli.diff:diff",
 }
 _DEFAULT = "evaluate"
 

@@ -4,6 +4,8 @@
 
     out/index.html            the tables, deltas, charts, sources (sortable, no network)
     out/models/<model>.html   one page per reproduced model: error types, failures, judge reasons
+    out/diffs/<A>--<B>-<benchmark>.html   per-sample diff of a base -> fine-tune pair or a --diff A=B
+    out/sweep.html            with --series: one chart per column across an ordered list of runs
     out/leaderboard.md        the same tables in Markdown
     out/bfcl.csv, out/toolgrad5k.csv, out/deltas.csv
 
@@ -35,42 +37,64 @@ class Published:
 
 
 def publish(
-    run_roots: Sequence[Path], out: Path, *, matches: Mapping[str, str] | None = None, title: str = DEFAULT_TITLE
+    run_roots: Sequence[Path], out: Path, *, matches: Mapping[str, str] | None = None, title: str = DEFAULT_TITLE,
+    diffs: Sequence[tuple[str, str]] = (), series: Sequence[str] = (),
 ) -> Published:
-    """Build the leaderboard from run records under ``run_roots`` and write the site into ``out``."""
-    return write_report(build_leaderboard(run_roots, matches=matches, title=title), out)
+    """Build the leaderboard from run records under ``run_roots`` and write the site into ``out``.
+
+    ``diffs``: (A, B) run names to publish a diff page for, besides the configured base ->
+    fine-tune pairs; ``series``: run names (comma lists or globs) for a checkpoint sweep page."""
+    return write_report(build_leaderboard(run_roots, matches=matches, title=title), out, diffs=diffs, series=series)
 
 
-def write_report(board: Leaderboard, out: Path) -> Published:
+def write_report(
+    board: Leaderboard, out: Path, *, diffs: Sequence[tuple[str, str]] = (), series: Sequence[str] = ()
+) -> Published:
+    from toolgrad_eval.report._comparison_html import render_diff_page, render_sweep_page
+    from toolgrad_eval.report._comparisons import diff_pages, sweep
     from toolgrad_eval.report._html import render_index, render_model_page
     from toolgrad_eval.report._tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
 
     ensure_writable_dir(out, "report (--out)")
+    comparisons = diff_pages(board, diffs)
+    swept = sweep(board, series) if series else None
     texts: dict[str, str] = {page.path: render_model_page(board, page) for page in board.pages}
+    texts.update({page.path: render_diff_page(board, page) for page in comparisons})
+    if swept is not None:
+        texts[swept.path] = render_sweep_page(board, swept)
     texts[MARKDOWN_FILE] = markdown(board)
     texts.update(csv_files(board))
     downloads = [(MARKDOWN_FILE, "Markdown"), *((name, "CSV") for name in (*CSV_FILES.values(), DELTAS_CSV))]
-    texts[INDEX] = render_index(board, downloads)  # last: it links to everything above
+    links = [(page.path, page.title, page.why) for page in comparisons]
+    if swept is not None:
+        links.append((swept.path, f"Sweep over {len(swept.names)} runs", "--series"))
+    texts[INDEX] = render_index(board, downloads, links)  # last: it links to everything above
     written = []
     for relative, text in texts.items():
         atomic_write_text(out / relative, text)
         written.append(out / relative)
     _remove_stale_pages(out, {out / page.path for page in board.pages})
+    _remove_stale_pages(out, {out / page.path for page in comparisons}, "diffs")
+    if swept is None:
+        _remove_stale_page(out / "sweep.html")
     return Published(out, out / INDEX, written, sum(p.stat().st_size for p in written), board)
 
 
-def _remove_stale_pages(out: Path, keep: set[Path]) -> None:
-    """Pages of models no longer on the leaderboard would be orphans that look current.
-
-    Only pages this tool wrote (they carry its generator tag near the top) are removed.
-    """
-    folder = out / "models"
+def _remove_stale_pages(out: Path, keep: set[Path], folder_name: str = "models") -> None:
+    """Pages of models (or comparisons) no longer asked for would be orphans that look current."""
+    folder = out / folder_name
     if not folder.is_dir():
         return
     for page in folder.glob("*.html"):
-        if page in keep:
-            continue
-        with page.open("rb") as handle:
-            head = handle.read(2048)
-        if GENERATOR_TAG.encode() in head:
-            page.unlink()
+        if page not in keep:
+            _remove_stale_page(page)
+
+
+def _remove_stale_page(page: Path) -> None:
+    """Only a page this tool wrote (its generator tag near the top) is removed: never the user's."""
+    if not page.is_file():
+        return
+    with page.open("rb") as handle:
+        head = handle.read(2048)
+    if GENERATOR_TAG.encode() in head:
+        page.unlink()

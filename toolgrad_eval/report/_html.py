@@ -106,12 +106,15 @@ def _render(template: str, **context: object) -> str:
     )
 
 
-def render_index(board: Leaderboard, downloads: list[tuple[str, str]]) -> str:
+def render_index(board: Leaderboard, downloads: list[tuple[str, str]],
+                 comparisons: list[tuple[str, str, str]] | None = None) -> str:
+    """``comparisons``: (path, title, why) of the diff and sweep pages, linked from the index."""
     return _render(
         "index.html.jinja",
         board=board,
         charts={t.benchmark: _charts.charts(t) for t in board.tables},
         downloads=downloads,
+        comparisons=comparisons or [],
         root="",
     )
 

@@ -1,0 +1,134 @@
+"""What changed between two runs: per-sample diffs of two run records, with significance tests.
+
+``diff_runs(a, b)`` compares run B with run A on one benchmark: for BFCL the entries that went
+pass -> fail and fail -> pass per category, McNemar's exact test, error-type changes and the
+flipped entries themselves; for ToolGrad-5k per-sample deltas, paired t-tests and bootstrap CIs,
+the largest QoR drops and judge-vs-rule disagreements. ``regressions`` says where B is
+significantly worse. ``sweep`` follows one model's checkpoints metric by metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from toolgrad_eval.diff._bfcl import (
+    BfclDiff,
+    CategoryDiff,
+    ErrorTypeChange,
+    FlippedEntry,
+    diff_bfcl,
+)
+from toolgrad_eval.diff._pairs import find_records, pair_records
+from toolgrad_eval.diff._tests import (
+    McNemar,
+    PairedDifference,
+    mcnemar_exact,
+    paired_difference,
+)
+from toolgrad_eval.diff._toolgrad5k import (
+    METRICS,
+    Disagreement,
+    SampleDelta,
+    Toolgrad5kDiff,
+    diff_toolgrad5k,
+)
+from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.leaderboard import Run
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "BfclDiff",
+    "CategoryDiff",
+    "Disagreement",
+    "ErrorTypeChange",
+    "FlippedEntry",
+    "McNemar",
+    "PairedDifference",
+    "RunDiff",
+    "SampleDelta",
+    "Toolgrad5kDiff",
+    "check_metrics",
+    "diff_runs",
+    "find_records",
+    "mcnemar_exact",
+    "metric_names",
+    "pair_records",
+    "paired_difference",
+    "regressions",
+]
+
+DEFAULT_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """B compared with A on one benchmark; exactly one of ``bfcl`` and ``toolgrad5k`` is set."""
+
+    a: Run
+    b: Run
+    bfcl: BfclDiff | None = None
+    toolgrad5k: Toolgrad5kDiff | None = None
+
+    @property
+    def benchmark(self) -> str:
+        return self.a.benchmark
+
+    @property
+    def synthetic(self) -> bool:
+        return self.a.synthetic or self.b.synthetic
+
+    def as_dict(self) -> dict[str, Any]:
+        side = lambda run: {"model": run.model, "record": str(run.path), "created_at": run.created_at,
+                            "synthetic": run.synthetic}
+        body = self.bfcl.as_dict() if self.bfcl else self.toolgrad5k.as_dict() if self.toolgrad5k else {}
+        return {"benchmark": self.benchmark, "synthetic": self.synthetic, "a": side(self.a), "b": side(self.b), **body}
+
+
+def diff_runs(a: Run, b: Run, *, describe: bool = True) -> RunDiff:
+    """B compared with A (both of one benchmark). ``describe=False``: BFCL counts without reading
+    score and result files."""
+    if a.benchmark != b.benchmark:
+        raise ConfigError(f"cannot compare a {a.benchmark} run with a {b.benchmark} run ({a.path}, {b.path})")
+    if a.benchmark == "bfcl":
+        return RunDiff(a, b, bfcl=diff_bfcl(a, b, describe=describe))
+    return RunDiff(a, b, toolgrad5k=diff_toolgrad5k(a, b))
+
+
+def metric_names(benchmark: str) -> tuple[str, ...]:
+    from toolgrad_eval.bfcl.categories import SINGLE_TURN
+
+    return ("overall", *SINGLE_TURN) if benchmark == "bfcl" else METRICS
+
+
+def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAULT_ALPHA) -> list[str]:
+    """Where B is significantly worse than A (p < alpha), one line each. ``metrics`` chooses among
+    ``metric_names(benchmark)`` (a benchmark none of them belongs to is not tested); none chosen:
+    BFCL overall and every ToolGrad-5k metric."""
+    if metrics:
+        chosen = [m for m in metrics if m in metric_names(diff.benchmark)]
+    else:
+        chosen = ["overall"] if diff.bfcl else list(METRICS)
+    found = []
+    if diff.bfcl is not None:
+        tested = {c.category: c for c in diff.bfcl.categories} | {"overall": diff.bfcl.overall}
+        for name in chosen:
+            c = tested.get(name)
+            if c is not None and len(c.pass_to_fail) > len(c.fail_to_pass) and c.mcnemar.p_value < alpha:
+                found.append(f"BFCL {name}: {len(c.pass_to_fail)} pass->fail vs {len(c.fail_to_pass)} fail->pass "
+                             f"(McNemar exact p = {c.mcnemar.p_value:.4g})")
+    if diff.toolgrad5k is not None:
+        for name in chosen:
+            d = diff.toolgrad5k.metrics[name]
+            if d.mean_diff is not None and d.mean_diff < 0 and d.p_value is not None and d.p_value < alpha:
+                found.append(f"ToolGrad-5k {name}: mean change {d.mean_diff:+.4g} over {d.n} samples "
+                             f"(paired t-test p = {d.p_value:.4g})")
+    return found
+
+
+def check_metrics(metrics: Sequence[str]) -> None:
+    """Every name in ``metrics`` must be a metric of some benchmark (a typo must not silently pass CI)."""
+    known = set(metric_names("bfcl")) | set(METRICS)
+    unknown = [m for m in metrics if m not in known]
+    if unknown:
+        raise ConfigError(f"--metric {', '.join(unknown)}: unknown; choose among {', '.join(sorted(known))}")
