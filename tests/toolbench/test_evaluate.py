@@ -199,3 +199,19 @@ def test_bad_options_are_one_line_errors(toolbench_judge, tmp_path, capsys, args
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert toolbench_judge.count(CHAT) == 0
+
+
+def test_stored_toolevals_preferences_reproduce_its_win_rate(toolbench_judge, tmp_path):
+    """ToolEval's preference_results for DFS against CoT: 3-0, 3-0 and 2-1 for DFS, a win rate of 100."""
+    import shutil
+
+    from toolbench.builders import REAL
+
+    data = real_layout(tmp_path / "tb", stored=True)
+    shutil.copytree(REAL / "data_example" / "preference_results", data / "preference_results")
+    code, s = run(data, DFS, "--reference_model", COT)
+    assert code == 0 and toolbench_judge.count(CHAT) == 0
+    assert s["sowr"][TEST_SET] == 100.0 and s["stored_preferences"] == 3
+    assert (rows()[f"{TEST_SET}/1073"]["votes_model"], rows()[f"{TEST_SET}/1073"]["votes_reference"]) == (2, 1)
+    code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "4", out="out2")  # only 3 rounds stored
+    assert s["stored_preferences"] == 0 and len(preference_requests(toolbench_judge)) == 16

@@ -6,6 +6,7 @@ Layout (any folder holding these; StableToolBench's own names)::
     model_predictions_converted/<model>/<test_set>.json      ToolEval's converted answers (answers.py)
     answer/<model>/<test_set>/<query_id>_<method>.json       raw answers, converted here (convert.py)
     pass_rate_results/<model>/<test_set>_<model>.json        optional: ToolEval's verdicts, reused as stored
+    preference_results/<test_set>_<reference>_<model>.json   optional: ToolEval's preference tallies, likewise
     SYNTHETIC.md                                             marks demo data
 
 A model's converted file is used when it exists, else its raw folder. Input files are only read.
@@ -27,6 +28,7 @@ TEST_IDS = Path("solvable_queries") / "test_query_ids"
 CONVERTED = "model_predictions_converted"
 RAW = "answer"
 PASS_RATE_RESULTS = "pass_rate_results"
+PREFERENCE_RESULTS = "preference_results"
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 # StableToolBench's six test sets, in the order its tables print them; others follow by name.
 STANDARD_TEST_SETS = ("G1_instruction", "G1_category", "G1_tool", "G2_category", "G2_instruction", "G3_instruction")
@@ -117,6 +119,26 @@ class ToolbenchData:
             if not isinstance(rounds, dict):
                 raise InputFileError(path, f"query {str(query_id)[:50]!r} has no is_solved object")
             out[str(query_id)] = _rounds(path, rounds)
+        return out
+
+    def stored_tallies(self, reference: str, model: str, test_set: str, rounds: int) -> dict[str, tuple[int, int]]:
+        """ToolEval's preference tallies (query id -> (model's votes, reference's votes)) for the
+        queries whose first ``rounds`` rounds it completed; one vote per round, one order only."""
+        path = self.root / PREFERENCE_RESULTS / f"{test_set}_{reference}_{model}.json"
+        if not path.is_file():
+            return {}
+        data = read_json(path)
+        if not isinstance(data, dict):
+            raise InputFileError(path, "expected an object keyed by query id")
+        out = {}
+        for query_id, entry in data.items():
+            if not isinstance(entry, dict):
+                raise InputFileError(path, f"query {str(query_id)[:50]!r} is not an object")
+            votes = entry.get(model), entry.get(reference)
+            if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1000 for v in votes):
+                raise InputFileError(path, f"query {str(query_id)[:50]!r} has no vote counts for {model!r} and {reference!r}")
+            if all(entry.get(f"round_{r}") == "complete" for r in range(rounds)):
+                out[str(query_id)] = (int(votes[0]), int(votes[1]))  # type: ignore[arg-type]
         return out
 
     def _converted(self, model: str, test_set: str) -> Path:

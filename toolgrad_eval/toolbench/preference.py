@@ -9,7 +9,7 @@ that favours a position casts one vote each way (a tie) instead of deciding the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.toolbench import aggregate
@@ -25,14 +25,24 @@ _REASONS_KEPT = 4
 
 
 def judge_preferences(
-    judge: Judge, mine: PassResult, theirs: PassResult, num_process: int, on_progress: Callable[[int, int], None] | None
+    judge: Judge,
+    mine: PassResult,
+    theirs: PassResult,
+    num_process: int,
+    on_progress: Callable[[int, int], None] | None,
+    stored: Mapping[str, tuple[int, int]] | None = None,
 ) -> Asked:
-    """Fill each row of ``mine`` with its preference outcome; returns what the judge was asked."""
+    """Fill each row of ``mine`` with its preference outcome; returns what the judge was asked.
+    ``stored``: ToolEval's own tallies by row id (model's votes, reference's), used as they are."""
     k = judge.settings.samples
     prompts: dict[str, list[dict[str, str]]] = {}
     for row_id, row in mine.rows.items():
         other = theirs.rows[row_id]
         row.reference_statuses = other.statuses
+        if stored and row_id in stored:
+            row.votes_model, row.votes_reference = stored[row_id]
+            row.preference_source, row.preference = "stored", aggregate.outcome(*stored[row_id])
+            continue
         decided = _without_judge(row, other, mine, theirs)
         if decided is not None:
             source, candidate_votes, reference_votes = decided

@@ -48,7 +48,7 @@ class QueryRow:
     preference: aggregate.Outcome | None = None
     votes_model: int | None = None
     votes_reference: int | None = None
-    preference_source: str | None = None  # "status", "identical", "missing answer", or judge sources
+    preference_source: str | None = None  # "stored", "status", "identical answers", "missing answer", "cache", "judge"
     preference_reasons: list[str] | None = None
     preference_error: str | None = None
 
@@ -100,7 +100,9 @@ def evaluate_toolbench(
     asks = [mine.asked]
     if reference is not None and preference_judge is not None:
         theirs = _pass_rate(data, reference, ids, judge, num_process, use_stored, on_progress(f"Pass rate {reference}"), [])
-        asked = judge_preferences(preference_judge, mine, theirs, num_process, on_progress(f"Win rate {model} vs {reference}"))
+        k = preference_judge.settings.samples
+        stored = {f"{s}/{q}": votes for s in test_sets for q, votes in data.stored_tallies(reference, model, s, k).items()} if use_stored else {}
+        asked = judge_preferences(preference_judge, mine, theirs, num_process, on_progress(f"Win rate {model} vs {reference}"), stored)
         summary.update(_win_summary(mine, test_sets, asked, reference, theirs))
         asks += [theirs.asked, asked]
     rows = [mine.rows[i] for s in test_sets for i in (f"{s}/{q}" for q in ids[s])]
@@ -241,6 +243,7 @@ def _win_summary(mine: PassResult, test_sets: list[str], asked: Asked, reference
         "sowr_loss": losses,
         "sowr_n": {name: rate.n for name, rate in rates.items()},
         "n_preference_errors": sum(r.preference_error is not None for r in mine.rows.values()),
+        "stored_preferences": sum(r.preference_source == "stored" for r in mine.rows.values()),
         "preference_requests": asked.requests,
         "preference_cache_hits": asked.cache_hits,
         "reference": {"model": reference, **{key: reference_rates[key] for key in ("sopr", "sopr_std", "sopr_ci")}},
