@@ -4,6 +4,7 @@ escaped by the renderer."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -64,11 +65,24 @@ def _view(row: Mapping[str, Any], counts: Counter[str]) -> QueryView:
         source=clean_text(row.get("verdict_source"), 20),
         reason=clean_text(rule) if rule else _joined(row.get("judge_reasons")),
         query=clean_text(row.get("query")),
-        final_answer=clean_text(row.get("final_answer")),
+        final_answer=clean_text(_final_text(row.get("final_answer"))),
         preference=clean_text(preference) if preference else "",
         preference_reason=_joined(row.get("preference_reasons")),
         error="; ".join(errors),
     )
+
+
+def _final_text(value: Any) -> Any:
+    """The text inside ToolEval's final_answer (the Finish call's arguments as JSON), else the value as
+    recorded; the row holds it clipped, so this decoding is bounded."""
+    if not isinstance(value, str) or not value.startswith("{"):
+        return value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    inner = decoded.get("final_answer") if isinstance(decoded, dict) else None
+    return inner if isinstance(inner, str) and inner else value
 
 
 def _joined(reasons: Any) -> str:
