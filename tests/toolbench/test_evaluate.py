@@ -170,6 +170,17 @@ def test_budget_stops_new_requests(toolbench_judge, tmp_path):
     assert toolbench_judge.count(CHAT) < 3
 
 
+def test_one_budget_covers_pass_rate_and_preference(toolbench_judge, tmp_path):
+    """Priced so that the pass-rate judgments of both models fit and the preference ones do not all fit."""
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1, "output": 1}}}')
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "0.015")
+    assert code == 3 and s["budget_reached"] is True
+    assert len(pass_requests(toolbench_judge)) == 5 and len(preference_requests(toolbench_judge)) < 4
+    assert s["cost_usd"] < 0.0227  # less than all nine judgments cost (22,590 prompt tokens at $1 per million)
+
+
 def test_batch_mode_round_trip(toolbench_judge, tmp_path):
     toolbench_judge.batch_polls = 1
     data = real_layout(tmp_path / "tb")
@@ -215,3 +226,5 @@ def test_stored_toolevals_preferences_reproduce_its_win_rate(toolbench_judge, tm
     assert (rows()[f"{TEST_SET}/1073"]["votes_model"], rows()[f"{TEST_SET}/1073"]["votes_reference"]) == (2, 1)
     code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "4", out="out2")  # only 3 rounds stored
     assert s["stored_preferences"] == 0 and len(preference_requests(toolbench_judge)) == 16
+    code, s = run(data, DFS, "--reference_model", COT, "--ignore-stored", out="out3")
+    assert code == 0 and s["stored_preferences"] == 0 and s["preference_requests"] + s["preference_cache_hits"] == 12
