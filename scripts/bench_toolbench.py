@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_judge import bare_sdk_seconds, median  # noqa: E402
+from bench_judge import _runs, bare_sdk_seconds, median  # noqa: E402
 from support.fake_openai import FakeOpenAI  # noqa: E402
 from toolbench.builders import entry, marker_judge, write_layout  # noqa: E402
 
@@ -101,10 +101,6 @@ def main() -> None:
         print(f"3. cached re-run of {args.cached} queries against a reference ({asked} judgments: pass rate of both, "
               f"3 rounds, win rate in both orders): {wall:.2f} s ({'under' if wall < 1 else 'OVER'} the 1 s target; "
               f"the first run took {fill:.1f} s)")
-
-
-def _runs(values: list[float]) -> str:
-    return f" (median of {', '.join(f'{v:.2f}' for v in values)})" if len(values) > 1 else ""
 
 
 if __name__ == "__main__":

@@ -7,16 +7,14 @@ block the judge prefers (ToolEval's ``select_better_answer`` has no tie: ties ar
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from toolgrad_eval.fileio import json_depth_ok, replace_lone_surrogates
+from toolgrad_eval.judge.verdict import reply_object
 from toolgrad_eval.redact import redact_secrets
 
 Status = Literal["Solved", "Unsolved", "Unsure"]
 STATUSES: tuple[Status, ...] = ("Solved", "Unsolved", "Unsure")
-MAX_REPLY_CHARS = 100_000
 MAX_REASON_CHARS = 4_000
 
 
@@ -39,7 +37,7 @@ class PreferenceVerdict:
 
 
 def parse_pass(raw: str) -> tuple[PassVerdict | None, str | None]:
-    data, problem = _object(raw, ("answer_status", "reason"))
+    data, problem = reply_object(raw, ("answer_status", "reason"))
     if data is None:
         return None, problem
     status, reason = data["answer_status"], data["reason"]
@@ -51,7 +49,7 @@ def parse_pass(raw: str) -> tuple[PassVerdict | None, str | None]:
 
 
 def parse_preference(raw: str) -> tuple[PreferenceVerdict | None, str | None]:
-    data, problem = _object(raw, ("better_answer", "reason"))
+    data, problem = reply_object(raw, ("better_answer", "reason"))
     if data is None:
         return None, problem
     better, reason = data["better_answer"], data["reason"]
@@ -60,27 +58,6 @@ def parse_preference(raw: str) -> tuple[PreferenceVerdict | None, str | None]:
     if not isinstance(reason, str):
         return None, "reason is not a string"
     return PreferenceVerdict(int(better), _reason(reason)), None
-
-
-def _object(raw: str, keys: tuple[str, ...]) -> tuple[dict[str, Any] | None, str | None]:
-    if not raw:
-        return None, "empty reply"
-    if len(raw) > MAX_REPLY_CHARS:
-        return None, f"reply longer than {MAX_REPLY_CHARS} characters"
-    if not json_depth_ok(raw, 20):
-        return None, "reply nested too deeply"
-    try:
-        data = replace_lone_surrogates(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg})"
-    except (ValueError, RecursionError):
-        return None, "unreadable JSON value"
-    if not isinstance(data, dict):
-        return None, "not a JSON object"
-    missing = [k for k in keys if k not in data]
-    if missing:
-        return None, f"missing {', '.join(missing)}"
-    return data, None
 
 
 def _reason(text: str) -> str:
