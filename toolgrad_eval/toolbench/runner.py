@@ -8,7 +8,7 @@ the judge. A query with a failed judgment is a judge error and leaves the means 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal
 
 from toolgrad_eval.judge.client import Judge
@@ -256,4 +256,11 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def rows_as_dicts(run: ToolbenchRun) -> list[dict[str, Any]]:
-    return [asdict(row) for row in run.rows]
+    # Every field is a str, number, None or a list of str: a shallow copy is what asdict's deep copy
+    # gives, at a tenth of its cost (a third of a cached 1,000-query re-run went to it).
+    names = [f.name for f in fields(QueryRow)]
+    return [{name: _copied(getattr(row, name)) for name in names} for row in run.rows]
+
+
+def _copied(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
