@@ -49,6 +49,8 @@ def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
     assert "toolgrad_eval/benchmarks/models.json" in names
     assert "toolgrad_eval/benchmarks/demo/toolgrad5k-synthetic/sft_data/test.txt" in names
     assert "toolgrad_eval/benchmarks/demo/bfcl-synthetic/SYNTHETIC.md" in names
+    assert "toolgrad_eval/benchmarks/demo/toolbench-synthetic/SYNTHETIC.md" in names
+    assert "toolgrad_eval/toolbench/runner.py" in names and "toolgrad_eval/judges/toolbench-pass-v1.json" in names
     assert any(n.startswith("toolgrad_eval/report/templates/") for n in names)
     assert not any("/score/" in n or n.endswith(".pyc") for n in names), "generated files leaked into the wheel"
 

@@ -29,9 +29,13 @@ def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_records_validate(demo_runs: Path) -> None:
     folders = sorted(p.parent for p in demo_runs.glob("*/*/summary.json"))
-    assert {f.parent.name for f in folders} == {"toolgrad5k", "bfcl"} and len(folders) >= 6
+    assert {f.parent.name for f in folders} == {"toolgrad5k", "bfcl", "toolbench"} and len(folders) >= 8
     for folder in folders:
-        assert type(validate_record(folder)).__name__ in {"Toolgrad5kSummary", "BfclSummary"}
+        assert type(validate_record(folder)).__name__.lower() == f"{folder.parent.name}summary"
+
+
+def _demo_record(demo_runs: Path, benchmark: str) -> Path:
+    return sorted((demo_runs / benchmark).glob("*/summary.json"))[-1].parent
 
 
 BROKEN_SUMMARIES = [
@@ -43,13 +47,15 @@ BROKEN_SUMMARIES = [
     ("bfcl", lambda s: s.update(data_version="v5")),
     ("bfcl", lambda s: next(iter(s["categories"].values())).update(accuracy=2)),
     ("bfcl", lambda s: s.update(per_sample_sha256="not a digest")),
+    ("toolbench", lambda s: s["sopr"].update(average=120.0)),
+    ("toolbench", lambda s: s.pop("sopr_n")),
 ]
 
 
 @pytest.mark.parametrize("benchmark, damage", BROKEN_SUMMARIES)
 def test_a_broken_summary_is_refused(demo_runs: Path, tmp_path: Path, benchmark: str, damage) -> None:
     folder = tmp_path / "record"
-    shutil.copytree(demo_runs / benchmark / "demo-toolgrad-12b", folder)
+    shutil.copytree(_demo_record(demo_runs, benchmark), folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     damage(summary)
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -61,10 +67,12 @@ def test_a_broken_summary_is_refused(demo_runs: Path, tmp_path: Path, benchmark:
     ("toolgrad5k", {"id": "x", "recall": 1, "precision": 1, "success_rate": 1, "qor": 1, "verdict_source": "oracle",
                     "judge_reason": None, "prediction_error": None, "judge_error": None, "input_error": None}),
     ("bfcl", {"id": "x", "category": "simple_python", "valid": "yes", "error_type": None, "error": []}),
+    ("toolbench", {"id": "G1/1", "test_set": "G1", "query_id": "1", "statuses": ["Solved", "Maybe"], "score": 0.5,
+                   "verdict_source": "judge"}),
 ])
 def test_a_broken_row_is_refused_with_its_line(demo_runs: Path, tmp_path: Path, benchmark: str, row: dict) -> None:
     folder = tmp_path / "record"
-    shutil.copytree(demo_runs / benchmark / "demo-toolgrad-12b", folder)
+    shutil.copytree(_demo_record(demo_runs, benchmark), folder)
     with (folder / "per_sample.jsonl").open("a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
     n = len((folder / "per_sample.jsonl").read_text(encoding="utf-8").splitlines())

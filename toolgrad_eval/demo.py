@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 DEMO_MODELS = ("demo-gemma-3-4b", "demo-toolgrad-4b", "demo-gemma-3-12b", "demo-toolgrad-12b")
+# ToolBench demo (benchmarks/demo/toolbench-synthetic): model -> the reference its win rate is against
+TOOLBENCH_DEMO = {"demo-toolbench-chatgpt-cot": None, "demo-toolbench-toolllama-dfs": "demo-toolbench-chatgpt-cot"}
 
 
 def demo_root() -> Path:
@@ -24,6 +26,7 @@ class DemoResult:
     toolgrad5k: dict[str, dict[str, Any]]
     bfcl: dict[str, dict[str, Any]]
     report_index: Path
+    toolbench: dict[str, dict[str, Any]]
 
 
 def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], Any] = print) -> DemoResult:
@@ -57,7 +60,30 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
             overwrite=True,
             echo=lambda _line: None,
         )
+    toolbench = _toolbench_demo(root / "toolbench-synthetic", runs / "toolbench", cache_dir)
     # A sweep over the demo models in leaderboard order: SYNTHETIC runs standing in for checkpoints,
     # to show the chart; the base -> fine-tune pairs get their diff pages from benchmarks/models.json.
     published = publish([runs], out, matches={}, series=[",".join(DEMO_MODELS)])
-    return DemoResult(toolgrad5k=toolgrad5k, bfcl=bfcl, report_index=published.index)
+    return DemoResult(toolgrad5k=toolgrad5k, bfcl=bfcl, report_index=published.index, toolbench=toolbench)
+
+
+def _toolbench_demo(dataset: Path, runs: Path, cache_dir: Path) -> dict[str, dict[str, Any]]:
+    """ToolEval's stored verdicts and preference tallies only: no request is sent."""
+    from toolgrad_eval.judge.cache import open_cache
+    from toolgrad_eval.judge.client import Judge, JudgeSettings
+    from toolgrad_eval.judge.template import load_template
+    from toolgrad_eval.record import write_run_record
+    from toolgrad_eval.toolbench.dataset import ToolbenchData
+    from toolgrad_eval.toolbench.runner import evaluate_toolbench, rows_as_dicts
+    from toolgrad_eval.toolbench.verdict import parse_pass, parse_preference
+
+    out: dict[str, dict[str, Any]] = {}
+    settings = JudgeSettings(samples=3)  # the stored verdicts have 3 rounds
+    with open_cache(cache_dir) as cache:
+        judge = Judge(load_template("toolbench-pass-v1"), cache, settings, parse=parse_pass)
+        preference = Judge(load_template("toolbench-preference-v1"), cache, settings, parse=parse_preference)
+        for model, reference in TOOLBENCH_DEMO.items():
+            run = evaluate_toolbench(ToolbenchData(dataset), model, judge, reference=reference, preference_judge=preference)
+            write_run_record(runs / model, run.summary, rows_as_dicts(run))
+            out[model] = run.summary
+    return out

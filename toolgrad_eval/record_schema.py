@@ -104,9 +104,19 @@ class BfclSummary(_Summary):
     not_scored: list[str] = Field(default_factory=list, description="Result files found but not scored (multi-turn, agentic).")
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
 class ToolbenchSummary(_Judged):
     benchmark: Literal["toolbench"]
-    sopr: dict[str, float | None] = Field(description="Solvable Pass Rate in percent, per test set and 'average'.")
+    test_sets: list[str] = Field(description="Test sets scored (G1_instruction, ...), in order.")
+    sopr: dict[str, Percent | None] = Field(description="Solvable Pass Rate in percent, per test set and 'average'.")
+    sopr_std: dict[str, float | None] = Field(description="Standard deviation of SoPR over the judging rounds.")
+    sopr_ci: dict[str, list[float] | None] = Field(description="95% bootstrap CI over queries, [low, high].")
+    sopr_n: dict[str, NonNegativeInt] = Field(description="Queries per test set.")
+    reference_model: str | None = Field(default=None, description="--reference_model: the win rate's reference.")
+    sowr: dict[str, Percent | None] | None = Field(default=None, description=(
+        "Solvable Win Rate against reference_model in percent (ties as StableToolBench counts them)."))
 
 
 RunSummary = Annotated[Union[Toolgrad5kSummary, BfclSummary, ToolbenchSummary], Field(discriminator="benchmark")]
@@ -125,6 +135,16 @@ class Toolgrad5kRow(_Open):
     input_error: str | None
 
 
+class ToolbenchRow(_Open):
+    id: str = Field(description="<test set>/<query id>.")
+    test_set: str
+    query_id: str
+    statuses: list[Literal["Solved", "Unsure", "Unsolved"]] | None = Field(description="One verdict per judging round; null on a judge error.")
+    score: Annotated[float, Field(ge=0, le=1)] | None = Field(description="Solved 1, Unsure 0.5, Unsolved 0, averaged over rounds.")
+    verdict_source: str
+    preference: Literal["win", "tie", "loss"] | None = Field(default=None, description="Against the reference model.")
+
+
 class BfclRow(_Open):
     id: str
     category: str
@@ -134,7 +154,8 @@ class BfclRow(_Open):
 
 
 _SUMMARY = TypeAdapter(RunSummary)
-_ROWS: dict[str, TypeAdapter[Any]] = {"toolgrad5k": TypeAdapter(Toolgrad5kRow), "bfcl": TypeAdapter(BfclRow)}
+_ROWS: dict[str, TypeAdapter[Any]] = {"toolgrad5k": TypeAdapter(Toolgrad5kRow), "bfcl": TypeAdapter(BfclRow),
+                                      "toolbench": TypeAdapter(ToolbenchRow)}
 
 
 def validate_record(folder: Path) -> BaseModel:
@@ -155,8 +176,7 @@ class RunRecord(BaseModel):
     """A run-record folder: ``summary.json`` is ``summary``, each line of ``per_sample.jsonl`` one of ``rows``."""
 
     summary: RunSummary
-    rows: list[Union[Toolgrad5kRow, BfclRow, dict[str, Any]]] = Field(description=(
-        "Toolgrad5kRow or BfclRow by the summary's benchmark; other benchmarks' rows are objects with an id."))
+    rows: list[Union[Toolgrad5kRow, BfclRow, ToolbenchRow]] = Field(description="The row model of the summary's benchmark.")
 
 
 def json_schema() -> dict[str, Any]:

@@ -65,7 +65,7 @@ def test_index_renders_offline_without_errors(browser: Browser, site) -> None:
     mark = _open(browser, site.index)
     _assert_clean(browser, mark)
     assert browser.evaluate("document.querySelectorAll('#table-bfcl tbody').length") == 4
-    assert browser.evaluate("document.querySelectorAll('svg.bars').length") == 15  # 12 BFCL + 3 ToolGrad-5k charts
+    assert browser.evaluate("document.querySelectorAll('svg.bars').length") == 29  # 12 BFCL + 3 ToolGrad-5k + 14 ToolBench charts
     assert "synthetic" in browser.evaluate("document.title").lower()
     _save_screenshot(browser, site.out / "screenshot.png", "index.png")
 

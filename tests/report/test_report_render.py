@@ -222,7 +222,7 @@ def test_output_is_complete_small_and_replaces_stale_pages(demo_runs: Path, tmp_
     site = publish([demo_runs], out)
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert names == sorted([
-        "bfcl.csv", "deltas.csv", "index.html", "leaderboard.md", "models/mine.html", "notes.txt", "toolgrad5k.csv",
+        "bfcl.csv", "deltas.csv", "index.html", "leaderboard.md", "models/mine.html", "notes.txt", "toolbench.csv", "toolgrad5k.csv",
         *(f"models/{m}.html" for m in ("demo-gemma-3-12b", "demo-gemma-3-4b", "demo-toolgrad-12b", "demo-toolgrad-4b")),
         # a per-sample diff page for each configured base -> fine-tune pair, on each benchmark
         *(f"diffs/demo-gemma-3-{s}--demo-toolgrad-{s}-{b}.html" for s in ("4b", "12b") for b in ("bfclv4", "toolgrad5k")),

@@ -15,7 +15,7 @@ import click
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None,
               help="Judgment cache [default: <runs>/judge-cache].")
 def demo(runs: Path, out: Path, cache_dir: Path | None) -> None:
-    """Score the four SYNTHETIC demo models on ToolGrad-5k and BFCL, then publish the leaderboard."""
+    """Score the SYNTHETIC demo models on ToolGrad-5k, BFCL and ToolBench, then publish the leaderboard."""
     from tabulate import tabulate
 
     from toolgrad_eval.demo import run_demo
@@ -34,7 +34,16 @@ def demo(runs: Path, out: Path, cache_dir: Path | None) -> None:
         headers=["Model", "Non-live overall", "Live overall", "Relevance", "Irrelevance"], tablefmt="github",
         disable_numparse=True,
     ))
+    click.echo("\nToolBench (synthetic; win rate against demo-toolbench-chatgpt-cot)")
+    click.echo(tabulate(
+        [[m, _num(s["sopr"]["average"]), _num((s.get("sowr") or {}).get("average"))] for m, s in result.toolbench.items()],
+        headers=["Model", "SoPR average", "SoWR average"], tablefmt="github", disable_numparse=True,
+    ))
     click.echo(f"\nRun records: {runs}/\nReport: {result.report_index}")
+
+
+def _num(value: float | None) -> str:
+    return "N/A" if value is None else f"{value:.1f}"
 
 
 def _pct(value: float | None) -> str:

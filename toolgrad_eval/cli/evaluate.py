@@ -38,7 +38,7 @@ _MAX_WARNINGS_SHOWN = 20
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--pred_model", "--pred-model", "pred_model", required=True, help="Model to score (folder under prediction/ or result/). BFCL: a,b,c or 'all' scores several in one process.")
-@click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt) or BFCL run (result/<model>/).")
+@click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt), BFCL run (result/<model>/) or ToolBench folder (solvable_queries/test_query_ids/ + model_predictions_converted/ or answer/).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].")
 @click.option("--overwrite", is_flag=True, help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).")
 @click.option("--ignore-stored", "--ignore_stored", "ignore_stored", is_flag=True, help="Set verdicts stored in prediction files aside: compute every metric, QoR from the cache or the judge (see the numbers of an earlier --overwrite run again, for free).")
@@ -47,11 +47,11 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--response_key", "--response-key", "response_key", default=None, help="Key of the final answer in prediction files [default: response-unbiased-<writer>].")
 @click.option("--unbiased_writer", "--unbiased-writer", "unbiased_writer", default="gpt-4.1-mini", show_default=True, help="Writer model naming the default response key.")
 @click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
-@click.option("--judge-template", "--judge_template", "judge_template", default="qor-v1", show_default=True, help="Judge template id under judges/, or a path to a template file.")
+@click.option("--judge-template", "--judge_template", "judge_template", default=None, help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].")
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
 @click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
 @click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
-@click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=1, show_default=True, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported.")
+@click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=None, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported [default: 1; ToolBench: 3 rounds].")
 @click.option("--judge-temperature", "--judge_temperature", "judge_temperature", type=Finite(0, 2), default=None, help="Override the template's judge temperature (part of the cache key).")
 @click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Price table (JSON, USD per 1M tokens) overriding the shipped one.")
 @click.option("--max-cost", "--max_cost", "max_cost", type=Finite(min=0), default=None, help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).")
@@ -60,13 +60,14 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--batch-poll-interval", "--batch_poll_interval", "batch_poll_interval", type=Finite(min=0.01), default=30.0, show_default=True, help="Seconds between Batch API status checks.")
 @click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
 @click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
+@click.option("--reference_model", "--reference-model", "reference_model", default=None, help="ToolBench: the model to compute the win rate (SoWR) against.")
 @click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
 @click.option("--format", "result_format", type=click.Choice(list(BFCL_FORMATS)), default="auto", show_default=True, help="BFCL: force the decoding of result strings (auto: the model's conventions, else detected per file).")
 @click.option("--bfcl-handler", "--bfcl_handler", "bfcl_handler", default=None, metavar="MODEL", help="BFCL: score a model outside the official registry with this registry model's conventions (e.g. google/gemma-3-12b-it).")
 @click.option("--score-dir", "--score_dir", "score_dir", type=click.Path(path_type=Path), default=None, help="BFCL: where score files go [default: score/ beside result/].")
 @click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="BFCL: download the matching bfcl-eval data if it is not cached.")
 def evaluate(**options: Any) -> None:
-    """Score a model's predictions on ToolGrad-5k or a BFCL run (the layout is detected)."""
+    """Score a model's predictions on ToolGrad-5k, a BFCL run or ToolBench (the layout is detected)."""
     dataset: Path = options["dataset"]
     from toolgrad_eval.names import check_model_name
     from toolgrad_eval.toolgrad5k.dataset import is_toolgrad5k
@@ -77,6 +78,8 @@ def evaluate(**options: Any) -> None:
         check_model_name(options["pred_model"])
     if options["compare_model"]:
         check_model_name(options["compare_model"], "--compare_model")
+    if options["reference_model"]:
+        check_model_name(options["reference_model"], "--reference_model")
 
     if is_toolgrad5k(dataset):
         if is_many(options["pred_model"]):
@@ -85,15 +88,22 @@ def evaluate(**options: Any) -> None:
         _evaluate_toolgrad5k(options)
         return
     from toolgrad_eval.bfcl.layout import is_bfcl_run
+    from toolgrad_eval.toolbench.dataset import is_toolbench
 
     if is_bfcl_run(dataset):
         _evaluate_bfcl(options)
+    elif is_toolbench(dataset):
+        from toolgrad_eval.cli.evaluate_toolbench import evaluate_toolbench
+
+        evaluate_toolbench(options, output=options["output"] or default_output("toolbench", options["pred_model"]),
+                           progress=_progress_printer, cost_line=_cost_line, show_warnings=_show_warnings)
     elif not dataset.is_dir():
         raise DatasetError(dataset, "dataset folder not found")
     else:
         raise DatasetError(
             dataset,
-            "not a ToolGrad-5k dataset (no sft_data/test.txt) nor a BFCL run (no result/<model>/ folder)",
+            "not a ToolGrad-5k dataset (no sft_data/test.txt), a BFCL run (no result/<model>/ folder) nor a ToolBench "
+            "folder (no solvable_queries/test_query_ids/ beside model_predictions_converted/ or answer/)",
         )
 
 
@@ -103,12 +113,13 @@ def default_output(benchmark: str, model: str) -> Path:
     return Path("toolgrad-eval-out") / benchmark / folder_name(model)
 
 
-def judge_config(options: dict[str, Any]) -> JudgeConfig:
-    """The judge options every judged benchmark shares."""
+def judge_config(options: dict[str, Any], *, default_samples: int) -> JudgeConfig:
+    """The judge options every judged benchmark shares (``default_samples``: the benchmark's
+    judgments per sample when --judge-samples is not given)."""
     from toolgrad_eval.judge.session import JudgeConfig
 
     return JudgeConfig(
-        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"],
+        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"] or default_samples,
         temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]),
         max_cost=options["max_cost"], prices_file=options["prices_file"], batch=options["use_batch"],
         batch_id=options["batch_id"], batch_poll_interval=options["batch_poll_interval"],
@@ -120,12 +131,13 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     from tabulate import tabulate
 
     from toolgrad_eval.judge.session import RunInterrupted
-    from toolgrad_eval.toolgrad5k.run import Toolgrad5kConfig, run_toolgrad5k
+    from toolgrad_eval.toolgrad5k.run import DEFAULT_TEMPLATE, Toolgrad5kConfig, run_toolgrad5k
 
     model = options["pred_model"]
     config = Toolgrad5kConfig(
         dataset=options["dataset"], model=model, output=options["output"] or default_output("toolgrad5k", model),
-        judge=judge_config(options), template=options["judge_template"], split=options["split"],
+        judge=judge_config(options, default_samples=1), template=options["judge_template"] or DEFAULT_TEMPLATE,
+        split=options["split"],
         response_key=options["response_key"], unbiased_writer=options["unbiased_writer"],
         compare_model=options["compare_model"], strict=options["strict"], use_stored=not options["ignore_stored"],
         num_process=options["num_process"],

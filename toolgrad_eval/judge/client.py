@@ -28,13 +28,16 @@ from toolgrad_eval.judge.retry import Attempts
 from toolgrad_eval.judge.stream import JudgeStream
 from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
 from toolgrad_eval.judge.template import JudgeTemplate, TraceStep
-from toolgrad_eval.judge.verdict import QorVerdict, parse_verdict
+from toolgrad_eval.judge.verdict import parse_verdict
 from toolgrad_eval.redact import redact_secrets
 
 if TYPE_CHECKING:
     from toolgrad_eval.judge.batch import BatchOptions
 
 DEFAULT_JUDGE_MODEL = "gpt-4.1"
+# Reads a judge reply against the template's schema: (verdict, None) or (None, what is wrong). A
+# verdict has ``as_dict()`` (what the cache stores beside the raw reply).
+VerdictParser = Callable[[str], tuple[Any, "str | None"]]
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str = DEFAULT_JUDGE_MODEL
@@ -73,8 +76,10 @@ class Judge:
         overwrite: bool = False,
         prices: PriceTable | None = None,
         batch: BatchOptions | None = None,
+        parse: VerdictParser = parse_verdict,
     ) -> None:
         self.template = template
+        self.parse = parse  # the QoR schema's by default; a benchmark with its own template passes its own
         self.cache = cache
         self.settings = settings
         self.overwrite = overwrite
@@ -124,6 +129,10 @@ class Judge:
     def tasks(self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> list[JudgeTask]:
         """The ``--judge-samples`` judgments one sample needs (k = 0 is the same judgment as K = 1)."""
         messages = self.template.render(query=query, calls=calls, response=response, reference=reference)
+        return self.message_tasks(sample_id, messages)
+
+    def message_tasks(self, sample_id: str, messages: list[dict[str, str]]) -> list[JudgeTask]:
+        """The ``--judge-samples`` judgments of messages a benchmark rendered itself (its own template)."""
         out = []
         for k in range(self.settings.samples):
             seed = k if k > 0 else None
@@ -167,20 +176,20 @@ class Judge:
             stored_at = record.get("stored_at")
             if isinstance(stored_at, bool) or not isinstance(stored_at, (int, float)) or stored_at < self.fresh_since:
                 return None
-        verdict, _problem = parse_verdict(record.get("raw", ""))
+        verdict, _problem = self.parse(record.get("raw", ""))
         if verdict is None:  # a record that no longer validates is re-judged, not trusted
             return None
         return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"), k=task.k,
                            saved_usd=self.meter.value_of(record))
 
-    def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> QorVerdict | None:
+    def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> Any:
         """Validate a reply and cache it when valid; returns the verdict (None when invalid).
 
         The reply is redacted first: an endpoint that echoes the request's key in its verdict must
         not get it into the cache, the run record or the report."""
         raw = redact_secrets(raw)
         model = redact_secrets(model) if model else model
-        verdict, _problem = parse_verdict(raw)
+        verdict, _problem = self.parse(raw)
         if verdict is not None:
             self.cache.put(task.key, {
                 "verdict": verdict.as_dict(), "raw": raw, "usage": usage, "model": model or self.settings.model,
@@ -266,7 +275,7 @@ class Judge:
             if verdict is not None:
                 return JudgeResult(task.sample_id, "judge", verdict=verdict, usage=usage, requests=requests, k=task.k)
             invalid += 1
-            _, problem = parse_verdict(raw)
+            _, problem = self.parse(raw)
             last_problem = f"invalid judge reply: {problem}"
             if invalid > settings.invalid_retries:
                 return JudgeResult(task.sample_id, "judge", error=last_problem, usage=usage, requests=requests, k=task.k)

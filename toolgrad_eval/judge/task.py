@@ -4,10 +4,9 @@ benchmark. Benchmarks build the messages above this layer and read the verdicts 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from toolgrad_eval.errors import ToolgradError
-from toolgrad_eval.judge.verdict import QorVerdict
 
 NOT_JUDGED = "not judged: --max-cost budget reached before this request"
 
@@ -33,7 +32,7 @@ class JudgeTask:
 class JudgeResult:
     sample_id: str
     source: Literal["cache", "judge", "batch"]
-    verdict: QorVerdict | None = None
+    verdict: Any = None  # the template's verdict (QorVerdict for qor-v1); None when there is none
     error: str | None = None
     usage: dict[str, int] | None = None
     requests: int = 0

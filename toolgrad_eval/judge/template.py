@@ -98,6 +98,12 @@ class JudgeTemplate:
         )
         return [{"role": "system", "content": self.spec.system}, {"role": "user", "content": user}]
 
+    def render_blocks(self, tags: Sequence[str], **blocks: str) -> list[dict[str, str]]:
+        """Render a benchmark's own template: every value is fenced against every tag in ``tags``, so
+        untrusted text cannot close its block early. Clipping to ``spec.limits`` is the caller's."""
+        user = _compiled(self.spec.user).render(**{name: fence(text, tags) for name, text in blocks.items()})
+        return [{"role": "system", "content": self.spec.system}, {"role": "user", "content": user}]
+
 
 @functools.lru_cache(maxsize=16)
 def _compiled(source: str) -> Any:

@@ -29,23 +29,9 @@ class QorVerdict:
 
 def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
     """Validate a reply against the QoR schema: (verdict, None) or (None, what is wrong)."""
-    if not raw:
-        return None, "empty reply"
-    if len(raw) > MAX_REPLY_CHARS:
-        return None, f"reply longer than {MAX_REPLY_CHARS} characters"
-    if not json_depth_ok(raw, 20):
-        return None, "reply nested too deeply"
-    try:
-        data = replace_lone_surrogates(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg})"
-    except (ValueError, RecursionError):  # e.g. an integer too long to convert
-        return None, "unreadable JSON value"
-    if not isinstance(data, dict):
-        return None, "not a JSON object"
-    missing = [k for k in ("num_requests", "reason", "response_scores", "final_score") if k not in data]
-    if missing:
-        return None, f"missing {', '.join(missing)}"
+    data, problem = reply_object(raw, ("num_requests", "reason", "response_scores", "final_score"))
+    if data is None:
+        return None, problem
     num_requests, reason, scores, final = (data[k] for k in ("num_requests", "reason", "response_scores", "final_score"))
     if not _is_int(num_requests) or num_requests < 0:
         return None, "num_requests is not a non-negative integer"
@@ -65,6 +51,29 @@ def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
         ),
         None,
     )
+
+
+def reply_object(raw: str, keys: tuple[str, ...]) -> tuple[dict[str, Any] | None, str | None]:
+    """A reply as a JSON object holding ``keys`` (bounded in size and depth before it is decoded):
+    (object, None) or (None, what is wrong). Every benchmark's verdict parser starts here."""
+    if not raw:
+        return None, "empty reply"
+    if len(raw) > MAX_REPLY_CHARS:
+        return None, f"reply longer than {MAX_REPLY_CHARS} characters"
+    if not json_depth_ok(raw, 20):
+        return None, "reply nested too deeply"
+    try:
+        data = replace_lone_surrogates(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON ({exc.msg})"
+    except (ValueError, RecursionError):  # e.g. an integer too long to convert
+        return None, "unreadable JSON value"
+    if not isinstance(data, dict):
+        return None, "not a JSON object"
+    missing = [k for k in keys if k not in data]
+    if missing:
+        return None, f"missing {', '.join(missing)}"
+    return data, None
 
 
 def clip_score(score: float, low: float = 0.0, high: float = 100.0) -> float:

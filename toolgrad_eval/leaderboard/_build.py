@@ -232,7 +232,11 @@ def _run_source(run: Run) -> str:
         parts = [f"BFCL {run.data_version or '?'}", f"{n:,} entries" if n is not None else ""]
     else:
         judge = run.summary.get("judge_model")
-        parts = [f"{n:,} samples" if n is not None else "", f"judge {judge}" if judge else ""]
+        unit = "queries" if run.benchmark == "toolbench" else "samples"
+        parts = [f"{n:,} {unit}" if n is not None else "", f"judge {judge}" if judge else ""]
+        reference = run.summary.get("reference_model") if run.benchmark == "toolbench" else None
+        if isinstance(reference, str):
+            parts.append(f"vs {reference}")
     return " · ".join(p for p in parts if p)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal, Mapping, Sequence
 
-from toolgrad_eval.leaderboard._columns import COLUMNS, LIVE_AST_SIZES, bfcl_weights, column
+from toolgrad_eval.leaderboard._columns import COLUMNS, LIVE_AST_SIZES, TOOLBENCH_TEST_SETS, bfcl_weights, column
 
 # Half a unit in the last printed place for the overall, plus the same for the categories it
 # averages (their weights sum to one), plus room for binary floating point.
@@ -44,8 +44,30 @@ def check_reported(benchmark: str, rows: Sequence[ReportedValues]) -> list[Findi
         for row in rows:
             findings += _overall_follows(row)
             findings += _relevance_granularity(row)
+    if benchmark == "toolbench":
+        for row in rows:
+            findings += _toolbench_average_follows(row)
     findings += _identical_groups(benchmark, rows)
     return findings
+
+
+def _toolbench_average_follows(row: ReportedValues) -> list[Finding]:
+    """StableToolBench prints one decimal; its Average column is the plain mean of the six test sets."""
+    out = []
+    for metric in ("sopr", "sowr"):
+        parts = [f"{metric}_{s}" for s in TOOLBENCH_TEST_SETS if s != "average"]
+        key = f"{metric}_average"
+        if key not in row.values or not all(p in row.values for p in parts):
+            continue
+        expected = sum(row.values[p] for p in parts) / len(parts)
+        # the Average's own rounding (0.05) plus the mean of six values each rounded by up to 0.05
+        if abs(row.values[key] - expected) > 0.1 + 1e-9:
+            out.append(Finding(
+                "warning", row.model, (key,),
+                f"{row.label}: {'SoPR' if metric == 'sopr' else 'SoWR'} Average is printed as {row.values[key]:.1f}, but the "
+                f"mean of its six test sets is {expected:.2f}; the average does not follow from its columns.",
+            ))
+    return out
 
 
 def derived_overall(key: str, values: Mapping[str, float]) -> float | None:

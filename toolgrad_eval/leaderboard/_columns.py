@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Mapping
 
-Benchmark = Literal["bfcl", "toolgrad5k"]
-BENCHMARKS: tuple[Benchmark, ...] = ("bfcl", "toolgrad5k")
-BENCHMARK_TITLES: dict[str, str] = {"bfcl": "BFCL", "toolgrad5k": "ToolGrad-5k"}
+Benchmark = Literal["bfcl", "toolgrad5k", "toolbench"]
+BENCHMARKS: tuple[Benchmark, ...] = ("bfcl", "toolgrad5k", "toolbench")
+BENCHMARK_TITLES: dict[str, str] = {"bfcl": "BFCL", "toolgrad5k": "ToolGrad-5k", "toolbench": "ToolBench (StableToolBench)"}
 
 # Entry counts of the four live AST categories (identical in BFCL v3 and v4); the live overall of
 # a reported row is checked with these, since a model card prints only the percentages.
@@ -57,7 +57,19 @@ TOOLGRAD5K_COLUMNS: tuple[Column, ...] = (
     Column("qor", "QoR", "ToolGrad-5k", "Quality of response, the LLM judge's 0-100 score", 1.0, 1.0, (0.0, 100.0)),
 )
 
-COLUMNS: dict[str, tuple[Column, ...]] = {"bfcl": BFCL_COLUMNS, "toolgrad5k": TOOLGRAD5K_COLUMNS}
+# StableToolBench's test sets as its tables label them (I1 = G1 ...), then their plain mean.
+TOOLBENCH_TEST_SETS: dict[str, str] = {
+    "G1_instruction": "I1 Inst", "G1_category": "I1 Cat", "G1_tool": "I1 Tool",
+    "G2_category": "I2 Cat", "G2_instruction": "I2 Inst", "G3_instruction": "I3 Inst", "average": "Average",
+}
+TOOLBENCH_COLUMNS: tuple[Column, ...] = tuple(
+    Column(f"{metric}_{test_set}", label, "SoPR" if metric == "sopr" else "SoWR",
+           f"{'Solvable pass rate' if metric == 'sopr' else 'Solvable win rate against the run reference'} on "
+           f"{'the mean of the test sets' if test_set == 'average' else test_set}, in %", 1.0, 1.0, (0.0, 100.0))
+    for metric in ("sopr", "sowr") for test_set, label in TOOLBENCH_TEST_SETS.items()
+)
+
+COLUMNS: dict[str, tuple[Column, ...]] = {"bfcl": BFCL_COLUMNS, "toolgrad5k": TOOLGRAD5K_COLUMNS, "toolbench": TOOLBENCH_COLUMNS}
 
 # toolgrad_eval.bfcl.aggregate.model_card computes the columns; the same rules written as weights
 # (every column is a fixed linear combination of category means) let the statistics resample each

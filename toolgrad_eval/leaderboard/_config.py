@@ -60,7 +60,7 @@ class ReportedRow(_Strict):
 
 class ReportedFile(_Strict):
     schema_: Literal["toolgrad-eval/reported/v1"] = Field(alias="schema")
-    benchmark: Literal["bfcl", "toolgrad5k"]
+    benchmark: Literal["bfcl", "toolgrad5k", "toolbench"]
     benchmark_version: str = Field(min_length=1)
     provenance: Provenance
     rows: list[ReportedRow] = Field(min_length=1)

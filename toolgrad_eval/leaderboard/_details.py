@@ -17,6 +17,7 @@ from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded
 from toolgrad_eval.leaderboard._runs import Run
 from toolgrad_eval.leaderboard._text import clean_text
+from toolgrad_eval.leaderboard._toolbench import QueryView, toolbench_queries
 
 # Failing entries listed per run (the counts always cover all of them): a few of every error
 # type rather than the first few hundred, which would all be one category.
@@ -59,9 +60,14 @@ class RunDetails:
     samples: list[SampleView] = field(default_factory=list)
     n_failed: int = 0
     notes: list[str] = field(default_factory=list)
+    queries: list[QueryView] = field(default_factory=list)  # ToolBench
 
 
 def run_details(run: Run) -> RunDetails:
+    if run.benchmark == "toolbench":
+        counts, queries, n_failed = toolbench_queries(run)
+        notes = [] if run.has_per_sample else ["No per-query results were found next to the summary."]
+        return RunDetails(run, counts, queries=queries, n_failed=n_failed, notes=notes)
     return _bfcl_details(run) if run.benchmark == "bfcl" else _toolgrad5k_details(run)
 
 

@@ -10,7 +10,7 @@ from toolgrad_eval.bfcl.aggregate import CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError, ToolgradError
 from toolgrad_eval.fileio import loads_bounded, read_json
-from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, bfcl_weights
+from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, TOOLBENCH_TEST_SETS, bfcl_weights
 from toolgrad_eval.leaderboard._text import BuildMessage, clean_text
 from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE, rows_match_summary
 
@@ -60,8 +60,9 @@ class Run:
         if self.benchmark == "toolgrad5k":
             values = self.outcomes.get(column)
             return [Stratum(1.0, values)] if values else None
+        weights = bfcl_weights(column, self.sizes) if self.benchmark == "bfcl" else toolbench_weights(column)
         strata = []
-        for category, weight in bfcl_weights(column, self.sizes).items():
+        for category, weight in weights.items():
             values = self.outcomes.get(category)
             # A category whose per-sample rows do not cover every scored entry cannot be resampled.
             if values is None or len(values) != self.sizes.get(category):
@@ -132,6 +133,8 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     )
     if benchmark == "bfcl":
         return _bfcl_run(summary_path, summary, samples, common), note
+    if benchmark == "toolbench":
+        return _toolbench_run(summary, samples, common), note
     return _toolgrad5k_run(summary, samples, common), note
 
 
@@ -172,6 +175,43 @@ def _bfcl_run(summary_path: Path, summary: Mapping[str, Any], samples: Sequence[
         if "id" in row and isinstance(row.get("category"), str):
             category = to_v4(version, row["category"])
             outcomes.setdefault(category, {})[str(row["id"])] = 1.0 if row.get("valid") is True else 0.0
+    return Run(values=values, outcomes=outcomes, sizes=sizes, **common)
+
+
+def toolbench_weights(column: str) -> dict[str, float]:
+    """A ToolBench column's strata: one test set, or (Average) each of the six with weight 1/6.
+    Categories are "<metric>_<test set>", the per-query values of that metric on that set."""
+    metric, _, test_set = column.partition("_")
+    if test_set != "average":
+        return {column: 1.0}
+    sets = [s for s in TOOLBENCH_TEST_SETS if s != "average"]
+    return {f"{metric}_{s}": 1 / len(sets) for s in sets}
+
+
+def _toolbench_run(summary: Mapping[str, Any], samples: Sequence[Mapping[str, Any]], common: dict) -> Run:
+    """Values in % as the summary holds them; the Average only over all six standard test sets
+    (a run of fewer sets would otherwise be compared with a six-set mean); per-query values in %."""
+    values: dict[str, float | None] = {}
+    sizes: dict[str, int] = {}
+    for metric in ("sopr", "sowr"):
+        found, counts = summary.get(metric) or {}, summary.get(f"{metric}_n") or {}
+        for test_set in TOOLBENCH_TEST_SETS:
+            raw = found.get(test_set) if isinstance(found, dict) else None
+            values[f"{metric}_{test_set}"] = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+            n = counts.get(test_set) if isinstance(counts, dict) else None
+            if isinstance(n, int) and test_set != "average":
+                sizes[f"{metric}_{test_set}"] = n
+        if any(values[f"{metric}_{s}"] is None for s in TOOLBENCH_TEST_SETS if s != "average"):
+            values[f"{metric}_average"] = None
+    outcomes: dict[str, dict[str, float]] = {}
+    for row in samples:
+        if "id" not in row or not isinstance(row.get("test_set"), str):
+            continue
+        score, preference = row.get("score"), row.get("preference")
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            outcomes.setdefault(f"sopr_{row['test_set']}", {})[str(row["id"])] = 100.0 * float(score)
+        if preference in ("win", "tie", "loss"):
+            outcomes.setdefault(f"sowr_{row['test_set']}", {})[str(row["id"])] = 100.0 if preference == "win" else 0.0
     return Run(values=values, outcomes=outcomes, sizes=sizes, **common)
 
 

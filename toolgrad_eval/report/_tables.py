@@ -9,7 +9,7 @@ from typing import Any
 from toolgrad_eval.leaderboard import Leaderboard, Table
 from toolgrad_eval.report import _format
 
-CSV_FILES = {"bfcl": "bfcl.csv", "toolgrad5k": "toolgrad5k.csv"}
+CSV_FILES = {"bfcl": "bfcl.csv", "toolgrad5k": "toolgrad5k.csv", "toolbench": "toolbench.csv"}
 DELTAS_CSV = "deltas.csv"
 MARKDOWN_FILE = "leaderboard.md"
 
@@ -28,7 +28,7 @@ def markdown(board: Leaderboard) -> str:
         "",
     ]
     for table in board.tables:
-        headers = ["Model", "Source", *(f"{c.label} ({c.group})" if table.benchmark == "bfcl" else c.label for c in table.columns)]
+        headers = ["Model", "Source", *(c.label if table.benchmark == "toolgrad5k" else f"{c.label} ({c.group})" for c in table.columns)]
         rows = []
         for group in table.groups:
             for i, row in enumerate(group.rows):

@@ -1,0 +1,230 @@
+"""End to end: the main command on ToolBench layouts against the loopback judge (real openai SDK, HTTP)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from support.fake_openai import Reply
+from toolbench.builders import (CHAT, COT, DFS, TEST_SET, entry, pass_requests, preference_requests, real_layout, rows,
+                                run, write_layout)
+
+
+def test_real_chatgpt_runs_end_to_end(toolbench_judge, tmp_path):
+    """The judge calls every answer Solved and always prefers answer_0 (pure position bias)."""
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--reference_model", COT, "--num_process", "4")
+    assert code == 0
+    # pass rate: 3 DFS answers and 2 CoT answers asked 3 times; CoT's 588 stops at a failed call: Unsolved unasked
+    assert len(pass_requests(toolbench_judge)) == 15
+    assert s["sopr"] == {TEST_SET: 100.0, "average": 100.0} and s["sopr_std"][TEST_SET] == 0.0
+    assert s["reference"]["sopr"][TEST_SET] == pytest.approx(200 / 3)  # what ToolEval recorded for this run: 66.7
+    # win rate: 588 is decided by status (Solved beats Unsolved); 1073 and 608 are asked in both orders, 3 rounds
+    prefs = preference_requests(toolbench_judge)
+    assert len(prefs) == 12
+    r = rows()
+    assert r[f"{TEST_SET}/588"]["preference"] == "win" and r[f"{TEST_SET}/588"]["preference_source"] == "status"
+    # a judge that always picks the first position gives each answer one vote per round: ties
+    for qid in ("1073", "608"):
+        row = r[f"{TEST_SET}/{qid}"]
+        assert (row["votes_model"], row["votes_reference"], row["preference"]) == (3, 3, "tie")
+    assert s["sowr"][TEST_SET] == pytest.approx(100 / 3) and s["sowr_tie"][TEST_SET] == pytest.approx(200 / 3)
+    assert s["judge_requests"] == 27 and s["judge_template"] == "toolbench-pass-v1"
+    assert s["preference_template"] == "toolbench-preference-v1" and s["benchmark"] == "toolbench"
+    # a re-run is free and identical
+    before = toolbench_judge.count(CHAT)
+    code, again = run(data, DFS, "--reference_model", COT)
+    assert code == 0 and toolbench_judge.count(CHAT) == before
+    assert again["cache_hits"] == 27 and again["judge_requests"] == 0
+    assert (again["sopr"], again["sowr"], again["sowr_tie"]) == (s["sopr"], s["sowr"], s["sowr_tie"])
+
+
+def test_both_orders_are_asked_with_the_same_answers_swapped(toolbench_judge, tmp_path):
+    data = real_layout(tmp_path / "tb")
+    run(data, DFS, "--reference_model", COT, "--judge-samples", "1")
+    prefs = [p["messages"][-1]["content"] for p in preference_requests(toolbench_judge)]
+    assert len(prefs) == 4  # 1073 and 608, each in two orders
+
+    def blocks(text):
+        first, second = text.split("<answer_1>")
+        return first.split("<answer_0>")[1].split("</answer_0>")[0], second.split("</answer_1>")[0]
+
+    pairs = [blocks(t) for t in prefs]
+    assert {(b, a) for a, b in pairs} == set(pairs)  # each pair appears in both orders
+
+
+def hand_built(tmp_path, *, reference=None):
+    """Five queries of one test set; the expected numbers are worked out in the tests."""
+    candidate = {
+        "1": entry("first STATUSES=Solved,Unsure,Unsolved", [("search", "{}", "ok")], "an answer"),
+        "2": entry("second STATUS=Unsure", [("search", "{}", "ok")], "an answer"),
+        "3": entry("third", [("search", "{}", "error")], None),  # no Finish call
+        "4": entry("fourth", [("search", "{}", "ok")], ""),  # empty final answer
+        # "5" has no answer at all
+    }
+    answers = {"cand": {"G1_tool": candidate}}
+    if reference is not None:
+        answers["ref"] = {"G1_tool": reference}
+    return write_layout(tmp_path / "tb", answers, {"G1_tool": ["1", "2", "3", "4", "5"]})
+
+
+def test_k_rounds_unsure_and_rules_hand_computed(toolbench_judge, tmp_path):
+    code, s = run(hand_built(tmp_path), "cand", "--judge-samples", "3")
+    assert code == 0
+    # rounds: (1 + .5)/5, (.5 + .5)/5, (0 + .5)/5 -> 30, 20, 10 %
+    assert s["sopr_rounds"]["G1_tool"] == pytest.approx([30.0, 20.0, 10.0])
+    assert s["sopr"]["G1_tool"] == pytest.approx(20.0)
+    assert s["sopr_std"]["G1_tool"] == pytest.approx(math.sqrt((100 + 0 + 100) / 3))
+    assert len(pass_requests(toolbench_judge)) == 6  # only queries 1 and 2 reach the judge
+    r = rows()
+    assert r["G1_tool/1"]["statuses"] == ["Solved", "Unsure", "Unsolved"] and r["G1_tool/1"]["score"] == 0.5
+    assert r["G1_tool/3"]["unsolved_rule"] == "final step is not a call of Finish"
+    assert r["G1_tool/4"]["unsolved_rule"].startswith("empty final answer")
+    assert r["G1_tool/5"]["input_error"].endswith("no answer for query 5 in " + str(tmp_path / "tb" / "model_predictions_converted" / "cand" / "G1_tool.json"))
+    assert s["n_unsolved_by_rule"] == 3 and s["n_input_errors"] == 1 and s["n_samples"] == 5
+
+
+def test_preference_rules_hand_computed(toolbench_judge, tmp_path):
+    same = entry("second STATUS=Unsure", [("search", "{}", "ok")], "an answer")
+    reference = {
+        "1": entry("first STATUSES=Solved,Solved,Unsolved", [("search", "{}", "ok")], "another answer"),
+        "2": same,  # identical to the candidate's: a tie, unasked
+        "3": entry("third", [("search", "{}", "ok")], "reference solved it"),  # Solved beats the candidate's Unsolved
+        "4": entry("fourth", [("search", "{}", "ok")], "ref PREFER_ME"),  # both Unsolved? no: ref Solved
+        "5": entry("fifth", [("search", "{}", "ok")], "only the reference answered"),
+    }
+    data = hand_built(tmp_path, reference=reference)
+    code, s = run(data, "cand", "--reference_model", "ref", "--judge-samples", "3")
+    assert code == 0
+    r = rows()
+    # query 1: candidate majority Unsure (a three-way split), reference majority Solved: reference wins unasked
+    assert r["G1_tool/1"]["preference"] == "loss" and r["G1_tool/1"]["preference_source"] == "status"
+    assert r["G1_tool/2"]["preference"] == "tie" and r["G1_tool/2"]["preference_source"] == "identical answers"
+    assert r["G1_tool/3"]["preference"] == "loss" and r["G1_tool/4"]["preference"] == "loss"
+    assert r["G1_tool/5"]["preference"] == "loss" and r["G1_tool/5"]["preference_source"] == "missing answer"
+    assert preference_requests(toolbench_judge) == []
+    assert s["sowr"]["G1_tool"] == 0.0 and s["sowr_tie"]["G1_tool"] == 20.0 and s["sowr_loss"]["G1_tool"] == 80.0
+
+
+def test_a_preferred_answer_wins_in_both_orders(toolbench_judge, tmp_path):
+    cand = {"1": entry("q", [("search", "{}", "ok")], "good PREFER_ME"), "2": entry("q2", [("search", "{}", "ok")], "plain")}
+    ref = {"1": entry("q", [("search", "{}", "ok")], "weak"), "2": entry("q2", [("search", "{}", "ok")], "better PREFER_ME")}
+    data = write_layout(tmp_path / "tb", {"cand": {"G2_category": cand}, "ref": {"G2_category": ref}}, {"G2_category": ["1", "2"]})
+    code, s = run(data, "cand", "--reference_model", "ref", "--judge-samples", "2")
+    assert code == 0
+    r = rows()
+    assert (r["G2_category/1"]["votes_model"], r["G2_category/1"]["votes_reference"]) == (4, 0)
+    assert (r["G2_category/2"]["votes_model"], r["G2_category/2"]["votes_reference"]) == (0, 4)
+    assert s["sowr"]["G2_category"] == 50.0 and len(preference_requests(toolbench_judge)) == 8
+    seeds = sorted(p.get("seed", 0) for p in preference_requests(toolbench_judge))
+    assert seeds == [0, 0, 0, 0, 1, 1, 1, 1]  # round k is asked with seed k (round 0 without one)
+
+
+def test_stored_toolevals_verdicts_reproduce_its_pass_rate_without_asking(toolbench_judge, tmp_path):
+    """ToolEval's own pass_rate_results for the example runs: CoT 66.7 (588 Unsolved), DFS 100."""
+    data = real_layout(tmp_path / "tb", stored=True)
+    code, s = run(data, COT)
+    assert code == 0 and s["sopr"][TEST_SET] == pytest.approx(200 / 3) and s["sopr_std"][TEST_SET] == 0.0
+    assert s["stored_verdicts"] == 2 and toolbench_judge.count(CHAT) == 0  # 588 is Unsolved by rule
+    code, s = run(data, DFS, out="out2")
+    assert s["sopr"][TEST_SET] == 100.0 and s["stored_verdicts"] == 3
+    code, s = run(data, DFS, "--ignore-stored", out="out3")
+    assert s["stored_verdicts"] == 0 and len(pass_requests(toolbench_judge)) == 9
+    code, s = run(data, DFS, "--judge-samples", "4", out="out4")  # ToolEval stored 3 rounds: a 4th needs the judge
+    assert s["stored_verdicts"] == 0 and s["cache_hits"] == 9 and len(pass_requests(toolbench_judge)) == 12
+
+
+def test_invalid_judge_reply_is_a_judge_error_not_a_zero(toolbench_judge, tmp_path):
+    toolbench_judge.score_fn = lambda request: {"reason": "r", "answer_status": "Maybe"}
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--judge-samples", "1")
+    assert code == 0 and s["n_judge_errors"] == 3 and s["sopr"][TEST_SET] is None
+    assert "answer_status is not one of Solved, Unsolved, Unsure" in rows()[f"{TEST_SET}/608"]["judge_error"]
+    assert toolbench_judge.count(CHAT) == 9  # each asked again twice (the judge's invalid-reply retries)
+
+
+def test_overwrite_asks_again(toolbench_judge, tmp_path):
+    data = real_layout(tmp_path / "tb")
+    run(data, DFS, "--judge-samples", "1")
+    code, s = run(data, DFS, "--judge-samples", "1", "--overwrite")
+    assert code == 0 and s["judge_requests"] == 3 and toolbench_judge.count(CHAT) == 6
+    assert s["overwrite_run_resumed"] is False
+
+
+def test_parallel_requests_give_the_same_numbers(toolbench_judge, tmp_path):
+    data = real_layout(tmp_path / "tb")
+    _, one = run(data, DFS, "--reference_model", COT, "--cache-dir", "c1", out="o1")
+    _, many = run(data, DFS, "--reference_model", COT, "--num_process", "8", "--cache-dir", "c2", out="o2")
+    for key in ("sopr", "sopr_std", "sowr", "sowr_tie", "judge_requests"):
+        assert one[key] == many[key], key
+    assert many["concurrency"]["max_in_flight"] > 1
+
+
+def test_budget_stops_new_requests(toolbench_judge, tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}')
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "1")
+    assert code == 3 and s["budget_reached"] is True and s["n_not_judged"] >= 1
+    assert toolbench_judge.count(CHAT) < 3
+
+
+def test_one_budget_covers_pass_rate_and_preference(toolbench_judge, tmp_path):
+    """Priced so that the pass-rate judgments of both models fit and the preference ones do not all fit."""
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1, "output": 1}}}')
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "0.015")
+    assert code == 3 and s["budget_reached"] is True
+    assert len(pass_requests(toolbench_judge)) == 5 and len(preference_requests(toolbench_judge)) < 4
+    assert s["cost_usd"] < 0.0227  # less than all nine judgments cost (22,590 prompt tokens at $1 per million)
+
+
+def test_batch_mode_round_trip(toolbench_judge, tmp_path):
+    toolbench_judge.batch_polls = 1
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--reference_model", COT, "--batch", "--batch-poll-interval", "0.05")
+    assert code == 0 and toolbench_judge.count(CHAT) == 0
+    assert s["sopr"][TEST_SET] == 100.0 and s["sowr"][TEST_SET] == pytest.approx(100 / 3)
+    assert {r["verdict_source"] for r in rows().values()} == {"batch"}
+    code, live = run(data, DFS, "--reference_model", COT)
+    assert live["judge_requests"] == 0 and live["cache_hits"] == 27  # batch verdicts are the live ones' cache keys
+
+
+def test_retries_go_through_the_judge_machinery(toolbench_judge, tmp_path):
+    toolbench_judge.script([Reply.status(500), Reply.status(429, retry_after=0.01)])
+    data = real_layout(tmp_path / "tb")
+    code, s = run(data, DFS, "--judge-samples", "1")
+    assert code == 0 and s["n_judge_errors"] == 0 and s["judge_requests"] == 5
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--reference_model", "nobody"), "no answers of 'nobody'"),
+    (("--reference_model", DFS), "--reference_model names the model being scored"),
+    (("--reference_model", "../x"), "--reference_model '../x' holds a path separator"),
+])
+def test_bad_options_are_one_line_errors(toolbench_judge, tmp_path, capsys, args, message):
+    data = real_layout(tmp_path / "tb")
+    code, _ = run(data, DFS, *args)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert toolbench_judge.count(CHAT) == 0
+
+
+def test_stored_toolevals_preferences_reproduce_its_win_rate(toolbench_judge, tmp_path):
+    """ToolEval's preference_results for DFS against CoT: 3-0, 3-0 and 2-1 for DFS, a win rate of 100."""
+    import shutil
+
+    from toolbench.builders import REAL
+
+    data = real_layout(tmp_path / "tb", stored=True)
+    shutil.copytree(REAL / "data_example" / "preference_results", data / "preference_results")
+    code, s = run(data, DFS, "--reference_model", COT)
+    assert code == 0 and toolbench_judge.count(CHAT) == 0
+    assert s["sowr"][TEST_SET] == 100.0 and s["stored_preferences"] == 3
+    assert (rows()[f"{TEST_SET}/1073"]["votes_model"], rows()[f"{TEST_SET}/1073"]["votes_reference"]) == (2, 1)
+    code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "4", out="out2")  # only 3 rounds stored
+    assert s["stored_preferences"] == 0 and len(preference_requests(toolbench_judge)) == 16
+    code, s = run(data, DFS, "--reference_model", COT, "--ignore-stored", out="out3")
+    assert code == 0 and s["stored_preferences"] == 0 and s["preference_requests"] + s["preference_cache_hits"] == 12
