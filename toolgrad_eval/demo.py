@@ -69,21 +69,9 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
 
 def _toolbench_demo(dataset: Path, runs: Path, cache_dir: Path) -> dict[str, dict[str, Any]]:
     """ToolEval's stored verdicts and preference tallies only: no request is sent."""
-    from toolgrad_eval.judge.cache import open_cache
-    from toolgrad_eval.judge.client import Judge, JudgeSettings
-    from toolgrad_eval.judge.template import load_template
-    from toolgrad_eval.record import write_run_record
-    from toolgrad_eval.toolbench.dataset import ToolbenchData
-    from toolgrad_eval.toolbench.runner import evaluate_toolbench, rows_as_dicts
-    from toolgrad_eval.toolbench.verdict import parse_pass, parse_preference
+    from toolgrad_eval.judge.session import JudgeConfig
+    from toolgrad_eval.toolbench.run import ToolbenchConfig, run_toolbench
 
-    out: dict[str, dict[str, Any]] = {}
-    settings = JudgeSettings(samples=3)  # the stored verdicts have 3 rounds
-    with open_cache(cache_dir) as cache:
-        judge = Judge(load_template("toolbench-pass-v1"), cache, settings, parse=parse_pass)
-        preference = Judge(load_template("toolbench-preference-v1"), cache, settings, parse=parse_preference)
-        for model, reference in TOOLBENCH_DEMO.items():
-            run = evaluate_toolbench(ToolbenchData(dataset), model, judge, reference=reference, preference_judge=preference)
-            write_run_record(runs / model, run.summary, rows_as_dicts(run))
-            out[model] = run.summary
-    return out
+    judge = JudgeConfig(samples=3, cache_dir=cache_dir)  # the stored verdicts have 3 rounds
+    return {model: run_toolbench(ToolbenchConfig(dataset, model, runs / model, judge=judge, reference_model=reference)).summary
+            for model, reference in TOOLBENCH_DEMO.items()}

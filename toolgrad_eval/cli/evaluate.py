@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from toolgrad_eval.cli.judging import cost_line, judge_config, notify, printable, progress_printer, show_warnings
 from toolgrad_eval.errors import ConfigError, DatasetError
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
@@ -17,8 +17,6 @@ BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", 
                 "minicpm-fc", "mining", "mistral", "mistral-fc", "nemotron", "nexus", "nvidia", "openai-fc", "phi",
                 "phi-fc", "qwen-fc", "think-agent", "xlam")
 
-if TYPE_CHECKING:
-    from toolgrad_eval.judge.session import JudgeConfig
 
 
 class Finite(click.FloatRange):
@@ -33,7 +31,6 @@ class Finite(click.FloatRange):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
 
-_MAX_WARNINGS_SHOWN = 20
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,8 +92,8 @@ def evaluate(**options: Any) -> None:
     elif is_toolbench(dataset):
         from toolgrad_eval.cli.evaluate_toolbench import evaluate_toolbench
 
-        evaluate_toolbench(options, output=options["output"] or default_output("toolbench", options["pred_model"]),
-                           progress=_progress_printer, cost_line=_cost_line, show_warnings=_show_warnings)
+        evaluate_toolbench(options, output=options["output"] or default_output("toolbench", options["pred_model"]))
+
     elif not dataset.is_dir():
         raise DatasetError(dataset, "dataset folder not found")
     else:
@@ -111,20 +108,6 @@ def default_output(benchmark: str, model: str) -> Path:
     from toolgrad_eval.names import folder_name
 
     return Path("toolgrad-eval-out") / benchmark / folder_name(model)
-
-
-def judge_config(options: dict[str, Any], *, default_samples: int) -> JudgeConfig:
-    """The judge options every judged benchmark shares (``default_samples``: the benchmark's
-    judgments per sample when --judge-samples is not given)."""
-    from toolgrad_eval.judge.session import JudgeConfig
-
-    return JudgeConfig(
-        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"] or default_samples,
-        temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]),
-        max_cost=options["max_cost"], prices_file=options["prices_file"], batch=options["use_batch"],
-        batch_id=options["batch_id"], batch_poll_interval=options["batch_poll_interval"],
-        cache_dir=options["cache_dir"], overwrite=options["overwrite"],
-    )
 
 
 def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
@@ -143,14 +126,14 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         num_process=options["num_process"],
     )
     try:
-        record = run_toolgrad5k(config, notify=_notify, progress=_progress_printer)
+        record = run_toolgrad5k(config, notify=notify, progress=progress_printer)
     except RunInterrupted as exc:
         click.echo(f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
                    "run the same command again to continue.", err=True)
         raise SystemExit(130) from None
     runs, output, s = record.runs, record.output, record.summary
     for run in runs:
-        _show_warnings(run.warnings)
+        show_warnings(run.warnings)
 
     table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]
     click.echo("ToolGrad-5k" + (" (SYNTHETIC demo data)" if s["synthetic"] else ""))
@@ -160,7 +143,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
         f"{s['n_prediction_errors']} prediction errors, {s['n_judge_errors']} judge errors, {s['n_input_errors']} input errors."
     )
-    click.echo(_cost_line(s))
+    click.echo(cost_line(s))
     if s.get("judge_samples", 1) > 1 and s.get("qor_judge_std_mean") is not None:
         click.echo(
             f"Judge noise over {s['judge_samples']} judgments per sample: mean per-sample std "
@@ -185,20 +168,6 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         )
         raise SystemExit(3)
 
-
-def _notify(line: str) -> None:
-    click.echo(_printable(line), err=True)
-
-
-def _cost_line(s: dict[str, Any]) -> str:
-    tokens = f"Judge tokens: {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
-    if s["cost_usd"] is None:
-        return f"{tokens}; cost unknown (no price for {s['judge_model']}; see --prices)."
-    tier = " (Batch API price)" if (s.get("price") or {}).get("tier") == "batch" else ""
-    unmetered = s.get("replies_without_usage") or 0
-    if unmetered:
-        tier += f", including an estimate for {unmetered} repl{'y' if unmetered == 1 else 'ies'} that reported no usage"
-    return f"{tokens} = ${s['cost_usd']:.4f}{tier}; cached verdicts reused this run saved ${s['cost_saved_usd']:.4f}."
 
 
 def _evaluate_bfcl(options: dict[str, Any]) -> None:
@@ -238,36 +207,10 @@ def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
         click.echo("Run records: " + ", ".join(str(output_for(m)) for m in runs.summaries))
     if runs.failed:
         raise DatasetError(options["dataset"], f"{len(runs.failed)} of {len(models)} models not scored: "
-                                               + "; ".join(f"{m} ({_printable(why)})" for m, why in runs.failed.items()))
+                                               + "; ".join(f"{m} ({printable(why)})" for m, why in runs.failed.items()))
 
 
-def _progress_printer(model: str):
-    if not sys.stderr.isatty():
-        return None
-    state: dict[str, Any] = {}
 
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = click.progressbar(length=total, label=f"Judging {model}", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-        if done == total:
-            bar.__exit__(None, None, None)
-
-    return update
-
-
-def _show_warnings(warnings: list[str]) -> None:
-    for line in warnings[:_MAX_WARNINGS_SHOWN]:
-        click.echo(f"warning: {_printable(line)}", err=True)
-    if len(warnings) > _MAX_WARNINGS_SHOWN:
-        click.echo(f"warning: ... and {len(warnings) - _MAX_WARNINGS_SHOWN} more (see per_sample.jsonl)", err=True)
-
-
-def _printable(text: str) -> str:
-    """Untrusted names (ids, paths) must not drive the terminal: show control characters escaped."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _fmt(value: float | None, digits: int) -> str:
