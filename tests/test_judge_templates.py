@@ -54,3 +54,24 @@ def test_unknown_field_is_refused(tmp_path):
 def test_unknown_template_id_lists_the_available_ones():
     with pytest.raises(ConfigError, match="available: .*qor-v1"):
         load_template("qor-v99")
+
+
+# schema_name -> the pydantic model that validates that template's replies (one definition: the
+# schema each template sends is generated from it; a template whose schema drifts fails here).
+REPLY_MODELS = {
+    "qor_verdict": "toolgrad_eval.judge.verdict:QorReply",
+    "toolbench_pass_verdict": "toolgrad_eval.toolbench.verdict:PassReply",
+    "toolbench_preference_verdict": "toolgrad_eval.toolbench.verdict:PreferenceReply",
+}
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_template_schema_is_its_reply_model_schema(path):
+    import importlib
+
+    from toolgrad_eval.judge.verdict import reply_schema
+
+    template = load_template(str(path))
+    module, name = REPLY_MODELS[template.spec.schema_name].split(":")
+    model = getattr(importlib.import_module(module), name)
+    assert template.schema == reply_schema(model)

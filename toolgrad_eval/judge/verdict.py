@@ -5,12 +5,48 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any, Callable, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from toolgrad_eval.fileio import json_depth_ok, replace_lone_surrogates
 from toolgrad_eval.redact import redact_secrets
 
 MAX_REPLY_CHARS = 100_000
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+def _count(field: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not _is_int(value) or value < 0:
+            raise ValueError(f"{field} is not a non-negative integer")
+        return int(value)
+    return check
+
+
+def _text(field: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"{field} is not a string")
+        return value
+    return check
+
+
+def _number(field: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not _is_number(value):
+            raise ValueError(f"{field} is not a number")
+        return float(value)
+    return check
+
+
+def _numbers(field: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, list) or not all(_is_number(s) for s in value):
+            raise ValueError(f"{field} is not a list of numbers")
+        return [float(s) for s in value]
+    return check
+
 
 
 @dataclass(frozen=True)
@@ -27,30 +63,60 @@ class QorVerdict:
         return data
 
 
+class QorReply(BaseModel):
+    """The QoR judge's reply: what ``judges/qor-v*.json`` asks for (its ``schema`` is this model's
+    :func:`reply_schema`, checked by a test). Lenient where a judge may be sloppy without being
+    wrong (85.0 for an integer score, extra keys), strict where it matters (no text for numbers)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    num_requests: Annotated[int, BeforeValidator(_count("num_requests")),
+                            Field(description="How many distinct requests the user's query makes.")]
+    reason: Annotated[str, BeforeValidator(_text("reason")), Field(
+        description="Brief justification: which requests were addressed, how well, and on what tool results.")]
+    response_scores: Annotated[list[float], BeforeValidator(_numbers("response_scores")), WithJsonSchema({
+        "type": "array", "items": {"type": "integer"}, "description": (
+            "One 0-100 score per request, in the order the query makes them; 0 for a request that was not addressed.")})]
+    final_score: Annotated[float, BeforeValidator(_number("final_score")), WithJsonSchema({
+        "type": "integer", "description": "The mean of response_scores, rounded to an integer."})]
+
+
 def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
     """Validate a reply against the QoR schema: (verdict, None) or (None, what is wrong)."""
-    data, problem = reply_object(raw, ("num_requests", "reason", "response_scores", "final_score"))
-    if data is None:
+    reply, problem = parse_reply(raw, QorReply)
+    if reply is None:
         return None, problem
-    num_requests, reason, scores, final = (data[k] for k in ("num_requests", "reason", "response_scores", "final_score"))
-    if not _is_int(num_requests) or num_requests < 0:
-        return None, "num_requests is not a non-negative integer"
-    if not isinstance(reason, str):
-        return None, "reason is not a string"
-    if not isinstance(scores, list) or not all(_is_number(s) for s in scores):
-        return None, "response_scores is not a list of numbers"
-    if not _is_number(final):
-        return None, "final_score is not a number"
     return (
         QorVerdict(
-            num_requests=int(num_requests),
-            reason=redact_secrets(reason),  # a key escaped in the JSON text shows only once parsed
-            response_scores=tuple(float(s) for s in scores),
-            final_score=float(final),
-            qor=clip_score(float(final)),
+            num_requests=reply.num_requests,
+            reason=redact_secrets(reply.reason),  # a key escaped in the JSON text shows only once parsed
+            response_scores=tuple(reply.response_scores),
+            final_score=reply.final_score,
+            qor=clip_score(reply.final_score),
         ),
         None,
     )
+
+
+def parse_reply(raw: str, model: type[Reply]) -> tuple[Reply | None, str | None]:
+    """A reply validated by its pydantic model: (reply, None) or (None, the first thing wrong)."""
+    data, problem = reply_object(raw, tuple(model.model_fields))
+    if data is None:
+        return None, problem
+    try:
+        return model.model_validate(data), None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        cause = (error.get("ctx") or {}).get("error")
+        return None, str(cause) if isinstance(cause, ValueError) else f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+
+
+def reply_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema a template sends for ``model`` (structured outputs: every property
+    required, no other property allowed), generated from the model."""
+    schema = model.model_json_schema()
+    properties = {name: {k: v for k, v in prop.items() if k != "title"} for name, prop in schema["properties"].items()}
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
 def reply_object(raw: str, keys: tuple[str, ...]) -> tuple[dict[str, Any] | None, str | None]:

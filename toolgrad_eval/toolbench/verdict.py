@@ -8,9 +8,11 @@ block the judge prefers (ToolEval's ``select_better_answer`` has no tie: ties ar
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from toolgrad_eval.judge.verdict import reply_object
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from toolgrad_eval.judge.verdict import parse_reply
 from toolgrad_eval.redact import redact_secrets
 
 Status = Literal["Solved", "Unsolved", "Unsure"]
@@ -36,28 +38,57 @@ class PreferenceVerdict:
         return asdict(self)
 
 
+def _status(value: Any) -> Any:
+    if value not in STATUSES:
+        raise ValueError(f"answer_status is not one of {', '.join(STATUSES)}")
+    return value
+
+
+def _better(value: Any) -> Any:
+    if isinstance(value, bool) or value not in (0, 1):
+        raise ValueError("better_answer is not 0 or 1")
+    return int(value)
+
+
+def _reason_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("reason is not a string")
+    return value
+
+
+class PassReply(BaseModel):
+    """The pass-rate judge's reply (``judges/toolbench-pass-v*.json`` sends :func:`reply_schema` of it)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    reason: Annotated[str, BeforeValidator(_reason_text), Field(description=(
+        "Brief justification: what the query asks, what the steps obtained, and whether the final answer delivers it."))]
+    answer_status: Annotated[Status, BeforeValidator(_status), Field(description="The verdict by the rubric.")]
+
+
+class PreferenceReply(BaseModel):
+    """The preference judge's reply (``judges/toolbench-preference-v*.json``)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    reason: Annotated[str, BeforeValidator(_reason_text), Field(
+        description="Brief comparison of the two answers on the aspects of the rubric.")]
+    better_answer: Annotated[Literal[0, 1], BeforeValidator(_better), WithJsonSchema({
+        "type": "integer", "enum": [0, 1], "description": "0 when answer_0 is better, 1 when answer_1 is better."})]
+
+
 def parse_pass(raw: str) -> tuple[PassVerdict | None, str | None]:
-    data, problem = reply_object(raw, ("answer_status", "reason"))
-    if data is None:
+    reply, problem = parse_reply(raw, PassReply)
+    if reply is None:
         return None, problem
-    status, reason = data["answer_status"], data["reason"]
-    if status not in STATUSES:
-        return None, f"answer_status is not one of {', '.join(STATUSES)}"
-    if not isinstance(reason, str):
-        return None, "reason is not a string"
-    return PassVerdict(status, _reason(reason)), None
+    return PassVerdict(reply.answer_status, _reason(reply.reason)), None
 
 
 def parse_preference(raw: str) -> tuple[PreferenceVerdict | None, str | None]:
-    data, problem = reply_object(raw, ("better_answer", "reason"))
-    if data is None:
+    reply, problem = parse_reply(raw, PreferenceReply)
+    if reply is None:
         return None, problem
-    better, reason = data["better_answer"], data["reason"]
-    if isinstance(better, bool) or better not in (0, 1):
-        return None, "better_answer is not 0 or 1"
-    if not isinstance(reason, str):
-        return None, "reason is not a string"
-    return PreferenceVerdict(int(better), _reason(reason)), None
+    return PreferenceVerdict(reply.better_answer, _reason(reply.reason)), None
 
 
 def _reason(text: str) -> str:
