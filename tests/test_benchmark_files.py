@@ -12,7 +12,7 @@ import pytest
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard import load_models_file, load_packaged, load_reported_file
-from toolgrad_eval.leaderboard._config import check_reported_models, parse_reported
+from toolgrad_eval.leaderboard.config import check_reported_models, parse_reported
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SKIPPED_DIRS = {"demo", "__pycache__"}

@@ -114,3 +114,18 @@ def test_the_checks_can_fail():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     tree = ast.parse("import x.y\nif TYPE_CHECKING:\n    import x.z\ndef f():\n    from x import w\n")
     assert _imports(tree, {"x.y", "x.z", "x.w"}) == {"x.y", "x.w"}
+
+
+def test_modules_have_plain_names_and_no_private_name_crosses_modules() -> None:
+    """The convention in docs/ARCHITECTURE.md: no ``_module.py``; an underscored name is private to
+    its module, so nothing imports one from another module."""
+    underscored = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("_*.py") if p.name != "__init__.py"
+                   and p.name != "__main__.py"]
+    assert underscored == []
+    crossing = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("toolgrad_eval"):
+                crossing += [f"{path.relative_to(PACKAGE)}: {alias.name}" for alias in node.names
+                             if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert crossing == []

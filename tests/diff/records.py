@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from toolgrad_eval.leaderboard import Run
-from toolgrad_eval.leaderboard._runs import load_run
+from toolgrad_eval.leaderboard.runs import load_run
 from toolgrad_eval.record import SUMMARY_FILE, write_run_record
 
 

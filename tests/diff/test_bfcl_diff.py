@@ -84,7 +84,7 @@ def test_unpaired_entries_are_not_flips(tmp_path) -> None:
 
 
 def test_flipped_entries_described_are_bounded_but_all_are_counted(tmp_path) -> None:
-    from toolgrad_eval.diff._bfcl import MAX_DETAILED
+    from toolgrad_eval.diff.bfcl import MAX_DETAILED
 
     n = MAX_DETAILED + 50
     a = bfcl_record(tmp_path / "a", "base", {"simple_python": [None] * n})

@@ -12,8 +12,8 @@ from toolgrad_eval.cli.main import main
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard import COLUMNS
 from toolgrad_eval.report import publish
-from toolgrad_eval.report._comparisons import SweepPoint, SweepSeries
-from toolgrad_eval.report._sweep_chart import line_chart
+from toolgrad_eval.report.comparisons import SweepPoint, SweepSeries
+from toolgrad_eval.report.sweep_chart import line_chart
 
 PAIR_PAGE = "diffs/demo-gemma-3-12b--demo-toolgrad-12b-bfclv4.html"
 

@@ -71,7 +71,7 @@ def test_regression_on_qor(tmp_path) -> None:
 
 
 def test_listings_are_bounded_but_counts_cover_every_sample(tmp_path) -> None:
-    from toolgrad_eval.diff._toolgrad5k import MAX_DROPS, MAX_LISTED
+    from toolgrad_eval.diff.toolgrad5k import MAX_DROPS, MAX_LISTED
 
     n = MAX_LISTED + 20
     long_reason = {f"s{i}": "x" * 100_000 for i in range(n)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from toolgrad_eval.leaderboard import ReportedValues, check_reported, load_packaged
-from toolgrad_eval.leaderboard._checks import derived_overall
+from toolgrad_eval.leaderboard.checks import derived_overall
 
 
 def _row(model: str) -> ReportedValues:

@@ -9,7 +9,7 @@ import pytest
 from toolgrad_eval.bfcl.aggregate import AGGREGATE_KEYS, CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import SIZES
 from toolgrad_eval.leaderboard import BFCL_COLUMNS
-from toolgrad_eval.leaderboard._columns import bfcl_weights
+from toolgrad_eval.leaderboard.columns import bfcl_weights
 
 
 def test_columns_are_the_model_card_columns() -> None:

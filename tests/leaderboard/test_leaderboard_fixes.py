@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from toolgrad_eval.leaderboard import build_leaderboard
-from toolgrad_eval.leaderboard._details import _reason
-from toolgrad_eval.leaderboard._text import clean_text
-from toolgrad_eval.leaderboard._stats import column_ci, wilson_ci
-from toolgrad_eval.leaderboard._runs import Stratum
-from toolgrad_eval.leaderboard._text import display_path, short_name
+from toolgrad_eval.leaderboard.details import error_reason
+from toolgrad_eval.leaderboard.text import clean_text
+from toolgrad_eval.leaderboard.stats import column_ci, wilson_ci
+from toolgrad_eval.leaderboard.runs import Stratum
+from toolgrad_eval.leaderboard.text import display_path, short_name
 from toolgrad_eval.record import write_run_record
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -140,4 +140,4 @@ def test_display_path_hides_the_local_file_system(tmp_path: Path, monkeypatch) -
 
 
 def test_reasons_join_without_doubled_punctuation() -> None:
-    assert _reason(["Wrong value.", "Missing parameter", "x"]) == "Wrong value. Missing parameter; x"
+    assert error_reason(["Wrong value.", "Missing parameter", "x"]) == "Wrong value. Missing parameter; x"

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from toolgrad_eval.leaderboard._runs import Stratum
-from toolgrad_eval.leaderboard._stats import column_ci, paired_delta, stratified_bootstrap_ci, stratified_p_value
+from toolgrad_eval.leaderboard.runs import Stratum
+from toolgrad_eval.leaderboard.stats import column_ci, paired_delta, stratified_bootstrap_ci, stratified_p_value
 from toolgrad_eval.stats import bootstrap_ci, paired_ttest
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from report.dom import parse
 from report.records import LONG_NAME, RLO_NAME, write_hostile_runs
-from toolgrad_eval.leaderboard._text import BIDI_CONTROLS
+from toolgrad_eval.leaderboard.text import BIDI_CONTROLS
 from toolgrad_eval.report import publish
 
 

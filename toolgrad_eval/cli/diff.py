@@ -37,7 +37,7 @@ def diff(a: str, b: str, runs: tuple[Path, ...], as_json: bool, fail_on_regressi
         pair_records,
         regressions,
     )
-    from toolgrad_eval.diff._text import render
+    from toolgrad_eval.diff.text import render
 
     check_metrics(metrics)
     roots = list(runs) or [DEFAULT_RUNS]

@@ -41,7 +41,7 @@ def report(runs: tuple[Path, ...], out: Path, match: tuple[str, ...], title: str
     """Publish the leaderboard: reported numbers next to reproduced run records, as a static site."""
     from toolgrad_eval.leaderboard import DEFAULT_TITLE
     from toolgrad_eval.report import publish
-    from toolgrad_eval.report._comparisons import parse_diff_pairs
+    from toolgrad_eval.report.comparisons import parse_diff_pairs
 
     published = publish(list(runs) or [DEFAULT_RUNS], out, matches=_parse_matches(match), title=title or DEFAULT_TITLE,
                         diffs=parse_diff_pairs(diffs), series=series)

@@ -12,21 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from toolgrad_eval.diff._bfcl import (
+from toolgrad_eval.diff.bfcl import (
     BfclDiff,
     CategoryDiff,
     ErrorTypeChange,
     FlippedEntry,
     diff_bfcl,
 )
-from toolgrad_eval.diff._pairs import find_records, pair_records
-from toolgrad_eval.diff._tests import (
+from toolgrad_eval.diff.pairs import find_records, pair_records
+from toolgrad_eval.diff.significance import (
     McNemar,
     PairedDifference,
     mcnemar_exact,
     paired_difference,
 )
-from toolgrad_eval.diff._toolgrad5k import (
+from toolgrad_eval.diff.toolgrad5k import (
     METRICS,
     Disagreement,
     SampleDelta,

@@ -6,19 +6,19 @@ reproduced model to a reported one (``benchmarks/models.json`` plus explicit mat
 numbers that are internally inconsistent. The report package renders the result.
 """
 
-from toolgrad_eval.leaderboard._build import DEFAULT_TITLE, build_leaderboard
-from toolgrad_eval.leaderboard._checks import Finding, ReportedValues, check_reported
-from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, BFCL_COLUMNS, COLUMNS, TOOLGRAD5K_COLUMNS, Column
-from toolgrad_eval.leaderboard._config import (
+from toolgrad_eval.leaderboard.build import DEFAULT_TITLE, build_leaderboard
+from toolgrad_eval.leaderboard.checks import Finding, ReportedValues, check_reported
+from toolgrad_eval.leaderboard.columns import BENCHMARK_TITLES, BENCHMARKS, BFCL_COLUMNS, COLUMNS, TOOLGRAD5K_COLUMNS, Column
+from toolgrad_eval.leaderboard.config import (
     ModelsFile,
     ReportedFile,
     load_models_file,
     load_packaged,
     load_reported_file,
 )
-from toolgrad_eval.leaderboard._details import MAX_PER_ERROR_TYPE, Failure, RunDetails, SampleView
-from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
-from toolgrad_eval.leaderboard._runs import Run, discover_runs
+from toolgrad_eval.leaderboard.details import MAX_PER_ERROR_TYPE, Failure, RunDetails, SampleView
+from toolgrad_eval.leaderboard.model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
+from toolgrad_eval.leaderboard.runs import Run, discover_runs
 
 __all__ = [
     "BENCHMARKS",

@@ -50,10 +50,10 @@ def publish(
 def write_report(
     board: Leaderboard, out: Path, *, diffs: Sequence[tuple[str, str]] = (), series: Sequence[str] = ()
 ) -> Published:
-    from toolgrad_eval.report._comparison_html import render_diff_page, render_sweep_page
-    from toolgrad_eval.report._comparisons import diff_pages, sweep
-    from toolgrad_eval.report._html import render_index, render_model_page
-    from toolgrad_eval.report._tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
+    from toolgrad_eval.report.comparison_html import render_diff_page, render_sweep_page
+    from toolgrad_eval.report.comparisons import diff_pages, sweep
+    from toolgrad_eval.report.pages import render_index, render_model_page
+    from toolgrad_eval.report.tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
 
     ensure_writable_dir(out, "report (--out)")
     comparisons = diff_pages(board, diffs)

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.leaderboard._checks import ReportedValues, check_reported
-from toolgrad_eval.leaderboard._columns import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, Column, column
-from toolgrad_eval.leaderboard._config import ModelsFile, ReportedFile, ReportedRow, load_packaged
-from toolgrad_eval.leaderboard._details import run_details
-from toolgrad_eval.leaderboard._text import BuildMessage, literal
-from toolgrad_eval.leaderboard._model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
-from toolgrad_eval.leaderboard._runs import Run, discover_runs
-from toolgrad_eval.leaderboard._stats import ci_method, column_ci, paired_delta
+from toolgrad_eval.leaderboard.checks import ReportedValues, check_reported
+from toolgrad_eval.leaderboard.columns import BENCHMARK_TITLES, BENCHMARKS, COLUMNS, Column, column
+from toolgrad_eval.leaderboard.config import ModelsFile, ReportedFile, ReportedRow, load_packaged
+from toolgrad_eval.leaderboard.details import run_details
+from toolgrad_eval.leaderboard.text import BuildMessage, literal
+from toolgrad_eval.leaderboard.model import Cell, DeltaCell, DeltaRow, Group, Leaderboard, ModelPage, Note, Row, Table
+from toolgrad_eval.leaderboard.runs import Run, discover_runs
+from toolgrad_eval.leaderboard.stats import ci_method, column_ci, paired_delta
 
 DEFAULT_TITLE = "Tool-use leaderboard: Gemma-3 baselines and ToolGrad models"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from toolgrad_eval.diff._tests import PairedDifference, paired_difference
+from toolgrad_eval.diff.significance import PairedDifference, paired_difference
 from toolgrad_eval.leaderboard import Run
-from toolgrad_eval.leaderboard._text import clean_text
+from toolgrad_eval.leaderboard.text import clean_text
 
 METRICS = ("recall", "success_rate", "qor")
 # A QoR at or above HIGH_QOR (0-100) with recall 0 or no successful call, or at or below LOW_QOR with

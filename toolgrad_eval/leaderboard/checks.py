@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal, Mapping, Sequence
 
-from toolgrad_eval.leaderboard._columns import COLUMNS, LIVE_AST_SIZES, TOOLBENCH_TEST_SETS, bfcl_weights, column
+from toolgrad_eval.leaderboard.columns import COLUMNS, LIVE_AST_SIZES, TOOLBENCH_TEST_SETS, bfcl_weights, column
 
 # Half a unit in the last printed place for the overall, plus the same for the categories it
 # averages (their weights sum to one), plus room for binary floating point.

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from toolgrad_eval.errors import ConfigError, InputFileError
 from toolgrad_eval.leaderboard import Run, discover_runs
-from toolgrad_eval.leaderboard._runs import load_run
+from toolgrad_eval.leaderboard.runs import load_run
 from toolgrad_eval.record import SUMMARY_FILE
 
 _KNOWN_SHOWN = 12

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from toolgrad_eval.errors import ConfigError, InputFileError
 from toolgrad_eval.fileio import loads_bounded, read_json
-from toolgrad_eval.leaderboard._columns import COLUMNS
+from toolgrad_eval.leaderboard.columns import COLUMNS
 
 REPORTED_SCHEMA = "toolgrad-eval/reported/v1"
 MODELS_SCHEMA = "toolgrad-eval/models/v1"

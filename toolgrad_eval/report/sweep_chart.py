@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toolgrad_eval.report import _format
-from toolgrad_eval.report._comparisons import SweepSeries
+from toolgrad_eval.report import formatting
+from toolgrad_eval.report.comparisons import SweepSeries
 
 LEFT, RIGHT, TOP, BOTTOM = 34, 96, 16, 72
 PLOT_H = 160
@@ -52,7 +52,7 @@ def line_chart(series: SweepSeries) -> LineChart:
         value = p.cell.value
         ci = (_y(p.cell.ci[1]), _y(p.cell.ci[0])) if p.cell.ci and value is not None else None
         label = p.label if len(p.label) <= LABEL_CHARS else p.label[: LABEL_CHARS - 1] + "…"
-        points.append(Point(x, None if value is None else _y(value), label, _format.value(value), ci, p.synthetic))
+        points.append(Point(x, None if value is None else _y(value), label, formatting.value(value), ci, p.synthetic))
     segments: list[str] = []
     current: list[str] = []
     for p in points:

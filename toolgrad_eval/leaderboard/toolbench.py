@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from toolgrad_eval.leaderboard._runs import Run
-from toolgrad_eval.leaderboard._text import clean_text
+from toolgrad_eval.leaderboard.runs import Run
+from toolgrad_eval.leaderboard.text import clean_text
 
 MAX_QUERIES_SHOWN = 2000  # per run; the counts always cover every query
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from toolgrad_eval.leaderboard import Leaderboard, Table
-from toolgrad_eval.report import _format
+from toolgrad_eval.report import formatting
 
 CSV_FILES = {"bfcl": "bfcl.csv", "toolgrad5k": "toolgrad5k.csv", "toolbench": "toolbench.csv"}
 DELTAS_CSV = "deltas.csv"
@@ -52,11 +52,11 @@ def markdown(board: Leaderboard) -> str:
                 cells = []
                 for c in table.columns:
                     cell = d.cells[c.key]
-                    text = _format.signed(cell.diff)
+                    text = formatting.signed(cell.diff)
                     if cell.ci:
-                        text += f" {_format.interval(cell.ci, 1, sign=True)}"
+                        text += f" {formatting.interval(cell.ci, 1, sign=True)}"
                     if cell.p_value is not None:
-                        text += f" ({_format.p_value(cell.p_value)})"
+                        text += f" ({formatting.p_value(cell.p_value)})"
                     cells.append(text)
                 label = f"{d.pair} (synthetic)" if d.synthetic else d.pair
                 delta_rows.append([_md(label), _md(f"{d.kind}: {d.detail}"), *cells])
@@ -127,13 +127,13 @@ def _source(row: Any) -> str:
 
 def _md_cell(kind: str, cell: Any, table: Table) -> str:
     if kind == "difference":
-        return _format.signed(cell.value) + ("†" if cell.outside_ci else "") if cell.value is not None else "—"
-    text = _format.value(cell.value)
+        return formatting.signed(cell.value) + ("†" if cell.outside_ci else "") if cell.value is not None else "—"
+    text = formatting.value(cell.value)
     notes = table.notes_by_number
     for n in cell.marks:
         text += f" ⚠{n}" if notes[n].kind == "warning" else f" [{n}]"
     if cell.ci:
-        text += f" ({_format.interval(cell.ci)})"
+        text += f" ({formatting.interval(cell.ci)})"
     return text
 
 

@@ -10,8 +10,8 @@ from toolgrad_eval.bfcl.aggregate import CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError, ToolgradError
 from toolgrad_eval.fileio import loads_bounded, read_json
-from toolgrad_eval.leaderboard._columns import BENCHMARKS, COLUMNS, TOOLBENCH_TEST_SETS, bfcl_weights
-from toolgrad_eval.leaderboard._text import BuildMessage, clean_text
+from toolgrad_eval.leaderboard.columns import BENCHMARKS, COLUMNS, TOOLBENCH_TEST_SETS, bfcl_weights
+from toolgrad_eval.leaderboard.text import BuildMessage, clean_text
 from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE, rows_match_summary
 
 

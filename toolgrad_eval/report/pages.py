@@ -20,8 +20,8 @@ from markupsafe import Markup, escape
 
 from toolgrad_eval import __version__
 from toolgrad_eval.leaderboard import BENCHMARK_TITLES, COLUMNS, MAX_PER_ERROR_TYPE, Leaderboard, ModelPage
-from toolgrad_eval.leaderboard._text import display_path, short_name, strip_bidi
-from toolgrad_eval.report import _charts, _format
+from toolgrad_eval.leaderboard.text import display_path, short_name, strip_bidi
+from toolgrad_eval.report import charts, formatting
 
 if TYPE_CHECKING:
     import jinja2
@@ -73,8 +73,8 @@ def _environment() -> jinja2.Environment:
         finalize=_no_bidi,
     )
     env.filters.update(
-        value=_format.value, signed=_format.signed, interval=_format.interval,
-        p_value=_format.p_value, sort_key=_format.sort_key, short=short_name, path=display_path,
+        value=formatting.value, signed=formatting.signed, interval=formatting.interval,
+        p_value=formatting.p_value, sort_key=formatting.sort_key, short=short_name, path=display_path,
         breakable=_breakable,
     )
     return env
@@ -92,7 +92,7 @@ def _breakable(text: str) -> Markup:
     return Markup(re.sub(r"([_:/.])(?=\w)", r"\1<wbr>", escaped))
 
 
-def _render(template: str, **context: object) -> str:
+def render(template: str, **context: object) -> str:
     found = assets()
     return _environment().get_template(template).render(
         csp=found.csp,
@@ -109,10 +109,10 @@ def _render(template: str, **context: object) -> str:
 def render_index(board: Leaderboard, downloads: list[tuple[str, str]],
                  comparisons: list[tuple[str, str, str]] | None = None) -> str:
     """``comparisons``: (path, title, why) of the diff and sweep pages, linked from the index."""
-    return _render(
+    return render(
         "index.html.jinja",
         board=board,
-        charts={t.benchmark: _charts.charts(t) for t in board.tables},
+        charts={t.benchmark: charts.charts(t) for t in board.tables},
         downloads=downloads,
         comparisons=comparisons or [],
         root="",
@@ -120,4 +120,4 @@ def render_index(board: Leaderboard, downloads: list[tuple[str, str]],
 
 
 def render_model_page(board: Leaderboard, page: ModelPage) -> str:
-    return _render("model.html.jinja", board=board, page=page, root="../", per_type=MAX_PER_ERROR_TYPE)
+    return render("model.html.jinja", board=board, page=page, root="../", per_type=MAX_PER_ERROR_TYPE)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from toolgrad_eval.leaderboard._runs import Stratum
+from toolgrad_eval.leaderboard.runs import Stratum
 from toolgrad_eval.stats import bootstrap_ci, paired_bootstrap_ci, paired_ttest
 
 CONFIDENCE = 0.95

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
-from toolgrad_eval.leaderboard._columns import Column
-from toolgrad_eval.leaderboard._config import ReportedFile
-from toolgrad_eval.leaderboard._details import RunDetails
-from toolgrad_eval.leaderboard._runs import Run
-from toolgrad_eval.leaderboard._text import BuildMessage
+from toolgrad_eval.leaderboard.columns import Column
+from toolgrad_eval.leaderboard.config import ReportedFile
+from toolgrad_eval.leaderboard.details import RunDetails
+from toolgrad_eval.leaderboard.runs import Run
+from toolgrad_eval.leaderboard.text import BuildMessage
 
 RowKind = Literal["reported", "reproduced", "difference"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl.categories import SINGLE_TURN, to_v4
-from toolgrad_eval.diff._tests import (
+from toolgrad_eval.diff.significance import (
     McNemar,
     PairedDifference,
     mcnemar_exact,
@@ -23,8 +23,8 @@ from toolgrad_eval.diff._tests import (
 )
 from toolgrad_eval.errors import ToolgradError
 from toolgrad_eval.leaderboard import Run
-from toolgrad_eval.leaderboard._details import _failure, _reason, _resolve, _score_lines
-from toolgrad_eval.leaderboard._text import clean_text
+from toolgrad_eval.leaderboard.details import error_reason, failure_of_line, resolve_score_file, score_lines
+from toolgrad_eval.leaderboard.text import clean_text
 
 # Flipped entries described in full (question, outputs, answer); the ids and counts always cover all.
 MAX_DETAILED = 400
@@ -124,7 +124,7 @@ def outcomes(run: Run) -> dict[tuple[str, str], Outcome]:
             continue
         valid = row.get("valid") is True
         error_type = None if valid else clean_text(row.get("error_type") or "unknown", 200)
-        reason = "" if valid else _reason(row.get("error"))
+        reason = "" if valid else error_reason(row.get("error"))
         out[(to_v4(version, row["category"]), str(row["id"]))] = Outcome(valid, error_type, reason)
     return out
 
@@ -217,12 +217,12 @@ def _failure_lines(run: Run, notes: list[str]) -> dict[tuple[str, str], Any]:
     found: dict[tuple[str, str], Any] = {}
     for name, info in (run.summary.get("categories") or {}).items():
         category = to_v4(version, name)
-        path = _resolve(run, info.get("score_file") if isinstance(info, dict) else None)
+        path = resolve_score_file(run, info.get("score_file") if isinstance(info, dict) else None)
         if path is None:
             continue
         try:
-            for line in _score_lines(path):
-                failure = _failure(line, category)
+            for line in score_lines(path):
+                failure = failure_of_line(line, category)
                 found[(category, failure.id)] = failure
         except ToolgradError as exc:
             notes.append(f"Score file not read: {clean_text(str(exc), 300)}")

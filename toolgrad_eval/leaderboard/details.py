@@ -15,9 +15,9 @@ from typing import Any, Mapping
 from toolgrad_eval.bfcl.categories import NO_ANSWER, to_v4
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import loads_bounded
-from toolgrad_eval.leaderboard._runs import Run
-from toolgrad_eval.leaderboard._text import clean_text
-from toolgrad_eval.leaderboard._toolbench import QueryView, toolbench_queries
+from toolgrad_eval.leaderboard.runs import Run
+from toolgrad_eval.leaderboard.text import clean_text
+from toolgrad_eval.leaderboard.toolbench import QueryView, toolbench_queries
 
 # Failing entries listed per run (the counts always cover all of them): a few of every error
 # type rather than the first few hundred, which would all be one category.
@@ -111,14 +111,14 @@ def _bfcl_details(run: Run) -> RunDetails:
     categories = run.summary.get("categories") or {}
     for name, info in categories.items():
         category = to_v4(version, name)
-        score_file = _resolve(run, info.get("score_file") if isinstance(info, dict) else None)
+        score_file = resolve_score_file(run, info.get("score_file") if isinstance(info, dict) else None)
         if score_file is None:
             if isinstance(info, dict) and info.get("score_file"):
                 notes.append(f"Score file for {category} not found: {clean_text(info['score_file'], 300)}")
             continue
-        for line in _score_lines(score_file):
+        for line in score_lines(score_file):
             counts[clean_text(line.get("error_type") or "unknown", 200)] += 1
-            failures.append(_failure(line, category))
+            failures.append(failure_of_line(line, category))
     if not counts:
         # Without score files, per-sample rows still say what failed and why.
         for row in run.samples:
@@ -128,7 +128,7 @@ def _bfcl_details(run: Run) -> RunDetails:
                 failures.append(Failure(
                     id=clean_text(row.get("id"), 200), category=category,
                     error_type=clean_text(row.get("error_type") or "unknown", 200),
-                    reason=_reason(row.get("error")), question="", output="", expected="",
+                    reason=error_reason(row.get("error")), question="", output="", expected="",
                 ))
     return RunDetails(run, counts.most_common(), failures=_examples(failures), n_failed=len(failures), notes=notes)
 
@@ -143,7 +143,7 @@ def _examples(failures: list[Failure]) -> list[Failure]:
     return shown
 
 
-def _failure(line: Mapping[str, Any], category: str) -> Failure:
+def failure_of_line(line: Mapping[str, Any], category: str) -> Failure:
     output = line.get("model_result_raw", line.get("model_result"))
     if "possible_answer" in line:
         expected = clean_text(line["possible_answer"])
@@ -157,7 +157,7 @@ def _failure(line: Mapping[str, Any], category: str) -> Failure:
         id=clean_text(line.get("id"), 200),
         category=clean_text(line.get("test_category") or category, 100),
         error_type=clean_text(line.get("error_type") or "unknown", 200),
-        reason=_reason(line.get("error")),
+        reason=error_reason(line.get("error")),
         question=clean_text(_question(line.get("prompt"))),
         output=clean_text(output),
         expected=expected,
@@ -178,7 +178,7 @@ def _question(prompt: Any) -> str:
     return "\n".join(texts)
 
 
-def _reason(error: Any) -> str:
+def error_reason(error: Any) -> str:
     if isinstance(error, list):
         return clean_text(join_sentences(clean_text(e, 400) for e in error))
     return clean_text(error)
@@ -200,7 +200,7 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _resolve(run: Run, score_file: Any) -> Path | None:
+def resolve_score_file(run: Run, score_file: Any) -> Path | None:
     """A summary's score-file path: absolute, or relative to the run folder, the dataset or here."""
     if not isinstance(score_file, str) or not score_file:
         return None
@@ -212,7 +212,7 @@ def _resolve(run: Run, score_file: Any) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _score_lines(path: Path) -> list[Mapping[str, Any]]:
+def score_lines(path: Path) -> list[Mapping[str, Any]]:
     """The failure lines of an official-format score file (the first line is the header)."""
     try:
         text = path.read_text(encoding="utf-8")
