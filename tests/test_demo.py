@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.permissions import cannot_write, file_permissions_apply
 
 from toolgrad_eval.cli.main import main
 
@@ -20,12 +21,13 @@ def test_demo_that_cannot_write_is_one_line_and_writes_nothing(option, tmp_path,
     assert sorted(os.listdir(tmp_path)) == (["a-file"] if option == "--runs" else ["a-file", "toolgrad-eval-out"])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (CI runs as a user)")
 def test_demo_in_a_read_only_folder_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     tmp_path.chmod(0o555)
     try:
-        assert main(["demo"]) == 2
+        with file_permissions_apply():
+            assert cannot_write(tmp_path)
+            assert main(["demo"]) == 2
     finally:
         tmp_path.chmod(0o755)
     err = capsys.readouterr().err.strip().splitlines()

@@ -3,6 +3,7 @@ import os
 import stat
 
 import pytest
+from support.permissions import cannot_write, file_permissions_apply
 
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import atomic_write_json, atomic_write_text, read_json
@@ -56,7 +57,6 @@ def test_a_write_that_cannot_happen_is_one_error_naming_the_file(tmp_path):
     assert str(caught.value).startswith(f"{target}: cannot write (") and "\n" not in str(caught.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (CI runs as a user)")
 def test_a_read_only_folder_is_one_error_and_leaves_no_temporary(tmp_path):
     from toolgrad_eval.errors import OutputError
 
@@ -64,8 +64,10 @@ def test_a_read_only_folder_is_one_error_and_leaves_no_temporary(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        with pytest.raises(OutputError, match="ro/x.json: cannot write"):
-            atomic_write_text(folder / "x.json", "{}")
+        with file_permissions_apply():
+            assert cannot_write(folder)
+            with pytest.raises(OutputError, match="ro/x.json: cannot write"):
+                atomic_write_text(folder / "x.json", "{}")
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o755)

@@ -3,17 +3,16 @@ needs no write access), and a run that needs a new judgment stops before its fir
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from support.permissions import cannot_write, file_permissions_apply
 from toolgrad5k.builders import KEY, DatasetBuilder, read_rows, run_main
 
 from toolgrad_eval.judge.cache import JudgmentCache
 from toolgrad_eval.judge.cache_readonly import ReadOnlyCache
 
 CHAT = "/v1/chat/completions"
-as_user = pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (CI runs as a user)")
 
 
 def _fill(directory: Path, n: int) -> dict[str, dict]:
@@ -44,7 +43,6 @@ def _judged_dataset(root: Path) -> Path:
     return builder.finish()
 
 
-@as_user
 def test_a_fully_cached_rerun_reads_a_read_only_cache(judge_env, tmp_path, capsys):
     data = _judged_dataset(tmp_path)
     assert run_main(data)[0] == 0 and judge_env.count(CHAT) == 4
@@ -53,17 +51,24 @@ def test_a_fully_cached_rerun_reads_a_read_only_cache(judge_env, tmp_path, capsy
     for path in sorted(modes, reverse=True):
         path.chmod(0o555 if path.is_dir() else 0o444)
     try:
-        capsys.readouterr()
-        code, summary = run_main(data, out="again")
-        err = capsys.readouterr().err.strip().splitlines()
-        assert code == 0 and judge_env.count(CHAT) == 4 and summary["n_qor"] == 4
-        assert len(err) == 1 and err[0].startswith("warning: cache: cannot write the judgment cache"), err
-        assert [r["qor"] for r in read_rows("again").values()] == [r["qor"] for r in read_rows("out").values()]
-        # A sample that needs a new verdict: one line, and no request that could not be stored.
-        code, _ = run_main(data, "--judge-temperature", "0.5", out="third")
-        err = capsys.readouterr().err.strip().splitlines()
-        assert code == 2 and judge_env.count(CHAT) == 4
-        assert err[-1].startswith("Error: cache: cannot use this folder") and "needs the judge" in err[-1], err
+        with file_permissions_apply():
+            assert cannot_write(folder)
+            _read_only_reruns(data, judge_env, capsys)
     finally:
         for path, mode in modes.items():
             path.chmod(mode)
+
+
+def _read_only_reruns(data: Path, judge_env, capsys) -> None:
+    """Reruns with the cache folder read-only: fully cached works, a new judgment stops first."""
+    capsys.readouterr()
+    code, summary = run_main(data, out="again")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 0 and judge_env.count(CHAT) == 4 and summary["n_qor"] == 4
+    assert len(err) == 1 and err[0].startswith("warning: cache: cannot write the judgment cache"), err
+    assert [r["qor"] for r in read_rows("again").values()] == [r["qor"] for r in read_rows("out").values()]
+    # A sample that needs a new verdict: one line, and no request that could not be stored.
+    code, _ = run_main(data, "--judge-temperature", "0.5", out="third")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and judge_env.count(CHAT) == 4
+    assert err[-1].startswith("Error: cache: cannot use this folder") and "needs the judge" in err[-1], err
