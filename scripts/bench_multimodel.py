@@ -90,7 +90,9 @@ def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, fl
     from toolgrad_eval.bfcl.many import run_bfcl_models
     from toolgrad_eval.bfcl.runner import run_bfcl
 
-    quiet = lambda _line: None
+    def quiet(_line: str) -> None:
+        return None
+
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(scratch.parent / "pycache")
 

@@ -370,7 +370,7 @@ class FakeOpenAI:
         self._record(method, path, headers, body, client_port)
         if not lowered.get("authorization"):
             raise Answer(401, error_body(401, "You didn't provide an API key.", "invalid_api_key"))
-        for route_method, template, pattern in _ROUTES:
+        for route_method, template, pattern in _ROUTES:  # noqa: B007 - template is read after the break
             match = pattern.match(path)
             if match and route_method == method:
                 break

@@ -79,8 +79,9 @@ class RunDiff:
         return self.a.synthetic or self.b.synthetic
 
     def as_dict(self) -> dict[str, Any]:
-        side = lambda run: {"model": run.model, "record": str(run.path), "created_at": run.created_at,
-                            "synthetic": run.synthetic}
+        def side(run: Run) -> dict[str, Any]:
+            return {"model": run.model, "record": str(run.path), "created_at": run.created_at, "synthetic": run.synthetic}
+
         body = self.bfcl.as_dict() if self.bfcl else self.toolgrad5k.as_dict() if self.toolgrad5k else {}
         return {"benchmark": self.benchmark, "synthetic": self.synthetic, "a": side(self.a), "b": side(self.b), **body}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from toolgrad_eval.diff import RunDiff
 from toolgrad_eval.leaderboard import BENCHMARK_TITLES
@@ -32,8 +32,9 @@ def _ci(ci: tuple[float, float] | None, digits: int = 4) -> str:
 def render(diff: RunDiff) -> str:
     from tabulate import tabulate
 
-    table: Callable[..., str] = lambda rows, headers: tabulate(
-        rows, headers=headers, tablefmt="github", disable_numparse=True)
+    def table(rows: Any, headers: Any) -> str:
+        return str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
+
     title = BENCHMARK_TITLES[diff.benchmark] + (f" {diff.bfcl.data_version}" if diff.bfcl and diff.bfcl.data_version else "")
     lines = [f"{title}: {_printable(diff.b.model)} (B) compared with {_printable(diff.a.model)} (A)"
              + ("  [SYNTHETIC demo data]" if diff.synthetic else "")]

@@ -32,8 +32,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import official_rescore
-from oracle import RELEASES
+import official_rescore  # noqa: E402 - found through the sys.path line above
+from oracle import RELEASES  # noqa: E402
 
 MIRROR = Path("/work/.mirror")
 SAMPLE = 12  # per category; reasoning text makes some result lines several KB
