@@ -16,6 +16,7 @@ BFCL_FORMATS = ("auto", "python", "json", "fc", "hammer", "llama-3.1", "mistral-
                 "xlam")
 
 if TYPE_CHECKING:
+    from toolgrad_eval.judge.cache_base import Claim
     from toolgrad_eval.judge.client import Judge
     from toolgrad_eval.judge.overwrite import OverwriteRun
     from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k
@@ -49,6 +50,8 @@ _MAX_WARNINGS_SHOWN = 20
 @click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
 @click.option("--judge-template", "--judge_template", "judge_template", default="qor-v1", show_default=True, help="Judge template id under judges/, or a path to a template file.")
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
+@click.option("--cache-url", "--cache_url", "cache_url", default=None, envvar="TOOLGRAD_EVAL_CACHE_URL", help="Keep judgments in a PostgreSQL server (postgresql://user:pass@host/db) shared by many hosts, instead of --cache-dir's SQLite (which still holds --overwrite markers and Batch state).")
+@click.option("--claim-lease", "--claim_lease", "claim_lease", type=Finite(min=0.5, max=86400), default=30.0, show_default=True, help="Seconds a claim on a cache key lasts unless renewed; another process takes the key over once it lapses.")
 @click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
 @click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
 @click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=1, show_default=True, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported.")
@@ -136,7 +139,12 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         dataset.check_model(name)
     ensure_writable_dir(output, "run-record folder")
     refuse_other_models_record(output, "toolgrad5k", model, options["overwrite"])
-    with open_cache(options["cache_dir"] or default_cache_dir()) as cache:
+    def say_waiting(holder: Claim) -> None:
+        click.echo(f"Another process (pid {holder.pid} on {_printable(holder.host)}) is asking the judge for a verdict this run "
+                   "needs: waiting for it instead of paying twice.", err=True)
+
+    with open_cache(options["cache_dir"] or default_cache_dir(), options["cache_url"], lease=options["claim_lease"],
+                    on_wait=say_waiting) as cache:
         try:
             cache.open()
             unusable_cache = None
@@ -158,7 +166,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
                     marker.finish()  # no verdict received (no key, a refused key, Ctrl-C at once): nothing to resume
                 if isinstance(exc, KeyboardInterrupt):
                     click.echo(
-                        f"\nInterrupted. Every judgment received so far is cached in {cache.directory}; "
+                        f"\nInterrupted. Every judgment received so far is cached in {cache.where}; "
                         "run the same command again to continue.",
                         err=True,
                     )

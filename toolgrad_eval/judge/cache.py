@@ -18,10 +18,10 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from toolgrad_eval.judge.cache_base import FORMAT as _FORMAT
-from toolgrad_eval.judge.cache_base import Owner, Store, cache_error
+from toolgrad_eval.judge.cache_base import Claim, Owner, Store, cache_error
 from toolgrad_eval.judge.claims import DEFAULT_LEASE, Claims
 
 __all__ = ["JudgmentCache", "cache_error", "cache_key", "default_cache_dir", "open_cache"]
@@ -58,23 +58,26 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("toolgrad-eval")) / "judge"
 
 
-def open_cache(directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE) -> "JudgmentCache":
+def open_cache(directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
+               on_wait: Callable[[Claim], None] | None = None) -> "JudgmentCache":
     """The cache in ``directory`` (or at ``url``, a PostgreSQL server; ``directory`` then keeps only
     the run's side files: --overwrite markers and Batch state), opened on first use: a run that
     needs no judgment (every verdict stored in the prediction files) never touches it, so an
     unusable cache does not stop it. On first use an unusable folder or server or a damaged
     database is one clear error, raised before any request is sent (``Judge`` opens the cache
     before its first request)."""
-    return JudgmentCache(directory, url, lease=lease)
+    return JudgmentCache(directory, url, lease=lease, on_wait=on_wait)
 
 
 class JudgmentCache:
     """Maps cache keys to ``{"verdict", "raw", "usage", "model", "created_at"}`` records."""
 
-    def __init__(self, directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE) -> None:
+    def __init__(self, directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
+                 on_wait: Callable[[Claim], None] | None = None) -> None:
         self.directory = directory
         self.url = url
         self.lease = lease
+        self.on_wait = on_wait  # told when this process first waits for another's verdict
         self._store: Store | None = None
         self._claims: Claims | None = None
 
@@ -105,7 +108,7 @@ class JudgmentCache:
     def claims(self) -> Claims:
         """This process's claims on the cache's keys (claims.py); a forked child gets its own."""
         if self._claims is None or self._claims.owner.pid != os.getpid():
-            self._claims = Claims(self.open(), Owner.this_process(), self.lease)
+            self._claims = Claims(self.open(), Owner.this_process(), self.lease, self.on_wait)
         return self._claims
 
     def claim_stats(self) -> dict[str, int] | None:

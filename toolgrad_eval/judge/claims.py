@@ -18,7 +18,7 @@ import threading
 from typing import Callable, TypeVar
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.judge.cache_base import Owner, Store
+from toolgrad_eval.judge.cache_base import Claim, Owner, Store
 
 DEFAULT_LEASE = 30.0  # seconds; renewed every third of it while a request is in flight
 POLL_FIRST = 0.05  # seconds between a waiter's first looks at the cache
@@ -30,8 +30,10 @@ R = TypeVar("R")
 class Claims:
     """This process's claims on one store: taking, waiting, releasing, and renewing in the background."""
 
-    def __init__(self, store: Store, owner: Owner, lease: float = DEFAULT_LEASE) -> None:
+    def __init__(self, store: Store, owner: Owner, lease: float = DEFAULT_LEASE,
+                 on_wait: Callable[[Claim], None] | None = None) -> None:
         self.store, self.owner, self.lease = store, owner, lease
+        self.on_wait = on_wait  # told once, at the first wait (the CLI says it on the terminal)
         self._held: set[str] = set()
         self._lock = threading.Lock()
         self._renewer: threading.Thread | None = None
@@ -74,6 +76,9 @@ class Claims:
                 waited = True
                 with self._lock:
                     self.waits += 1
+                    first = self.waits == 1
+                if first and self.on_wait is not None:
+                    self.on_wait(holder)
             if stop.wait(delay):
                 return None, False
             delay = min(delay * 2, POLL_MAX)

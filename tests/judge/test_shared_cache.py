@@ -1,0 +1,98 @@
+"""Processes sharing one judgment cache pay once per verdict: claims on cache keys (judge/claims.py).
+
+Real processes of the main command, started together against a loopback judge that logs every
+request; the log is the count of what was paid."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+
+from judge.processes import chats, finish, prompt_of, record, start, what_was_judged, window
+from support.fake_openai import FakeOpenAIProcess
+from toolgrad_eval.judge.cache import JudgmentCache
+
+WINDOWS = (0, 3, 6, 9)  # four overlapping windows of 12 samples: 21 distinct prompts
+SIZE = 12
+
+
+def wait_for(condition, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_eight_processes_send_each_distinct_prompt_once_and_agree_with_single_runs(tmp_path):
+    datasets = [window(tmp_path / f"ds{s}", s, SIZE) for s in WINDOWS]
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "0.3", "--request-log", str(log)) as server:
+        procs = [start(server, data, tmp_path / f"out{i}", cache=tmp_path / "cache")
+                 for i, data in enumerate(datasets + datasets)]  # every window twice: 8 processes at once
+        for proc in procs:
+            finish(proc)
+        shared = chats(log)
+        distinct = {prompt_of(r) for r in shared}
+        assert len(distinct) == WINDOWS[-1] + SIZE
+        assert Counter(map(prompt_of, shared)).most_common(1)[0][1] == 1  # no prompt paid twice
+        summaries = [record(tmp_path / f"out{i}")[0] for i in range(8)]
+        assert sum(s["judge_requests"] for s in summaries) == len(shared)
+        assert all(s["n_qor"] == SIZE and s["judge_requests"] + s["cache_hits"] == SIZE for s in summaries)
+        # The same verdicts, metrics and rows as one process alone on a cache of its own.
+        for j, data in enumerate(datasets):
+            alone = tmp_path / f"alone{j}"
+            finish(start(server, data, alone, cache=tmp_path / f"cache-alone{j}"))
+            for i in (j, j + len(datasets)):
+                assert what_was_judged(tmp_path / f"out{i}") == what_was_judged(alone)
+
+
+def test_judge_samples_and_overwrite_runs_claim_every_judgment(tmp_path):
+    """--judge-samples: each seed is its own key, claimed alone. --overwrite runs started together
+    re-judge each key once between them: a verdict one of them stores is fresh for the others."""
+    datasets = [window(tmp_path / f"ds{s}", s, 6) for s in (0, 2, 4)]  # 10 distinct prompts
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "1.0", "--request-log", str(log)) as server:
+        args = ("--judge-samples", "2", "--judge-temperature", "0.7")
+        for proc in [start(server, data, tmp_path / f"out{i}", *args, cache=tmp_path / "cache") for i, data in enumerate(datasets)]:
+            finish(proc)
+        first = chats(log)
+        assert len(first) == len({prompt_of(r) for r in first}) == 20  # 10 prompts x 2 judgments, once each
+        assert {r["json"].get("seed") for r in first} == {None, 1}
+        before = len(first)
+        procs = [start(server, data, tmp_path / f"over{i}", *args, "--overwrite", cache=tmp_path / "cache")
+                 for i, data in enumerate(datasets)]
+        for proc in procs:
+            finish(proc)
+        again = chats(log)[before:]
+        assert sorted(map(prompt_of, again)) == sorted(map(prompt_of, first))  # every judgment re-asked once
+        for i in range(len(datasets)):
+            assert what_was_judged(tmp_path / f"over{i}") == what_was_judged(tmp_path / f"out{i}")
+
+
+def test_kill_9_of_a_claim_owner_mid_request_then_the_waiter_takes_over(tmp_path):
+    """A owns the claims (a lease of 10 minutes: only its death can free them early) and is killed
+    while its requests are in flight; B, waiting for those verdicts, takes them over at once (A was
+    a process of this host that no longer exists) and pays for each once more."""
+    data = window(tmp_path / "ds", 0, 4)
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "4", "--request-log", str(log)) as server:
+        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "600", cache=tmp_path / "cache")
+        wait_for(lambda: len(chats(log)) == 4, "A's four requests")
+        err = tmp_path / "b.err"
+        with err.open("wb") as sink:
+            waiter = start(server, data, tmp_path / "out-b", cache=tmp_path / "cache", stderr=sink)
+            wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+            owner.kill()
+            owner.wait()
+            assert waiter.wait(timeout=120) == 0, err.read_text()
+    requests = chats(log)
+    assert len(requests) == 8  # 4 distinct prompts + the 4 in flight when A died
+    assert Counter(map(prompt_of, requests)) == {p: 2 for p in map(prompt_of, requests[:4])}
+    summary, rows = record(tmp_path / "out-b")
+    assert summary["judge_requests"] == 4 and summary["n_qor"] == 4
+    assert summary["shared_cache"] == {"waited_for_other_process": 4, "claims_taken_over": 4}
+    with JudgmentCache(tmp_path / "cache") as cache:
+        assert cache.open().claims() == []  # nothing left claimed
+
