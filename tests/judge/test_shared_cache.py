@@ -96,3 +96,45 @@ def test_kill_9_of_a_claim_owner_mid_request_then_the_waiter_takes_over(tmp_path
     with JudgmentCache(tmp_path / "cache") as cache:
         assert cache.open().claims() == []  # nothing left claimed
 
+
+
+def test_claims_of_a_lost_host_lapse_with_their_lease_and_are_taken_over(tmp_path):
+    """A claim's owner on another host cannot be seen to die: its claims are taken over only once
+    their lease has run out, never before (the owner renews them while it lives)."""
+    data = window(tmp_path / "ds", 0, 3)
+    log = tmp_path / "requests.jsonl"
+    cache_dir = tmp_path / "cache"
+    with FakeOpenAIProcess(tmp_path, "--latency", "5", "--request-log", str(log)) as server:
+        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "3", cache=cache_dir)
+        wait_for(lambda: len(chats(log)) == 3, "A's three requests")
+        owner.kill()
+        owner.wait()
+        # A's host is gone as far as anyone can tell: its claims now name another host.
+        db = sqlite3.connect(cache_dir / "cache.db")
+        with db:
+            db.execute("UPDATE toolgrad_claims SET host = 'lost-host'")
+        expiry = {key: expires for key, expires in db.execute("SELECT key, expires_at FROM toolgrad_claims")}
+        db.close()
+        assert len(expiry) == 3
+        finish(start(server, data, tmp_path / "out-b", cache=cache_dir))
+    asked_again = chats(log)[3:]
+    assert len(asked_again) == 3
+    assert all(r["time"] >= max(expiry.values()) for r in asked_again)  # none before the lease ran out
+    summary, _rows = record(tmp_path / "out-b")
+    assert summary["judge_requests"] == 3 and summary["n_qor"] == 3
+    assert summary["shared_cache"]["claims_taken_over"] == 3
+
+
+def test_an_owner_renews_its_lease_while_its_request_is_in_flight(tmp_path):
+    """A request slower than the lease: the owner keeps its claim alive, so a second process waits
+    for the verdict rather than paying for it again."""
+    data = window(tmp_path / "ds", 0, 2)
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--latency", "6", "--request-log", str(log)) as server:
+        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "2", cache=tmp_path / "cache")
+        wait_for(lambda: len(chats(log)) == 2, "A's two requests")
+        waiter = start(server, data, tmp_path / "out-b", cache=tmp_path / "cache")
+        finish(owner)
+        finish(waiter)
+    assert len(chats(log)) == 2
+    assert record(tmp_path / "out-b")[0]["cache_hits"] == 2
