@@ -138,3 +138,23 @@ def test_an_owner_renews_its_lease_while_its_request_is_in_flight(tmp_path):
         finish(waiter)
     assert len(chats(log)) == 2
     assert record(tmp_path / "out-b")[0]["cache_hits"] == 2
+
+
+def test_batch_runs_sharing_a_cache_submit_each_distinct_prompt_once(tmp_path):
+    """Batch mode: a key in another process's batch is claimed by it while it polls; the others
+    wait for that verdict (or poll the same batch) instead of putting the key in a batch of theirs."""
+    import openai
+
+    datasets = [window(tmp_path / f"ds{s}", s, 6) for s in (0, 2, 4)]  # 10 distinct prompts
+    log = tmp_path / "requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--batch-seconds", "1.5", "--request-log", str(log)) as server:
+        procs = [start(server, data, tmp_path / f"out{i}", "--batch", "--batch-poll-interval", "0.1",
+                       cache=tmp_path / "cache") for i, data in enumerate(datasets + datasets)]
+        for proc in procs:
+            finish(proc)
+        batches = openai.OpenAI(base_url=server.base_url, api_key="k").batches.list(limit=100).data
+    assert sum(b.request_counts.total for b in batches) == 10  # each prompt in one batch, once
+    assert chats(log) == []  # and none sent live
+    for i in range(len(datasets)):
+        assert what_was_judged(tmp_path / f"out{i}") == what_was_judged(tmp_path / f"out{i + len(datasets)}")
+        assert record(tmp_path / f"out{i}")[0]["n_qor"] == 6
