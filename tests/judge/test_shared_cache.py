@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from pathlib import Path
 
 from judge.processes import chats, finish, prompt_of, record, start, what_was_judged, window
 from support.fake_openai import FakeOpenAIProcess
