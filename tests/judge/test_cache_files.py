@@ -1,0 +1,63 @@
+"""Half-states of a local cache folder, each handled on purpose (judge/cache_sqlite.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.judge.cache import JudgmentCache
+
+
+def record(score: int) -> dict:
+    return {"verdict": {"final_score": score}, "raw": "{}", "usage": None, "model": "gpt-4.1"}
+
+
+def write_and_die(folder, n: int) -> None:
+    """A process that stores n entries and is killed before closing anything: its -wal and -shm
+    stay behind, holding committed entries not yet copied into cache.db."""
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from toolgrad_eval.judge.cache import JudgmentCache\n"
+        "cache = JudgmentCache(Path(sys.argv[1]))\n"
+        f"for i in range({n}):\n"
+        "    cache.put(f'{i:064x}', {'verdict': {'final_score': i}, 'raw': '{}', 'usage': None})\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(folder)])
+    assert proc.returncode == -9
+
+
+def test_the_log_of_a_killed_process_is_recovery_and_a_stray_shm_is_rebuilt(tmp_path):
+    folder = tmp_path / "cache"
+    write_and_die(folder, 5)
+    assert (folder / "cache.db-wal").stat().st_size > 0
+    (folder / "cache.db-shm").write_bytes(b"\xff" * 32768)  # garbage in the shared-memory index
+    with JudgmentCache(folder) as cache:
+        assert len(cache) == 5 and cache.get(f"{3:064x}")["verdict"] == {"final_score": 3}
+
+
+def test_a_log_without_its_database_is_damage_said_in_one_line(tmp_path):
+    folder = tmp_path / "cache"
+    write_and_die(folder, 3)
+    shutil.move(folder / "cache.db", tmp_path / "elsewhere.db")  # moved without its log
+    with pytest.raises(ConfigError, match="cache.db-wal is there but cache.db is missing") as failed:
+        JudgmentCache(folder).open()
+    assert "\n" not in str(failed.value)
+    assert not (folder / "cache.db").exists()  # no new database was made over the log
+
+
+def test_without_its_log_files_a_database_is_simply_closed(tmp_path):
+    folder = tmp_path / "cache"
+    with JudgmentCache(folder) as cache:
+        cache.put("a" * 64, record(40))
+    for leftover in ("cache.db-wal", "cache.db-shm"):
+        if (folder / leftover).exists():
+            os.unlink(folder / leftover)
+    with JudgmentCache(folder) as cache:
+        assert cache.get("a" * 64)["verdict"] == {"final_score": 40}
