@@ -45,6 +45,7 @@ class PostgresStore:
         self._password = unquote(urlsplit(url).password or "")
         self._con: Any = None
         self._con_pid = 0
+        self._inherited: list[Any] = []  # a forked child's copies of its parent's connection, never closed
         self._lock = threading.Lock()
 
     def open(self) -> None:
@@ -127,7 +128,12 @@ class PostgresStore:
         with self._lock:
             for attempt in range(RECONNECTS + 1):
                 try:
-                    if self._con is None or self._con_pid != os.getpid() or self._con.closed:
+                    if self._con is not None and self._con_pid != os.getpid():
+                        # A forked child (sample preparation) must never close its parent's
+                        # connection: dropping the object would end the session they share.
+                        self._inherited.append(self._con)
+                        self._con = None
+                    if self._con is None or self._con.closed:
                         self._con = self._connect(psycopg)
                         self._con_pid = os.getpid()
                     return action(self._con)
