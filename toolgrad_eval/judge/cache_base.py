@@ -50,6 +50,14 @@ class Claim:
     expires_at: float  # seconds since the epoch, by the store's clock
 
 
+LIST_CLAIMS = "SELECT key, owner, host, pid, expires_at FROM toolgrad_claims ORDER BY claimed_at"
+
+
+def claim_from_row(row: Any) -> Claim:
+    """A claim from a (key, owner, host, pid, expires_at) row of either store."""
+    return Claim(row[0], row[1], row[2], int(row[3]), float(row[4]))
+
+
 def may_take(holder: Claim, owner: Owner, now: float) -> bool:
     """Whether ``owner`` may take the key that ``holder`` claims (or renew it, being the holder)."""
     if holder.owner == owner.id or holder.expires_at <= now:

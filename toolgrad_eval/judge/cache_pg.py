@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.judge.cache_base import FORMAT, Claim, Owner, may_take
+from toolgrad_eval.judge.cache_base import FORMAT, LIST_CLAIMS, Claim, Owner, claim_from_row, may_take
 from toolgrad_eval.redact import redact_url
 
 T = TypeVar("T")
@@ -88,7 +88,7 @@ class PostgresStore:
                 row = con.execute(f"SELECT owner, host, pid, expires_at, {_NOW} FROM toolgrad_claims"
                                   " WHERE key = %s FOR UPDATE", (key,)).fetchone()
                 if row is not None:
-                    holder = Claim(key, row[0], row[1], int(row[2]), float(row[3]))
+                    holder = claim_from_row((key, *row[:4]))
                     if not may_take(holder, owner, float(row[4])):
                         return holder
                 con.execute(f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
@@ -107,9 +107,7 @@ class PostgresStore:
         self._run(lambda con: con.execute("DELETE FROM toolgrad_claims WHERE key = %s AND owner = %s", (key, owner.id)))
 
     def claims(self) -> list[Claim]:
-        rows = self._run(lambda con: con.execute(
-            "SELECT key, owner, host, pid, expires_at FROM toolgrad_claims ORDER BY claimed_at").fetchall())
-        return [Claim(r[0], r[1], r[2], int(r[3]), float(r[4])) for r in rows]
+        return [claim_from_row(row) for row in self._run(lambda con: con.execute(LIST_CLAIMS).fetchall())]
 
     def close(self) -> None:
         with self._lock:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.judge.cache_base import Claim, Owner, cache_error, may_take
+from toolgrad_eval.judge.cache_base import LIST_CLAIMS, Claim, Owner, cache_error, claim_from_row, may_take
 
 BUSY_SECONDS = 30.0  # SQLite's own wait for a lock held by another process
 LOCKED_RETRIES = 10  # then this many more waits before the cache is reported unusable
@@ -105,7 +105,7 @@ class SqliteStore:
             try:
                 row = con.execute("SELECT owner, host, pid, expires_at FROM toolgrad_claims WHERE key = ?", (key,)).fetchone()
                 now = time.time()
-                holder = None if row is None else Claim(key, row[0], row[1], int(row[2]), float(row[3]))
+                holder = None if row is None else claim_from_row((key, *row))
                 if holder is None or may_take(holder, owner, now):
                     con.execute("INSERT OR REPLACE INTO toolgrad_claims VALUES (?, ?, ?, ?, ?, ?)",
                                 (key, owner.id, owner.host, owner.pid, now + lease, now))
@@ -130,9 +130,7 @@ class SqliteStore:
 
     def claims(self) -> list[Claim]:
         self.open()
-        rows = self._claims(lambda con: con.execute(
-            "SELECT key, owner, host, pid, expires_at FROM toolgrad_claims ORDER BY claimed_at").fetchall())
-        return [Claim(r[0], r[1], r[2], int(r[3]), float(r[4])) for r in rows]
+        return [claim_from_row(row) for row in self._claims(lambda con: con.execute(LIST_CLAIMS).fetchall())]
 
     def close(self) -> None:
         with self._lock:
