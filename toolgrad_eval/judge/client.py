@@ -267,9 +267,8 @@ class Judge:
                 failure = classify(exc)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
-                if failure.action == "abort":
-                    stop.set()
-                    raise JudgeAborted(failure.message) from None
+                if failure.action == "abort":  # the stream's worker records it, then stops the run:
+                    raise JudgeAborted(failure.message) from None  # whoever sees the stop finds the error
                 if failure.action == "rate_limited":
                     rate_limited += 1
                     attempt, allowed = rate_limited, settings.rate_limit_attempts
