@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from judge.conftest import CHAT
 from support.fake_openai import FakeOpenAIProcess
@@ -32,11 +33,15 @@ def window(root: Path, start: int, n: int, *, score_marker: bool = False) -> Pat
 def chats(log: Path) -> list[dict]:
     """Chat requests the server received whole (lines the server is still writing are left out;
     a request cut by a kill arrives without its JSON body and was never answered)."""
+    return [r for r in requests_of(log) if r.get("path") == CHAT and isinstance(r.get("json"), dict)]
+
+
+def requests_of(log: Path) -> list[dict]:
+    """Every request the server logged whole (a line it is still writing is left out)."""
     if not log.exists():
         return []
     complete = log.read_text().rpartition("\n")[0]
-    records = [json.loads(line) for line in complete.splitlines() if line.strip()]
-    return [r for r in records if r.get("path") == CHAT and isinstance(r.get("json"), dict)]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def prompt_of(request: dict) -> str:
@@ -60,6 +65,14 @@ def finish(proc: subprocess.Popen, timeout: float = 180) -> str:
     assert proc.returncode == 0, text
     assert "locked" not in text.lower(), text
     return text
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    """Wait (bounded: a hang is a failure, never a pass) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
 
 
 def record(out: Path) -> tuple[dict, dict[str, dict]]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,19 @@ def test_without_its_log_files_a_database_is_simply_closed(tmp_path):
             os.unlink(folder / leftover)
     with JudgmentCache(folder) as cache:
         assert cache.get("a" * 64)["verdict"] == {"final_score": 40}
+
+
+def test_a_relative_folder_means_the_one_of_when_the_cache_was_made(tmp_path, monkeypatch):
+    """A worker still finishing after its run closed the cache reopens it; by then the caller may
+    have changed the working directory (a test's chdir undone): the same folder, never a new one."""
+    (tmp_path / "first").mkdir()
+    (tmp_path / "later").mkdir()
+    monkeypatch.chdir(tmp_path / "first")
+    cache = JudgmentCache(Path("cache"))
+    cache.put("a" * 64, record(40))
+    cache.close()
+    monkeypatch.chdir(tmp_path / "later")
+    cache.put("b" * 64, record(50))  # reopened after the close, from elsewhere
+    assert len(cache) == 2
+    cache.close()
+    assert not (tmp_path / "later" / "cache").exists()

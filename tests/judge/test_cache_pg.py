@@ -13,13 +13,13 @@ from collections import Counter
 
 import pytest
 
-from judge.processes import chats, finish, prompt_of, record, start, what_was_judged, window
+from judge.processes import chats, finish, prompt_of, record, start, wait_for, what_was_judged, window
 from support.fake_openai import FakeOpenAIProcess
 from support.postgres import PASSWORD, binaries, throwaway_server
 from toolgrad_eval.cli.main import main
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache
-from toolgrad_eval.judge.cache_base import Owner
+from toolgrad_eval.judge.cache_base import Attempt, Owner
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -62,15 +62,16 @@ def test_entries_checksums_and_claims_in_postgres(tmp_path, pg_url):
             con.execute("UPDATE toolgrad_judgments SET payload = replace(payload, '70', '99')")
         assert cache.get("a" * 64) is None and len(cache) == 0  # damaged: dropped, re-judged later
         me, other = Owner("here", os.getpid(), "t1"), Owner("there", 4242, "t2")
-        assert store.try_claim("k", me, 30) is None
-        assert store.try_claim("k", other, 30).owner == me.id  # held: the other must wait
-        assert store.try_claim("k", me, 30) is None  # the owner renews by claiming again
+        assert store.try_claim("k", me, 30) == Attempt(None)
+        assert store.try_claim("k", other, 30).holder.owner == me.id  # held: the other must wait
+        assert store.try_claim("k", me, 30) == Attempt(None)  # the owner renews by claiming again
         store.release("k", me)
-        assert store.try_claim("k", other, 0.5) is None
-        held = store.try_claim("k", me, 30)
+        assert store.try_claim("k", other, 0.5) == Attempt(None)
+        held = store.try_claim("k", me, 30).holder
         assert held is not None and held.host == "there"
         time.sleep(0.6)  # ordering, not a timing assertion: the lease lapses by the server's clock
-        assert store.try_claim("k", me, 30) is None  # lapsed: taken over
+        taken = store.try_claim("k", me, 30)  # lapsed: taken over
+        assert taken.holder is None and taken.replaced.owner == other.id
         assert [c.owner for c in store.claims()] == [me.id]
         assert store.renew(me, 30) == 1 and store.renew(other, 30) == 0
 
@@ -94,22 +95,27 @@ def test_four_processes_on_one_postgres_cache_send_each_prompt_once(tmp_path, pg
 
 
 def test_kill_9_of_a_claim_owner_then_takeover_through_postgres(tmp_path, pg_url):
-    data = window(tmp_path / "ds", 0, 3)
-    log = tmp_path / "requests.jsonl"
-    with FakeOpenAIProcess(tmp_path, "--latency", "5", "--request-log", str(log)) as server:
-        owner = start(server, data, tmp_path / "out-a", "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a")
-        deadline = time.monotonic() + 120
-        while len(chats(log)) < 3:
-            assert time.monotonic() < deadline and owner.poll() is None
-            time.sleep(0.02)
-        owner.kill()
-        owner.wait()
-        import psycopg
+    """As with the local cache: a lost host's claims are taken over once their lease (by the
+    server's clock) has run out, never before; the judge holds A's requests until A is killed."""
+    import psycopg
 
+    data = window(tmp_path / "ds", 0, 3)
+    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
+    gate.touch()
+    with FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log)) as server:
+        owner = start(server, data, tmp_path / "out-a", "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a")
+        wait_for(lambda: len(chats(log)) == 3, "A's three requests")
         with psycopg.connect(pg_url, autocommit=True) as con:  # the owner's host is lost, as far as anyone can tell
             con.execute("UPDATE toolgrad_claims SET host = 'lost-host'")
-            expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())
-        finish(start(server, data, tmp_path / "out-b", "--cache-url", pg_url, cache=tmp_path / "b"))
+            err = tmp_path / "b.err"
+            with err.open("wb") as sink:
+                waiter = start(server, data, tmp_path / "out-b", "--cache-url", pg_url, cache=tmp_path / "b", stderr=sink)
+                wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+                owner.kill()
+                owner.wait()
+                expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())
+                gate.unlink()
+                assert waiter.wait(timeout=120) == 0, err.read_text()
     again = chats(log)[3:]
     assert len(again) == 3 and all(r["time"] >= expiry for r in again)  # after the lease ran out, once each
     summary, _rows = record(tmp_path / "out-b")

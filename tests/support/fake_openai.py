@@ -32,6 +32,9 @@ property, as the real API insists). Otherwise the reply is the first of:
      The default score_fn reads ``FAKE_SCORE=<n>`` from the last user message, else hashes the
      messages to a deterministic 0..100.
 ``latency`` seconds are added to every chat completion; requests are served concurrently.
+``hold_while=PATH``: chat completions and file uploads are answered only once that file is gone (a
+test removes it when it is ready, e.g. once their sender is killed: a request in flight ends when
+the test says, whatever the machine's load).
 ``Reply`` kinds: ok(score=None), status(code, retry_after=None), malformed(text) (a 200 whose
 body is not JSON), content(text) (a well-formed completion with that message content),
 stall(seconds) (wait, then answer normally), drop() (close the socket with no response).
@@ -53,7 +56,7 @@ As a subprocess (for kill -9 tests and benchmarks; runs until killed)::
 
     python tests/support/fake_openai.py --port 0 --port-file PATH [--latency 0.3]
         [--fault-rate 0.2 --fault-status 429 --fault-retry-after 0.1 --seed 0]
-        [--request-log PATH] [--batch-polls 1 | --batch-seconds S]
+        [--request-log PATH] [--batch-polls 1 | --batch-seconds S] [--hold-while PATH]
 
 ``FakeOpenAIProcess(tmp_path, *cli_args)`` wraps that as a context manager (``.base_url``,
 ``.kill()``).
@@ -161,8 +164,12 @@ class FakeOpenAI:
     def __init__(self, *, score_fn: ScoreFn = default_score, latency: float = 0.0,
                  fault_rate: float = 0.0, fault: Reply | None = None, seed: int = 0,
                  batch_polls: int = 1, batch_seconds: float | None = None,
-                 request_log: str | os.PathLike | None = None, port: int = 0):
+                 request_log: str | os.PathLike | None = None, port: int = 0,
+                 hold_while: str | os.PathLike | None = None):
         self.score_fn, self.latency, self.fault_rate = score_fn, latency, fault_rate
+        # Chat completions and file uploads are answered only once this file is gone: a test
+        # decides when a request in flight ends (kill its sender first), whatever the machine's load.
+        self.hold_while = Path(hold_while) if hold_while else None
         self.fault = fault or Reply.status(429, retry_after=0.05)
         self.batch_polls, self.batch_seconds = batch_polls, batch_seconds
         self._rng = random.Random(seed)
@@ -337,7 +344,12 @@ class FakeOpenAI:
         answer = self.completion(body, reply)
         if self.latency:  # answers `latency` seconds after the request arrived, as a real server would
             self._stopping.wait(max(0.0, arrived + self.latency - time.monotonic()))
+        self._hold()
         return answer
+
+    def _hold(self) -> None:
+        while self.hold_while is not None and self.hold_while.exists() and not self._stopping.wait(0.02):
+            pass
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
                client_port: int = 0, arrived: float | None = None) -> tuple[int, Any]:
@@ -363,6 +375,8 @@ class FakeOpenAI:
             raise Answer(404, error_body(404, f"Unknown request URL: {method} {path}.", "unknown_url"))
         if template == CHAT_PATH:
             return 200, self._chat(body, arrived)
+        if template == "/v1/files":
+            self._hold()
         self._apply(self._next_reply(template, {}))
         answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
         if isinstance(answer, bytes):  # file content, as the real API serves it
@@ -490,11 +504,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--request-log", help="append one JSON line per request (flushed)")
     parser.add_argument("--batch-polls", type=int, default=1)
     parser.add_argument("--batch-seconds", type=float, default=None)
+    parser.add_argument("--hold-while", help="answer chat completions and file uploads only once this file is gone")
     args = parser.parse_args(argv)
     server = FakeOpenAI(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
                         fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
                         batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
-                        request_log=args.request_log, port=args.port).start()
+                        request_log=args.request_log, port=args.port, hold_while=args.hold_while).start()
     if args.port_file:  # written atomically so a poller never reads a partial number
         tmp = Path(f"{args.port_file}.tmp{os.getpid()}")
         tmp.write_text(str(server.port))

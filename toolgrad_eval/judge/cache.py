@@ -75,6 +75,7 @@ class JudgmentCache:
     def __init__(self, directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
                  on_wait: Callable[[Claim], None] | None = None) -> None:
         self.directory = directory
+        self._absolute = Path(directory).absolute()  # the folder meant now, whatever the working directory later (cache_sqlite.py)
         self.url = url
         self.lease = lease
         self.on_wait = on_wait  # told when this process first waits for another's verdict
@@ -95,7 +96,7 @@ class JudgmentCache:
             else:
                 from toolgrad_eval.judge.cache_sqlite import SqliteStore
 
-                self._store = SqliteStore(self.directory)
+                self._store = SqliteStore(self.directory, self._absolute)
         return self._store
 
     def open(self) -> Store:

@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.judge.cache_base import FORMAT, LIST_CLAIMS, Claim, Owner, claim_from_row, may_take
+from toolgrad_eval.judge.cache_base import FORMAT, LIST_CLAIMS, Attempt, Claim, Owner, claim_from_row, may_take
 from toolgrad_eval.redact import redact_url
 
 T = TypeVar("T")
@@ -77,25 +77,24 @@ class PostgresStore:
 
     # --- claims ----------------------------------------------------------------------------
 
-    def try_claim(self, key: str, owner: Owner, lease: float) -> Claim | None:
-        def claim(con: Any) -> Claim | None:
+    def try_claim(self, key: str, owner: Owner, lease: float) -> Attempt:
+        def claim(con: Any) -> Attempt:
             with con.transaction():
                 inserted = con.execute(
                     f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
                     " ON CONFLICT (key) DO NOTHING", (key, owner.id, owner.host, owner.pid, lease)).rowcount
                 if inserted:
-                    return None
+                    return Attempt(None)
                 row = con.execute(f"SELECT owner, host, pid, expires_at, {_NOW} FROM toolgrad_claims"
                                   " WHERE key = %s FOR UPDATE", (key,)).fetchone()
-                if row is not None:
-                    holder = claim_from_row((key, *row[:4]))
-                    if not may_take(holder, owner, float(row[4])):
-                        return holder
+                found = None if row is None else claim_from_row((key, *row[:4]))
+                if found is not None and not may_take(found, owner, float(row[4])):
+                    return Attempt(found)
                 con.execute(f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
                             " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host,"
                             " pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at, claimed_at = EXCLUDED.claimed_at",
                             (key, owner.id, owner.host, owner.pid, lease))
-                return None
+                return Attempt(None, found if found is not None and found.owner != owner.id else None)
 
         return self._run(claim)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.judge.cache_base import LIST_CLAIMS, Claim, Owner, cache_error, claim_from_row, may_take
+from toolgrad_eval.judge.cache_base import LIST_CLAIMS, Attempt, Claim, Owner, cache_error, claim_from_row, may_take
 
 BUSY_SECONDS = 30.0  # SQLite's own wait for a lock held by another process
 LOCKED_RETRIES = 10  # then this many more waits before the cache is reported unusable
@@ -44,8 +44,12 @@ _CLAIMS_TABLE = (
 
 
 class SqliteStore:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path, absolute: Path | None = None) -> None:
+        self.directory = directory  # as the user wrote it, for messages
+        # Files are reached by the folder's absolute path as of when the cache was made: a worker
+        # still finishing after its run closed the cache (a caller may have changed the working
+        # directory since) reopens that folder, never one under the new current folder.
+        self.path = absolute or directory.absolute()
         self.where = str(directory)
         self._db: Any = None  # diskcache.Cache
         self._con: sqlite3.Connection | None = None  # claims; one per process (re-made after a fork)
@@ -57,12 +61,12 @@ class SqliteStore:
             return
         import diskcache
 
-        database = self.directory / "cache.db"
+        database = self.path / "cache.db"
         _check_half_states(database)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(parents=True, exist_ok=True)
             # No size limit and no eviction: a cached judgment is money already spent.
-            db = diskcache.Cache(str(self.directory), size_limit=2**62, eviction_policy="none", timeout=BUSY_SECONDS)
+            db = diskcache.Cache(str(self.path), size_limit=2**62, eviction_policy="none", timeout=BUSY_SECONDS)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise cache_error(self.directory, exc) from None
         self._db = db
@@ -99,22 +103,23 @@ class SqliteStore:
 
     # --- claims ----------------------------------------------------------------------------
 
-    def try_claim(self, key: str, owner: Owner, lease: float) -> Claim | None:
-        def claim(con: sqlite3.Connection) -> Claim | None:
+    def try_claim(self, key: str, owner: Owner, lease: float) -> Attempt:
+        def claim(con: sqlite3.Connection) -> Attempt:
             con.execute("BEGIN IMMEDIATE")  # the write lock first: read, decide and write as one
             try:
                 row = con.execute("SELECT owner, host, pid, expires_at FROM toolgrad_claims WHERE key = ?", (key,)).fetchone()
                 now = time.time()
-                holder = None if row is None else claim_from_row((key, *row))
-                if holder is None or may_take(holder, owner, now):
+                found = None if row is None else claim_from_row((key, *row))
+                attempt = Attempt(found)
+                if found is None or may_take(found, owner, now):
                     con.execute("INSERT OR REPLACE INTO toolgrad_claims VALUES (?, ?, ?, ?, ?, ?)",
                                 (key, owner.id, owner.host, owner.pid, now + lease, now))
-                    holder = None
+                    attempt = Attempt(None, found if found is not None and found.owner != owner.id else None)
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
-            return holder
+            return attempt
 
         self.open()
         return self._claims(claim)
@@ -148,7 +153,7 @@ class SqliteStore:
         with self._lock:
             if self._con is None or self._con_pid != os.getpid():  # a forked child makes its own
                 try:
-                    self._con = sqlite3.connect(self.directory / "cache.db", timeout=BUSY_SECONDS,
+                    self._con = sqlite3.connect(self.path / "cache.db", timeout=BUSY_SECONDS,
                                                 isolation_level=None, check_same_thread=False)
                 except sqlite3.DatabaseError as exc:
                     raise cache_error(self.directory, exc) from None

@@ -42,10 +42,10 @@ class Claims:
 
     def try_claim(self, key: str) -> bool:
         """Claim ``key`` now if no other live process holds it (never waits)."""
-        holder = self.store.try_claim(key, self.owner, self.lease)
-        if holder is not None:
+        attempt = self.store.try_claim(key, self.owner, self.lease)
+        if attempt.holder is not None:
             return False
-        self._hold(key)
+        self._hold(key, attempt.replaced is not None)
         return True
 
     def acquire(self, key: str, cached: Callable[[], R | None], stop: threading.Event) -> tuple[R | None, bool]:
@@ -59,7 +59,8 @@ class Claims:
             hit = cached()
             if hit is not None:
                 return hit, False
-            holder = self.store.try_claim(key, self.owner, self.lease)
+            attempt = self.store.try_claim(key, self.owner, self.lease)
+            holder = attempt.holder
             if holder is None:
                 # The verdict may have been stored between the look above and the claim (its
                 # owner stores, then releases): look once more before paying for it.
@@ -67,10 +68,7 @@ class Claims:
                 if hit is not None:
                     self.store.release(key, self.owner)
                     return hit, False
-                self._hold(key)
-                if waited:
-                    with self._lock:
-                        self.takeovers += 1
+                self._hold(key, attempt.replaced is not None)
                 return None, True
             if not waited:
                 waited = True
@@ -89,9 +87,11 @@ class Claims:
             self._held.discard(key)
         self.store.release(key, self.owner)
 
-    def _hold(self, key: str) -> None:
+    def _hold(self, key: str, taken_over: bool) -> None:
         with self._lock:
             self._held.add(key)
+            if taken_over:  # counted by the store's word, not by whether this process waited first
+                self.takeovers += 1
             if self._renewer is None:
                 self._renewer = threading.Thread(target=self._renew, name="claim-renewer", daemon=True)
                 self._renewer.start()
