@@ -12,6 +12,7 @@ import pytest
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache
+from toolgrad_eval.judge.cache_sqlite import network_filesystem
 
 
 def record(score: int) -> dict:
@@ -78,3 +79,24 @@ def test_a_relative_folder_means_the_one_of_when_the_cache_was_made(tmp_path, mo
     assert len(cache) == 2
     cache.close()
     assert not (tmp_path / "later" / "cache").exists()
+
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+server:/export /mnt/shared nfs4 rw,relatime,vers=4.2 0 0
+/dev/sdb1 /mnt/shared/local\\040disk ext4 rw 0 0
+//nas/evals /mnt/nas cifs rw 0 0
+tmpfs /tmp tmpfs rw 0 0
+"""
+
+
+def test_a_cache_folder_on_a_network_file_system_is_recognised():
+    """SQLite must not be shared over NFS: the command warns for such a folder (the deepest mount
+    point holding it decides; a space in a mount point is written \\040 in the mounts file)."""
+    assert network_filesystem(Path("/mnt/shared/team/cache"), MOUNTS) == "nfs4"
+    assert network_filesystem(Path("/mnt/shared"), MOUNTS) == "nfs4"
+    assert network_filesystem(Path("/mnt/nas/judge"), MOUNTS) == "cifs"
+    assert network_filesystem(Path("/mnt/shared/local disk/cache"), MOUNTS) is None  # a local disk mounted inside
+    assert network_filesystem(Path("/mnt/sharedX/cache"), MOUNTS) is None  # a prefix of the name is not inside
+    assert network_filesystem(Path("/home/me/.cache"), MOUNTS) is None
+    assert network_filesystem(Path("/tmp/c"), "garbage\n\n") is None

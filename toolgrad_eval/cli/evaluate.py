@@ -150,6 +150,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             unusable_cache = None
         except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
             unusable_cache = exc
+        if not options["cache_url"]:
+            _warn_network_filesystem(cache.directory)
         judge = Judge(template, cache, settings, overwrite=options["overwrite"], prices=prices, batch=batch)
         runs = []
         markers = []  # --overwrite: removed only once the whole command has done its work
@@ -290,6 +292,16 @@ def _progress_printer(model: str):
             bar.__exit__(None, None, None)
 
     return update
+
+
+def _warn_network_filesystem(folder: Path) -> None:
+    from toolgrad_eval.judge.cache_sqlite import network_filesystem
+
+    kind = network_filesystem(folder)
+    if kind is not None:
+        click.echo(f"warning: {_printable(str(folder))} is on a network file system ({_printable(kind)}): SQLite's locks are "
+                   "not reliable there, so processes on other hosts may pay twice or damage the cache; for a cache "
+                   "shared between hosts use --cache-url postgresql://...", err=True)
 
 
 def _show_warnings(warnings: list[str]) -> None:

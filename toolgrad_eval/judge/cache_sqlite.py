@@ -16,7 +16,8 @@ Half-states of the folder, each handled on purpose:
 - a ``-shm`` left by a killed process: rebuilt by SQLite from the log; a ``-journal`` (hot
   journal) is rolled back by SQLite on open: both are recovery, never deleted by us.
 
-SQLite must not be shared over NFS (its locks are not reliable there): use ``--cache-url``.
+SQLite must not be shared over NFS (its locks are not reliable there): the command warns when the
+folder is on a network file system (``network_filesystem``) and points to ``--cache-url``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ BUSY_SECONDS = 30.0  # SQLite's own wait for a lock held by another process
 LOCKED_RETRIES = 10  # then this many more waits before the cache is reported unusable
 
 T = TypeVar("T")
+_NETWORK_FILESYSTEMS = ("cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph", "glusterfs", "lustre")
 
 _CLAIMS_TABLE = (
     "CREATE TABLE IF NOT EXISTS toolgrad_claims ("
@@ -195,3 +197,26 @@ def _check_half_states(database: Path) -> None:
         raise ConfigError(f"{database.parent}: the judgment cache's log {wal.name} is there but {database.name} is "
                           "missing (deleted or moved without its log): a damaged cache; move the folder aside "
                           "(or put the database back beside its log)")
+
+
+def network_filesystem(folder: Path, mounts: str | None = None) -> str | None:
+    """The type of the network file system holding ``folder`` (``nfs4``, ``cifs``...), or None when
+    it is local or unknown. ``mounts``: the text of ``/proc/self/mounts`` (read when not given)."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:  # not Linux: unknown
+            return None
+    target = os.path.realpath(folder)
+    deepest, kind = "", None
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")  # the file escapes spaces in mount points
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(deepest):
+            deepest, kind = point, fields[2]
+    if kind is not None and (kind.startswith("nfs") or kind in _NETWORK_FILESYSTEMS):
+        return kind
+    return None
