@@ -75,6 +75,12 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> 
         time.sleep(0.02)
 
 
+def waits_or_asks(waiter: subprocess.Popen, err: Path, log: Path, sent_before: int) -> bool:
+    """Whether the second process said it waits for another's verdict, or sent a request of its own
+    (a broken claim: the test then fails on its counts, not on a timeout), or ended."""
+    return waiter.poll() is not None or b"waiting for it" in err.read_bytes() or len(chats(log)) > sent_before
+
+
 def record(out: Path) -> tuple[dict, dict[str, dict]]:
     summary = json.loads((out / "summary.json").read_text())
     rows = {row["id"]: row for row in map(json.loads, (out / "per_sample.jsonl").read_text().splitlines())}

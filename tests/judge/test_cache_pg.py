@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from judge.processes import chats, finish, prompt_of, record, start, wait_for, what_was_judged, window
+from judge.processes import chats, finish, prompt_of, record, start, wait_for, waits_or_asks, what_was_judged, window
 from support.fake_openai import FakeOpenAIProcess
 from support.postgres import PASSWORD, binaries, throwaway_server
 from toolgrad_eval.cli.main import main
@@ -110,7 +110,7 @@ def test_kill_9_of_a_claim_owner_then_takeover_through_postgres(tmp_path, pg_url
             err = tmp_path / "b.err"
             with err.open("wb") as sink:
                 waiter = start(server, data, tmp_path / "out-b", "--cache-url", pg_url, cache=tmp_path / "b", stderr=sink)
-                wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+                wait_for(lambda: waits_or_asks(waiter, err, log, 3), "B to wait for A")
                 owner.kill()
                 owner.wait()
                 expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections import Counter
 
-from judge.processes import chats, finish, prompt_of, record, requests_of, start, wait_for, what_was_judged, window
+from judge.processes import chats, finish, prompt_of, record, requests_of, start, wait_for, waits_or_asks, what_was_judged, window
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad_eval.judge.cache import JudgmentCache
 
@@ -83,7 +83,7 @@ def test_kill_9_of_a_claim_owner_mid_request_then_the_waiter_takes_over(tmp_path
         err = tmp_path / "b.err"
         with err.open("wb") as sink:
             waiter = start(server, data, tmp_path / "out-b", cache=tmp_path / "cache", stderr=sink)
-            wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+            wait_for(lambda: waits_or_asks(waiter, err, log, 4), "B to wait for A")
             owner.kill()
             owner.wait()
             gate.unlink()
@@ -117,7 +117,7 @@ def test_claims_of_a_lost_host_lapse_with_their_lease_and_are_taken_over(tmp_pat
         err = tmp_path / "b.err"
         with err.open("wb") as sink:
             waiter = start(server, data, tmp_path / "out-b", cache=cache_dir, stderr=sink)
-            wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+            wait_for(lambda: waits_or_asks(waiter, err, log, 3), "B to wait for A")
             owner.kill()
             owner.wait()
             expiry = {key: expires for key, expires in db.execute("SELECT key, expires_at FROM toolgrad_claims")}
@@ -149,7 +149,7 @@ def test_an_owner_renews_its_lease_while_its_request_is_in_flight(tmp_path):
         err = tmp_path / "b.err"
         with err.open("wb") as sink:
             waiter = start(server, data, tmp_path / "out-b", cache=cache_dir, stderr=sink)
-            wait_for(lambda: waiter.poll() is not None or b"waiting for it" in err.read_bytes(), "B to wait for A")
+            wait_for(lambda: waits_or_asks(waiter, err, log, 2), "B to wait for A")
             wait_for(lambda: time.time() > first_expiry + 1, "A's first lease to run out")  # an order, not an assertion
             gate.unlink()
             finish(owner)
