@@ -37,7 +37,8 @@ test removes it when it is ready, e.g. once their sender is killed: a request in
 the test says, whatever the machine's load).
 ``Reply`` kinds: ok(score=None), status(code, retry_after=None), malformed(text) (a 200 whose
 body is not JSON), content(text) (a well-formed completion with that message content),
-stall(seconds) (wait, then answer normally), drop() (close the socket with no response).
+stall(seconds, until=None) (wait, then answer normally; with ``until``, a threading.Event, as soon
+as the test sets it), drop() (close the socket with no response).
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
 Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
@@ -115,6 +116,7 @@ class Reply:
     text: str = ""
     seconds: float = 0.0
     score: int | dict | None = None
+    until: threading.Event | None = None  # stall: answer once this is set (in-process servers), at most `seconds`
 
     @classmethod
     def ok(cls, score: int | dict | None = None) -> Reply:
@@ -133,8 +135,8 @@ class Reply:
         return cls("content", text=text)
 
     @classmethod
-    def stall(cls, seconds: float) -> Reply:
-        return cls("stall", seconds=seconds)
+    def stall(cls, seconds: float, until: threading.Event | None = None) -> Reply:
+        return cls("stall", seconds=seconds, until=until)
 
     @classmethod
     def drop(cls) -> Reply:
@@ -307,7 +309,12 @@ class FakeOpenAI:
         if reply.kind == "drop":
             raise Drop()
         if reply.kind == "stall":
-            self._stopping.wait(reply.seconds)
+            if reply.until is None:
+                self._stopping.wait(reply.seconds)
+            else:  # the test says when: an order of events, not a race against the machine's load
+                deadline = time.monotonic() + reply.seconds
+                while not reply.until.wait(0.02) and not self._stopping.is_set() and time.monotonic() < deadline:
+                    pass
             return None
         if reply.kind == "malformed":
             raise Answer(200, reply.text.encode())
