@@ -75,10 +75,39 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> 
         time.sleep(0.02)
 
 
+def held_judge(tmp_path: Path, *args: str) -> tuple[FakeOpenAIProcess, Path, Path]:
+    """A loopback judge holding every chat request and upload while the returned gate file exists
+    (the test removes it when it is ready); with its request log."""
+    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
+    gate.touch()
+    return FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log), *args), log, gate
+
+
+def start_owner(server: FakeOpenAIProcess, data: Path, out: Path, log: Path, n: int, *args: str,
+                cache: Path) -> subprocess.Popen:
+    """A first process, once its ``n`` requests have reached the judge (its keys are claimed)."""
+    owner = start(server, data, out, *args, cache=cache)
+    wait_for(lambda: owner.poll() is not None or len(chats(log)) >= n, f"the first process's {n} requests")
+    assert owner.poll() is None, "the first process ended before its requests were answered"
+    return owner
+
+
 def waits_or_asks(waiter: subprocess.Popen, err: Path, log: Path, sent_before: int) -> bool:
     """Whether the second process said it waits for another's verdict, or sent a request of its own
     (a broken claim: the test then fails on its counts, not on a timeout), or ended."""
     return waiter.poll() is not None or b"waiting for it" in err.read_bytes() or len(chats(log)) > sent_before
+
+
+def start_waiter(server: FakeOpenAIProcess, data: Path, out: Path, log: Path, sent_before: int, *args: str,
+                 cache: Path) -> tuple[subprocess.Popen, Path]:
+    """A second process on the same samples, once the first has sent its ``sent_before`` requests:
+    started, and waited for until it waits for the first's verdicts (``waits_or_asks``). Its stderr
+    goes to the returned file."""
+    err = out.parent / f"{out.name}.err"
+    with err.open("wb") as sink:
+        waiter = start(server, data, out, *args, cache=cache, stderr=sink)
+    wait_for(lambda: waits_or_asks(waiter, err, log, sent_before), "the second process to wait for the first")
+    return waiter, err
 
 
 def record(out: Path) -> tuple[dict, dict[str, dict]]:

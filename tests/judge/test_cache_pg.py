@@ -13,7 +13,10 @@ from collections import Counter
 
 import pytest
 
-from judge.processes import chats, finish, prompt_of, record, start, wait_for, waits_or_asks, what_was_judged, window
+from judge.processes import (
+    chats, finish, held_judge, prompt_of, record, start, start_owner, start_waiter, what_was_judged,
+    window,
+)
 from support.fake_openai import FakeOpenAIProcess
 from support.postgres import PASSWORD, binaries, throwaway_server
 from toolgrad_eval.cli.main import main
@@ -100,22 +103,16 @@ def test_kill_9_of_a_claim_owner_then_takeover_through_postgres(tmp_path, pg_url
     import psycopg
 
     data = window(tmp_path / "ds", 0, 3)
-    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    gate.touch()
-    with FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log)) as server:
-        owner = start(server, data, tmp_path / "out-a", "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a")
-        wait_for(lambda: len(chats(log)) == 3, "A's three requests")
-        with psycopg.connect(pg_url, autocommit=True) as con:  # the owner's host is lost, as far as anyone can tell
-            con.execute("UPDATE toolgrad_claims SET host = 'lost-host'")
-            err = tmp_path / "b.err"
-            with err.open("wb") as sink:
-                waiter = start(server, data, tmp_path / "out-b", "--cache-url", pg_url, cache=tmp_path / "b", stderr=sink)
-                wait_for(lambda: waits_or_asks(waiter, err, log, 3), "B to wait for A")
-                owner.kill()
-                owner.wait()
-                expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())
-                gate.unlink()
-                assert waiter.wait(timeout=120) == 0, err.read_text()
+    server, log, gate = held_judge(tmp_path)
+    with server, psycopg.connect(pg_url, autocommit=True) as con:
+        owner = start_owner(server, data, tmp_path / "out-a", log, 3, "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a")
+        con.execute("UPDATE toolgrad_claims SET host = 'lost-host'")  # the owner's host is lost, as far as anyone can tell
+        waiter, err = start_waiter(server, data, tmp_path / "out-b", log, 3, "--cache-url", pg_url, cache=tmp_path / "b")
+        owner.kill()
+        owner.wait()
+        expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())
+        gate.unlink()
+        assert waiter.wait(timeout=120) == 0, err.read_text()
     again = chats(log)[3:]
     assert len(again) == 3 and all(r["time"] >= expiry for r in again)  # after the lease ran out, once each
     summary, _rows = record(tmp_path / "out-b")

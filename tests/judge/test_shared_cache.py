@@ -9,7 +9,10 @@ import sqlite3
 import time
 from collections import Counter
 
-from judge.processes import chats, finish, prompt_of, record, requests_of, start, wait_for, waits_or_asks, what_was_judged, window
+from judge.processes import (
+    chats, finish, held_judge, prompt_of, record, requests_of, start, start_owner, start_waiter, wait_for,
+    what_was_judged, window,
+)
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad_eval.judge.cache import JudgmentCache
 
@@ -75,19 +78,14 @@ def test_kill_9_of_a_claim_owner_mid_request_then_the_waiter_takes_over(tmp_path
     verdicts, takes them over at once (A was a process of this host that no longer exists) and pays
     for each once more."""
     data = window(tmp_path / "ds", 0, 4)
-    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    gate.touch()
-    with FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log)) as server:
-        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "600", cache=tmp_path / "cache")
-        wait_for(lambda: len(chats(log)) == 4, "A's four requests")
-        err = tmp_path / "b.err"
-        with err.open("wb") as sink:
-            waiter = start(server, data, tmp_path / "out-b", cache=tmp_path / "cache", stderr=sink)
-            wait_for(lambda: waits_or_asks(waiter, err, log, 4), "B to wait for A")
-            owner.kill()
-            owner.wait()
-            gate.unlink()
-            assert waiter.wait(timeout=120) == 0, err.read_text()
+    server, log, gate = held_judge(tmp_path)
+    with server:
+        owner = start_owner(server, data, tmp_path / "out-a", log, 4, "--claim-lease", "600", cache=tmp_path / "cache")
+        waiter, err = start_waiter(server, data, tmp_path / "out-b", log, 4, cache=tmp_path / "cache")
+        owner.kill()
+        owner.wait()
+        gate.unlink()
+        assert waiter.wait(timeout=120) == 0, err.read_text()
     requests = chats(log)
     assert len(requests) == 8  # 4 distinct prompts + the 4 in flight when A died
     assert Counter(map(prompt_of, requests)) == {p: 2 for p in map(prompt_of, requests[:4])}
@@ -103,27 +101,22 @@ def test_claims_of_a_lost_host_lapse_with_their_lease_and_are_taken_over(tmp_pat
     their lease has run out, never before (the owner renews them while it lives). The judge holds
     A's requests until A is killed, so B is waiting before A's claims can lapse, whatever the load."""
     data = window(tmp_path / "ds", 0, 3)
-    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    gate.touch()
+    server, log, gate = held_judge(tmp_path)
     cache_dir = tmp_path / "cache"
-    with FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log)) as server:
-        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "3", cache=cache_dir)
-        wait_for(lambda: len(chats(log)) == 3, "A's three requests")
+    with server:
+        owner = start_owner(server, data, tmp_path / "out-a", log, 3, "--claim-lease", "3", cache=cache_dir)
         # A's host is gone as far as anyone can tell: its claims now name another host (A renews
         # only their leases, so they keep that host).
         db = sqlite3.connect(cache_dir / "cache.db", timeout=30)
         with db:
             db.execute("UPDATE toolgrad_claims SET host = 'lost-host'")
-        err = tmp_path / "b.err"
-        with err.open("wb") as sink:
-            waiter = start(server, data, tmp_path / "out-b", cache=cache_dir, stderr=sink)
-            wait_for(lambda: waits_or_asks(waiter, err, log, 3), "B to wait for A")
-            owner.kill()
-            owner.wait()
-            expiry = {key: expires for key, expires in db.execute("SELECT key, expires_at FROM toolgrad_claims")}
-            db.close()
-            gate.unlink()
-            assert waiter.wait(timeout=120) == 0, err.read_text()
+        waiter, err = start_waiter(server, data, tmp_path / "out-b", log, 3, cache=cache_dir)
+        owner.kill()
+        owner.wait()
+        expiry = {key: expires for key, expires in db.execute("SELECT key, expires_at FROM toolgrad_claims")}
+        db.close()
+        gate.unlink()
+        assert waiter.wait(timeout=120) == 0, err.read_text()
     assert len(expiry) == 3
     asked_again = chats(log)[3:]
     assert len(asked_again) == 3
@@ -138,22 +131,17 @@ def test_an_owner_renews_its_lease_while_its_request_is_in_flight(tmp_path):
     for the verdict rather than paying for it again. The judge holds A's requests until the lease
     they were claimed with has run out (and B has been waiting)."""
     data = window(tmp_path / "ds", 0, 2)
-    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    gate.touch()
+    server, log, gate = held_judge(tmp_path)
     cache_dir = tmp_path / "cache"
-    with FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log)) as server:
-        owner = start(server, data, tmp_path / "out-a", "--claim-lease", "2", cache=cache_dir)
-        wait_for(lambda: len(chats(log)) == 2, "A's two requests")
+    with server:
+        owner = start_owner(server, data, tmp_path / "out-a", log, 2, "--claim-lease", "2", cache=cache_dir)
         with JudgmentCache(cache_dir) as cache:
             first_expiry = max(claim.expires_at for claim in cache.open().claims())
-        err = tmp_path / "b.err"
-        with err.open("wb") as sink:
-            waiter = start(server, data, tmp_path / "out-b", cache=cache_dir, stderr=sink)
-            wait_for(lambda: waits_or_asks(waiter, err, log, 2), "B to wait for A")
-            wait_for(lambda: time.time() > first_expiry + 1, "A's first lease to run out")  # an order, not an assertion
-            gate.unlink()
-            finish(owner)
-            assert waiter.wait(timeout=120) == 0, err.read_text()
+        waiter, err = start_waiter(server, data, tmp_path / "out-b", log, 2, cache=cache_dir)
+        wait_for(lambda: time.time() > first_expiry + 1, "A's first lease to run out")  # an order, not an assertion
+        gate.unlink()
+        finish(owner)
+        assert waiter.wait(timeout=120) == 0, err.read_text()
     assert len(chats(log)) == 2
     assert record(tmp_path / "out-b")[0]["cache_hits"] == 2
 
@@ -164,9 +152,8 @@ def test_batch_runs_sharing_a_cache_submit_each_distinct_prompt_once(tmp_path):
     import openai
 
     datasets = [window(tmp_path / f"ds{s}", s, 6) for s in (0, 2, 4)]  # 10 distinct prompts
-    log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    gate.touch()  # uploads are held until every process has claimed what it could: all overlap
-    with FakeOpenAIProcess(tmp_path, "--batch-seconds", "1.5", "--hold-while", str(gate), "--request-log", str(log)) as server:
+    server, log, gate = held_judge(tmp_path, "--batch-seconds", "1.5")  # uploads held until every process claimed what it could
+    with server:
         errs = [tmp_path / f"err{i}" for i in range(2 * len(datasets))]
         sinks = [err.open("wb") for err in errs]
         procs = [start(server, data, tmp_path / f"out{i}", "--batch", "--batch-poll-interval", "0.1",
