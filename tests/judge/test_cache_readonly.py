@@ -26,7 +26,7 @@ def _fill(directory: Path, n: int) -> dict[str, dict]:
 def test_the_read_only_reader_sees_what_diskcache_wrote(tmp_path):
     records = _fill(tmp_path / "cache", 5)  # key-0's value is large enough to live in its own file
     with JudgmentCache(tmp_path / "cache") as cache:
-        expected = {key: cache.open().get(key) for key in records}
+        expected = {key: cache.open().read(key) for key in records}
     reader = ReadOnlyCache(tmp_path / "cache")
     assert {key: reader.get(key) for key in records} == expected
     assert reader.get("absent", default="none") == "none"

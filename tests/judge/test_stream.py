@@ -59,12 +59,19 @@ def test_an_unrecoverable_error_stops_the_submitter(env, tmp_path):
 
 def test_every_task_is_reported_once_as_it_completes(env, tmp_path):
     judge, tasks = judge_tasks(tmp_path, n=6)
-    env.script([Reply.stall(0.3), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok()])
+    others_reported = threading.Event()  # the first request is answered only then, however slow the machine
+    env.script([Reply.stall(60, until=others_reported), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok(), Reply.ok()])
     seen = []
+
+    def on_result(result):
+        seen.append(result.sample_id)
+        if len(seen) == 5:
+            others_reported.set()
+
     with judge.stream(num_process=3) as stream:
         for task in tasks:
             stream.submit(task)
-        results = stream.results(on_result=lambda r: seen.append(r.sample_id))
+        results = stream.results(on_result=on_result)
     assert seen == [r.sample_id for r in results]
     assert sorted(seen) == sorted(t.sample_id for t in tasks)
     # the stalled request (the first to reach the server) is reported last: the others did not wait for it

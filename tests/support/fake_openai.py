@@ -34,9 +34,13 @@ property, as the real API insists). Otherwise the reply is the first of:
 ``latency`` seconds are added to every chat completion; requests are served concurrently.
 ``echo_auth=True`` (``--echo-auth``) makes every verdict repeat the request's key (``echo_key``), as
 a careless proxy or a hostile endpoint would.
+``hold_while=PATH``: chat completions and file uploads are answered only once that file is gone (a
+test removes it when it is ready, e.g. once their sender is killed: a request in flight ends when
+the test says, whatever the machine's load).
 ``Reply`` kinds: ok(score=None), status(code, retry_after=None), malformed(text) (a 200 whose
 body is not JSON), content(text) (a well-formed completion with that message content),
-stall(seconds) (wait, then answer normally), drop() (close the socket with no response).
+stall(seconds, until=None) (wait, then answer normally; with ``until``, a threading.Event, as soon
+as the test sets it), drop() (close the socket with no response).
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
 Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
@@ -55,7 +59,7 @@ As a subprocess (for kill -9 tests and benchmarks; runs until killed)::
 
     python tests/support/fake_openai.py --port 0 --port-file PATH [--latency 0.3]
         [--fault-rate 0.2 --fault-status 429 --fault-retry-after 0.1 --seed 0]
-        [--request-log PATH] [--batch-polls 1 | --batch-seconds S]
+        [--request-log PATH] [--batch-polls 1 | --batch-seconds S] [--hold-while PATH]
 
 ``FakeOpenAIProcess(tmp_path, *cli_args)`` wraps that as a context manager (``.base_url``,
 ``.kill()``).
@@ -114,6 +118,7 @@ class Reply:
     text: str = ""
     seconds: float = 0.0
     score: int | dict | None = None
+    until: threading.Event | None = None  # stall: answer once this is set (in-process servers), at most `seconds`
 
     @classmethod
     def ok(cls, score: int | dict | None = None) -> Reply:
@@ -132,8 +137,8 @@ class Reply:
         return cls("content", text=text)
 
     @classmethod
-    def stall(cls, seconds: float) -> Reply:
-        return cls("stall", seconds=seconds)
+    def stall(cls, seconds: float, until: threading.Event | None = None) -> Reply:
+        return cls("stall", seconds=seconds, until=until)
 
     @classmethod
     def drop(cls) -> Reply:
@@ -175,9 +180,13 @@ class FakeOpenAI:
     def __init__(self, *, score_fn: ScoreFn = default_score, latency: float = 0.0,
                  fault_rate: float = 0.0, fault: Reply | None = None, seed: int = 0,
                  batch_polls: int = 1, batch_seconds: float | None = None,
-                 request_log: str | os.PathLike | None = None, port: int = 0, echo_auth: bool = False):
+                 request_log: str | os.PathLike | None = None, port: int = 0, echo_auth: bool = False,
+                 hold_while: str | os.PathLike | None = None):
         self.score_fn, self.latency, self.fault_rate = score_fn, latency, fault_rate
         self.echo_auth = echo_auth
+        # Chat completions and file uploads are answered only once this file is gone: a test
+        # decides when a request in flight ends (kill its sender first), whatever the machine's load.
+        self.hold_while = Path(hold_while) if hold_while else None
         self.fault = fault or Reply.status(429, retry_after=0.05)
         self.batch_polls, self.batch_seconds = batch_polls, batch_seconds
         self._rng = random.Random(seed)
@@ -315,7 +324,12 @@ class FakeOpenAI:
         if reply.kind == "drop":
             raise Drop()
         if reply.kind == "stall":
-            self._stopping.wait(reply.seconds)
+            if reply.until is None:
+                self._stopping.wait(reply.seconds)
+            else:  # the test says when: an order of events, not a race against the machine's load
+                deadline = time.monotonic() + reply.seconds
+                while not reply.until.wait(0.02) and not self._stopping.is_set() and time.monotonic() < deadline:
+                    pass
             return None
         if reply.kind == "malformed":
             raise Answer(200, reply.text.encode())
@@ -352,7 +366,12 @@ class FakeOpenAI:
         answer = self.completion(body, reply)
         if self.latency:  # answers `latency` seconds after the request arrived, as a real server would
             self._stopping.wait(max(0.0, arrived + self.latency - time.monotonic()))
+        self._hold()
         return answer
+
+    def _hold(self) -> None:
+        while self.hold_while is not None and self.hold_while.exists() and not self._stopping.wait(0.02):
+            pass
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
                client_port: int = 0, arrived: float | None = None) -> tuple[int, Any]:
@@ -379,6 +398,8 @@ class FakeOpenAI:
         if template == CHAT_PATH:
             answer = self._chat(body, arrived)
             return 200, echo_key(answer, lowered["authorization"]) if self.echo_auth else answer
+        if template == "/v1/files":
+            self._hold()
         self._apply(self._next_reply(template, {}))
         answer = self._store.route(template, match.groupdict().get("id"), body, content_type, raw)
         if isinstance(answer, bytes):  # file content, as the real API serves it
@@ -509,11 +530,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-polls", type=int, default=1)
     parser.add_argument("--batch-seconds", type=float, default=None)
     parser.add_argument("--echo-auth", action="store_true", help="verdicts repeat the request's key (echo_key)")
+    parser.add_argument("--hold-while", help="answer chat completions and file uploads only once this file is gone")
     args = parser.parse_args(argv)
     server = FakeOpenAI(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
                         fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
                         batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
-                        request_log=args.request_log, port=args.port, echo_auth=args.echo_auth).start()
+                        request_log=args.request_log, port=args.port, echo_auth=args.echo_auth,
+                        hold_while=args.hold_while).start()
     serve_until_killed(server, args.port_file)
 
 

@@ -46,6 +46,8 @@ class Finite(click.FloatRange):
 @click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
 @click.option("--judge-template", "--judge_template", "judge_template", default=None, help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].")
 @click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
+@click.option("--cache-url", "--cache_url", "cache_url", default=None, envvar="TOOLGRAD_EVAL_CACHE_URL", help="Keep judgments in a PostgreSQL server (postgresql://user:pass@host/db) shared by many hosts, instead of --cache-dir's SQLite (which still holds --overwrite markers and Batch state).")
+@click.option("--claim-lease", "--claim_lease", "claim_lease", type=Finite(min=0.5, max=86400), default=30.0, show_default=True, help="Seconds a claim on a cache key lasts unless renewed; another process takes the key over once it lapses.")
 @click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
 @click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
 @click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=None, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported [default: 1; ToolBench: 3 rounds].")

@@ -1,7 +1,7 @@
 """The ``toolgrad-eval`` entry point.
 
 ``toolgrad-eval --pred_model M --dataset D`` runs the ``evaluate`` command (the main job);
-other commands are named: ``toolgrad-eval report ...``, ``toolgrad-eval bfcl-data ...``.
+other commands are named: ``toolgrad-eval report ...``, ``toolgrad-eval bfcl-data ...``, ``toolgrad-eval cache ...``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _COMMANDS = {
     "evaluate": "toolgrad_eval.cli.evaluate:evaluate",
     "report": "toolgrad_eval.cli.report:report",
     "bfcl-data": "toolgrad_eval.cli.bfcl_data:bfcl_data",
+    "cache": "toolgrad_eval.cli.cache:cache",
     "demo": "toolgrad_eval.cli.demo:demo",
     "generate": "toolgrad_eval.cli.generate:generate",
     "run": "toolgrad_eval.cli.run:run",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -59,27 +59,58 @@ def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *
     endpoint = _endpoint(client)
     by_key = {t.key: t for t in tasks}
     committed = 0.0  # estimated USD of resumed batches, which are paid for whatever happens next
+    adopted: list[str] = []  # keys of uploaded batches this process creates: claimed while it does
     for path, state in _pending_states(folder, judge.settings.model, endpoint):
         if any(key in remaining for key in state["tasks"]):
+            if not state.get("batch_id"):
+                # Uploaded, not yet created: the process that uploaded it may be creating it right
+                # now. Only with every key claimed here (that process gone) is it created here.
+                keys = [key for key in state["tasks"] if key in remaining]
+                got = [key for key in keys if judge.cache.claims.try_claim(key)]
+                adopted += got
+                if len(got) < len(keys):
+                    for key in got:
+                        judge.cache.claims.release(key)
+                        adopted.remove(key)
+                    continue
             jobs.append((path, state))
             for key in state["tasks"]:
                 remaining.pop(key, None)
                 committed += judge.meter.estimate(by_key[key].prompt_chars) if key in by_key else 0.0
-    skipped: list[JudgeTask] = []
-    if remaining:
-        to_submit, skipped = _within_budget(judge, list(remaining.values()), committed)
-        if to_submit:
-            jobs.append(_submit(judge, client, to_submit, folder, endpoint))
+    # Claims (claims.py): a key another process is judging (live, or in a batch it is polling) is
+    # waited for after this process's own batches, then taken over if that process gave it up.
+    mine, elsewhere, hits = _claim(judge, list(remaining.values()), wait=False)
     outcome: dict[str, tuple[Any, str | None]] = {}  # key -> (verdict or None, error)
     usage_by_key: dict[str, dict[str, int] | None] = {}
-    infos = []
-    for path, state in jobs:
-        infos.append(_finish(judge, client, path, state, options, by_key, outcome, usage_by_key))
+    infos: list[dict[str, Any]] = []
+    skipped: list[JudgeTask] = []
+    try:
+        while True:
+            to_submit, over_budget = _within_budget(judge, mine, committed)
+            skipped += over_budget
+            for task in over_budget:
+                judge.cache.claims.release(task.key)
+            if to_submit:
+                jobs.append(_submit(judge, client, to_submit, folder, endpoint))
+            for path, state in jobs:
+                infos.append(_finish(judge, client, path, state, options, by_key, outcome, usage_by_key))
+            for task in mine:
+                judge.cache.claims.release(task.key)  # stored: a waiting process finds the verdict
+            if not elsewhere:
+                break
+            mine, _none, more = _claim(judge, elsewhere, wait=True)
+            hits.update(more)
+            elsewhere, jobs, committed = [], [], 0.0
+    finally:
+        for key in [task.key for task in mine] + adopted:
+            judge.cache.claims.release(key)
     judge.batch_info = {"batches": infos, "submitted": sum(i["submitted_now"] for i in infos)}
     results = []
     skipped_keys = {t.key for t in skipped}
     for task in tasks:
-        if task.key in skipped_keys:
+        if task.key in hits:
+            result = replace(hits[task.key], sample_id=task.sample_id, k=task.k)
+        elif task.key in skipped_keys:
             result = JudgeResult(task.sample_id, "batch", error=NOT_JUDGED, k=task.k, not_judged=True)
         else:
             verdict, error = outcome.get(task.key, (None, "no result for this request in the batch output"))
@@ -87,6 +118,33 @@ def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *
         results.append(result)
         on_result(result)
     return results
+
+
+def _claim(judge: Judge, tasks: list[JudgeTask], *, wait: bool) -> tuple[list[JudgeTask], list[JudgeTask], dict[str, JudgeResult]]:
+    """(tasks this process now claims, tasks another process claims, verdicts found in the cache
+    meanwhile). ``wait``: wait for each key until its verdict is cached or its claim is free."""
+    claims = judge.cache.claims
+    mine, elsewhere, hits = [], [], {}
+    for task in tasks:
+        if wait:
+            def cached(task: JudgeTask = task) -> JudgeResult | None:
+                return judge.cached(task)
+
+            hit, got = claims.acquire(task.key, cached, judge.stopping)
+            if hit is None and not got:
+                raise KeyboardInterrupt  # stopped while waiting
+        else:
+            got = claims.try_claim(task.key)
+            hit = judge.cached(task) if got else None
+            if hit is not None:
+                claims.release(task.key)
+        if hit is not None:
+            hits[task.key] = hit
+        elif got:
+            mine.append(task)
+        else:
+            elsewhere.append(task)
+    return mine, elsewhere, hits
 
 
 def _within_budget(judge: Judge, tasks: list[JudgeTask], committed: float) -> tuple[list[JudgeTask], list[JudgeTask]]:
@@ -203,7 +261,7 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
                 raise JudgeAborted(f"Batch API: {failure.message}") from None
             if judge.stopping.wait(backoff_delay(attempt, failure.retry_after, base=judge.settings.backoff_base,
                                                  maximum=judge.settings.backoff_max)):
-                raise KeyboardInterrupt
+                raise KeyboardInterrupt from None
 
 
 def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], options: BatchOptions,
@@ -236,7 +294,10 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
     for file_id in (batch.output_file_id, batch.error_file_id):
         if not file_id:
             continue
-        text = _call(judge, lambda: client.files.content(file_id).text)
+        def content(file_id: str = file_id) -> Any:
+            return client.files.content(file_id).text
+
+        text = _call(judge, content)
         for line in text.splitlines():
             try:
                 row = json.loads(line)

@@ -1,7 +1,8 @@
 """The judgment cache: every paid judgment is stored once and never paid for again.
 
-Backed by ``diskcache`` (SQLite, transactional: an entry is either fully written or absent,
-whatever crashes). Entries are never evicted. Each entry carries a checksum of its payload, so
+Backed by a store (``cache_base.Store``): the local SQLite database of ``diskcache`` by default
+(transactional: an entry is either fully written or absent, whatever crashes), or a PostgreSQL
+server with ``--cache-url``. Entries are never evicted. Each entry carries a checksum of its payload, so
 an entry damaged on disk is detected, reported as a miss and re-judged rather than trusted.
 
 The key covers everything that changes the verdict and nothing else: judge model, template id
@@ -14,14 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import os
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.judge.cache_base import FORMAT as _FORMAT
+from toolgrad_eval.judge.cache_base import Claim, Owner, Store, cache_error
+from toolgrad_eval.judge.claims import DEFAULT_LEASE, Claims
 
-_FORMAT = 1
+__all__ = ["JudgmentCache", "cache_error", "cache_key", "default_cache_dir", "open_cache"]
 
 
 def cache_key(
@@ -55,96 +58,118 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("toolgrad-eval")) / "judge"
 
 
-def open_cache(directory: Path) -> "JudgmentCache":
-    """The cache in ``directory``, opened on first use: a run that needs no judgment (every verdict
-    stored in the prediction files) never touches it, so a read-only or unusable cache folder does
-    not stop it. On first use an unusable folder or a damaged database is one clear error, raised
-    before any request is sent (``Judge`` opens the cache before its first request)."""
-    return JudgmentCache(directory)
-
-
-def cache_error(directory: Path, exc: BaseException, doing: str = "") -> ConfigError:
-    """One line for a cache that cannot be used: damaged (move it aside), or unusable here (read
-    only, full disk, no permission: fix that; the cache itself is fine)."""
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return ConfigError(f"{directory}: the judgment cache is damaged ({exc}){doing}; move it aside to start a new one")
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return ConfigError(f"{directory}: cannot use this folder for the judgment cache ({reason}){doing}")
+def open_cache(directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
+               on_wait: Callable[[Claim], None] | None = None) -> "JudgmentCache":
+    """The cache in ``directory`` (or at ``url``, a PostgreSQL server; ``directory`` then keeps only
+    the run's side files: --overwrite markers and Batch state), opened on first use: a run that
+    needs no judgment (every verdict stored in the prediction files) never touches it, so an
+    unusable cache does not stop it. On first use an unusable folder or server or a damaged
+    database is one clear error, raised before any request is sent (``Judge`` opens the cache
+    before its first request)."""
+    return JudgmentCache(directory, url, lease=lease, on_wait=on_wait)
 
 
 class JudgmentCache:
     """Maps cache keys to ``{"verdict", "raw", "usage", "model", "created_at"}`` records."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
+                 on_wait: Callable[[Claim], None] | None = None) -> None:
         self.directory = directory
-        self._db: Any = None
-        self.read_only = False
+        self._absolute = Path(directory).absolute()  # the folder meant now, whatever the working directory later (cache_sqlite.py)
+        self.url = url
+        self.lease = lease
+        self.on_wait = on_wait  # told when this process first waits for another's verdict
+        self._store: Store | None = None
+        self._claims: Claims | None = None
 
-    def open(self, writing: bool = False) -> Any:
-        """The underlying diskcache, opened now if it is not yet (ConfigError when unusable).
-        A folder this process cannot write is opened read-only (its verdicts are used); ``writing``
-        (a judgment is about to be paid for) makes that a ConfigError too."""
-        if self._db is None:
-            import diskcache
+    @property
+    def where(self) -> str:
+        """The folder, or the server's URL without its password (for messages)."""
+        return self.store().where
 
-            database = self.directory / "cache.db"
-            if database.is_file() and database.stat().st_size == 0:
-                # sqlite would take it for a new, empty cache: every verdict paid for would be gone unsaid
-                raise ConfigError(f"{database}: the judgment cache database is empty (0 bytes), so it was "
-                                  "truncated: a damaged cache, not a new one; move the folder aside to start anew")
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                # No size limit and no eviction: a cached judgment is money already spent.
-                self._db = diskcache.Cache(str(self.directory), size_limit=2**62, eviction_policy="none")
-            except (sqlite3.DatabaseError, OSError) as exc:
-                self._db = _read_only(self.directory, exc)
-                self.read_only = True
+    def store(self) -> Store:
+        if self._store is None:
+            if self.url:
+                from toolgrad_eval.judge.cache_pg import PostgresStore
+
+                self._store = PostgresStore(self.url)
+            else:
+                from toolgrad_eval.judge.cache_sqlite import SqliteStore
+
+                self._store = SqliteStore(self.directory, self._absolute)
+        return self._store
+
+    def open(self, writing: bool = False) -> Store:
+        """The store, opened now if it is not yet (ConfigError when unusable). A local folder this
+        process cannot write is opened read-only (its verdicts are used); ``writing`` (a judgment
+        is about to be paid for) makes that a ConfigError too."""
+        store = self.store()
+        store.open()
         if writing and self.read_only:
-            raise cache_error(self.directory, OSError(30, "read-only: its verdicts are used, a new one could not be "
-                                                          "stored"), ", and this run needs the judge")
-        return self._db
+            raise cache_error(store.where, OSError(30, "read-only: its verdicts are used, a new one could not be "
+                                                       "stored"), ", and this run needs the judge")
+        return store
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self._store, "read_only", False))
+
+    @property
+    def claims(self) -> Claims:
+        """This process's claims on the cache's keys (claims.py); a forked child gets its own."""
+        if self._claims is None or self._claims.owner.pid != os.getpid():
+            self._claims = Claims(self.open(), Owner.this_process(), self.lease, self.on_wait)
+        return self._claims
+
+    def claim_stats(self) -> dict[str, int] | None:
+        """How often this process waited for another's verdict, and took a lapsed claim over."""
+        if self._claims is None or not (self._claims.waits or self._claims.takeovers):
+            return None
+        return {"waited_for_other_process": self._claims.waits, "claims_taken_over": self._claims.takeovers}
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored record, or None when absent or damaged (a damaged entry is dropped)."""
-        try:
-            stored = self.open().get(key, default=None, retry=True)
-        except sqlite3.DatabaseError as exc:  # the database, not this entry
-            raise cache_error(self.directory, exc) from None
-        except Exception:  # unreadable pickle/file behind the entry: treat as damaged
-            stored = ("damaged",)
+        stored = self.open().read(key)
         if stored is None:
             return None
         record = _unpack(stored)
         if record is None:
-            try:
-                self.open().delete(key, retry=True)
-            except (sqlite3.DatabaseError, OSError) as exc:
-                raise cache_error(self.directory, exc) from None
+            self.open().delete(key)
         return record
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
         # ensure_ascii keeps the payload valid whatever the reply held (a lone surrogate included)
         payload = json.dumps({**record, "stored_at": time.time()}, sort_keys=True, ensure_ascii=True)
-        checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-        try:
-            self.open().set(key, {"format": _FORMAT, "payload": payload, "sha256": checksum}, retry=True)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise cache_error(self.directory, exc, "; a judgment just received could not be stored") from None
+        self.open().write(key, {"format": _FORMAT, "payload": payload, "sha256": _sha256(payload)})
+
+    def entry(self, key: str) -> dict[str, Any] | None:
+        """The entry as stored (format, payload, checksum) when it checks out, for export."""
+        stored = self.open().read(key)
+        return dict(stored) if stored is not None and _unpack(stored) is not None else None
+
+    def put_entry(self, key: str, entry: Mapping[str, Any]) -> bool:
+        """Store an exported entry as it is (its stored_at kept); False when it does not check out."""
+        clean = {"format": entry.get("format"), "payload": entry.get("payload"), "sha256": entry.get("sha256")}
+        if _unpack(clean) is None:
+            return False
+        self.open().write(key, clean)
+        return True
 
     def keys(self) -> list[str]:
         """Keys of every entry stored (damaged ones included: get() decides)."""
-        return list(self.open().iterkeys())
+        return self.open().keys()
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
 
     def __len__(self) -> int:
-        return len(self.open())
+        return self.open().count()
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._claims = None
 
     def __enter__(self) -> "JudgmentCache":
         return self
@@ -153,16 +178,8 @@ class JudgmentCache:
         self.close()
 
 
-def _read_only(directory: Path, failure: BaseException) -> Any:
-    """A read-only view of a cache diskcache could not open for writing, else the error it gave."""
-    from toolgrad_eval.judge.cache_readonly import ReadOnlyCache
-
-    if isinstance(failure, sqlite3.DatabaseError) and not isinstance(failure, sqlite3.OperationalError):
-        raise cache_error(directory, failure) from None  # damaged: nothing to read
-    try:
-        return ReadOnlyCache(directory)
-    except (sqlite3.DatabaseError, OSError):
-        raise cache_error(directory, failure) from None
+def _sha256(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _unpack(stored: Any) -> dict[str, Any] | None:
@@ -171,7 +188,7 @@ def _unpack(stored: Any) -> dict[str, Any] | None:
     payload, checksum = stored.get("payload"), stored.get("sha256")
     if not isinstance(payload, str) or not isinstance(checksum, str):
         return None
-    if hashlib.sha256(payload.encode("utf-8")).hexdigest() != checksum:
+    if _sha256(payload) != checksum:
         return None
     try:
         record = json.loads(payload)

@@ -223,9 +223,26 @@ class Judge:
         return JudgeStream(self, num_process)
 
     def _judge_one(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
-        """Judge one task within the run whose stop signal is ``stop``."""
+        """Judge one task within the run whose stop signal is ``stop``: claim its key first, so that
+        processes sharing the cache ask once (claims.py); a verdict another process received
+        meanwhile is a cache hit."""
+        if stop.is_set() or self.limiter is None or self.pool is None:  # that run is over (its pool may be closed)
+            return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
+        claims = self.cache.claims
+        hit, mine = claims.acquire(task.key, lambda: self.cached(task), stop)
+        if hit is not None:
+            return hit
+        if not mine:
+            return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
+        try:
+            return self._ask(task, stop)
+        finally:
+            claims.release(task.key)  # after the verdict is stored: a waiter finds it in the cache
+
+    def _ask(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
+        """Send the requests for one claimed task until a valid verdict, a give-up or ``stop``."""
         settings, limiter, pool = self.settings, self.limiter, self.pool
-        if stop.is_set() or limiter is None or pool is None:  # that run is over (its pool may be closed)
+        if limiter is None or pool is None:
             return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
         invalid = requests = 0
         attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max)
@@ -258,9 +275,8 @@ class Judge:
                 self.meter.settle(reservation, None, 0, replied=False)
                 limiter.release(token, "rate_limited" if failure.action == "rate_limited" else "error")
                 last_problem = failure.message
-                if failure.action == "abort":
-                    stop.set()
-                    raise JudgeAborted(failure.message) from None
+                if failure.action == "abort":  # the stream's worker records it, then stops the run:
+                    raise JudgeAborted(failure.message) from None  # whoever sees the stop finds the error
                 delay = attempts.next_delay(failure)
                 if delay is None:
                     return JudgeResult(task.sample_id, "judge", error=last_problem, requests=requests, k=task.k)
@@ -302,4 +318,7 @@ class Judge:
             out["endpoints"] = self.pool.stats()
         if self.batch_info is not None:
             out["batch"] = self.batch_info
+        shared = self.cache.claim_stats()
+        if shared:
+            out["shared_cache"] = shared
         return out

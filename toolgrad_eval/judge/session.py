@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.batch import BatchOptions
 from toolgrad_eval.judge.cache import JudgmentCache, default_cache_dir, open_cache
+from toolgrad_eval.judge.cache_base import Claim
+from toolgrad_eval.judge.claims import DEFAULT_LEASE
 from toolgrad_eval.judge.client import DEFAULT_JUDGE_MODEL, Judge, JudgeSettings
 from toolgrad_eval.judge.overwrite import OverwriteRun
 from toolgrad_eval.judge.prices import PriceTable, load_prices
@@ -45,6 +47,8 @@ class JudgeConfig:
     batch_id: str | None = None  # resume polling this batch (implies batch)
     batch_poll_interval: float = 30.0
     cache_dir: Path | None = None  # None: the user cache folder
+    cache_url: str | None = None  # a PostgreSQL server shared by many hosts (cache_dir keeps markers and Batch state)
+    claim_lease: float = DEFAULT_LEASE  # seconds a claim on a cache key lasts unless renewed (claims.py)
     overwrite: bool = False  # re-judge; verdicts from before the run are not used
 
     def settings(self) -> JudgeSettings:
@@ -115,7 +119,13 @@ class JudgeSession:
 def judge_session(config: JudgeConfig, notify: Notify = _quiet) -> Iterator[JudgeSession]:
     """Open the cache and the price table for one run. Ctrl-C inside becomes :class:`RunInterrupted`."""
     prices = load_prices(config.prices_file)
-    with open_cache(config.cache_dir or default_cache_dir()) as cache:
+
+    def say_waiting(holder: Claim) -> None:
+        notify(f"Another process (pid {holder.pid} on {holder.host}) is asking the judge for a verdict this run "
+               "needs: waiting for it instead of paying twice.")
+
+    directory = config.cache_dir or default_cache_dir()
+    with open_cache(directory, config.cache_url, lease=config.claim_lease, on_wait=say_waiting) as cache:
         session = JudgeSession(config, cache, prices, notify)
         try:
             cache.open()
@@ -124,9 +134,21 @@ def judge_session(config: JudgeConfig, notify: Notify = _quiet) -> Iterator[Judg
                        "and the run stops if a sample needs a new one")
         except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
             session.unusable_cache = exc
+        if not config.cache_url:
+            _warn_network_filesystem(directory, notify)
         try:
             yield session
         except KeyboardInterrupt:
-            raise RunInterrupted(str(cache.directory)) from None
+            raise RunInterrupted(cache.where if session.unusable_cache is None else str(directory)) from None
     if session.unusable_cache is not None:  # no sample needed it, or the run would have stopped with this error
         notify(f"warning: {session.unusable_cache}; no sample needed the judge, so the run went on")
+
+
+def _warn_network_filesystem(folder: Path, notify: Notify) -> None:
+    from toolgrad_eval.judge.cache_sqlite import network_filesystem
+
+    kind = network_filesystem(folder)
+    if kind is not None:
+        notify(f"warning: {folder} is on a network file system ({kind}): SQLite's locks are not reliable there, so "
+               "processes on other hosts may pay twice or damage the cache; for a cache shared between hosts use "
+               "--cache-url postgresql://...")

@@ -94,7 +94,7 @@ class JudgeStream:
             except BaseException as exc:  # handed to the main thread, which re-raises it
                 if self._error is None:
                     self._error = exc
-                stop.set()
+                stop.set()  # after the error is recorded: a submit that sees the stop raises it
                 self._done.put(exc)
 
     def results(self, on_result: Callable[[JudgeResult], None] = lambda result: None) -> list[JudgeResult]:

@@ -68,6 +68,9 @@ def evaluate_model(
     def record(result: JudgeResult) -> None:
         nonlocal done, cache_hits
         collected.setdefault(result.sample_id, []).append(result)
+        if result.source == "cache":  # another process sharing the cache received it meanwhile (claims.py)
+            cache_hits += 1
+            judge.meter.add_saved(result.saved_usd)
         for twin in twins.pop(key_of.get((result.sample_id, result.k), ""), ()):
             shared = replace(result, sample_id=twin.sample_id, k=twin.k, usage=None, requests=0)
             if result.verdict is not None:
