@@ -60,19 +60,68 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RUN = REPO.parent / "shared" / "bfcl-real" / "v4-qwen3-4b"
 DEFAULT_MODEL = "Qwen_Qwen3-4B-Instruct-2507"
 OFFICIAL_MODEL = "Qwen/Qwen3-4B-Instruct-2507"  # its registry name decides the official decoder
-SINGLE_TURN = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple",
-               "irrelevance", "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple",
-               "live_irrelevance", "live_relevance")
+SINGLE_TURN = (
+    "simple_python",
+    "simple_java",
+    "simple_javascript",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "irrelevance",
+    "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
+    "live_irrelevance",
+    "live_relevance",
+)
 NO_ANSWER = ("irrelevance", "live_irrelevance", "live_relevance")
 # Vendor SDKs and heavy packages bfcl-eval imports at module level but never uses for checking.
-STUBBABLE = frozenset({
-    "openai", "anthropic", "cohere", "mistralai", "google", "vertexai", "qwen_agent", "datamodel_code_generator",
-    "writerai", "boto3", "botocore", "huggingface_hub", "requests", "httpx", "bs4", "html2text", "rank_bm25",
-    "serpapi", "sentence_transformers", "faiss", "networkx", "mpmath", "typer", "torch", "vllm", "transformers",
-    "wandb", "sglang",
-})
-NEEDED = ("tree_sitter", "tree_sitter_java", "tree_sitter_javascript", "overrides", "tenacity", "filelock",
-          "dotenv", "tqdm", "numpy", "pandas", "pydantic")
+STUBBABLE = frozenset(
+    {
+        "openai",
+        "anthropic",
+        "cohere",
+        "mistralai",
+        "google",
+        "vertexai",
+        "qwen_agent",
+        "datamodel_code_generator",
+        "writerai",
+        "boto3",
+        "botocore",
+        "huggingface_hub",
+        "requests",
+        "httpx",
+        "bs4",
+        "html2text",
+        "rank_bm25",
+        "serpapi",
+        "sentence_transformers",
+        "faiss",
+        "networkx",
+        "mpmath",
+        "typer",
+        "torch",
+        "vllm",
+        "transformers",
+        "wandb",
+        "sglang",
+    }
+)
+NEEDED = (
+    "tree_sitter",
+    "tree_sitter_java",
+    "tree_sitter_javascript",
+    "overrides",
+    "tenacity",
+    "filelock",
+    "dotenv",
+    "tqdm",
+    "numpy",
+    "pandas",
+    "pydantic",
+)
 OFFICIAL_VERSION = "2026.3.23"
 # What `bfcl evaluate` imports, found by reading bfcl-eval's requirements and by trial (import
 # bfcl_eval.__main__ until nothing is missing); pins as bfcl-eval declares them. soundfile is not one of
@@ -80,14 +129,44 @@ OFFICIAL_VERSION = "2026.3.23"
 # Declared but not imported on the CLI path: sentence-transformers (torch), faiss-cpu, rank_bm25,
 # google-search-results, beautifulsoup4, html2text, networkx, mpmath, huggingface_hub.
 CLI_PACKAGES = (
-    "requests", "tqdm", "numpy==1.26.4", "pandas", "pydantic>=2.8.2", "python-dotenv>=1.0.1", "tree_sitter==0.21.3",
-    "tree-sitter-java==0.21.0", "tree-sitter-javascript==0.21.4", "openai>=1.86.0", "mistralai==1.7.0",
-    "anthropic>=0.75.0", "cohere==5.18.0", "typer>=0.12.5", "tabulate>=0.9.0", "datamodel-code-generator==0.25.7",
-    "google-genai>=1.52.0", "qwen-agent", "tenacity>=8.5.0", "writer-sdk>=2.1.0", "overrides", "boto3",
-    "filelock==3.20.0", "soundfile",
+    "requests",
+    "tqdm",
+    "numpy==1.26.4",
+    "pandas",
+    "pydantic>=2.8.2",
+    "python-dotenv>=1.0.1",
+    "tree_sitter==0.21.3",
+    "tree-sitter-java==0.21.0",
+    "tree-sitter-javascript==0.21.4",
+    "openai>=1.86.0",
+    "mistralai==1.7.0",
+    "anthropic>=0.75.0",
+    "cohere==5.18.0",
+    "typer>=0.12.5",
+    "tabulate>=0.9.0",
+    "datamodel-code-generator==0.25.7",
+    "google-genai>=1.52.0",
+    "qwen-agent",
+    "tenacity>=8.5.0",
+    "writer-sdk>=2.1.0",
+    "overrides",
+    "boto3",
+    "filelock==3.20.0",
+    "soundfile",
 )
-SDKS = ("openai", "anthropic", "cohere", "mistralai", "google-genai", "boto3", "writer-sdk", "qwen-agent",
-        "datamodel-code-generator", "pandas", "numpy")
+SDKS = (
+    "openai",
+    "anthropic",
+    "cohere",
+    "mistralai",
+    "google-genai",
+    "boto3",
+    "writer-sdk",
+    "qwen-agent",
+    "datamodel-code-generator",
+    "pandas",
+    "numpy",
+)
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> float:
@@ -111,8 +190,11 @@ def load_items(run: Path, model: str, data: Path) -> list[tuple]:
         path = next(model_dir.rglob(f"BFCL_v4_{cat}_result.json"))
         results = {r["id"]: r["result"] for r in read_jsonl(path)}
         questions = read_jsonl(data / f"BFCL_v4_{cat}.json")
-        answers = [None] * len(questions) if cat in NO_ANSWER else \
-            [a["ground_truth"] for a in read_jsonl(data / "possible_answer" / f"BFCL_v4_{cat}.json")]
+        answers = (
+            [None] * len(questions)
+            if cat in NO_ANSWER
+            else [a["ground_truth"] for a in read_jsonl(data / "possible_answer" / f"BFCL_v4_{cat}.json")]
+        )
         items += [(cat, q, a, results[q["id"]]) for q, a in zip(questions, answers)]
     return items
 
@@ -122,13 +204,25 @@ class _Anything:
     """Stands in for any attribute of a vendor SDK the official package imports but never calls here."""
 
     def __init__(self, *a: Any, **k: Any) -> None: ...
-    def __call__(self, *a: Any, **k: Any) -> "_Anything": return _Anything()
-    def __getattr__(self, name: str) -> "_Anything": return _Anything()
-    def __getitem__(self, key: Any) -> "_Anything": return _Anything()
-    def __iter__(self): return iter(())
-    def __or__(self, other: Any) -> "_Anything": return self
+    def __call__(self, *a: Any, **k: Any) -> "_Anything":
+        return _Anything()
+
+    def __getattr__(self, name: str) -> "_Anything":
+        return _Anything()
+
+    def __getitem__(self, key: Any) -> "_Anything":
+        return _Anything()
+
+    def __iter__(self):
+        return iter(())
+
+    def __or__(self, other: Any) -> "_Anything":
+        return self
+
     __ror__ = __or__
-    def __mro_entries__(self, bases: tuple) -> tuple: return (object,)
+
+    def __mro_entries__(self, bases: tuple) -> tuple:
+        return (object,)
 
 
 class _StubModule(types.ModuleType):
@@ -179,13 +273,17 @@ def official_checker(er: types.ModuleType) -> Callable[[str, dict, Any, Any], bo
     from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
 
     handler = er.get_handler(OFFICIAL_MODEL)
-    langs = {"simple_java": (Language.JAVA, ReturnFormat.JAVA),
-             "simple_javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT)}
+    langs = {
+        "simple_java": (Language.JAVA, ReturnFormat.JAVA),
+        "simple_javascript": (Language.JAVASCRIPT, ReturnFormat.JAVASCRIPT),
+    }
 
     def one(cat: str, question: dict, answer: Any, raw: Any) -> bool:
         if cat in NO_ANSWER:
             try:
-                has_call = not is_empty_output(handler.decode_ast(raw, language=ReturnFormat.PYTHON, has_tool_call_tag=False))
+                has_call = not is_empty_output(
+                    handler.decode_ast(raw, language=ReturnFormat.PYTHON, has_tool_call_tag=False)
+                )
             except Exception:
                 has_call = False
             return has_call != ("irrelevance" in cat)
@@ -219,8 +317,11 @@ def official_child(args: argparse.Namespace) -> None:
         batches = [copy.deepcopy(items) for _ in range(args.repeat + 1)]  # the checker may mutate inputs
         passed = sum(one(*item) for item in batches.pop())
         checking = best_of(args.repeat, lambda: sum(one(*item) for item in batches.pop()))
-        print(json.dumps({"entries": len(items), "passed": passed, "checking": checking,
-                          "end_to_end": best_of(args.repeat, e2e)}))
+        print(
+            json.dumps(
+                {"entries": len(items), "passed": passed, "checking": checking, "end_to_end": best_of(args.repeat, e2e)}
+            )
+        )
 
 
 # ------------------------------------------------------------------ parent side
@@ -257,10 +358,12 @@ def ours_checking(items: list[tuple]) -> Callable[[], int]:
 
 def wall(cmd: list[str], repeat: int, env: dict[str, str]) -> float:
     """Best wall time of ``cmd`` after one untimed warm-up run (which writes the bytecode cache)."""
+
     def go() -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{proc.stderr[-2000:]}")
+
     go()
     return best_of(repeat, go)
 
@@ -280,8 +383,9 @@ def cli_venv(venv: Path, scratch: Path) -> tuple[Path, str]:
     python, bfcl = venv / "bin" / "python", venv / "bin" / "bfcl"
 
     def pip(*argv: str) -> None:
-        proc = subprocess.run([str(python), "-m", "pip", "install", "-q", *argv], capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *argv], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             raise SystemExit(f"pip install {' '.join(argv[:3])} ... failed in {venv}:\n{proc.stderr[-2000:]}")
 
@@ -292,12 +396,16 @@ def cli_venv(venv: Path, scratch: Path) -> tuple[Path, str]:
         print(f"installing bfcl-eval=={OFFICIAL_VERSION} and its CLI's imports into {venv} (~550 MB)", file=sys.stderr)
         pip("--no-deps", f"bfcl-eval=={OFFICIAL_VERSION}")
         pip(*CLI_PACKAGES)
-    probe = ("import importlib.metadata as m, bfcl_eval.__main__; "
-             f"print(m.version('bfcl-eval'), *(p + '=' + m.version(p) for p in {SDKS!r}))")
+    probe = (
+        "import importlib.metadata as m, bfcl_eval.__main__; "
+        f"print(m.version('bfcl-eval'), *(p + '=' + m.version(p) for p in {SDKS!r}))"
+    )
     env = dict(os.environ, BFCL_PROJECT_ROOT=str(scratch / "bfcl-probe"))
     proc = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, env=env, cwd=scratch, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{venv}: bfcl-eval's CLI does not import; install what is missing there:\n{proc.stderr[-2000:]}")
+        raise SystemExit(
+            f"{venv}: bfcl-eval's CLI does not import; install what is missing there:\n{proc.stderr[-2000:]}"
+        )
     version, *sdks = proc.stdout.split()
     if version != OFFICIAL_VERSION:
         raise SystemExit(f"{venv} has bfcl-eval {version}; this bench compares against {OFFICIAL_VERSION}")
@@ -334,14 +442,18 @@ def time_cli(args: argparse.Namespace, scratch: Path, env: dict[str, str]) -> tu
     root = scratch / "bfcl-cli-root"  # BFCL_PROJECT_ROOT: it reads result/<model>/, writes score/
     model_dir = next(args.run / d / args.model for d in ("result", "results") if (args.run / d / args.model).is_dir())
     shutil.copytree(model_dir, root / "result" / args.model)
-    name = args.official_cli_model or (OFFICIAL_MODEL if args.model == DEFAULT_MODEL else args.model.replace("_", "/", 1))
+    name = args.official_cli_model or (
+        OFFICIAL_MODEL if args.model == DEFAULT_MODEL else args.model.replace("_", "/", 1)
+    )
     cmd = [str(bfcl), "evaluate", "--model", name, "--test-category", ",".join(SINGLE_TURN)]
 
     def go() -> None:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, BFCL_PROJECT_ROOT=str(root)), cwd=root,
-                              check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=dict(env, BFCL_PROJECT_ROOT=str(root)), cwd=root, check=False
+        )
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+
     go()  # untimed warm-up; also writes the bytecode cache
     return best_of(max(1, args.repeat // 2), go), cli_passed(root / "score", args.model), versions
 
@@ -350,13 +462,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=DEFAULT_RUN)
     parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--bfcl-data", type=Path, default=None, help="v4 data folder [default: installed/cache, fetched if needed]")
+    parser.add_argument(
+        "--bfcl-data", type=Path, default=None, help="v4 data folder [default: installed/cache, fetched if needed]"
+    )
     parser.add_argument("--official", type=Path, default=None, help="folder holding bfcl_eval/ of bfcl-eval 2026.3.23")
-    parser.add_argument("--official-python", default=sys.executable, help="interpreter with the official checker's dependencies")
-    parser.add_argument("--official-cli-venv", type=Path, default=None,
-                        help="also time the real `bfcl evaluate` from this virtualenv (made and filled if it lacks bfcl-eval)")
-    parser.add_argument("--official-cli-model", default=None,
-                        help="registry name for `bfcl evaluate --model` [default: the folder name with its first _ as /]")
+    parser.add_argument(
+        "--official-python", default=sys.executable, help="interpreter with the official checker's dependencies"
+    )
+    parser.add_argument(
+        "--official-cli-venv",
+        type=Path,
+        default=None,
+        help="also time the real `bfcl evaluate` from this virtualenv (made and filled if it lacks bfcl-eval)",
+    )
+    parser.add_argument(
+        "--official-cli-model",
+        default=None,
+        help="registry name for `bfcl evaluate --model` [default: the folder name with its first _ as /]",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--official-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--process", action="store_true", help=argparse.SUPPRESS)
@@ -373,8 +496,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-bfcl-") as tmp:
         scratch = Path(tmp)
         source = official_source(args.official, scratch)
-        child = [args.official_python, str(Path(__file__).resolve()), "--official-child", "--run", str(args.run),
-                 "--model", args.model, "--bfcl-data", str(data.root), "--official", str(source), "--repeat", str(args.repeat)]
+        child = [
+            args.official_python,
+            str(Path(__file__).resolve()),
+            "--official-child",
+            "--run",
+            str(args.run),
+            "--model",
+            args.model,
+            "--bfcl-data",
+            str(data.root),
+            "--official",
+            str(source),
+            "--repeat",
+            str(args.repeat),
+        ]
         proc = subprocess.run(child, capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"official checker failed:\n{proc.stderr[-3000:]}")
@@ -383,12 +519,34 @@ def main() -> None:
         ours = ours_checking(items)
         passed = ours()
         t_check = best_of(args.repeat, ours)
-        t_e2e = best_of(args.repeat, lambda: run_bfcl(
-            args.run, args.model, scratch / "out", bfcl_data=data.root, score_dir=scratch / "score",
-            overwrite=True, echo=lambda _m: None))
-        ours_cmd = [sys.executable, "-m", "toolgrad_eval", "--pred_model", args.model, "--dataset", str(args.run),
-                    "--bfcl-data", str(data.root), "--score-dir", str(scratch / "score-p"), "--overwrite",
-                    "--output", str(scratch / "out-p")]
+        t_e2e = best_of(
+            args.repeat,
+            lambda: run_bfcl(
+                args.run,
+                args.model,
+                scratch / "out",
+                bfcl_data=data.root,
+                score_dir=scratch / "score",
+                overwrite=True,
+                echo=lambda _m: None,
+            ),
+        )
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "toolgrad_eval",
+            "--pred_model",
+            args.model,
+            "--dataset",
+            str(args.run),
+            "--bfcl-data",
+            str(data.root),
+            "--score-dir",
+            str(scratch / "score-p"),
+            "--overwrite",
+            "--output",
+            str(scratch / "out-p"),
+        ]
         env = process_env(scratch)
         t_proc = wall(ours_cmd, max(1, args.repeat // 2), env)
         o_proc = wall(child + ["--process"], max(1, args.repeat // 2), env)
@@ -398,24 +556,36 @@ def main() -> None:
     n = len(items)
 
     def line(label: str, mine: float, theirs: float) -> str:
-        return (f"{label:<14} ours {mine * 1000:8.1f} ms ({mine / n * 1e6:6.1f} us/entry)   "
-                f"official {theirs * 1000:8.1f} ms ({theirs / n * 1e6:6.1f} us/entry)   ratio {theirs / mine:5.1f}x")
+        return (
+            f"{label:<14} ours {mine * 1000:8.1f} ms ({mine / n * 1e6:6.1f} us/entry)   "
+            f"official {theirs * 1000:8.1f} ms ({theirs / n * 1e6:6.1f} us/entry)   ratio {theirs / mine:5.1f}x"
+        )
 
     print(f"{n} entries in {len(SINGLE_TURN)} categories; data: {data.source}; best of {args.repeat}")
     print(f"passed: ours {passed}, official {official['passed']}")
     print(line("checking", t_check, official["checking"]))
     print(line("end to end", t_e2e, official["end_to_end"]))
     print(line("whole process", t_proc, o_proc))
-    print(f"target (>= 10x faster, < 1 s): whole process {o_proc / t_proc:.1f}x and {t_proc:.2f} s; "
-          f"in-process end to end {official['end_to_end'] / t_e2e:.1f}x and {t_e2e:.2f} s")
+    print(
+        f"target (>= 10x faster, < 1 s): whole process {o_proc / t_proc:.1f}x and {t_proc:.2f} s; "
+        f"in-process end to end {official['end_to_end'] / t_e2e:.1f}x and {t_e2e:.2f} s"
+    )
     if args.official_cli_venv is not None:
         ours_counts = ours_by_category(items)
-        differ = [f"{cat} ours {ours_counts[cat]} vs {cli_counts[cat]}" for cat in SINGLE_TURN if ours_counts[cat] != cli_counts[cat]]
+        differ = [
+            f"{cat} ours {ours_counts[cat]} vs {cli_counts[cat]}"
+            for cat in SINGLE_TURN
+            if ours_counts[cat] != cli_counts[cat]
+        ]
         print(f"bfcl evaluate (real CLI): {cli_versions}")
-        print(f"passed: ours {sum(ours_counts.values())}, bfcl evaluate (real CLI) {sum(cli_counts.values())} "
-              f"in its 13 score files; " + ("same in every category" if not differ else "DIFFER: " + "; ".join(differ)))
-        print(f"{'bfcl evaluate (real CLI)':<14} ours {t_proc * 1000:8.1f} ms   bfcl evaluate {cli_proc * 1000:8.1f} ms   "
-              f"ratio {cli_proc / t_proc:5.1f}x   (whole process, nothing stubbed)")
+        print(
+            f"passed: ours {sum(ours_counts.values())}, bfcl evaluate (real CLI) {sum(cli_counts.values())} "
+            f"in its 13 score files; " + ("same in every category" if not differ else "DIFFER: " + "; ".join(differ))
+        )
+        print(
+            f"{'bfcl evaluate (real CLI)':<14} ours {t_proc * 1000:8.1f} ms   bfcl evaluate {cli_proc * 1000:8.1f} ms   "
+            f"ratio {cli_proc / t_proc:5.1f}x   (whole process, nothing stubbed)"
+        )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,24 @@ os._exit(0)
 
 def command(data: Path, run: Path, url: str, num_process: int) -> float:
     env = {**os.environ, "OPENAI_API_KEY": "bench-key"}
-    args = [sys.executable, "-m", "toolgrad_eval", "generate", "--model", "m", "--dataset", str(run), "--bfcl-data",
-            str(data), "--categories", "simple_python", "--num_process", str(num_process), "--base-url", url]
+    args = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "generate",
+        "--model",
+        "m",
+        "--dataset",
+        str(run),
+        "--bfcl-data",
+        str(data),
+        "--categories",
+        "simple_python",
+        "--num_process",
+        str(num_process),
+        "--base-url",
+        url,
+    ]
     start = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -90,7 +106,9 @@ def main() -> None:
         log = tmp / "requests.jsonl"
         ours, theirs = [], []
         bodies_file = tmp / "bodies.jsonl"
-        with FakeModelProcess(tmp, "--data", str(data), "--latency", str(args.latency), "--request-log", str(log)) as server:
+        with FakeModelProcess(
+            tmp, "--data", str(data), "--latency", str(args.latency), "--request-log", str(log)
+        ) as server:
             for i in range(args.repeat):
                 before = len(log.read_text().splitlines()) if log.exists() else 0
                 ours.append(command(data, tmp / f"run{i}", server.base_url, args.num_process))
@@ -101,12 +119,18 @@ def main() -> None:
                 theirs.append(bare(bodies_file, server.base_url, args.num_process))
         ideal = -(-n // args.num_process) * args.latency
         wall, base = median(ours), median(theirs)
-        runs = f" (runs: {', '.join(f'{w:.2f}' for w in ours)} vs {', '.join(f'{b:.2f}' for b in theirs)})" if args.repeat > 1 else ""
-        print(f"{n} entries, {args.num_process} in flight, {args.latency * 1000:.0f} ms per reply (ideal {ideal:.2f} s):\n"
-              f"  toolgrad-eval generate: {wall:.2f} s\n"
-              f"  bare openai-SDK script, same {n} requests: {base:.2f} s{runs}\n"
-              f"  ratio generate / bare = {wall / base:.3f} "
-              f"({'within' if wall <= 1.05 * base else 'OUTSIDE'} the 5% target)")
+        runs = (
+            f" (runs: {', '.join(f'{w:.2f}' for w in ours)} vs {', '.join(f'{b:.2f}' for b in theirs)})"
+            if args.repeat > 1
+            else ""
+        )
+        print(
+            f"{n} entries, {args.num_process} in flight, {args.latency * 1000:.0f} ms per reply (ideal {ideal:.2f} s):\n"
+            f"  toolgrad-eval generate: {wall:.2f} s\n"
+            f"  bare openai-SDK script, same {n} requests: {base:.2f} s{runs}\n"
+            f"  ratio generate / bare = {wall / base:.3f} "
+            f"({'within' if wall <= 1.05 * base else 'OUTSIDE'} the 5% target)"
+        )
 
 
 if __name__ == "__main__":

@@ -40,11 +40,19 @@ LIMIT_SECONDS, LIMIT_MB = 2.0, 300
 
 def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit status of one whole command in a child process."""
-    code = ("import resource, subprocess, sys, time, json\n"
-            "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-            "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode]))")
-    done = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "toolgrad_eval", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    code = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, sys.executable, "-m", "toolgrad_eval", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds, mb, rc = json.loads(done.stdout)
     return seconds, mb, rc
 
@@ -94,8 +102,13 @@ def toolgrad5k_copy(scratch: Path, hostile: bool) -> Path:
     return target
 
 
-ATTACKS = ["<" + " " * 40_000, "</assistant_response" * 5_000, "\uff1c/assistant_response\uff1e" * 2_000,
-           "x" * 200_000, "<\u200b" * 50_000]
+ATTACKS = [
+    "<" + " " * 40_000,
+    "</assistant_response" * 5_000,
+    "\uff1c/assistant_response\uff1e" * 2_000,
+    "x" * 200_000,
+    "<\u200b" * 50_000,
+]
 
 
 def build_large(root: Path, n: int, hostile: int) -> Path:
@@ -123,15 +136,37 @@ def key_echo_case(scratch: Path) -> int:
     data = toolgrad5k_copy(scratch / "echo", hostile=False)
     with FakeOpenAIProcess(scratch, "--echo-auth") as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key}
-        seconds, mb, rc = run_cli(["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir",
-                                   str(scratch / "echo-cache"), "--output", str(scratch / "echo-out"), "--num_process", "8"], scratch, env)
-        report = run_cli(["report", "--runs", str(scratch / "echo-out"), "--out", str(scratch / "echo-site")], scratch, env)
+        seconds, mb, rc = run_cli(
+            [
+                "--pred_model",
+                "demo-gemma-3-4b",
+                "--dataset",
+                str(data),
+                "--cache-dir",
+                str(scratch / "echo-cache"),
+                "--output",
+                str(scratch / "echo-out"),
+                "--num_process",
+                "8",
+            ],
+            scratch,
+            env,
+        )
+        report = run_cli(
+            ["report", "--runs", str(scratch / "echo-out"), "--out", str(scratch / "echo-site")], scratch, env
+        )
     forms = [key.encode(), json.dumps(key).encode(), base64.b64encode(key.encode())]
-    holding = [p for root in ("echo-out", "echo-cache", "echo-site") for p in (scratch / root).rglob("*")
-               if p.is_file() and any(f in p.read_bytes() for f in forms)]
+    holding = [
+        p
+        for root in ("echo-out", "echo-cache", "echo-site")
+        for p in (scratch / root).rglob("*")
+        if p.is_file() and any(f in p.read_bytes() for f in forms)
+    ]
     ok = not holding and rc == 0 and report[2] == 0 and seconds < LIMIT_SECONDS and mb < LIMIT_MB
-    print(f"{'judge-echoes-the-key (40 samples)':34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}"
-          f"  (files holding the key: {len(holding)})")
+    print(
+        f"{'judge-echoes-the-key (40 samples)':34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}"
+        f"  (files holding the key: {len(holding)})"
+    )
     return int(not ok)
 
 
@@ -146,8 +181,20 @@ def main() -> None:
         cases = [(f"bfcl-{c.name}", bfcl_case(scratch / c.name, c.category, c.result)) for c in hostile_outputs()]
         cases += broken_file_cases(scratch)
         for name, run in cases:
-            seconds, mb, rc = run_cli(["--pred_model", MODEL, "--dataset", str(run), "--bfcl-data", str(run / "data"),
-                                       "--output", str(scratch / "out" / name), "--overwrite"], scratch)
+            seconds, mb, rc = run_cli(
+                [
+                    "--pred_model",
+                    MODEL,
+                    "--dataset",
+                    str(run),
+                    "--bfcl-data",
+                    str(run / "data"),
+                    "--output",
+                    str(scratch / "out" / name),
+                    "--overwrite",
+                ],
+                scratch,
+            )
             ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == 0
             failures += not ok
             print(f"{name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
@@ -171,13 +218,33 @@ def main() -> None:
             commands = {}
             for label, hostile in (("plain", False), ("hostile", True)):
                 data = toolgrad5k_copy(scratch, hostile)
-                commands[label] = ["--pred_model", "demo-gemma-3-4b", "--dataset", str(data), "--cache-dir",
-                                   str(scratch / f"cache-{label}"), "--output", str(scratch / f"tg-out-{label}"), "--num_process", "8"]
+                commands[label] = [
+                    "--pred_model",
+                    "demo-gemma-3-4b",
+                    "--dataset",
+                    str(data),
+                    "--cache-dir",
+                    str(scratch / f"cache-{label}"),
+                    "--output",
+                    str(scratch / f"tg-out-{label}"),
+                    "--num_process",
+                    "8",
+                ]
             # The issue's case: a few hostile predictions (20) in a full-size dataset (5,000 samples).
             for label, hostile in (("5000-plain", 0), ("5000-with-20-hostile", 20)):
                 data = build_large(scratch / f"large-{label}", 5000, hostile)
-                commands[label] = ["--pred_model", "m1", "--dataset", str(data), "--cache-dir", str(scratch / f"cache-{label}"),
-                                   "--output", str(scratch / f"out-{label}"), "--num_process", "16"]
+                commands[label] = [
+                    "--pred_model",
+                    "m1",
+                    "--dataset",
+                    str(data),
+                    "--cache-dir",
+                    str(scratch / f"cache-{label}"),
+                    "--output",
+                    str(scratch / f"out-{label}"),
+                    "--num_process",
+                    "16",
+                ]
             for command in commands.values():
                 run_cli(command, scratch, env)  # judge once: fills the cache
             # Re-runs alternate between the sides, so a change of machine load weighs on both alike.
@@ -187,10 +254,14 @@ def main() -> None:
                     times[label].append(run_cli(command, scratch, env))
             best = {label: min(t[0] for t in runs) for label, runs in times.items()}
             for label, runs in times.items():
-                print(f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {max(t[1] for t in runs):8.0f}  {runs[-1][2]:4d}")
+                print(
+                    f"{'toolgrad5k-cached-' + label:34} {best[label]:8.2f} {max(t[1] for t in runs):8.0f}  {runs[-1][2]:4d}"
+                )
             worst = best["hostile"] / best["plain"]
         ratio = best["5000-with-20-hostile"] / best["5000-plain"]
-        print(f"\ncached ToolGrad-5k re-run of 5,000 samples, 20 hostile predictions / none: {ratio:.2f}x (target <= 1.2)")
+        print(
+            f"\ncached ToolGrad-5k re-run of 5,000 samples, 20 hostile predictions / none: {ratio:.2f}x (target <= 1.2)"
+        )
         print(f"worst case, every prediction of the 40-sample demo hostile / none: {worst:.2f}x")
         failures += ratio > 1.2
     print(f"{'all cases within limits' if not failures else f'{failures} case(s) over a limit'}")

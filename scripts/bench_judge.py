@@ -47,8 +47,21 @@ def build(root: Path, n: int) -> Path:
 
 def command(data: Path, work: Path, url: str, num_process: int) -> tuple[float, dict]:
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "bench"}
-    args = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-            "--cache-dir", str(work / "cache"), "--output", str(work / "out"), "--num_process", str(num_process)]
+    args = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        "--cache-dir",
+        str(work / "cache"),
+        "--output",
+        str(work / "out"),
+        "--num_process",
+        str(num_process),
+    ]
     start = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -84,8 +97,10 @@ def sdk_import_seconds(repeats: int = 5) -> float:
     """Seconds ``import openai`` takes in a fresh interpreter, timed inside it (median of ``repeats``):
     what any tool that calls the SDK pays before its first request can leave."""
     code = "import time; t = time.perf_counter(); import openai; print(time.perf_counter() - t)"
-    runs = sorted(float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
-                  for _ in range(repeats))
+    runs = sorted(
+        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+        for _ in range(repeats)
+    )
     return runs[repeats // 2]
 
 
@@ -142,29 +157,50 @@ def main() -> None:
                 bares.append(bare_sdk_seconds(server.base_url, args.samples, args.num_process))
         rounds = -(-args.samples // args.num_process)
         cpu = sdk_cpu_per_request(tmp)
-        parts = {"whole rounds": rounds * args.latency, "SDK CPU per round": rounds * cpu,
-                 "interpreter start-up": interpreter_start_seconds(), "`import openai`": sdk_import_seconds()}
+        parts = {
+            "whole rounds": rounds * args.latency,
+            "SDK CPU per round": rounds * cpu,
+            "interpreter start-up": interpreter_start_seconds(),
+            "`import openai`": sdk_import_seconds(),
+        }
         floor = sum(parts.values())
         wall, bare = median(walls), median(bares)
-        print(f"1. {args.samples} samples, --num_process {args.num_process}, {args.latency * 1000:.0f} ms judge: "
-              f"{wall:.2f} s{_runs(walls)} vs ideal {ideal:.2f} s -> ratio {wall / ideal:.3f} "
-              f"({'within' if wall <= 1.1 * ideal else 'OUTSIDE'} the 10% target)\n"
-              f"   baseline, a bare SDK script sending the same {args.samples} requests {args.num_process} at a time: "
-              f"{bare:.2f} s{_runs(bares)}, ratio {bare / ideal:.3f} to ideal; toolgrad-eval / baseline = {wall / bare:.3f}\n"
-              f"   the baseline's floor: {floor:.2f} s (ratio {floor / ideal:.3f}) = "
-              + " + ".join(f"{name} {seconds:.2f}" for name, seconds in parts.items())
-              + f"\n   judging phase (first submit to last verdict, SDK import included) {s['judge_seconds']:.2f} s")
-        print(f"2. openai SDK CPU per request at ~0 latency: {cpu * 1000:.2f} ms "
-              f"(x{args.samples} = {cpu * args.samples:.2f} s of CPU)")
+        print(
+            f"1. {args.samples} samples, --num_process {args.num_process}, {args.latency * 1000:.0f} ms judge: "
+            f"{wall:.2f} s{_runs(walls)} vs ideal {ideal:.2f} s -> ratio {wall / ideal:.3f} "
+            f"({'within' if wall <= 1.1 * ideal else 'OUTSIDE'} the 10% target)\n"
+            f"   baseline, a bare SDK script sending the same {args.samples} requests {args.num_process} at a time: "
+            f"{bare:.2f} s{_runs(bares)}, ratio {bare / ideal:.3f} to ideal; toolgrad-eval / baseline = {wall / bare:.3f}\n"
+            f"   the baseline's floor: {floor:.2f} s (ratio {floor / ideal:.3f}) = "
+            + " + ".join(f"{name} {seconds:.2f}" for name, seconds in parts.items())
+            + f"\n   judging phase (first submit to last verdict, SDK import included) {s['judge_seconds']:.2f} s"
+        )
+        print(
+            f"2. openai SDK CPU per request at ~0 latency: {cpu * 1000:.2f} ms "
+            f"(x{args.samples} = {cpu * args.samples:.2f} s of CPU)"
+        )
 
-        with FakeOpenAIProcess(tmp, "--latency", str(args.latency), "--fault-rate", "0.2", "--fault-status", "429",
-                               "--fault-retry-after", "0.05", "--seed", "1") as server:
+        with FakeOpenAIProcess(
+            tmp,
+            "--latency",
+            str(args.latency),
+            "--fault-rate",
+            "0.2",
+            "--fault-status",
+            "429",
+            "--fault-retry-after",
+            "0.05",
+            "--seed",
+            "1",
+        ) as server:
             wall, s = command(data, tmp / "run429", server.base_url, args.num_process)
         lost = args.samples - s["n_qor"]
         c = s.get("concurrency", {})
-        print(f"3. same with 20% 429s: {wall:.2f} s (ratio {wall / ideal:.3f}), {s['judge_requests']} requests "
-              f"for {args.samples} samples, judged {s['n_qor']}, judge errors {s['n_judge_errors']}, lost {lost}; "
-              f"in-flight limit went down to {c.get('min_limit')} ({c.get('backoffs')} backoffs), ended at {c.get('final_limit')}")
+        print(
+            f"3. same with 20% 429s: {wall:.2f} s (ratio {wall / ideal:.3f}), {s['judge_requests']} requests "
+            f"for {args.samples} samples, judged {s['n_qor']}, judge errors {s['n_judge_errors']}, lost {lost}; "
+            f"in-flight limit went down to {c.get('min_limit')} ({c.get('backoffs')} backoffs), ended at {c.get('final_limit')}"
+        )
         assert lost == 0 and s["n_judge_errors"] == 0, s
 
         if args.cached <= 0:
@@ -175,8 +211,10 @@ def main() -> None:
             assert s["judge_requests"] == args.cached, s
             wall, s = command(big, tmp / "big-run", server.base_url, args.num_process)
         assert s["judge_requests"] == 0 and s["cache_hits"] == args.cached, s
-        print(f"4. cached re-run of {args.cached} samples: {wall:.2f} s "
-              f"({'under' if wall < 2 else 'OVER'} the 2 s target; first run at ~0 latency took {fill:.1f} s)")
+        print(
+            f"4. cached re-run of {args.cached} samples: {wall:.2f} s "
+            f"({'under' if wall < 2 else 'OVER'} the 2 s target; first run at ~0 latency took {fill:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

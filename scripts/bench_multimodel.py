@@ -47,7 +47,10 @@ def runs(args: argparse.Namespace) -> list[tuple[Path, Path, list[str]]]:
 
     demo = demo_root() / "bfcl-synthetic"
     found = [(demo, demo / "data", resolve_models(demo, "all"))]
-    for folder, version, explicit in ((SHARED / "v3-aafv", "v3", args.v3_data), (SHARED / "v4-qwen3-4b", "v4", args.v4_data)):
+    for folder, version, explicit in (
+        (SHARED / "v3-aafv", "v3", args.v3_data),
+        (SHARED / "v4-qwen3-4b", "v4", args.v4_data),
+    ):
         if folder.is_dir():
             data = locate_data(version, explicit, fetch=True, echo=lambda line: print(line, file=sys.stderr))
             found.append((folder, data.root, resolve_models(folder, "all")))
@@ -97,13 +100,26 @@ def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, fl
     env["PYTHONPYCACHEPREFIX"] = str(scratch.parent / "pycache")
 
     def command(run: Path, data: Path, model: str, tag: str) -> list[str]:
-        return [sys.executable, "-m", "toolgrad_eval", "--pred_model", model, "--dataset", str(run), "--bfcl-data",
-                str(data), "--score-dir", str(scratch / tag / run.name / "score"), "--output",
-                str(scratch / tag / run.name / "records" / ("all" if model == "all" else model)), "--overwrite"]
+        return [
+            sys.executable,
+            "-m",
+            "toolgrad_eval",
+            "--pred_model",
+            model,
+            "--dataset",
+            str(run),
+            "--bfcl-data",
+            str(data),
+            "--score-dir",
+            str(scratch / tag / run.name / "score"),
+            "--output",
+            str(scratch / tag / run.name / "records" / ("all" if model == "all" else model)),
+            "--overwrite",
+        ]
 
     def processes(tag: str, per_model: bool) -> None:
         for run, data, models in found:
-            for model in (models if per_model else ["all"]):
+            for model in models if per_model else ["all"]:
                 proc = subprocess.run(command(run, data, model, tag), capture_output=True, text=True, env=env)
                 if proc.returncode != 0:
                     raise SystemExit(f"{' '.join(command(run, data, model, tag))} failed:\n{proc.stderr[-2000:]}")
@@ -111,14 +127,22 @@ def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, fl
     def in_process_separate() -> None:
         for run, data, models in found:
             for model in models:
-                run_bfcl(run, model, scratch / "in-one" / run.name / model, bfcl_data=data,
-                         score_dir=scratch / "in-one" / run.name / "score", overwrite=True, echo=quiet)
+                run_bfcl(
+                    run,
+                    model,
+                    scratch / "in-one" / run.name / model,
+                    bfcl_data=data,
+                    score_dir=scratch / "in-one" / run.name / "score",
+                    overwrite=True,
+                    echo=quiet,
+                )
 
     def in_process_many() -> int:
         entries = 0
         for run, data, models in found:
-            score = partial(run_bfcl, run, bfcl_data=data, score_dir=scratch / "in-many" / run.name / "score",
-                            overwrite=True)
+            score = partial(
+                run_bfcl, run, bfcl_data=data, score_dir=scratch / "in-many" / run.name / "score", overwrite=True
+            )
             done = run_bfcl_models(models, lambda m, run=run: scratch / "in-many" / run.name / m, score, echo=quiet)
             if done.failed:
                 raise SystemExit(f"not scored: {done.failed}")
@@ -155,17 +179,28 @@ def main() -> None:
         v4 = next((data for run, data, _ in found if run.name == "v4-qwen3-4b"), None)
         if v4 is not None and not args.no_scale:
             scaled = scaled_v4_run(scratch / "data", SCALE_MODELS)
-            workloads.append((f"{SCALE_MODELS} full-size v4 models (1 real, {SCALE_MODELS - 1} synthetic variants)",
-                              [(scaled, v4, resolve_models(scaled, "all"))]))
+            workloads.append(
+                (
+                    f"{SCALE_MODELS} full-size v4 models (1 real, {SCALE_MODELS - 1} synthetic variants)",
+                    [(scaled, v4, resolve_models(scaled, "all"))],
+                )
+            )
         for number, (title, work) in enumerate(workloads):
             entries, t_one, t_many, t_in_one, t_in_many = measure(work, scratch / f"w{number}", args.repeat)
             n_models = sum(len(models) for *_, models in work)
-            print(f"{title}: {n_models} models ({entries:,} entries) in {len(work)} runs: "
-                  + ", ".join(f"{run.name} {len(models)}" for run, _, models in work) + f"; best of {args.repeat}")
-            print(f"  whole process: {n_models} separate processes {t_one:7.2f} s   {len(work)} --pred_model all "
-                  f"processes {t_many:7.2f} s   ratio {t_one / t_many:5.2f}x")
-            print(f"  in process:    run_bfcl per model         {t_in_one:7.2f} s   run_bfcl_models per run        "
-                  f"{t_in_many:7.2f} s   ratio {t_in_one / t_in_many:5.2f}x")
+            print(
+                f"{title}: {n_models} models ({entries:,} entries) in {len(work)} runs: "
+                + ", ".join(f"{run.name} {len(models)}" for run, _, models in work)
+                + f"; best of {args.repeat}"
+            )
+            print(
+                f"  whole process: {n_models} separate processes {t_one:7.2f} s   {len(work)} --pred_model all "
+                f"processes {t_many:7.2f} s   ratio {t_one / t_many:5.2f}x"
+            )
+            print(
+                f"  in process:    run_bfcl per model         {t_in_one:7.2f} s   run_bfcl_models per run        "
+                f"{t_in_many:7.2f} s   ratio {t_in_one / t_in_many:5.2f}x"
+            )
 
 
 if __name__ == "__main__":

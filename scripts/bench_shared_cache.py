@@ -45,10 +45,29 @@ def group(datasets: list[Path], work: Path, url: str, num_process: int, cache: l
     """Start one process per dataset at once on one cache; the group's wall time."""
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "bench"}
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-                               *cache, "--output", str(work / f"out{i}"), "--num_process", str(num_process)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for i, data in enumerate(datasets)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "toolgrad_eval",
+                "--pred_model",
+                "m1",
+                "--dataset",
+                str(data),
+                *cache,
+                "--output",
+                str(work / f"out{i}"),
+                "--num_process",
+                str(num_process),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, data in enumerate(datasets)
+    ]
     errors = [(proc.wait(), proc.stderr.read()) for proc in procs]
     wall = time.perf_counter() - start
     for code, err in errors:
@@ -70,7 +89,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--num-process", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--cache-url", default=None, help="a PostgreSQL cache (each repeat must start empty: give a fresh database)")
+    parser.add_argument(
+        "--cache-url", default=None, help="a PostgreSQL cache (each repeat must start empty: give a fresh database)"
+    )
     args = parser.parse_args()
     distinct = (args.processes - 1) * args.step + args.samples
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -83,19 +104,34 @@ def main() -> None:
             for r in range(args.repeat):
                 work = tmp / f"run{r}"
                 before = chat_requests(log)
-                cache = ["--cache-url", args.cache_url] if args.cache_url else ["--cache-dir", str(work / "shared-cache")]
+                cache = (
+                    ["--cache-url", args.cache_url] if args.cache_url else ["--cache-dir", str(work / "shared-cache")]
+                )
                 shared_walls.append(group(windows, work, server.base_url, args.num_process, cache))
                 counts.append(chat_requests(log) - before)
-                alone_walls.append(group([whole], work / "alone", server.base_url, args.num_process,
-                                         ["--cache-dir", str(work / "alone-cache")]))
-    print(f"{args.processes} processes x {args.samples} samples (windows {args.step} apart, {distinct} distinct prompts), "
-          f"judge {args.latency * 1000:.0f} ms, --num_process {args.num_process} each, {args.repeat} run(s)")
-    print(f"  requests sent by the group: {', '.join(map(str, counts))} (distinct prompts: {distinct})"
-          f" -> {'each sent once' if all(c == distinct for c in counts) else 'NOT equal'}")
+                alone_walls.append(
+                    group(
+                        [whole],
+                        work / "alone",
+                        server.base_url,
+                        args.num_process,
+                        ["--cache-dir", str(work / "alone-cache")],
+                    )
+                )
+    print(
+        f"{args.processes} processes x {args.samples} samples (windows {args.step} apart, {distinct} distinct prompts), "
+        f"judge {args.latency * 1000:.0f} ms, --num_process {args.num_process} each, {args.repeat} run(s)"
+    )
+    print(
+        f"  requests sent by the group: {', '.join(map(str, counts))} (distinct prompts: {distinct})"
+        f" -> {'each sent once' if all(c == distinct for c in counts) else 'NOT equal'}"
+    )
     shared, alone = statistics.median(shared_walls), statistics.median(alone_walls)
     print(f"  group wall time (median): {shared:.2f} s  [{', '.join(f'{w:.2f}' for w in shared_walls)}]")
-    print(f"  one process judging the {distinct} distinct prompts alone (median): {alone:.2f} s  "
-          f"[{', '.join(f'{w:.2f}' for w in alone_walls)}]")
+    print(
+        f"  one process judging the {distinct} distinct prompts alone (median): {alone:.2f} s  "
+        f"[{', '.join(f'{w:.2f}' for w in alone_walls)}]"
+    )
     print(f"  ratio group / alone: {shared / alone:.2f}")
 
 

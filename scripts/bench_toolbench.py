@@ -37,10 +37,16 @@ from toolbench.builders import entry, marker_judge, write_layout  # noqa: E402
 def build(root: Path, n: int, models: tuple[str, ...]) -> Path:
     answers = {}
     for m, model in enumerate(models):
-        answers[model] = {"G1_instruction": {
-            str(i): entry(f"Query {i}: look it up and summarise.", [("search", f'{{"q": {i}}}', f"result {i}")],
-                          f"Answer {i} by {model}" + (" PREFER_ME" if (i + m) % 3 == 0 else ""))
-            for i in range(n)}}
+        answers[model] = {
+            "G1_instruction": {
+                str(i): entry(
+                    f"Query {i}: look it up and summarise.",
+                    [("search", f'{{"q": {i}}}', f"result {i}")],
+                    f"Answer {i} by {model}" + (" PREFER_ME" if (i + m) % 3 == 0 else ""),
+                )
+                for i in range(n)
+            }
+        }
     return write_layout(root, answers, {"G1_instruction": [str(i) for i in range(n)]})
 
 
@@ -51,8 +57,22 @@ def scripted(request: dict) -> dict | int:
 
 def command(data: Path, work: Path, url: str, num_process: int, *args: str) -> tuple[float, dict]:
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "bench"}
-    argv = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-            "--cache-dir", str(work / "cache"), "--output", str(work / "out"), "--num_process", str(num_process), *args]
+    argv = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        "--cache-dir",
+        str(work / "cache"),
+        "--output",
+        str(work / "out"),
+        "--num_process",
+        str(num_process),
+        *args,
+    ]
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -81,10 +101,12 @@ def main() -> None:
                 walls.append(wall)
                 bares.append(bare_sdk_seconds(server.base_url, args.queries, args.num_process))
         wall, bare = median(walls), median(bares)
-        print(f"1. pass rate of {args.queries} queries, --num_process {args.num_process}, {args.latency * 1000:.0f} ms judge: "
-              f"{wall:.2f} s{_runs(walls)}; baseline, a bare SDK script sending {args.queries} requests "
-              f"{args.num_process} at a time: {bare:.2f} s{_runs(bares)}; toolgrad-eval / baseline = {wall / bare:.3f} "
-              f"({'within' if wall <= 1.05 * bare else 'OUTSIDE'} the 5% target); ideal {ideal:.2f} s")
+        print(
+            f"1. pass rate of {args.queries} queries, --num_process {args.num_process}, {args.latency * 1000:.0f} ms judge: "
+            f"{wall:.2f} s{_runs(walls)}; baseline, a bare SDK script sending {args.queries} requests "
+            f"{args.num_process} at a time: {bare:.2f} s{_runs(bares)}; toolgrad-eval / baseline = {wall / bare:.3f} "
+            f"({'within' if wall <= 1.05 * bare else 'OUTSIDE'} the 5% target); ideal {ideal:.2f} s"
+        )
 
         if args.cached <= 0:
             return
@@ -101,11 +123,15 @@ def main() -> None:
             alone, wall = median(alones), median(walls)
         assert s["judge_requests"] == 0 and s["cache_hits"] == asked, s
         assert s_alone["judge_requests"] == 0 and s_alone["cache_hits"] == 3 * args.cached, s_alone
-        print(f"2. cached re-run of {args.cached} queries, pass rate only ({3 * args.cached} judgments, 3 rounds): "
-              f"{alone:.2f} s{_runs(alones)} ({'under' if alone < 1 else 'OVER'} the 1 s target)")
-        print(f"3. cached re-run of {args.cached} queries against a reference ({asked} judgments: pass rate of both, "
-              f"3 rounds, win rate in both orders): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
-              f"the first run took {fill:.1f} s)")
+        print(
+            f"2. cached re-run of {args.cached} queries, pass rate only ({3 * args.cached} judgments, 3 rounds): "
+            f"{alone:.2f} s{_runs(alones)} ({'under' if alone < 1 else 'OVER'} the 1 s target)"
+        )
+        print(
+            f"3. cached re-run of {args.cached} queries against a reference ({asked} judgments: pass rate of both, "
+            f"3 rounds, win rate in both orders): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
+            f"the first run took {fill:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -64,49 +64,92 @@ def _param(type_: str, description: str, **extra: Any) -> dict[str, Any]:
 
 
 def _fn(name: str, description: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"name": name, "description": description,
-            "parameters": {"type": "dict", "properties": props, "required": required}}
+    return {
+        "name": name,
+        "description": description,
+        "parameters": {"type": "dict", "properties": props, "required": required},
+    }
 
 
-FORECAST = _fn("demo_weather.get_forecast", "Toy API: weather forecast for a city.", {
-    "city": _param("string", "City name."),
-    "days": _param("integer", "Number of days to forecast."),
-    "unit": _param("string", "Temperature unit.", enum=["celsius", "fahrenheit"], default="celsius"),
-}, ["city", "days"])
-CONVERT = _fn("demo_currency.convert", "Toy API: convert an amount between currencies.", {
-    "amount": _param("float", "Amount to convert."),
-    "from_currency": _param("string", "ISO code of the source currency."),
-    "to_currency": _param("string", "ISO code of the target currency."),
-}, ["amount", "from_currency", "to_currency"])
-LOCAL_TIME = _fn("demo_clock.local_time", "Toy API: current local time in a city.", {
-    "city": _param("string", "City name."),
-    "hour_format": _param("integer", "12 or 24.", default=24),
-}, ["city"])
-LENGTH = _fn("demo_units.convert_length", "Toy API: convert a length between units.", {
-    "value": _param("float", "Length to convert."),
-    "from_unit": _param("string", "Unit of the value."),
-    "to_unit": _param("string", "Unit wanted."),
-}, ["value", "from_unit", "to_unit"])
-ADD_EVENT = _fn("demo_calendar.add_event", "Toy API: add an event to a calendar.", {
-    "title": _param("string", "Event title."),
-    "date": _param("string", "Date, YYYY-MM-DD."),
-    "attendees": _param("array", "Attendee names.", items={"type": "string"}, default=[]),
-}, ["title", "date"])
-RECIPES = _fn("demo_recipes.find", "Toy API: find recipes with an ingredient.", {
-    "ingredient": _param("string", "Main ingredient."),
-    "max_minutes": _param("integer", "Longest cooking time wanted.", default=60),
-    "vegetarian": _param("boolean", "Only vegetarian recipes.", default=False),
-}, ["ingredient"])
+FORECAST = _fn(
+    "demo_weather.get_forecast",
+    "Toy API: weather forecast for a city.",
+    {
+        "city": _param("string", "City name."),
+        "days": _param("integer", "Number of days to forecast."),
+        "unit": _param("string", "Temperature unit.", enum=["celsius", "fahrenheit"], default="celsius"),
+    },
+    ["city", "days"],
+)
+CONVERT = _fn(
+    "demo_currency.convert",
+    "Toy API: convert an amount between currencies.",
+    {
+        "amount": _param("float", "Amount to convert."),
+        "from_currency": _param("string", "ISO code of the source currency."),
+        "to_currency": _param("string", "ISO code of the target currency."),
+    },
+    ["amount", "from_currency", "to_currency"],
+)
+LOCAL_TIME = _fn(
+    "demo_clock.local_time",
+    "Toy API: current local time in a city.",
+    {
+        "city": _param("string", "City name."),
+        "hour_format": _param("integer", "12 or 24.", default=24),
+    },
+    ["city"],
+)
+LENGTH = _fn(
+    "demo_units.convert_length",
+    "Toy API: convert a length between units.",
+    {
+        "value": _param("float", "Length to convert."),
+        "from_unit": _param("string", "Unit of the value."),
+        "to_unit": _param("string", "Unit wanted."),
+    },
+    ["value", "from_unit", "to_unit"],
+)
+ADD_EVENT = _fn(
+    "demo_calendar.add_event",
+    "Toy API: add an event to a calendar.",
+    {
+        "title": _param("string", "Event title."),
+        "date": _param("string", "Date, YYYY-MM-DD."),
+        "attendees": _param("array", "Attendee names.", items={"type": "string"}, default=[]),
+    },
+    ["title", "date"],
+)
+RECIPES = _fn(
+    "demo_recipes.find",
+    "Toy API: find recipes with an ingredient.",
+    {
+        "ingredient": _param("string", "Main ingredient."),
+        "max_minutes": _param("integer", "Longest cooking time wanted.", default=60),
+        "vegetarian": _param("boolean", "Only vegetarian recipes.", default=False),
+    },
+    ["ingredient"],
+)
 API = [FORECAST, CONVERT, LOCAL_TIME, LENGTH, ADD_EVENT, RECIPES]
-JAVA_FORECAST = _fn("DemoWeather.getForecast", "Toy Java API: weather forecast for a city.", {
-    "city": _param("String", "City name."),
-    "detailed": _param("boolean", "Include hourly detail."),
-}, ["city", "detailed"])
-JS_CONVERT = _fn("demoConvertCurrency", "Toy JavaScript API: convert an amount between currencies.", {
-    "fromCurrency": _param("String", "ISO code of the source currency."),
-    "toCurrency": _param("String", "ISO code of the target currency."),
-    "roundUp": _param("Boolean", "Round the result up."),
-}, ["fromCurrency", "toCurrency", "roundUp"])
+JAVA_FORECAST = _fn(
+    "DemoWeather.getForecast",
+    "Toy Java API: weather forecast for a city.",
+    {
+        "city": _param("String", "City name."),
+        "detailed": _param("boolean", "Include hourly detail."),
+    },
+    ["city", "detailed"],
+)
+JS_CONVERT = _fn(
+    "demoConvertCurrency",
+    "Toy JavaScript API: convert an amount between currencies.",
+    {
+        "fromCurrency": _param("String", "ISO code of the source currency."),
+        "toCurrency": _param("String", "ISO code of the target currency."),
+        "roundUp": _param("Boolean", "Round the result up."),
+    },
+    ["fromCurrency", "toCurrency", "roundUp"],
+)
 
 
 # ---------------------------------------------------------------- one call: answer + correct output
@@ -132,13 +175,17 @@ class Call:
 
 def _weather(i: int) -> tuple[str, Call]:
     city, days = CITIES[i % len(CITIES)], 1 + i % 5
-    return f"What will the weather be in {city} over the next {days} days?", Call(FORECAST["name"], {"city": city, "days": days}, {"unit": "celsius"})
+    return f"What will the weather be in {city} over the next {days} days?", Call(
+        FORECAST["name"], {"city": city, "days": days}, {"unit": "celsius"}
+    )
 
 
 def _money(i: int) -> tuple[str, Call]:
     a, b = CURRENCIES[i % len(CURRENCIES)], CURRENCIES[(i + 2) % len(CURRENCIES)]
     amount = float(25 * (1 + i % 7))
-    return f"How much is {amount:g} {a} in {b}?", Call(CONVERT["name"], {"amount": amount, "from_currency": a, "to_currency": b})
+    return f"How much is {amount:g} {a} in {b}?", Call(
+        CONVERT["name"], {"amount": amount, "from_currency": a, "to_currency": b}
+    )
 
 
 def _time(i: int) -> tuple[str, Call]:
@@ -149,19 +196,27 @@ def _time(i: int) -> tuple[str, Call]:
 def _length(i: int) -> tuple[str, Call]:
     src, dst = UNITS[i % len(UNITS)]
     value = float(3 + 4 * i)
-    return f"Convert {value:g} {src} to {dst}.", Call(LENGTH["name"], {"value": value, "from_unit": src, "to_unit": dst})
+    return f"Convert {value:g} {src} to {dst}.", Call(
+        LENGTH["name"], {"value": value, "from_unit": src, "to_unit": dst}
+    )
 
 
 def _recipe(i: int) -> tuple[str, Call]:
     ing = INGREDIENTS[i % len(INGREDIENTS)]
-    return f"Find me a vegetarian recipe with {ing} that takes at most 30 minutes.", \
-        Call(RECIPES["name"], {"ingredient": ing, "max_minutes": 30, "vegetarian": True})
+    return f"Find me a vegetarian recipe with {ing} that takes at most 30 minutes.", Call(
+        RECIPES["name"], {"ingredient": ing, "max_minutes": 30, "vegetarian": True}
+    )
 
 
 MAKERS: list[Callable[[int], tuple[str, Call]]] = [_weather, _money, _time, _length, _recipe]
-OFF_TOPIC = ["Write a haiku about autumn leaves.", "Who painted the ceiling of the Sistine Chapel?",
-             "Explain what a prime number is.", "Tell me a joke about penguins.",
-             "Summarise the plot of a detective novel in one sentence.", "What is the capital of Mongolia?"]
+OFF_TOPIC = [
+    "Write a haiku about autumn leaves.",
+    "Who painted the ceiling of the Sistine Chapel?",
+    "Explain what a prime number is.",
+    "Tell me a joke about penguins.",
+    "Summarise the plot of a detective novel in one sentence.",
+    "What is the capital of Mongolia?",
+]
 
 
 # ---------------------------------------------------------------- questions per category
@@ -171,8 +226,9 @@ def build_questions() -> dict[str, list[dict[str, Any]]]:
 
     def entry(cat: str, idx: int, text: str, functions: list, calls: list[Call] | None, live: bool = False):
         eid = f"{cat}_{idx}-{idx % 3}-{idx // 3}" if live else f"{cat}_{idx}"
-        cats.setdefault(cat, []).append({"id": eid, "question": [[{"role": "user", "content": text}]],
-                                         "function": functions, "calls": calls})
+        cats.setdefault(cat, []).append(
+            {"id": eid, "question": [[{"role": "user", "content": text}]], "function": functions, "calls": calls}
+        )
 
     for i in range(8):
         text, call = MAKERS[i % len(MAKERS)](i)
@@ -182,11 +238,21 @@ def build_questions() -> dict[str, list[dict[str, Any]]]:
         entry("live_simple", i, text, [_doc_of(call)], [call], True)
     for i in range(4):
         city = CITIES[(i * 3) % len(CITIES)]
-        entry("simple_java", i, f"Get the detailed forecast for {city}.", [JAVA_FORECAST],
-              [Call(JAVA_FORECAST["name"], {"city": city, "detailed": True}, lang="java")])
+        entry(
+            "simple_java",
+            i,
+            f"Get the detailed forecast for {city}.",
+            [JAVA_FORECAST],
+            [Call(JAVA_FORECAST["name"], {"city": city, "detailed": True}, lang="java")],
+        )
         a, b = CURRENCIES[i], CURRENCIES[(i + 1) % len(CURRENCIES)]
-        entry("simple_javascript", i, f"Convert from {a} to {b}, rounding up.", [JS_CONVERT],
-              [Call(JS_CONVERT["name"], {"fromCurrency": a, "toCurrency": b, "roundUp": True}, lang="javascript")])
+        entry(
+            "simple_javascript",
+            i,
+            f"Convert from {a} to {b}, rounding up.",
+            [JS_CONVERT],
+            [Call(JS_CONVERT["name"], {"fromCurrency": a, "toCurrency": b, "roundUp": True}, lang="javascript")],
+        )
     for live, prefix, n in ((False, "", 6), (True, "live_", 6)):
         for i in range(n):
             text, call = MAKERS[(i + 1) % len(MAKERS)](i + 10 * live)
@@ -200,7 +266,14 @@ def build_questions() -> dict[str, list[dict[str, Any]]]:
             entry(f"{prefix}parallel_multiple", i, f"{t1} And {t3}", API, [c1, c3], live)
     for live, prefix, n in ((False, "", 6), (True, "live_", 6)):
         for i in range(n):
-            entry(f"{prefix}irrelevance", i, OFF_TOPIC[(i + live) % len(OFF_TOPIC)], [_pick(API, "irr", live, i)], None, live)
+            entry(
+                f"{prefix}irrelevance",
+                i,
+                OFF_TOPIC[(i + live) % len(OFF_TOPIC)],
+                [_pick(API, "irr", live, i)],
+                None,
+                live,
+            )
     for i in range(4):
         text, call = MAKERS[i % len(MAKERS)](i + 20)
         entry("live_relevance", i, text, [_doc_of(call)], [call], True)  # the call is for outputs only
@@ -232,7 +305,11 @@ def _fail_text(cat: str, e: dict[str, Any], model: str) -> str:
     args = dict(first.args)
     key = next(iter(args))
     if mode == "wrong_value":
-        args[key] = "Atlantis" if isinstance(args[key], str) else (not args[key] if isinstance(args[key], bool) else args[key] + 1)
+        args[key] = (
+            "Atlantis"
+            if isinstance(args[key], str)
+            else (not args[key] if isinstance(args[key], bool) else args[key] + 1)
+        )
     elif mode == "missing_param":
         args.pop(key)
     elif mode == "wrong_type":
@@ -252,8 +329,15 @@ def output_for(cat: str, e: dict[str, Any], model: str) -> str:
     calls: list[Call] | None = e["calls"]
     if cat.endswith("irrelevance"):
         if not fails:
-            return _pick(["I can't help with that using the available tools.", "[]",
-                          "None of the available functions can answer this."], model, e["id"])
+            return _pick(
+                [
+                    "I can't help with that using the available tools.",
+                    "[]",
+                    "None of the available functions can answer this.",
+                ],
+                model,
+                e["id"],
+            )
         fn = e["function"][0]
         required = {k: "Oslo" for k in fn["parameters"]["required"]}
         return "[" + Call(fn["name"], required).text() + "]"
@@ -277,7 +361,9 @@ def write_demo(out: Path) -> None:
         (out / "data" / f"{VERSION}_{cat}.json").write_text("\n".join(q_lines) + "\n", encoding="utf-8")
         if not cat.endswith("relevance"):  # irrelevance, live_irrelevance, live_relevance have no answers
             a_lines = [json.dumps({"id": e["id"], "ground_truth": [c.answer() for c in e["calls"]]}) for e in entries]
-            (out / "data" / "possible_answer" / f"{VERSION}_{cat}.json").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
+            (out / "data" / "possible_answer" / f"{VERSION}_{cat}.json").write_text(
+                "\n".join(a_lines) + "\n", encoding="utf-8"
+            )
         group = "live" if cat.startswith("live_") else "non_live"
         for model in MODELS:
             folder = out / "result" / model / group
@@ -285,9 +371,17 @@ def write_demo(out: Path) -> None:
             lines = []
             for e in entries:
                 text = output_for(cat, e, model)
-                lines.append(json.dumps({"id": e["id"], "result": text, "input_token_count": 200 + len(text),
-                                         "output_token_count": len(text) // 4,
-                                         "latency": round(0.2 + _u(model, e["id"], "lat"), 3)}))
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": e["id"],
+                            "result": text,
+                            "input_token_count": 200 + len(text),
+                            "output_token_count": len(text) // 4,
+                            "latency": round(0.2 + _u(model, e["id"], "lat"), 3),
+                        }
+                    )
+                )
             (folder / f"{VERSION}_{cat}_result.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -55,11 +55,14 @@ def main(out: Path) -> None:
                 answers[query_id] = _answer(query, tool, finished, method)
                 if finished:
                     statuses[model].setdefault(test_set, {})[query_id] = [
-                        "Solved" if rng.random() < solve else rng.choice(["Unsolved", "Unsure"]) for _ in range(ROUNDS)]
+                        "Solved" if rng.random() < solve else rng.choice(["Unsolved", "Unsure"]) for _ in range(ROUNDS)
+                    ]
             _write(out / "model_predictions_converted" / model / f"{test_set}.json", answers)
         for model in MODELS:
-            verdicts = {q: {"is_solved": {str(r): f"AnswerStatus.{s}" for r, s in enumerate(rounds)}}
-                        for q, rounds in statuses[model].get(test_set, {}).items()}
+            verdicts = {
+                q: {"is_solved": {str(r): f"AnswerStatus.{s}" for r, s in enumerate(rounds)}}
+                for q, rounds in statuses[model].get(test_set, {}).items()
+            }
             _write(out / "pass_rate_results" / model / f"{test_set}_{model}.json", verdicts)
         for model in MODELS:
             if model == REFERENCE:
@@ -67,18 +70,35 @@ def main(out: Path) -> None:
             tallies = {}
             for query_id in ids:
                 mine = sum(rng.random() < 0.55 for _ in range(ROUNDS))
-                tallies[query_id] = {REFERENCE: ROUNDS - mine, model: mine, **{f"round_{r}": "complete" for r in range(ROUNDS)}}
+                tallies[query_id] = {
+                    REFERENCE: ROUNDS - mine,
+                    model: mine,
+                    **{f"round_{r}": "complete" for r in range(ROUNDS)},
+                }
             _write(out / "preference_results" / f"{test_set}_{REFERENCE}_{model}.json", tallies)
 
 
 def _answer(query: str, tool: str, finished: bool, method: str) -> dict:
-    steps = [Step("tool", name=tool, arguments='{"q": "demo"}', response='{"error": "", "response": "synthetic result"}')]
+    steps = [
+        Step("tool", name=tool, arguments='{"q": "demo"}', response='{"error": "", "response": "synthetic result"}')
+    ]
     final = ""
     if finished:
-        final = json.dumps({"return_type": "give_answer", "final_answer": f"The synthetic tool {tool} says: synthetic result."})
-        steps += [Step("assistant", text="I have what the user asked for."), Step("tool", name="Finish", arguments=final)]
-    tools = [{"name": t, "description": f"Synthetic tool {t}.", "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
-             for t in (*TOOLS, "Finish")]
+        final = json.dumps(
+            {"return_type": "give_answer", "final_answer": f"The synthetic tool {tool} says: synthetic result."}
+        )
+        steps += [
+            Step("assistant", text="I have what the user asked for."),
+            Step("tool", name="Finish", arguments=final),
+        ]
+    tools = [
+        {
+            "name": t,
+            "description": f"Synthetic tool {t}.",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        }
+        for t in (*TOOLS, "Finish")
+    ]
     return answer_entry(query, tools, method, final, steps)
 
 
@@ -88,4 +108,8 @@ def _write(path: Path, data: object) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "benchmarks" / "demo" / "toolbench-synthetic")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / "benchmarks" / "demo" / "toolbench-synthetic"
+    )

@@ -67,7 +67,9 @@ def make(out: Path) -> None:
         answer = " ".join(TOOLS[t][1].format(x=subjects[t]) for t in gt)
         samples[sid] = (gt, subjects, query, answer)
         _write(out / "data" / f"{sid}.json", {"query": query, "response": answer, "api_use_chains": {}})
-        _write(out / "sft_data" / SPLIT / "metadata" / f"{sid}.json", {"pos_tools": {t: {"synthetic": True} for t in gt}})
+        _write(
+            out / "sft_data" / SPLIT / "metadata" / f"{sid}.json", {"pos_tools": {t: {"synthetic": True} for t in gt}}
+        )
 
     for model, (p_call, p_fail, p_error, centre) in MODELS.items():
         folder = out / "prediction" / model / SPLIT
@@ -75,7 +77,9 @@ def make(out: Path) -> None:
         for sid in ids:
             gt, subjects, query, answer = samples[sid]
             if rng.random() < p_error:
-                body = {} if rng.random() < 0.4 else {"error": "synthetic failure: the simulated model produced no answer"}
+                body = (
+                    {} if rng.random() < 0.4 else {"error": "synthetic failure: the simulated model produced no answer"}
+                )
                 _write(folder / f"{sid}.json", body)
                 continue
             steps = []
@@ -98,25 +102,33 @@ def make(out: Path) -> None:
             scores = [min(100, max(0, int(rng.gauss(centre + 12, 10)))) if t in ok else 0 for t in gt]
             final = round(sum(scores) / len(scores))
             grounded = [t for t in gt if t in ok]
-            response = " ".join(TOOLS[t][1].format(x=subjects[t]) for t in grounded) or "I could not retrieve that information."
-            _write(folder / f"{sid}.json", {
-                "intermediate_steps": steps,
-                RESPONSE_KEY: response,
-                "eval": {
-                    "tool_accuracy": {"precision": precision, "recall": recall},
-                    "success_rate": success,
-                    "qor": final,
-                    "reason": f"[synthetic verdict] {len(grounded)} of {len(gt)} requests answered from successful calls.",
+            response = (
+                " ".join(TOOLS[t][1].format(x=subjects[t]) for t in grounded)
+                or "I could not retrieve that information."
+            )
+            _write(
+                folder / f"{sid}.json",
+                {
+                    "intermediate_steps": steps,
+                    RESPONSE_KEY: response,
+                    "eval": {
+                        "tool_accuracy": {"precision": precision, "recall": recall},
+                        "success_rate": success,
+                        "qor": final,
+                        "reason": f"[synthetic verdict] {len(grounded)} of {len(gt)} requests answered from successful calls.",
+                    },
                 },
-            })
+            )
 
 
 def _step(tool: str, subject: str, failed: bool) -> list:
     arg = TOOLS.get(tool, ("text", "{x}"))[0]
     return [
         {"tool": tool, "tool_input": {arg: subject}, "log": f"Invoking `{tool}` (synthetic)"},
-        {"error": "synthetic 503: service unavailable" if failed else "",
-         "response": "" if failed else TOOLS.get(tool, ("", "echo {x}"))[1].format(x=subject)},
+        {
+            "error": "synthetic 503: service unavailable" if failed else "",
+            "response": "" if failed else TOOLS.get(tool, ("", "echo {x}"))[1].format(x=subject),
+        },
     ]
 
 
@@ -125,4 +137,8 @@ def _write(path: Path, data: object) -> None:
 
 
 if __name__ == "__main__":
-    make(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "benchmarks" / "demo" / "toolgrad5k-synthetic")
+    make(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / "benchmarks" / "demo" / "toolgrad5k-synthetic"
+    )

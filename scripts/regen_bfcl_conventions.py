@@ -67,8 +67,11 @@ def read_registry(source: str) -> dict[str, dict[str, Any]]:
                 "handler": handler.id,
                 "handler_module": modules.get(handler.id, ""),
                 "is_fc_model": _literal(fields["is_fc_model"]) if "is_fc_model" in fields else DEFAULTS["is_fc_model"],
-                "underscore_to_dot": (_literal(fields["underscore_to_dot"]) if "underscore_to_dot" in fields
-                                      else DEFAULTS["underscore_to_dot"]),
+                "underscore_to_dot": (
+                    _literal(fields["underscore_to_dot"])
+                    if "underscore_to_dot" in fields
+                    else DEFAULTS["underscore_to_dot"]
+                ),
             }
             models[_literal(key)] = entry
     if not models:
@@ -93,8 +96,21 @@ def table(package: Path, release: str) -> dict[str, Any]:
 
 
 def download(release: str, into: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
-                    f"bfcl-eval=={release}", "-d", str(into)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-q",
+            f"bfcl-eval=={release}",
+            "-d",
+            str(into),
+        ],
+        check=True,
+    )
     (wheel,) = into.glob("bfcl_eval-*.whl")
     zipfile.ZipFile(wheel).extractall(into / "site")
     return into / "site" / "bfcl_eval"
@@ -119,8 +135,10 @@ def main() -> None:
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     models = data["models"].values()
     missing = sorted({m["handler"] for m in models if m["family"] is None})
-    print(f"{path}: {len(data['models'])} models, {len({m['handler'] for m in models})} handlers"
-          + (f"; not reproduced yet: {', '.join(missing)}" if missing else ""))
+    print(
+        f"{path}: {len(data['models'])} models, {len({m['handler'] for m in models})} handlers"
+        + (f"; not reproduced yet: {', '.join(missing)}" if missing else "")
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ SKIPPED_DIRS = {"demo", "__pycache__"}
 
 def _data_files() -> list[Path]:
     return sorted(
-        p for p in BENCHMARKS.rglob("*")
+        p
+        for p in BENCHMARKS.rglob("*")
         if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(BENCHMARKS).parts) and p.name != "__init__.py"
     )
 
@@ -49,8 +50,16 @@ def test_reported_rows_name_configured_models_once() -> None:
     models = load_models_file(BENCHMARKS / "models.json")
     files = [(str(p), load_reported_file(p)) for p in sorted((BENCHMARKS / "reported").glob("*.json"))]
     check_reported_models(models, files)
-    toolbench = {row.model for _, f in files if f.benchmark == "toolbench" for row in f.rows}  # tests/toolbench/test_reported.py
-    assert {row.model for _, f in files for row in f.rows} - toolbench == {"gemma-3-4b", "toolgrad-4b", "gemma-3-12b", "toolgrad-12b", "toolgrad-1b"}
+    toolbench = {
+        row.model for _, f in files if f.benchmark == "toolbench" for row in f.rows
+    }  # tests/toolbench/test_reported.py
+    assert {row.model for _, f in files for row in f.rows} - toolbench == {
+        "gemma-3-4b",
+        "toolgrad-4b",
+        "gemma-3-12b",
+        "toolgrad-12b",
+        "toolgrad-1b",
+    }
     # What ships in the wheel is what is checked here.
     packaged_models, packaged = load_packaged()
     assert packaged_models == models and [f for _, f in packaged] == [f for _, f in files]
@@ -65,8 +74,20 @@ def test_reported_numbers_match_the_sources() -> None:
         "gemma-3-12b": [79.44, 74.24, 93.75, 70.29, 76.25, 94.00, 91.00, 56.50, 85.66, 71.89, 87.50, 45.83],
         "toolgrad-12b": [87.81, 78.46, 93.75, 59.27, 75.25, 94.00, 93.50, 88.50, 85.66, 77.11, 75.00, 62.50],
     }
-    columns = ["non_live_overall", "live_overall", "relevance", "irrelevance", "non_live_simple", "non_live_multiple", "non_live_parallel",
-               "non_live_parallel_multiple", "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple"]
+    columns = [
+        "non_live_overall",
+        "live_overall",
+        "relevance",
+        "irrelevance",
+        "non_live_simple",
+        "non_live_multiple",
+        "non_live_parallel",
+        "non_live_parallel_multiple",
+        "live_simple",
+        "live_multiple",
+        "live_parallel",
+        "live_parallel_multiple",
+    ]
     for model, values in cards.items():
         assert [rows[model].values[c] for c in columns] == values, model
     assert rows["toolgrad-1b"].values == {"recall": 0.987917, "success_rate": 0.955482, "qor": 93.702}

@@ -25,10 +25,21 @@ def _files(root: Path) -> set[Path]:
 
 
 NAMES = [
-    "bfcl-model-name-traversal", "tg-model-name-traversal", "bfcl-output-at-a-file", "bfcl-output-under-a-file",
-    "report-out-under-a-file", "demo-runs-under-a-file", "bfcl-data-cache-under-a-file", "bfcl-near-miss-file-names", "bfcl-stray-version-file",
-    "bfcl-wholly-unreadable-result", "bfcl-missing-possible-answer", "bfcl-malformed-data-json",
-    "tg-stored-verdicts-missing-data", "tg-unusable-cache-no-judging", "report-one-damaged-summary",
+    "bfcl-model-name-traversal",
+    "tg-model-name-traversal",
+    "bfcl-output-at-a-file",
+    "bfcl-output-under-a-file",
+    "report-out-under-a-file",
+    "demo-runs-under-a-file",
+    "bfcl-data-cache-under-a-file",
+    "bfcl-near-miss-file-names",
+    "bfcl-stray-version-file",
+    "bfcl-wholly-unreadable-result",
+    "bfcl-missing-possible-answer",
+    "bfcl-malformed-data-json",
+    "tg-stored-verdicts-missing-data",
+    "tg-unusable-cache-no-judging",
+    "report-one-damaged-summary",
 ]
 
 
@@ -39,12 +50,16 @@ def _summary(scratch: Path, record: str) -> dict:
 # What the finished runs must hold beyond their message: the official 0 (not N/A), the input
 # errors counted, the damaged record skipped and the rest of the report built.
 RECORDED = {
-    "bfcl-wholly-unreadable-result": lambda s: _summary(s, "rec-unreadable")["categories"]["parallel"]["accuracy"] == 0.0
-    and _summary(s, "rec-unreadable")["categories"]["parallel"]["total_count"] == 6,
+    "bfcl-wholly-unreadable-result": lambda s: (
+        _summary(s, "rec-unreadable")["categories"]["parallel"]["accuracy"] == 0.0
+        and _summary(s, "rec-unreadable")["categories"]["parallel"]["total_count"] == 6
+    ),
     "bfcl-near-miss-file-names": lambda s: "simple_python" not in _summary(s, "rec-near-miss")["categories"],
     "tg-stored-verdicts-missing-data": lambda s: _summary(s, "rec-tg-missing")["n_input_errors"] == 3,
-    "report-one-damaged-summary": lambda s: "m-good" in (s / "site-damaged" / "index.html").read_text()
-    and "m-damaged" not in (s / "site-damaged" / "leaderboard.md").read_text(),
+    "report-one-damaged-summary": lambda s: (
+        "m-good" in (s / "site-damaged" / "index.html").read_text()
+        and "m-damaged" not in (s / "site-damaged" / "leaderboard.md").read_text()
+    ),
 }
 
 
@@ -83,12 +98,36 @@ def test_every_command_that_writes_says_a_read_only_folder_in_one_line(command, 
     locked = tmp_path / "locked"
     locked.mkdir()
     argv = {
-        "bfcl": ["--pred_model", "demo-toolgrad-12b", "--dataset", str(scratch / "bfcl-output-file"),
-                 "--score-dir", "score", "--output", "locked/rec"],
-        "score-dir": ["--pred_model", "demo-toolgrad-12b", "--dataset", str(scratch / "bfcl-output-file"),
-                      "--score-dir", "locked/score", "--output", "rec"],
-        "toolgrad5k": ["--pred_model", "demo-gemma-3-4b", "--dataset", str(scratch / "tg-traversal"),
-                       "--cache-dir", "cache", "--output", "locked/rec"],
+        "bfcl": [
+            "--pred_model",
+            "demo-toolgrad-12b",
+            "--dataset",
+            str(scratch / "bfcl-output-file"),
+            "--score-dir",
+            "score",
+            "--output",
+            "locked/rec",
+        ],
+        "score-dir": [
+            "--pred_model",
+            "demo-toolgrad-12b",
+            "--dataset",
+            str(scratch / "bfcl-output-file"),
+            "--score-dir",
+            "locked/score",
+            "--output",
+            "rec",
+        ],
+        "toolgrad5k": [
+            "--pred_model",
+            "demo-gemma-3-4b",
+            "--dataset",
+            str(scratch / "tg-traversal"),
+            "--cache-dir",
+            "cache",
+            "--output",
+            "locked/rec",
+        ],
         "report": ["report", "--runs", str(scratch / "report-runs"), "--out", "locked/site"],
     }[command]
     locked.chmod(0o555)

@@ -8,9 +8,18 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "toolgrad_eval"
-ABOVE_THE_JUDGE = ("toolgrad_eval.toolgrad5k", "toolgrad_eval.bfcl", "toolgrad_eval.cli", "toolgrad_eval.leaderboard",
-                   "toolgrad_eval.report", "toolgrad_eval.record", "toolgrad_eval.demo", "toolgrad_eval.diff",
-                   "toolgrad_eval.generate", "toolgrad_eval.toolbench")
+ABOVE_THE_JUDGE = (
+    "toolgrad_eval.toolgrad5k",
+    "toolgrad_eval.bfcl",
+    "toolgrad_eval.cli",
+    "toolgrad_eval.leaderboard",
+    "toolgrad_eval.report",
+    "toolgrad_eval.record",
+    "toolgrad_eval.demo",
+    "toolgrad_eval.diff",
+    "toolgrad_eval.generate",
+    "toolgrad_eval.toolbench",
+)
 
 
 def _module_name(path: Path) -> str:
@@ -21,7 +30,8 @@ def _module_name(path: Path) -> str:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST, modules: set[str]) -> set[str]:
@@ -105,8 +115,13 @@ def test_no_import_cycles():
 
 
 def test_the_judge_imports_nothing_above_it():
-    upward = {(name, target) for name, targets in graph().items() if name.startswith("toolgrad_eval.judge")
-              for target in targets if target.startswith(ABOVE_THE_JUDGE)}
+    upward = {
+        (name, target)
+        for name, targets in graph().items()
+        if name.startswith("toolgrad_eval.judge")
+        for target in targets
+        if target.startswith(ABOVE_THE_JUDGE)
+    }
     assert upward == set()
 
 
@@ -119,13 +134,19 @@ def test_the_checks_can_fail():
 def test_modules_have_plain_names_and_no_private_name_crosses_modules() -> None:
     """The convention in docs/ARCHITECTURE.md: no ``_module.py``; an underscored name is private to
     its module, so nothing imports one from another module."""
-    underscored = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("_*.py") if p.name != "__init__.py"
-                   and p.name != "__main__.py"]
+    underscored = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("_*.py")
+        if p.name != "__init__.py" and p.name != "__main__.py"
+    ]
     assert underscored == []
     crossing = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("toolgrad_eval"):
-                crossing += [f"{path.relative_to(PACKAGE)}: {alias.name}" for alias in node.names
-                             if alias.name.startswith("_") and not alias.name.startswith("__")]
+                crossing += [
+                    f"{path.relative_to(PACKAGE)}: {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
     assert crossing == []

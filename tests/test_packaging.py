@@ -38,8 +38,21 @@ def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
     import zipfile
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -63,8 +76,21 @@ def test_the_installed_demo_writes_only_under_the_current_folder(tmp_path):
     import zipfile
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
     site = tmp_path / "site"
@@ -76,11 +102,18 @@ def test_the_installed_demo_writes_only_under_the_current_folder(tmp_path):
     import os
 
     env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-m", "toolgrad_eval", "demo"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "toolgrad_eval", "demo"], cwd=work, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
-    probe = subprocess.run([sys.executable, "-c", "import toolgrad_eval; print(toolgrad_eval.__file__)"],
-                           cwd=work, env=env, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import toolgrad_eval; print(toolgrad_eval.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip().startswith(str(site))  # the demo ran from the installed copy
     after = {p: p.stat().st_mtime_ns for p in package.rglob("*")}
     assert after == before, sorted(str(p) for p in set(after) ^ set(before))

@@ -6,8 +6,23 @@ import sys
 import toolgrad_eval
 
 EXPECTED = {
-    "__version__", "Toolgrad5k", "evaluate_model", "run_toolgrad5k", "Toolgrad5kConfig", "JudgeConfig", "Judge", "JudgeSettings", "load_template", "open_cache",
-    "check_entry", "detect_format", "Verdict", "run_bfcl", "publish", "write_run_record", "ToolgradError",
+    "__version__",
+    "Toolgrad5k",
+    "evaluate_model",
+    "run_toolgrad5k",
+    "Toolgrad5kConfig",
+    "JudgeConfig",
+    "Judge",
+    "JudgeSettings",
+    "load_template",
+    "open_cache",
+    "check_entry",
+    "detect_format",
+    "Verdict",
+    "run_bfcl",
+    "publish",
+    "write_run_record",
+    "ToolgradError",
 }
 
 

@@ -17,7 +17,8 @@ DOCS_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "run-record.schema.
 
 def test_published_schema_is_generated_from_the_models() -> None:
     assert json.loads(DOCS_SCHEMA.read_text(encoding="utf-8")) == json_schema(), (
-        "docs/run-record.schema.json is stale: python -m toolgrad_eval.record_schema > docs/run-record.schema.json")
+        "docs/run-record.schema.json is stale: python -m toolgrad_eval.record_schema > docs/run-record.schema.json"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +64,38 @@ def test_a_broken_summary_is_refused(demo_runs: Path, tmp_path: Path, benchmark:
         validate_record(folder)
 
 
-@pytest.mark.parametrize("benchmark, row", [
-    ("toolgrad5k", {"id": "x", "recall": 1, "precision": 1, "success_rate": 1, "qor": 1, "verdict_source": "oracle",
-                    "judge_reason": None, "prediction_error": None, "judge_error": None, "input_error": None}),
-    ("bfcl", {"id": "x", "category": "simple_python", "valid": "yes", "error_type": None, "error": []}),
-    ("toolbench", {"id": "G1/1", "test_set": "G1", "query_id": "1", "statuses": ["Solved", "Maybe"], "score": 0.5,
-                   "verdict_source": "judge"}),
-])
+@pytest.mark.parametrize(
+    "benchmark, row",
+    [
+        (
+            "toolgrad5k",
+            {
+                "id": "x",
+                "recall": 1,
+                "precision": 1,
+                "success_rate": 1,
+                "qor": 1,
+                "verdict_source": "oracle",
+                "judge_reason": None,
+                "prediction_error": None,
+                "judge_error": None,
+                "input_error": None,
+            },
+        ),
+        ("bfcl", {"id": "x", "category": "simple_python", "valid": "yes", "error_type": None, "error": []}),
+        (
+            "toolbench",
+            {
+                "id": "G1/1",
+                "test_set": "G1",
+                "query_id": "1",
+                "statuses": ["Solved", "Maybe"],
+                "score": 0.5,
+                "verdict_source": "judge",
+            },
+        ),
+    ],
+)
 def test_a_broken_row_is_refused_with_its_line(demo_runs: Path, tmp_path: Path, benchmark: str, row: dict) -> None:
     folder = tmp_path / "record"
     shutil.copytree(_demo_record(demo_runs, benchmark), folder)

@@ -47,8 +47,9 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
     toolgrad5k: dict[str, dict[str, Any]] = {}
     bfcl: dict[str, dict[str, Any]] = {}
     for model in DEMO_MODELS:  # stored verdicts only: no request is sent
-        config = Toolgrad5kConfig(root / "toolgrad5k-synthetic", model, runs / "toolgrad5k" / model,
-                                  judge=JudgeConfig(cache_dir=cache_dir))
+        config = Toolgrad5kConfig(
+            root / "toolgrad5k-synthetic", model, runs / "toolgrad5k" / model, judge=JudgeConfig(cache_dir=cache_dir)
+        )
         toolgrad5k[model] = run_toolgrad5k(config).summary
     for model in DEMO_MODELS:
         bfcl[model] = run_bfcl(
@@ -73,5 +74,9 @@ def _toolbench_demo(dataset: Path, runs: Path, cache_dir: Path) -> dict[str, dic
     from toolgrad_eval.toolbench.run import ToolbenchConfig, run_toolbench
 
     judge = JudgeConfig(samples=3, cache_dir=cache_dir)  # the stored verdicts have 3 rounds
-    return {model: run_toolbench(ToolbenchConfig(dataset, model, runs / model, judge=judge, reference_model=reference)).summary
-            for model, reference in TOOLBENCH_DEMO.items()}
+    return {
+        model: run_toolbench(
+            ToolbenchConfig(dataset, model, runs / model, judge=judge, reference_model=reference)
+        ).summary
+        for model, reference in TOOLBENCH_DEMO.items()
+    }

@@ -76,8 +76,10 @@ def refuse_other_models_record(output: Path, benchmark: str, model: str, overwri
     if isinstance(other, str) and (other, other_benchmark) != (model, benchmark):
         from toolgrad_eval.errors import ConfigError
 
-        raise ConfigError(f"{output}: holds the {other_benchmark} run record of {other!r}; not replacing it with "
-                          f"{model!r}'s (choose another --output, or pass --overwrite)")
+        raise ConfigError(
+            f"{output}: holds the {other_benchmark} run record of {other!r}; not replacing it with "
+            f"{model!r}'s (choose another --output, or pass --overwrite)"
+        )
 
 
 def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -86,8 +88,15 @@ def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Ma
     carries the rows' SHA-256: a crash between the two writes leaves new rows beside the old
     summary, which readers can tell (``rows_match_summary``)."""
     rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
-    summary_text = json.dumps({**provenance(), **summary, "per_sample_sha256": _digest(rows_text)},
-                              indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    summary_text = (
+        json.dumps(
+            {**provenance(), **summary, "per_sample_sha256": _digest(rows_text)},
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        + "\n"
+    )
     for name, text in ((PER_SAMPLE_FILE, rows_text), (SUMMARY_FILE, summary_text)):
         remove_stale_temporaries(output / name)
         atomic_write_text(output / name, text)

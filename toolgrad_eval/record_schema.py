@@ -31,22 +31,32 @@ class _Summary(_Open):
     schema_: Literal["toolgrad-eval/run/v1"] = Field(alias="schema", description="Version of this record format.")
     model: str = Field(description="The evaluated model's name (its folder under prediction/ or result/).")
     dataset: str = Field(description="The --dataset path as given.")
-    synthetic: bool = Field(description="True when the dataset declares itself synthetic (demo data, not model results).")
+    synthetic: bool = Field(
+        description="True when the dataset declares itself synthetic (demo data, not model results)."
+    )
     n_samples: NonNegativeInt = Field(description="Scored samples: test ids, BFCL entries or ToolBench queries.")
     tool_version: str = Field(description="toolgrad-eval version that wrote the record.")
     created_at: str = Field(description="ISO-8601 UTC time of the run.")
     command: str = Field(description="The command line, with API keys removed.")
-    per_sample_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description=(
-        "SHA-256 of the per_sample.jsonl written with this summary: rows that do not match were left by an "
-        "interrupted write."))
-    warnings: list[str] = Field(default_factory=list, description="Problems with single samples or files; the run went on.")
+    per_sample_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description=(
+            "SHA-256 of the per_sample.jsonl written with this summary: rows that do not match were left by an "
+            "interrupted write."
+        ),
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Problems with single samples or files; the run went on."
+    )
 
 
 class _Judged(_Summary):
     """What every judged benchmark records about its judge."""
 
     judge_model: str
-    judge_template: str = Field(description="Template id (judges/<id>.json); with its SHA-256, part of every cache key.")
+    judge_template: str = Field(
+        description="Template id (judges/<id>.json); with its SHA-256, part of every cache key."
+    )
     judge_template_sha256: str
     judge_samples: int = Field(ge=1, description="Judgments per sample (--judge-samples).")
     judge_requests: NonNegativeInt = Field(description="HTTP requests sent to the judge this run.")
@@ -55,7 +65,9 @@ class _Judged(_Summary):
     prompt_tokens: NonNegativeInt
     completion_tokens: NonNegativeInt
     cost_usd: float | None = Field(ge=0, description="Paid this run; null when the judge model has no price.")
-    cost_saved_usd: float | None = Field(default=None, ge=0, description="What the cached verdicts reused this run would have cost.")
+    cost_saved_usd: float | None = Field(
+        default=None, ge=0, description="What the cached verdicts reused this run would have cost."
+    )
     max_cost_usd: float | None = Field(default=None, ge=0)
     budget_reached: bool = Field(description="--max-cost stopped the run before every sample was judged.")
     n_judge_errors: NonNegativeInt
@@ -69,9 +81,12 @@ class Toolgrad5kSummary(_Judged):
     recall: Fraction | None = Field(description="Mean tool recall over samples with a readable prediction.")
     precision: Fraction | None
     success_rate: Fraction | None = Field(description="Mean share of successful calls (see success_rate_mode).")
-    qor: float | None = Field(description=(
-        "Mean QoR over judged samples: the judge's scores clipped to 0..100, verdicts stored in prediction files "
-        "used as given (as the reference evaluator does)."))
+    qor: float | None = Field(
+        description=(
+            "Mean QoR over judged samples: the judge's scores clipped to 0..100, verdicts stored in prediction files "
+            "used as given (as the reference evaluator does)."
+        )
+    )
     success_rate_mode: Literal["reference", "strict"]
     n_success_rate: NonNegativeInt = Field(description="Samples in the Success Rate mean.")
     n_qor: NonNegativeInt = Field(description="Samples in the QoR mean.")
@@ -95,13 +110,21 @@ class BfclSummary(_Summary):
     data_version: Literal["v3", "v4"]
     data_source: str
     categories: dict[str, BfclCategory] = Field(description="Single-turn categories scored, by v4 name.")
-    aggregates: dict[str, Fraction | None] = Field(description=(
-        "The model-card columns (BFCL's overall formulas); null when a category a column needs is missing."))
+    aggregates: dict[str, Fraction | None] = Field(
+        description=(
+            "The model-card columns (BFCL's overall formulas); null when a category a column needs is missing."
+        )
+    )
     error_types: dict[str, NonNegativeInt] = Field(description="Failed entries per BFCL error_type.")
-    conventions: dict[str, Any] = Field(description=(
-        "How outputs were decoded: the registry model, its handler, FC or prompt, underscore_to_dot, decoder family."))
+    conventions: dict[str, Any] = Field(
+        description=(
+            "How outputs were decoded: the registry model, its handler, FC or prompt, underscore_to_dot, decoder family."
+        )
+    )
     formats: dict[str, str] = Field(default_factory=dict, description="Decoding used per category.")
-    not_scored: list[str] = Field(default_factory=list, description="Result files found but not scored (multi-turn, agentic).")
+    not_scored: list[str] = Field(
+        default_factory=list, description="Result files found but not scored (multi-turn, agentic)."
+    )
 
 
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -115,8 +138,10 @@ class ToolbenchSummary(_Judged):
     sopr_ci: dict[str, list[float] | None] = Field(description="95% bootstrap CI over queries, [low, high].")
     sopr_n: dict[str, NonNegativeInt] = Field(description="Queries per test set.")
     reference_model: str | None = Field(default=None, description="--reference_model: the win rate's reference.")
-    sowr: dict[str, Percent | None] | None = Field(default=None, description=(
-        "Solvable Win Rate against reference_model in percent (ties as StableToolBench counts them)."))
+    sowr: dict[str, Percent | None] | None = Field(
+        default=None,
+        description=("Solvable Win Rate against reference_model in percent (ties as StableToolBench counts them)."),
+    )
 
 
 RunSummary = Annotated[Union[Toolgrad5kSummary, BfclSummary, ToolbenchSummary], Field(discriminator="benchmark")]
@@ -139,8 +164,12 @@ class ToolbenchRow(_Open):
     id: str = Field(description="<test set>/<query id>.")
     test_set: str
     query_id: str
-    statuses: list[Literal["Solved", "Unsure", "Unsolved"]] | None = Field(description="One verdict per judging round; null on a judge error.")
-    score: Annotated[float, Field(ge=0, le=1)] | None = Field(description="Solved 1, Unsure 0.5, Unsolved 0, averaged over rounds.")
+    statuses: list[Literal["Solved", "Unsure", "Unsolved"]] | None = Field(
+        description="One verdict per judging round; null on a judge error."
+    )
+    score: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        description="Solved 1, Unsure 0.5, Unsolved 0, averaged over rounds."
+    )
     verdict_source: str
     preference: Literal["win", "tie", "loss"] | None = Field(default=None, description="Against the reference model.")
 
@@ -154,8 +183,11 @@ class BfclRow(_Open):
 
 
 _SUMMARY = TypeAdapter(RunSummary)
-_ROWS: dict[str, TypeAdapter[Any]] = {"toolgrad5k": TypeAdapter(Toolgrad5kRow), "bfcl": TypeAdapter(BfclRow),
-                                      "toolbench": TypeAdapter(ToolbenchRow)}
+_ROWS: dict[str, TypeAdapter[Any]] = {
+    "toolgrad5k": TypeAdapter(Toolgrad5kRow),
+    "bfcl": TypeAdapter(BfclRow),
+    "toolbench": TypeAdapter(ToolbenchRow),
+}
 
 
 def validate_record(folder: Path) -> BaseModel:
@@ -176,7 +208,9 @@ class RunRecord(BaseModel):
     """A run-record folder: ``summary.json`` is ``summary``, each line of ``per_sample.jsonl`` one of ``rows``."""
 
     summary: RunSummary
-    rows: list[Union[Toolgrad5kRow, BfclRow, ToolbenchRow]] = Field(description="The row model of the summary's benchmark.")
+    rows: list[Union[Toolgrad5kRow, BfclRow, ToolbenchRow]] = Field(
+        description="The row model of the summary's benchmark."
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -20,26 +20,50 @@ class HostileOutput:
 def hostile_outputs() -> list[HostileOutput]:
     nested = 30
     return [
-        HostileOutput("js-arrow-backtracking", "simple_javascript",
-                      "[f(a=" + "(a=" * nested + "1" + ")" * nested + ")]",
-                      "parameters tried and abandoned at every level: exponential in the nesting"),
-        HostileOutput("java-lambda-lookahead", "simple_java",
-                      "[f(a=" + "(" * 60 + "1" + ")" * 60 + ")]",
-                      "lambda look-ahead over nested parentheses"),
-        HostileOutput("python-shared-references", "simple_python",
-                      "[calc(a=[[0]*1000000]*1000000)]",
-                      "10**12 elements once walked, through shared references"),
-        HostileOutput("python-many-long-strings", "simple_python",
-                      "[f(" + ", ".join(f"a{i}='x'*1000000" for i in range(200)) + ")]",
-                      "200 arguments of a million characters each"),
+        HostileOutput(
+            "js-arrow-backtracking",
+            "simple_javascript",
+            "[f(a=" + "(a=" * nested + "1" + ")" * nested + ")]",
+            "parameters tried and abandoned at every level: exponential in the nesting",
+        ),
+        HostileOutput(
+            "java-lambda-lookahead",
+            "simple_java",
+            "[f(a=" + "(" * 60 + "1" + ")" * 60 + ")]",
+            "lambda look-ahead over nested parentheses",
+        ),
+        HostileOutput(
+            "python-shared-references",
+            "simple_python",
+            "[calc(a=[[0]*1000000]*1000000)]",
+            "10**12 elements once walked, through shared references",
+        ),
+        HostileOutput(
+            "python-many-long-strings",
+            "simple_python",
+            "[f(" + ", ".join(f"a{i}='x'*1000000" for i in range(200)) + ")]",
+            "200 arguments of a million characters each",
+        ),
         HostileOutput("python-power-tower", "simple_python", "[f(a=9**9**9)]", "hangs eval()"),
-        HostileOutput("python-deep-nesting", "simple_python", "[f(a=" + "[" * 5000 + "]" * 5000 + ")]",
-                      "nesting past the interpreter's recursion limit"),
+        HostileOutput(
+            "python-deep-nesting",
+            "simple_python",
+            "[f(a=" + "[" * 5000 + "]" * 5000 + ")]",
+            "nesting past the interpreter's recursion limit",
+        ),
         HostileOutput("java-lone-surrogate", "simple_java", '[f(s="a\ud83db")]', "UTF-8 cannot encode it"),
-        HostileOutput("js-deep-template", "simple_javascript",
-                      "[f(a=" + "`${" * 3000 + "1" + "}`" * 3000 + ")]", "template literals nested 3,000 deep"),
-        HostileOutput("long-raw-output", "simple_python", "[f(a='" + "y" * 900_000 + "')]",
-                      "a long failing output written to the score file"),
+        HostileOutput(
+            "js-deep-template",
+            "simple_javascript",
+            "[f(a=" + "`${" * 3000 + "1" + "}`" * 3000 + ")]",
+            "template literals nested 3,000 deep",
+        ),
+        HostileOutput(
+            "long-raw-output",
+            "simple_python",
+            "[f(a='" + "y" * 900_000 + "')]",
+            "a long failing output written to the score file",
+        ),
     ]
 
 

@@ -75,14 +75,21 @@ def oracle_python() -> str:
         for candidate in candidates:  # a pyenv shim on PATH may name a version that is not installed
             if subprocess.run([candidate, "-c", "pass"], capture_output=True, timeout=60).returncode == 0:
                 return candidate
-    raise OracleUnavailable("the official checker needs CPython 3.10-3.12 (its pinned tree-sitter 0.21 has no "
-                            "newer wheels); set TOOLGRAD_ORACLE_PYTHON")
+    raise OracleUnavailable(
+        "the official checker needs CPython 3.10-3.12 (its pinned tree-sitter 0.21 has no "
+        "newer wheels); set TOOLGRAD_ORACLE_PYTHON"
+    )
 
 
 @functools.lru_cache(maxsize=None)
 def _oracle_tag() -> str:
-    done = subprocess.run([oracle_python(), "-c", "import sys; print(f'py{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}')"],
-                          capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [oracle_python(), "-c", "import sys; print(f'py{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}')"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return done.stdout.strip()
 
 
@@ -365,10 +372,19 @@ def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[
     with tempfile.TemporaryDirectory(prefix="bfcl-oracle-") as scratch:
         cases_file, out_file = Path(scratch) / "cases.json", Path(scratch) / "decodes.json"
         cases_file.write_text(json.dumps(cases))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sites), "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
-               "PYTHONWARNINGS": "ignore"}
-        done = subprocess.run([oracle_python(), "-s", __file__, "decode", version, str(cases_file), str(out_file)],
-                              env=env, capture_output=True, text=True, timeout=600)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sites),
+            "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
+            "PYTHONWARNINGS": "ignore",
+        }
+        done = subprocess.run(
+            [oracle_python(), "-s", __file__, "decode", version, str(cases_file), str(out_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if done.returncode != 0 or not out_file.exists():
             raise OracleUnavailable(f"official handler worker failed: {done.stderr.strip()[-2000:]}")
         return json.loads(out_file.read_text())

@@ -33,9 +33,18 @@ def card_scores(values: tuple[float, ...]) -> dict[str, CategoryScore]:
     """Category scores behind a card row. NL simple is already a mean of three, so it stands in for each."""
     _, _, simple, multiple, parallel, par_multi, l_simple, l_multiple, l_parallel, l_par_multi = values
     sizes = SIZES["v4"]
-    named = {"simple_python": simple, "simple_java": simple, "simple_javascript": simple, "multiple": multiple,
-             "parallel": parallel, "parallel_multiple": par_multi, "live_simple": l_simple,
-             "live_multiple": l_multiple, "live_parallel": l_parallel, "live_parallel_multiple": l_par_multi}
+    named = {
+        "simple_python": simple,
+        "simple_java": simple,
+        "simple_javascript": simple,
+        "multiple": multiple,
+        "parallel": parallel,
+        "parallel_multiple": par_multi,
+        "live_simple": l_simple,
+        "live_multiple": l_multiple,
+        "live_parallel": l_parallel,
+        "live_parallel_multiple": l_par_multi,
+    }
     return {k: CategoryScore(v / 100, sizes[k]) for k, v in named.items()}
 
 
@@ -55,8 +64,12 @@ def test_gemma_12b_exactly() -> None:
 
 
 def test_live_overall_is_entry_weighted_not_a_plain_mean() -> None:
-    scores = {"live_simple": CategoryScore(1.0, 258), "live_multiple": CategoryScore(0.0, 1053),
-              "live_parallel": CategoryScore(1.0, 16), "live_parallel_multiple": CategoryScore(1.0, 24)}
+    scores = {
+        "live_simple": CategoryScore(1.0, 258),
+        "live_multiple": CategoryScore(0.0, 1053),
+        "live_parallel": CategoryScore(1.0, 16),
+        "live_parallel_multiple": CategoryScore(1.0, 24),
+    }
     assert model_card(scores)["live_overall"] == pytest.approx(298 / 1351)
 
 
@@ -70,8 +83,13 @@ def test_missing_categories_give_none_never_zero() -> None:
 
 
 def test_irrelevance_is_the_mean_of_both_and_relevance_is_live_relevance() -> None:
-    agg = model_card({"irrelevance": CategoryScore(0.8, 240), "live_irrelevance": CategoryScore(0.6, 884),
-                      "live_relevance": CategoryScore(0.9375, 16)})
+    agg = model_card(
+        {
+            "irrelevance": CategoryScore(0.8, 240),
+            "live_irrelevance": CategoryScore(0.6, 884),
+            "live_relevance": CategoryScore(0.9375, 16),
+        }
+    )
     assert agg["irrelevance"] == pytest.approx(0.7)
     assert agg["relevance"] == 0.9375
 
@@ -111,7 +129,7 @@ def _official_headers(folder: Path, version: str) -> dict[str, CategoryScore]:
     scores = {}
     for path in folder.glob(f"BFCL_{version}_*_score.json"):
         head = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
-        name = path.name[len(f"BFCL_{version}_"):-len("_score.json")]
+        name = path.name[len(f"BFCL_{version}_") : -len("_score.json")]
         scores[to_v4(version, name)] = CategoryScore(head["accuracy"], head["total_count"])
     return scores
 
@@ -127,16 +145,29 @@ def test_aggregates_match_the_official_aafv_csvs() -> None:
     score = REAL / "v3-aafv" / "score"
     models = {p.name: _official_headers(p, "v3") for p in score.iterdir() if p.is_dir()}
     ours = {name: model_card(s) for name, s in models.items()}
-    per_cat = {name: tuple(f"{s[c].accuracy * 100:.2f}%" for c in
-                           ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple"))
-               for name, s in models.items()}
+    per_cat = {
+        name: tuple(
+            f"{s[c].accuracy * 100:.2f}%"
+            for c in ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple")
+        )
+        for name, s in models.items()
+    }
     with (score / "data_non_live.csv").open(encoding="utf-8") as handle:
         official = list(csv.DictReader(handle))
     assert len(official) == len(models) == 6
     matched = set()
     for row in official:
-        key = tuple(row[c] for c in ("Python Simple AST", "Java Simple AST", "JavaScript Simple AST",
-                                     "Multiple AST", "Parallel AST", "Parallel Multiple AST"))
+        key = tuple(
+            row[c]
+            for c in (
+                "Python Simple AST",
+                "Java Simple AST",
+                "JavaScript Simple AST",
+                "Multiple AST",
+                "Parallel AST",
+                "Parallel Multiple AST",
+            )
+        )
         name = next(n for n, v in per_cat.items() if v == key)  # rows are matched by their numbers
         matched.add(name)
         assert percent(ours[name]["non_live_overall"]) + "%" == row["AST Summary"]

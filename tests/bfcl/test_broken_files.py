@@ -41,8 +41,9 @@ def test_near_miss_file_names_are_listed_with_the_files_they_were_meant_as(demo_
     warnings = "\n".join(summary["warnings"])
     for name in ("BFCL_v4_parallel_results.json", "bfcl_v4_multiple_result.jsonl", "BFCL_v4_simple_result.json"):
         assert f"{name}: not a BFCL v4 single-turn result file name; ignored" in warnings
-    assert ("no BFCL_v4_simple_python_result.json, BFCL_v4_multiple_result.json, BFCL_v4_parallel_result.json"
-            in warnings)
+    assert (
+        "no BFCL_v4_simple_python_result.json, BFCL_v4_multiple_result.json, BFCL_v4_parallel_result.json" in warnings
+    )
 
 
 def test_result_file_of_many_short_lines_is_streamed_and_bounded(tmp_path):
@@ -81,7 +82,9 @@ def test_a_line_longer_than_the_limit_is_skipped_without_holding_it(tmp_path, mo
 
     monkeypatch.setattr(results, "MAX_LINE_BYTES", 1000)
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({"id": "a", "result": "x" * 5000}) + "\n" + json.dumps({"id": "b", "result": "y"}) + "\n")
+    path.write_text(
+        json.dumps({"id": "a", "result": "x" * 5000}) + "\n" + json.dumps({"id": "b", "result": "y"}) + "\n"
+    )
     content = read_result_file(path, {"a", "b"})
     assert list(content.copies) == ["b"]
     assert content.problems[0].line == 1 and "longer than 1000 bytes" in content.problems[0].message
@@ -90,8 +93,18 @@ def test_a_line_longer_than_the_limit_is_skipped_without_holding_it(tmp_path, mo
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", "..", "x\\y", "", "bad\x1bname"])
 def test_model_names_that_are_paths_are_refused_before_anything_is_written(name, demo_copy, tmp_path, capsys):
-    code = main(["--pred_model", name, "--dataset", str(demo_copy), "--score-dir", str(tmp_path / "scores"),
-                 "--output", str(tmp_path / "out")])
+    code = main(
+        [
+            "--pred_model",
+            name,
+            "--dataset",
+            str(demo_copy),
+            "--score-dir",
+            str(tmp_path / "scores"),
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "--pred_model" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

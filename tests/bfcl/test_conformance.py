@@ -42,8 +42,9 @@ DATA_CHANGES: dict[str, str] = {
 }
 
 RUNS = sorted(p.name for p in REAL.iterdir() if p.is_dir()) if REAL.is_dir() else []
-pytestmark = pytest.mark.skipif(not REAL.is_dir() and not IN_CI,
-                                reason="../shared/bfcl-real (real BFCL runs) is not present outside CI")
+pytestmark = pytest.mark.skipif(
+    not REAL.is_dir() and not IN_CI, reason="../shared/bfcl-real (real BFCL runs) is not present outside CI"
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +78,7 @@ def official_verdicts(score_dir: Path, version: str) -> tuple[dict[str, dict[str
     headers, failed = {}, {}
     for path in sorted(score_dir.rglob(f"BFCL_{version}_*_score.json")):
         lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        category = to_v4(version, path.name[len(f"BFCL_{version}_"):-len("_score.json")])
+        category = to_v4(version, path.name[len(f"BFCL_{version}_") : -len("_score.json")])
         headers[category] = lines[0]
         for line in lines[1:]:
             prompt = line.get("prompt")
@@ -105,8 +106,14 @@ def cases() -> list[tuple[str, str]]:
 def test_verdicts_match_official_score_files(run: str, model: str, era_data, tmp_path: Path) -> None:
     dataset = REAL / run
     version = find_run(dataset, model).version
-    summary = run_bfcl(dataset, model, tmp_path / "out", bfcl_data=era_data(version),
-                       score_dir=tmp_path / "score", echo=lambda _m: None)
+    summary = run_bfcl(
+        dataset,
+        model,
+        tmp_path / "out",
+        bfcl_data=era_data(version),
+        score_dir=tmp_path / "score",
+        echo=lambda _m: None,
+    )
     assert not summary["warnings"]
     official_heads, official = official_verdicts(dataset / "score" / model, version)
     ours = our_verdicts(summary, tmp_path / "out")
@@ -114,12 +121,19 @@ def test_verdicts_match_official_score_files(run: str, model: str, era_data, tmp
     for category, head in official_heads.items():
         assert summary["categories"][category]["total_count"] == head["total_count"], category
 
-    differing = {i for i in official.keys() | ours.keys()
-                 if (official.get(i) or {}).get("error_type") != (ours.get(i) or {}).get("error_type")}
+    differing = {
+        i
+        for i in official.keys() | ours.keys()
+        if (official.get(i) or {}).get("error_type") != (ours.get(i) or {}).get("error_type")
+    }
     unexplained = sorted(differing - DATA_CHANGES.keys())
-    details = [(i, (official.get(i) or {}).get("error_type", "passed"), (ours.get(i) or {}).get("error_type", "passed"))
-               for i in unexplained]
-    assert not details, f"{len(details)} entries differ from the official score files (id, official, ours): {details[:20]}"
+    details = [
+        (i, (official.get(i) or {}).get("error_type", "passed"), (ours.get(i) or {}).get("error_type", "passed"))
+        for i in unexplained
+    ]
+    assert not details, (
+        f"{len(details)} entries differ from the official score files (id, official, ours): {details[:20]}"
+    )
     for category, head in official_heads.items():
         allowed = sum(1 for i in differing if to_v4(version, i.rsplit("_", 1)[0]) == category)
         assert abs(summary["categories"][category]["correct_count"] - head["correct_count"]) <= allowed, category

@@ -29,7 +29,9 @@ def _checker(version: str) -> Path:
 
 
 def _regen_module():
-    spec = importlib.util.spec_from_file_location("regen_bfcl_conventions", ROOT / "scripts" / "regen_bfcl_conventions.py")
+    spec = importlib.util.spec_from_file_location(
+        "regen_bfcl_conventions", ROOT / "scripts" / "regen_bfcl_conventions.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -52,8 +54,11 @@ def test_every_registry_model_compares_function_names_as_the_official_checker(ve
     _checker(version)
     release = oracle.RELEASES[version]
     category = "simple_python" if version == "v4" else "simple"
-    function = {"name": "math.factorial", "description": "", "parameters": {
-        "type": "dict", "properties": {"n": {"type": "integer", "description": ""}}, "required": ["n"]}}
+    function = {
+        "name": "math.factorial",
+        "description": "",
+        "parameters": {"type": "dict", "properties": {"n": {"type": "integer", "description": ""}}, "required": ["n"]},
+    }
     question = {"id": f"{category}_0", "question": [[{"role": "user", "content": "5!"}]], "function": [function]}
     answer = [{"math.factorial": {"n": [5]}}]
     cases, ours = [], []
@@ -63,10 +68,25 @@ def test_every_registry_model_compares_function_names_as_the_official_checker(ve
         assert conventions.registry_model == key
         for name in ("math.factorial", "math_factorial"):
             result = [{name: json.dumps({"n": 5})}]
-            cases.append({"category": category, "question": question, "answer": answer, "result": result,
-                          "fmt": "fc", "model": folder})
-            verdict = check_entry("simple_python", question, answer, result, fmt="fc", version=version,
-                                  underscore_to_dot=conventions.underscore_to_dot)
+            cases.append(
+                {
+                    "category": category,
+                    "question": question,
+                    "answer": answer,
+                    "result": result,
+                    "fmt": "fc",
+                    "model": folder,
+                }
+            )
+            verdict = check_entry(
+                "simple_python",
+                question,
+                answer,
+                result,
+                fmt="fc",
+                version=version,
+                underscore_to_dot=conventions.underscore_to_dot,
+            )
             ours.append({"valid": verdict.valid, "error_type": verdict.error_type})
     official = oracle.official_verdicts(version, cases)
     differing = [(c["model"], c["result"], o, t) for c, o, t in zip(cases, official, ours) if o != t]

@@ -15,8 +15,14 @@ from toolgrad_eval.errors import InputFileError
 
 def make_data(root: Path, n: int = 3) -> Path:
     (root / "possible_answer").mkdir(parents=True)
-    questions = [{"id": f"simple_python_{i}", "question": [[{"role": "user", "content": f"q{i} é"}]],
-                  "function": [{"name": "f", "parameters": {"type": "dict", "properties": {}}}]} for i in range(n)]
+    questions = [
+        {
+            "id": f"simple_python_{i}",
+            "question": [[{"role": "user", "content": f"q{i} é"}]],
+            "function": [{"name": "f", "parameters": {"type": "dict", "properties": {}}}],
+        }
+        for i in range(n)
+    ]
     answers = [{"id": q["id"], "ground_truth": [{"f": {"a": [i, 1.5, None]}}]} for i, q in enumerate(questions)]
     (root / "BFCL_v4_simple_python.json").write_text("".join(json.dumps(q) + "\n" for q in questions))
     (root / "possible_answer" / "BFCL_v4_simple_python.json").write_text("".join(json.dumps(a) + "\n" for a in answers))
@@ -75,7 +81,9 @@ def test_a_corrupted_cache_file_is_rebuilt(tmp_path: Path, damage: str) -> None:
         import zlib
 
         payload = marshal.dumps({"not": "rows"})
-        path.write_bytes(datacache._MAGIC + len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload)
+        path.write_bytes(
+            datacache._MAGIC + len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
+        )
     assert entries(root, cache) == expected
     assert entries(root, cache) == expected  # and the rebuilt file is good
     assert datacache._read(cache, cache_files(cache)[0]) is not None

@@ -137,8 +137,9 @@ class TestHostileOutputs:
             "\x00",
         ],
     )
-    def test_fails_fast_without_executing(self, text: str, capfd: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_fails_fast_without_executing(
+        self, text: str, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from toolgrad_eval.bfcl.decode import arithmetic, python_calls
 
         evaluations = 0

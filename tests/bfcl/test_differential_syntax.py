@@ -24,8 +24,40 @@ from toolgrad_eval.bfcl.match import check_entry
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "bfcl-real"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CATEGORIES = ("simple_java", "simple_javascript")
-PIECES = ["[", "]", "(", ")", "=", ",", '"', "'", "1", "-", "->", "=>", "{", "}", ";", "new ", "<", ">", "`",
-          "${", "/", "\\", "é", "/*", "*/", "\n", " ", "true", ".", "?", ":", "x"]
+PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    ",",
+    '"',
+    "'",
+    "1",
+    "-",
+    "->",
+    "=>",
+    "{",
+    "}",
+    ";",
+    "new ",
+    "<",
+    ">",
+    "`",
+    "${",
+    "/",
+    "\\",
+    "é",
+    "/*",
+    "*/",
+    "\n",
+    " ",
+    "true",
+    ".",
+    "?",
+    ":",
+    "x",
+]
 MUTATIONS_PER_OUTPUT = 10
 
 
@@ -37,10 +69,10 @@ def _mutated(text: str, rng: random.Random) -> str:
         if kind < 0.4:
             text = text[:at] + rng.choice(PIECES) + text[at:]
         elif kind < 0.8:
-            text = text[:at] + text[at + rng.randint(1, 4):]
+            text = text[:at] + text[at + rng.randint(1, 4) :]
         else:
             other = rng.randrange(len(text) + 1)
-            text = text[:at] + text[min(at, other):max(at, other)] + text[at:]
+            text = text[:at] + text[min(at, other) : max(at, other)] + text[at:]
     return text
 
 
@@ -53,15 +85,25 @@ def _cases(data: Path) -> list[dict[str, Any]]:
             if not results:
                 continue
             questions = {q["id"]: q for q in map(json.loads, (data / f"BFCL_v4_{category}.json").open())}
-            answers = {a["id"]: a["ground_truth"] for a in map(
-                json.loads, (data / "possible_answer" / f"BFCL_v4_{category}.json").open())}
+            answers = {
+                a["id"]: a["ground_truth"]
+                for a in map(json.loads, (data / "possible_answer" / f"BFCL_v4_{category}.json").open())
+            }
             for line in results[0].open():
                 entry = json.loads(line)
                 if not isinstance(entry.get("result"), str):
                     continue
                 texts = [entry["result"]] + [_mutated(entry["result"], rng) for _ in range(MUTATIONS_PER_OUTPUT)]
-                cases += [{"category": category, "question": questions[entry["id"]], "answer": answers[entry["id"]],
-                           "result": text, "fmt": "python"} for text in texts]
+                cases += [
+                    {
+                        "category": category,
+                        "question": questions[entry["id"]],
+                        "answer": answers[entry["id"]],
+                        "result": text,
+                        "fmt": "python",
+                    }
+                    for text in texts
+                ]
     return cases
 
 

@@ -25,8 +25,18 @@ from toolgrad_eval.bfcl.conventions import load_table
 from toolgrad_eval.bfcl.match import check_entry
 
 PER_CATEGORY = 4
-USED = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "live_simple",
-        "live_parallel_multiple", "irrelevance", "live_irrelevance", "live_relevance")
+USED = (
+    "simple_python",
+    "simple_java",
+    "simple_javascript",
+    "multiple",
+    "parallel",
+    "live_simple",
+    "live_parallel_multiple",
+    "irrelevance",
+    "live_irrelevance",
+    "live_relevance",
+)
 Calls = list[tuple[str, dict[str, Any]]]
 
 
@@ -73,19 +83,24 @@ RENDER: dict[str, Callable[[Calls, str, dict[str, Any]], Any]] = {
     "nvidia": lambda c, lang, q: _py_text(c, lang, q) + "\n",
     "databricks": _py_text,
     "functiongemma": lambda c, lang, q: "".join(
-        f"<start_function_call>call:{n}{{{_gemma_args(a)}}}<end_function_call>" for n, a in c),
+        f"<start_function_call>call:{n}{{{_gemma_args(a)}}}<end_function_call>" for n, a in c
+    ),
     "llama-3.1": lambda c, lang, q: ", ".join(_python_literal({"name": n, "parameters": a}) for n, a in c),
     "xlam": lambda c, lang, q: json.dumps(_json_calls(c)),
     "hammer": lambda c, lang, q: "```json\n" + json.dumps(_json_calls(c)) + "\n```",
     "bitagent": lambda c, lang, q: json.dumps(_json_calls(c)),
     "think-agent": lambda c, lang, q: "<think>Calling.</think>\n" + json.dumps(_json_calls(c)),
-    "qwen-fc": lambda c, lang, q: "I will call it.\n" + "\n".join(
-        f"<tool_call>\n{json.dumps(o)}\n</tool_call>" for o in _json_calls(c)),
+    "qwen-fc": lambda c, lang, q: (
+        "I will call it.\n" + "\n".join(f"<tool_call>\n{json.dumps(o)}\n</tool_call>" for o in _json_calls(c))
+    ),
     "falcon": lambda c, lang, q: "<tool_call>" + json.dumps(_json_calls(c)) + "</tool_call>",
     "granite": lambda c, lang, q: "".join(f"<function_call> {json.dumps(o)}" for o in _json_calls(c)),
     "glm": lambda c, lang, q: c[0][0] + "\n" + json.dumps(c[0][1]),
-    "minicpm-fc": lambda c, lang, q: "<|thought_start|>Plan.<|thought_end|><|tool_call_start|>\n```python\n"
-                                     + "\n".join(_py_call(n, a) for n, a in c) + "\n```\n<|tool_call_end|>Done.",
+    "minicpm-fc": lambda c, lang, q: (
+        "<|thought_start|>Plan.<|thought_end|><|tool_call_start|>\n```python\n"
+        + "\n".join(_py_call(n, a) for n, a in c)
+        + "\n```\n<|tool_call_end|>Done."
+    ),
     "openai-fc": lambda c, lang, q: [{n: json.dumps(a)} for n, a in c],
     "mistral-fc": lambda c, lang, q: [{n: a} for n, a in c],
     "phi-fc": lambda c, lang, q: [{n: a} for n, a in c],
@@ -122,28 +137,49 @@ def test_every_reproduced_handler_scores_as_the_official_runner(version):
         answer_file = data / "possible_answer" / f"BFCL_{version}_{native}.json"
         answers = _load(answer_file) if answer_file.exists() and "relevance" not in category else None
         for index in rng.sample(range(len(questions)), PER_CATEGORY):
-            entries.append((category, native, questions[index], None if answers is None else answers[index]["ground_truth"]))
+            entries.append(
+                (category, native, questions[index], None if answers is None else answers[index]["ground_truth"])
+            )
     table = load_table(oracle.RELEASES[version])
     cases = []
     for (handler, is_fc), (module, model, fmt) in sorted(reproduced_pairs(version).items()):
         for category, native, question, answer in entries:
             language = {"simple_java": "java", "simple_javascript": "javascript"}.get(category, "python")
             for result in _outputs(fmt, language, question, answer):
-                cases.append({"category": native, "question": question, "answer": answer, "result": result,
-                              "handler": handler, "handler_module": module, "is_fc_model": is_fc, "model": model,
-                              "v4": category, "fmt": fmt})
+                cases.append(
+                    {
+                        "category": native,
+                        "question": question,
+                        "answer": answer,
+                        "result": result,
+                        "handler": handler,
+                        "handler_module": module,
+                        "is_fc_model": is_fc,
+                        "model": model,
+                        "v4": category,
+                        "fmt": fmt,
+                    }
+                )
     keys = ("category", "question", "answer", "result", "handler", "handler_module", "is_fc_model", "model")
     official = oracle.or_skip(lambda: oracle.official_verdicts(version, [{k: c[k] for k in keys} for c in cases]))
     differing, seen = [], Counter()
     for case, expected in zip(cases, official):
-        ours = check_entry(case["v4"], case["question"], case["answer"], case["result"], fmt=case["fmt"],
-                           version=version, underscore_to_dot=table[case["model"]].underscore_to_dot)
+        ours = check_entry(
+            case["v4"],
+            case["question"],
+            case["answer"],
+            case["result"],
+            fmt=case["fmt"],
+            version=version,
+            underscore_to_dot=table[case["model"]].underscore_to_dot,
+        )
         if "crash" in expected:  # the official run stops here; we record a failed entry instead
             continue
         seen[(case["fmt"], expected["valid"])] += 1
         if (ours.valid, ours.error_type) != (expected["valid"], expected["error_type"]):
-            differing.append((case["handler"], case["v4"], json.dumps(case["result"])[:160], expected,
-                              (ours.valid, ours.error_type)))
+            differing.append(
+                (case["handler"], case["v4"], json.dumps(case["result"])[:160], expected, (ours.valid, ours.error_type))
+            )
     assert not differing, f"{len(differing)} of {len(cases)} differ: {differing[:8]}"
     # Every family both passed and failed entries (else the rendering, not the decoder, is broken).
     families = {c["fmt"] for c in cases}

@@ -17,8 +17,19 @@ from toolgrad_eval.bfcl.decode.shapes import MAX_DECODED_SIZE, decoded_size
 from toolgrad_eval.bfcl.match import check_entry, language_of
 
 CASES = {case.name: case for case in hostile_outputs()}
-QUESTION = {"function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {
-    "a": {"type": "string", "description": ""}}, "required": ["a"]}}]}
+QUESTION = {
+    "function": [
+        {
+            "name": "f",
+            "description": "",
+            "parameters": {
+                "type": "dict",
+                "properties": {"a": {"type": "string", "description": ""}},
+                "required": ["a"],
+            },
+        }
+    ]
+}
 ANSWER = [{"f": {"a": ["ok"]}}]
 
 
@@ -74,10 +85,21 @@ def test_deep_template_literal_decodes_as_the_official_decoder_does():
 def test_score_file_lines_are_bounded_whatever_the_output():
     for case in hostile_outputs():
         verdict = check_entry(case.category, QUESTION, ANSWER, case.result, fmt="python")
-        line = scorefile.dumps_line(scorefile.failed_entry(
-            entry_id="simple_python_0", model="m", test_category=case.category, category=case.category,
-            version="v4", error=list(verdict.errors), error_type=verdict.error_type or "x", prompt={"question": []},
-            answer=ANSWER, raw=case.result, decoded=verdict.decoded))
+        line = scorefile.dumps_line(
+            scorefile.failed_entry(
+                entry_id="simple_python_0",
+                model="m",
+                test_category=case.category,
+                category=case.category,
+                version="v4",
+                error=list(verdict.errors),
+                error_type=verdict.error_type or "x",
+                prompt={"question": []},
+                answer=ANSWER,
+                raw=case.result,
+                decoded=verdict.decoded,
+            )
+        )
         assert len(line) <= 3 * scorefile.MAX_SHOWN_CHARS + 10_000, (case.name, len(line))
         assert json.loads(line)["id"] == "simple_python_0"
 
@@ -95,10 +117,82 @@ def test_long_output_is_cut_with_a_marker_and_small_values_are_untouched():
 
 # -- fuzzing: random bounded outputs never raise anything but DecodeError, with bounded work ------
 
-PY_PIECES = ["[", "]", "(", ")", "f", "g.h", "=", "a", ",", "'x'", '"y"', "1", "-", "*", "**", "9", "{", "}", ":",
-             "True", "None", "...", " ", "\n", "`", "lambda", "[0]", "+", "%", "'%s'", "str(", "\\", "#"]
-C_PIECES = ["[", "]", "(", ")", "f", "a", "=", ",", '"x"', "'c'", "1", "1.5", "-", "->", "=>", "{", "}", ";",
-            "new", "int", "<", ">", "`", "${", "}`", "/", "/re/", "\\", "\ud83d", "é", "/*", "*/", "\n", " ", "true", "null", ".", "?", ":"]
+PY_PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "f",
+    "g.h",
+    "=",
+    "a",
+    ",",
+    "'x'",
+    '"y"',
+    "1",
+    "-",
+    "*",
+    "**",
+    "9",
+    "{",
+    "}",
+    ":",
+    "True",
+    "None",
+    "...",
+    " ",
+    "\n",
+    "`",
+    "lambda",
+    "[0]",
+    "+",
+    "%",
+    "'%s'",
+    "str(",
+    "\\",
+    "#",
+]
+C_PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "f",
+    "a",
+    "=",
+    ",",
+    '"x"',
+    "'c'",
+    "1",
+    "1.5",
+    "-",
+    "->",
+    "=>",
+    "{",
+    "}",
+    ";",
+    "new",
+    "int",
+    "<",
+    ">",
+    "`",
+    "${",
+    "}`",
+    "/",
+    "/re/",
+    "\\",
+    "\ud83d",
+    "é",
+    "/*",
+    "*/",
+    "\n",
+    " ",
+    "true",
+    "null",
+    ".",
+    "?",
+    ":",
+]
 
 
 def _fuzz_text(pieces: list[str]) -> st.SearchStrategy[str]:

@@ -32,8 +32,10 @@ def test_v3_flat_run(tmp_path: Path) -> None:
     layout = find_run(tmp_path, "m")
     assert layout.version == "v3"
     assert [(f.name, f.category, str(f.rel_dir)) for f in layout.files] == [
-        ("simple", "simple_python", "."), ("java", "simple_java", "."),
-        ("javascript", "simple_javascript", "."), ("live_relevance", "live_relevance", "."),
+        ("simple", "simple_python", "."),
+        ("java", "simple_java", "."),
+        ("javascript", "simple_javascript", "."),
+        ("live_relevance", "live_relevance", "."),
     ]
 
 
@@ -47,7 +49,10 @@ def test_v4_grouped_run_under_results(tmp_path: Path) -> None:
     layout = find_run(tmp_path, "m")
     assert layout.version == "v4"
     assert layout.result_root == tmp_path / "results"
-    assert [(f.category, str(f.rel_dir)) for f in layout.files] == [("simple_python", "non_live"), ("live_simple", "live")]
+    assert [(f.category, str(f.rel_dir)) for f in layout.files] == [
+        ("simple_python", "non_live"),
+        ("live_simple", "live"),
+    ]
     assert [f.name for f in layout.not_scored] == ["multi_turn_base"]
     assert [p.name for p in layout.unknown] == ["BFCL_v4_made_up_category_result.json"]
 
@@ -109,7 +114,10 @@ def test_real_runs_are_recognised() -> None:
 # ------------------------------------------------------------------------- data folders
 def make_data(folder: Path, version: str = "v4") -> Path:
     touch(folder / f"BFCL_{version}_simple_python.json", [{"id": "simple_python_0", "question": [], "function": []}])
-    touch(folder / "possible_answer" / f"BFCL_{version}_simple_python.json", [{"id": "simple_python_0", "ground_truth": []}])
+    touch(
+        folder / "possible_answer" / f"BFCL_{version}_simple_python.json",
+        [{"id": "simple_python_0", "ground_truth": []}],
+    )
     return folder
 
 
@@ -192,16 +200,21 @@ def fake_wheel(path: Path, members: dict[str, str]) -> Path:
 
 
 def test_unpack_takes_only_the_data(tmp_path: Path) -> None:
-    wheel = fake_wheel(tmp_path / "w.whl", {
-        "bfcl_eval/data/BFCL_v4_simple_python.json": "{}\n",
-        "bfcl_eval/data/possible_answer/BFCL_v4_simple_python.json": "{}\n",
-        "bfcl_eval/eval_checker/eval_runner.py": "print('no')\n",
-        "bfcl_eval-2026.3.23.dist-info/METADATA": "x",
-    })
+    wheel = fake_wheel(
+        tmp_path / "w.whl",
+        {
+            "bfcl_eval/data/BFCL_v4_simple_python.json": "{}\n",
+            "bfcl_eval/data/possible_answer/BFCL_v4_simple_python.json": "{}\n",
+            "bfcl_eval/eval_checker/eval_runner.py": "print('no')\n",
+            "bfcl_eval-2026.3.23.dist-info/METADATA": "x",
+        },
+    )
     target = tmp_path / "out"
     assert bfcl_fetch.unpack_data(wheel, target, "v4") == 2
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == [
-        "BFCL_v4_simple_python.json", "possible_answer/BFCL_v4_simple_python.json"]
+        "BFCL_v4_simple_python.json",
+        "possible_answer/BFCL_v4_simple_python.json",
+    ]
 
 
 def test_unpack_refuses_path_traversal(tmp_path: Path) -> None:
@@ -225,7 +238,9 @@ def test_fetch_rejects_unknown_version(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------- the bfcl-data command
-def test_cli_where_and_fetch_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_where_and_fetch_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toolgrad_eval.cli.main import main
 
     monkeypatch.setattr(bfcl_data, "installed_package", lambda: None)

@@ -35,7 +35,9 @@ def loads(monkeypatch) -> list[str]:
 
 def test_same_records_as_separate_runs_with_the_data_read_once(tmp_path: Path, loads: list[str]) -> None:
     for model in DEMO_MODELS:
-        run_bfcl(RUN, model, tmp_path / "one" / model, bfcl_data=DATA, score_dir=tmp_path / "one-score", echo=lambda _: None)
+        run_bfcl(
+            RUN, model, tmp_path / "one" / model, bfcl_data=DATA, score_dir=tmp_path / "one-score", echo=lambda _: None
+        )
     separate = len(loads)
     loads.clear()
     score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=tmp_path / "many-score")
@@ -43,7 +45,9 @@ def test_same_records_as_separate_runs_with_the_data_read_once(tmp_path: Path, l
     assert runs.failed == {} and list(runs.summaries) == list(DEMO_MODELS)
     assert separate == 13 * len(DEMO_MODELS) and len(loads) == 13  # each category once, for all four models
     for model in DEMO_MODELS:
-        assert (tmp_path / "many" / model / "per_sample.jsonl").read_text() == (tmp_path / "one" / model / "per_sample.jsonl").read_text()
+        assert (tmp_path / "many" / model / "per_sample.jsonl").read_text() == (
+            tmp_path / "one" / model / "per_sample.jsonl"
+        ).read_text()
         one = json.loads((tmp_path / "one" / model / "summary.json").read_text())
         many = json.loads((tmp_path / "many" / model / "summary.json").read_text())
         assert many["aggregates"] == one["aggregates"] and many["error_types"] == one["error_types"]
@@ -62,13 +66,28 @@ def test_resolve_models() -> None:
 
 
 def test_cli_scores_the_others_when_one_fails(tmp_path: Path, capsys) -> None:
-    code = main(["--pred_model", "demo-gemma-3-4b,missing,demo-toolgrad-4b", "--dataset", str(RUN), "--bfcl-data", str(DATA),
-                 "--output", str(tmp_path / "out"), "--score-dir", str(tmp_path / "score")])
+    code = main(
+        [
+            "--pred_model",
+            "demo-gemma-3-4b,missing,demo-toolgrad-4b",
+            "--dataset",
+            str(RUN),
+            "--bfcl-data",
+            str(DATA),
+            "--output",
+            str(tmp_path / "out"),
+            "--score-dir",
+            str(tmp_path / "score"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2
     assert "[2/3] missing: not scored" in out and "BFCL, 2 models (SYNTHETIC demo data)" in out
     assert "1 of 3 models not scored: missing" in err and len(err.strip().splitlines()) == 1
-    assert sorted(p.parent.name for p in (tmp_path / "out").rglob("summary.json")) == ["demo-gemma-3-4b", "demo-toolgrad-4b"]
+    assert sorted(p.parent.name for p in (tmp_path / "out").rglob("summary.json")) == [
+        "demo-gemma-3-4b",
+        "demo-toolgrad-4b",
+    ]
 
 
 def test_a_list_is_refused_for_toolgrad5k(capsys) -> None:

@@ -59,8 +59,21 @@ def published_verdicts(run: str) -> dict[str, str]:
 def score_with_cli(run: str, data: Path, tmp_path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """Run the command line on the fixture; return (summary, id -> our error_type of failed ids)."""
     facts = _facts(run)
-    command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", facts["folder"], "--dataset", str(REAL_RUNS / run),
-               "--bfcl-data", str(data), "--output", str(tmp_path / "out"), "--score-dir", str(tmp_path / "score")]
+    command = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        facts["folder"],
+        "--dataset",
+        str(REAL_RUNS / run),
+        "--bfcl-data",
+        str(data),
+        "--output",
+        str(tmp_path / "out"),
+        "--score-dir",
+        str(tmp_path / "score"),
+    ]
     if facts["handler_model"]:
         command += ["--bfcl-handler", facts["handler_model"]]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
@@ -88,14 +101,17 @@ def test_real_run_verdicts_match_official(run: str, era_data, tmp_path: Path, re
     published = published_verdicts(run)
     # Ids of the published categories that the fixture leaves out count as missing in our score
     # files; only the kept ids are compared.
-    differing = sorted((i, want, ours.get(i, "passed")) for i, want in published.items() if ours.get(i, "passed") != want)
+    differing = sorted(
+        (i, want, ours.get(i, "passed")) for i, want in published.items() if ours.get(i, "passed") != want
+    )
     agree = len(published) - len(differing)
     record_property("agreement", f"{agree}/{len(published)}")
     print(f"{run}: {agree} of {len(published)} kept entries agree with the official verdicts")
     assert summary["conventions"], "the run record must say which conventions scored the run"
     categories = sorted({to_v4(facts["version"], i.rsplit("_", 1)[0]) for i, _, _ in differing})
-    assert not differing, (f"{len(differing)} of {len(published)} entries differ, in {categories} (id, official, ours): "
-                           f"{differing[:15]}")
+    assert not differing, (
+        f"{len(differing)} of {len(published)} entries differ, in {categories} (id, official, ours): {differing[:15]}"
+    )
 
 
 def test_fixtures_are_complete_and_small() -> None:
@@ -111,7 +127,11 @@ def test_fixtures_are_complete_and_small() -> None:
         results = sorted((REAL_RUNS / run / "result" / facts["folder"]).rglob("BFCL_*_result.json"))
         assert results, run
         for result in results:
-            score = Path(str(result).replace(f"{os.sep}result{os.sep}", f"{os.sep}score{os.sep}", 1).replace("_result.json", "_score.json"))
+            score = Path(
+                str(result)
+                .replace(f"{os.sep}result{os.sep}", f"{os.sep}score{os.sep}", 1)
+                .replace("_result.json", "_score.json")
+            )
             lines = [json.loads(x) for x in score.read_text(encoding="utf-8").splitlines()]
             kept = set(_ids(result))
             assert lines[0]["total_count"] == len(kept), score

@@ -21,14 +21,25 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "benchmarks" / "demo" / "bfcl-synthetic"
 MODEL = "demo-toolgrad-12b"
 AST_KEYS = ["id", "model_name", "test_category", "valid", "error", "error_type", "prompt", "model_result_raw"]
-RELEVANCE_KEYS_V4 = ["id", "model_name", "test_category", "valid", "prompt", "model_result", "decoded_result",
-                     "error", "error_type"]
+RELEVANCE_KEYS_V4 = [
+    "id",
+    "model_name",
+    "test_category",
+    "valid",
+    "prompt",
+    "model_result",
+    "decoded_result",
+    "error",
+    "error_type",
+]
 
 
 def strict_json(text: str) -> Any:
     """json.loads that refuses NaN/Infinity, which are not JSON."""
+
     def refuse(token: str) -> None:
         raise ValueError(f"not JSON: {token}")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -61,7 +72,11 @@ def at(out: Path, recorded: str) -> Path:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_demo_run_writes_score_files_csvs_and_record(tmp_path: Path) -> None:
@@ -90,7 +105,10 @@ def test_demo_run_writes_score_files_csvs_and_record(tmp_path: Path) -> None:
         assert path == score_root / MODEL / group / f"BFCL_v4_{category}_score.json"
         lines_ = read_lines(path)
         assert list(lines_[0]) == ["accuracy", "correct_count", "total_count", "scored_with"]
-        assert lines_[0]["correct_count"] == info["correct_count"] and len(lines_) - 1 == info["total_count"] - info["correct_count"]
+        assert (
+            lines_[0]["correct_count"] == info["correct_count"]
+            and len(lines_) - 1 == info["total_count"] - info["correct_count"]
+        )
         failed_rows = {r["id"] for r in rows if r["category"] == category and not r["valid"]}
         assert {line["id"] for line in lines_[1:]} == failed_rows
         for line in lines_[1:]:
@@ -103,7 +121,9 @@ def test_demo_run_writes_score_files_csvs_and_record(tmp_path: Path) -> None:
             assert isinstance(line["error"], list) and line["error_type"]
     for name in ("data_overall.csv", "data_live.csv", "data_non_live.csv"):
         assert (score_root / name).is_file()
-    assert any(line.startswith("| model") for line in lines) and any("N/A" not in line and MODEL in line for line in lines)
+    assert any(line.startswith("| model") for line in lines) and any(
+        "N/A" not in line and MODEL in line for line in lines
+    )
 
 
 def test_demo_data_is_found_without_bfcl_data(tmp_path: Path) -> None:
@@ -123,8 +143,10 @@ def test_demo_is_what_its_script_makes(tmp_path: Path) -> None:
 
 
 def test_demo_fine_tunes_score_higher(tmp_path: Path) -> None:
-    agg = {m: run(DEMO, tmp_path / m, m)[0]["aggregates"]
-           for m in ("demo-gemma-3-4b", "demo-toolgrad-4b", "demo-gemma-3-12b", "demo-toolgrad-12b")}
+    agg = {
+        m: run(DEMO, tmp_path / m, m)[0]["aggregates"]
+        for m in ("demo-gemma-3-4b", "demo-toolgrad-4b", "demo-gemma-3-12b", "demo-toolgrad-12b")
+    }
     for base, tuned in (("demo-gemma-3-4b", "demo-toolgrad-4b"), ("demo-gemma-3-12b", "demo-toolgrad-12b")):
         assert agg[tuned]["non_live_overall"] > agg[base]["non_live_overall"]
         assert agg[tuned]["live_overall"] >= agg[base]["live_overall"]
@@ -151,7 +173,9 @@ def test_csv_lists_every_model_scored_into_the_same_folder(demo_copy: Path, tmp_
     assert [r["Model"] for r in rows] == ["demo-toolgrad-12b", "demo-gemma-3-12b"]  # ranked by overall
 
 
-def test_unwritable_dataset_falls_back_to_output(demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_dataset_falls_back_to_output(
+    demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(scoredir, "_writable", lambda folder: False)
     summary, lines = run(demo_copy, tmp_path / "out")
     assert summary["score_dir"] == f"score/{MODEL}"
@@ -266,7 +290,7 @@ def test_v3_run_uses_v3_names_layout_and_csv(tmp_path: Path) -> None:
     renames = {"simple_python": "simple", "simple_java": "java", "simple_javascript": "javascript"}
     run_dir = tmp_path / "v3run"
     for src in (DEMO / "data").rglob("BFCL_v4_*.json"):
-        cat = src.name[len("BFCL_v4_"):-len(".json")]
+        cat = src.name[len("BFCL_v4_") : -len(".json")]
         name = renames.get(cat, cat)
         text = src.read_text(encoding="utf-8").replace(f'"{cat}_', f'"{name}_')
         dest = run_dir / "data" / src.relative_to(DEMO / "data").parent / f"BFCL_v3_{name}.json"

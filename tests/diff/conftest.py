@@ -27,8 +27,15 @@ def write_demo_records(runs: Path, models=DEMO_PAIR) -> Path:
             run = evaluate_model(Toolgrad5k(root / "toolgrad5k-synthetic"), model, judge)
             write_run_record(runs / "toolgrad5k" / model, run.summary, rows_as_dicts(run))
     for model in models:
-        run_bfcl(root / "bfcl-synthetic", model, runs / "bfcl" / model, bfcl_data=root / "bfcl-synthetic" / "data",
-                 score_dir=runs / "bfcl" / model / "score", overwrite=True, echo=lambda _line: None)
+        run_bfcl(
+            root / "bfcl-synthetic",
+            model,
+            runs / "bfcl" / model,
+            bfcl_data=root / "bfcl-synthetic" / "data",
+            score_dir=runs / "bfcl" / model / "score",
+            overwrite=True,
+            echo=lambda _line: None,
+        )
     return runs
 
 

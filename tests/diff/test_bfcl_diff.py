@@ -13,14 +13,22 @@ WC = "simple_function_checker:wrong_count"
 
 @pytest.fixture
 def runs(tmp_path):
-    a = bfcl_record(tmp_path / "a", "base", {
-        "simple_python": [None, None, None, None, VS, WC, None, None],
-        "irrelevance": [None, "irrelevance_error:decoder_success", None],
-    })
-    b = bfcl_record(tmp_path / "b", "tuned", {
-        "simple_python": [VS, VS, None, None, None, VS, None, VS],
-        "irrelevance": [None, None, None],
-    })
+    a = bfcl_record(
+        tmp_path / "a",
+        "base",
+        {
+            "simple_python": [None, None, None, None, VS, WC, None, None],
+            "irrelevance": [None, "irrelevance_error:decoder_success", None],
+        },
+    )
+    b = bfcl_record(
+        tmp_path / "b",
+        "tuned",
+        {
+            "simple_python": [VS, VS, None, None, None, VS, None, VS],
+            "irrelevance": [None, None, None],
+        },
+    )
     return a, b
 
 
@@ -52,7 +60,9 @@ def test_error_type_changes_group_regressions_first(runs) -> None:
 def test_a_run_against_itself_is_empty(runs) -> None:
     d = diff_runs(runs[0], runs[0]).bfcl
     assert d.n_flipped == 0 and d.changes == [] and d.flipped == []
-    assert all(c.pass_to_fail == () and c.fail_to_pass == () and c.mcnemar.p_value == 1.0 for c in [*d.categories, d.overall])
+    assert all(
+        c.pass_to_fail == () and c.fail_to_pass == () and c.mcnemar.p_value == 1.0 for c in [*d.categories, d.overall]
+    )
 
 
 def test_b_against_a_mirrors_a_against_b(runs) -> None:
@@ -61,7 +71,9 @@ def test_b_against_a_mirrors_a_against_b(runs) -> None:
         assert (x.pass_to_fail, x.fail_to_pass) == (y.fail_to_pass, y.pass_to_fail)
         assert x.mcnemar.p_value == y.mcnemar.p_value
         assert x.difference.mean_diff == pytest.approx(-y.difference.mean_diff)
-    assert sorted((c.before, c.after, c.ids) for c in ab.changes) == sorted((c.after, c.before, c.ids) for c in ba.changes)
+    assert sorted((c.before, c.after, c.ids) for c in ab.changes) == sorted(
+        (c.after, c.before, c.ids) for c in ba.changes
+    )
 
 
 def test_regressions_need_significance(tmp_path) -> None:

@@ -18,8 +18,8 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_flipped_entries_are_described_from_score_and_result_files(demo_runs) -> None:
-    a, = [r for r in find_records(str(demo_runs / "bfcl" / DEMO_PAIR[0]), [])]
-    b, = [r for r in find_records(str(demo_runs / "bfcl" / DEMO_PAIR[1]), [])]
+    (a,) = [r for r in find_records(str(demo_runs / "bfcl" / DEMO_PAIR[0]), [])]
+    (b,) = [r for r in find_records(str(demo_runs / "bfcl" / DEMO_PAIR[1]), [])]
     d = diff_runs(a, b).bfcl
     regressed = next(f for f in d.flipped if f.id == "simple_javascript_0")
     assert regressed.direction == "pass_to_fail"
@@ -55,7 +55,10 @@ def test_json_has_flipped_ids_with_statistic_and_p_value(demo_runs, capsys) -> N
     assert bfcl["categories"]["simple_javascript"]["pass_to_fail"] == ["simple_javascript_0"]
     assert bfcl["n_flipped"] == len(bfcl["flipped"]) == 13
     regressed = next(f for f in bfcl["flipped"] if f["id"] == "simple_javascript_0")
-    assert regressed["question"] == "Convert from EUR to USD, rounding up." and regressed["error_type_b"] == "value_error:string"
+    assert (
+        regressed["question"] == "Convert from EUR to USD, rounding up."
+        and regressed["error_type_b"] == "value_error:string"
+    )
     tg = next(d for d in payload["diffs"] if d["benchmark"] == "toolgrad5k")
     assert tg["metrics"]["qor"]["test"] == "paired_t" and tg["metrics"]["qor"]["p_value"] < 1e-6
     assert tg["n_changed"] == len(tg["changed"]) > 0
@@ -69,8 +72,12 @@ def test_fail_on_regression_exit_status(demo_runs, capsys) -> None:
     assert code == 1
     assert "Significant regression: BFCL overall: 12 pass->fail vs 1 fail->pass" in out
     # Only the chosen metrics count: simple_python did not get significantly worse (0 flips).
-    assert _run(capsys, *reversed(DEMO_PAIR), "--runs", str(demo_runs), "--fail-on-regression",
-                "--metric", "simple_python")[0] == 0
+    assert (
+        _run(
+            capsys, *reversed(DEMO_PAIR), "--runs", str(demo_runs), "--fail-on-regression", "--metric", "simple_python"
+        )[0]
+        == 0
+    )
 
 
 def test_record_folders_and_self_diff(demo_runs, capsys) -> None:
@@ -81,10 +88,13 @@ def test_record_folders_and_self_diff(demo_runs, capsys) -> None:
     assert d["overall"]["pass_to_fail"] == [] and d["overall"]["fail_to_pass"] == [] and d["error_type_changes"] == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["no-such-model", DEMO_PAIR[1]], "'no-such-model': neither a run-record folder nor a model"),
-    ([DEMO_PAIR[0], DEMO_PAIR[1], "--metric", "qorr"], "--metric qorr: unknown"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no-such-model", DEMO_PAIR[1]], "'no-such-model': neither a run-record folder nor a model"),
+        ([DEMO_PAIR[0], DEMO_PAIR[1], "--metric", "qorr"], "--metric qorr: unknown"),
+    ],
+)
 def test_bad_input_is_one_line(demo_runs, capsys, args, message) -> None:
     code, out, err = _run(capsys, *args, "--runs", str(demo_runs))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -29,9 +29,13 @@ def test_index_links_every_comparison(site) -> None:
     doc = parse(site.index.read_text(encoding="utf-8"))
     links = [a.attrs["href"] for a in doc.find("section", id="comparisons").find_all("a")]
     assert links == [
-        "diffs/demo-toolgrad-12b--demo-gemma-3-4b-bfclv4.html", "diffs/demo-toolgrad-12b--demo-gemma-3-4b-toolgrad5k.html",
-        "diffs/demo-gemma-3-4b--demo-toolgrad-4b-bfclv4.html", "diffs/demo-gemma-3-4b--demo-toolgrad-4b-toolgrad5k.html",
-        PAIR_PAGE, "diffs/demo-gemma-3-12b--demo-toolgrad-12b-toolgrad5k.html", "sweep.html",
+        "diffs/demo-toolgrad-12b--demo-gemma-3-4b-bfclv4.html",
+        "diffs/demo-toolgrad-12b--demo-gemma-3-4b-toolgrad5k.html",
+        "diffs/demo-gemma-3-4b--demo-toolgrad-4b-bfclv4.html",
+        "diffs/demo-gemma-3-4b--demo-toolgrad-4b-toolgrad5k.html",
+        PAIR_PAGE,
+        "diffs/demo-gemma-3-12b--demo-toolgrad-12b-toolgrad5k.html",
+        "sweep.html",
     ]
     assert all((site.out / link).is_file() for link in links)
 
@@ -47,7 +51,9 @@ def test_bfcl_diff_page_lists_every_flip(site) -> None:
     assert [r.attrs["data-k-cat"] for r in rows] == [c.category for c in expected.categories] + ["overall"]
     overall = rows[-1]
     assert (overall.attrs["data-k-down"], overall.attrs["data-k-up"]) == (
-        str(len(expected.overall.pass_to_fail)), str(len(expected.overall.fail_to_pass)))
+        str(len(expected.overall.pass_to_fail)),
+        str(len(expected.overall.fail_to_pass)),
+    )
     flipped = doc.find("table", id="diff-flipped").find("tbody").find_all("tr")
     assert [r.attrs["data-k-id"] for r in flipped] == [f.id for f in expected.flipped] and expected.n_flipped > 10
     assert all(r.find("details") for r in flipped)
@@ -85,8 +91,10 @@ def test_sweep_page_follows_the_glob_in_natural_order(site) -> None:
 def test_sweep_chart_breaks_where_a_value_is_missing() -> None:
     from toolgrad_eval.leaderboard import Cell
 
-    points = [SweepPoint(f"step{i}", Cell(v, (v - 5, v + 5) if v is not None else None), False)
-              for i, v in enumerate([10.0, 20.0, None, 40.0, 50.0, 60.0])]
+    points = [
+        SweepPoint(f"step{i}", Cell(v, (v - 5, v + 5) if v is not None else None), False)
+        for i, v in enumerate([10.0, 20.0, None, 40.0, 50.0, 60.0])
+    ]
     chart = line_chart(SweepSeries("toolgrad5k", None, COLUMNS["toolgrad5k"][2], points))
     assert [len(s.split()) for s in chart.segments] == [2, 3]
     assert chart.points[2].y is None and chart.points[0].y > chart.points[1].y  # higher value, higher up

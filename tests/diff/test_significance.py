@@ -9,14 +9,17 @@ import pytest
 from toolgrad_eval.diff import mcnemar_exact, paired_difference
 
 
-@pytest.mark.parametrize("down, up, statistic, p", [
-    (0, 0, 0, 1.0),  # nothing flipped: nothing to test
-    (1, 12, 1, 2 * (1 + 13) / 2**13),  # P(X <= 1), X ~ Bin(13, 1/2), both tails
-    (0, 5, 0, 2 / 2**5),
-    (2, 8, 2, 2 * (1 + 10 + 45) / 2**10),
-    (3, 3, 3, 1.0),  # both tails overlap: capped at 1
-    (9, 1, 1, 2 * (1 + 10) / 2**10),
-])
+@pytest.mark.parametrize(
+    "down, up, statistic, p",
+    [
+        (0, 0, 0, 1.0),  # nothing flipped: nothing to test
+        (1, 12, 1, 2 * (1 + 13) / 2**13),  # P(X <= 1), X ~ Bin(13, 1/2), both tails
+        (0, 5, 0, 2 / 2**5),
+        (2, 8, 2, 2 * (1 + 10 + 45) / 2**10),
+        (3, 3, 3, 1.0),  # both tails overlap: capped at 1
+        (9, 1, 1, 2 * (1 + 10) / 2**10),
+    ],
+)
 def test_mcnemar_exact_matches_the_binomial_tails(down: int, up: int, statistic: int, p: float) -> None:
     result = mcnemar_exact(down, up)
     assert result.statistic == statistic

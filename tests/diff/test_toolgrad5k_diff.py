@@ -66,8 +66,10 @@ def test_regression_on_qor(tmp_path) -> None:
     assert regressions(d, ["recall"]) == []
     assert regressions(diff_runs(b, a)) == []
     assert d.toolgrad5k.metrics["qor"].p_value == pytest.approx(
-        __import__("scipy.stats", fromlist=["ttest_rel"]).ttest_rel(
-            [60, 50, 70, 55, 65, 58, 66, 52], [90, 85, 95, 80, 88, 92, 91, 87]).pvalue)
+        __import__("scipy.stats", fromlist=["ttest_rel"])
+        .ttest_rel([60, 50, 70, 55, 65, 58, 66, 52], [90, 85, 95, 80, 88, 92, 91, 87])
+        .pvalue
+    )
 
 
 def test_listings_are_bounded_but_counts_cover_every_sample(tmp_path) -> None:

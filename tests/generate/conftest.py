@@ -19,4 +19,3 @@ def model_env(monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-

@@ -27,10 +27,19 @@ def official_requests(version: str, entries: list[dict[str, Any]]) -> list[dict[
     with tempfile.TemporaryDirectory(prefix="bfcl-requests-") as scratch:
         cases, out = Path(scratch) / "entries.json", Path(scratch) / "requests.json"
         cases.write_text(json.dumps(entries))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sites), "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
-               "PYTHONWARNINGS": "ignore"}
-        done = subprocess.run([oracle.oracle_python(), "-s", __file__, version, str(cases), str(out)], env=env,
-                              capture_output=True, text=True, timeout=600)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sites),
+            "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
+            "PYTHONWARNINGS": "ignore",
+        }
+        done = subprocess.run(
+            [oracle.oracle_python(), "-s", __file__, version, str(cases), str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if done.returncode != 0 or not out.exists():
             raise oracle.OracleUnavailable(f"official request worker failed: {done.stderr.strip()[-2000:]}")
         return json.loads(out.read_text())

@@ -10,15 +10,22 @@ __all__ = ["DEMO_DATA", "unique_questions"]
 DEMO_DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "demo" / "bfcl-synthetic" / "data"
 
 
-def unique_questions(source: Path, target: Path, *, copies: int = 1, categories: tuple[str, ...] | None = None,
-                     version: str = "v4", limit: int | None = None) -> Path:
+def unique_questions(
+    source: Path,
+    target: Path,
+    *,
+    copies: int = 1,
+    categories: tuple[str, ...] | None = None,
+    version: str = "v4",
+    limit: int | None = None,
+) -> Path:
     """A copy of the BFCL data in ``source`` whose every question has its own text (the fake model
     recognises a question by it), each entry repeated ``copies`` times under new ids; ``limit``:
     only the first entries of each category (``categories``: in the version's own names)."""
     (target / "possible_answer").mkdir(parents=True, exist_ok=True)
     prefix = f"BFCL_{version}_"
     for path in sorted(source.glob(f"{prefix}*.json")):
-        category = path.name[len(prefix):-len(".json")]
+        category = path.name[len(prefix) : -len(".json")]
         if categories is not None and category not in categories:
             continue
         questions, answers = [], []
@@ -43,5 +50,5 @@ def unique_questions(source: Path, target: Path, *, copies: int = 1, categories:
 
 def _renumber(entry_id: str, copy: int, category: str) -> str:
     """``simple_python_3`` -> ``simple_python_<copy>03``-style ids that stay BFCL-shaped."""
-    head, _, tail = entry_id[len(category) + 1:].partition("-")
+    head, _, tail = entry_id[len(category) + 1 :].partition("-")
     return f"{category}_{copy * 1000 + int(head)}" + (f"-{tail}" if tail else "")

@@ -12,8 +12,23 @@ from toolgrad_eval.generate.progress import Progress, progress_for
 
 def test_run_generates_scores_and_publishes(model_env, bfcl_data, capsys):
     with FakeModel(bfcl_data, every=3) as server:
-        code = main(["run", "--model", "org/tiny", "--dataset", "run", "--base-url", server.base_url, "--bfcl-data",
-                     str(bfcl_data), "--categories", "simple_python,irrelevance,live_simple", "--report", "site"])
+        code = main(
+            [
+                "run",
+                "--model",
+                "org/tiny",
+                "--dataset",
+                "run",
+                "--base-url",
+                server.base_url,
+                "--bfcl-data",
+                str(bfcl_data),
+                "--categories",
+                "simple_python,irrelevance,live_simple",
+                "--report",
+                "site",
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0, out
     summary = json.loads((model_env / "toolgrad-eval-out" / "bfcl" / "org_tiny" / "summary.json").read_text())
@@ -27,8 +42,19 @@ def test_run_generates_scores_and_publishes(model_env, bfcl_data, capsys):
 
 def test_generate_again_sends_nothing_and_says_so(model_env, bfcl_data, capsys):
     with FakeModel(bfcl_data) as server:
-        args = ["generate", "--model", "m", "--dataset", "run", "--base-url", server.base_url, "--bfcl-data",
-                str(bfcl_data), "--categories", "live"]
+        args = [
+            "generate",
+            "--model",
+            "m",
+            "--dataset",
+            "run",
+            "--base-url",
+            server.base_url,
+            "--bfcl-data",
+            str(bfcl_data),
+            "--categories",
+            "live",
+        ]
         assert main(args) == 0
         first = server.count()
         assert main(args) == 0
@@ -37,8 +63,24 @@ def test_generate_again_sends_nothing_and_says_so(model_env, bfcl_data, capsys):
 
 
 def test_bad_options_are_one_line(model_env, bfcl_data, capsys):
-    assert main(["generate", "--model", "m", "--dataset", "run", "--categories", "multi_turn_base",
-                 "--bfcl-data", str(bfcl_data), "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                "m",
+                "--dataset",
+                "run",
+                "--categories",
+                "multi_turn_base",
+                "--bfcl-data",
+                str(bfcl_data),
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+            ]
+        )
+        == 2
+    )
     assert main(["generate", "--model", "..", "--dataset", "run", "--bfcl-data", str(bfcl_data)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "not a single-turn BFCL category" in err[0] and "--model '..'" in err[1]

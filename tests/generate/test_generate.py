@@ -28,9 +28,18 @@ def _score(run: Path, folder: str, data: Path, out: Path) -> dict:
 @pytest.mark.parametrize("mode, categories", [("fc", SINGLE_TURN), ("prompt", PYTHON_CATEGORIES)])
 def test_generated_run_scores_the_planned_accuracy(model_env, bfcl_data, mode, categories):
     with FakeModel(bfcl_data, every=4) as server:
-        summary = generate(GenerateOptions(model="org/tiny-model", dataset=model_env / "run", mode=mode,
-                                           categories=categories, base_urls=(server.base_url,), bfcl_data=bfcl_data,
-                                           num_process=4), echo=lambda *_: None)
+        summary = generate(
+            GenerateOptions(
+                model="org/tiny-model",
+                dataset=model_env / "run",
+                mode=mode,
+                categories=categories,
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+                num_process=4,
+            ),
+            echo=lambda *_: None,
+        )
         requests = server.requests
     assert summary["folder"] == "org_tiny-model"
     assert summary["sent"] == len(requests) == sum(planned_accuracy(bfcl_data, c, 4)[1] for c in categories)
@@ -58,8 +67,16 @@ def test_generated_run_scores_the_planned_accuracy(model_env, bfcl_data, mode, c
 
 def test_result_lines_have_the_official_shape_in_the_v4_layout(model_env, bfcl_data):
     with FakeModel(bfcl_data, every=0) as server:
-        generate(GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python", "live_simple"),
-                                 base_urls=(server.base_url,), bfcl_data=bfcl_data), echo=lambda *_: None)
+        generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                categories=("simple_python", "live_simple"),
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+            ),
+            echo=lambda *_: None,
+        )
     model_dir = model_env / "run" / "result" / "m"
     simple = _lines(model_dir / "non_live" / "BFCL_v4_simple_python_result.json")
     live = _lines(model_dir / "live" / "BFCL_v4_live_simple_result.json")
@@ -67,7 +84,7 @@ def test_result_lines_have_the_official_shape_in_the_v4_layout(model_env, bfcl_d
     for row in simple + live:
         assert set(row) == {"id", "result", "input_token_count", "output_token_count", "latency"}
         assert row["input_token_count"] > 0 and row["output_token_count"] > 0 and row["latency"] >= 0
-        (name, arguments), = row["result"][0].items()
+        ((name, arguments),) = row["result"][0].items()
         assert isinstance(arguments, str) and isinstance(json.loads(arguments), dict)  # JSON text, as OpenAI sends it
         assert "." not in name
 
@@ -81,8 +98,23 @@ def test_v3_layout_is_flat_with_v3_names(model_env, bfcl_data, tmp_path):
         if answers.exists():
             (v3 / "possible_answer" / f"BFCL_v3_{v3name}.json").write_text(answers.read_text())
     with FakeModel(bfcl_data, every=3) as server:
-        code = main(["generate", "--model", "m3", "--dataset", "run", "--bfcl-version", "v3", "--categories",
-                     "simple,irrelevance", "--base-url", server.base_url, "--bfcl-data", str(v3)])
+        code = main(
+            [
+                "generate",
+                "--model",
+                "m3",
+                "--dataset",
+                "run",
+                "--bfcl-version",
+                "v3",
+                "--categories",
+                "simple,irrelevance",
+                "--base-url",
+                server.base_url,
+                "--bfcl-data",
+                str(v3),
+            ]
+        )
     assert code == 0
     files = sorted(p.name for p in (model_env / "run" / "result" / "m3").iterdir())
     assert files == ["BFCL_v3_irrelevance_result.json", "BFCL_v3_simple_result.json", "toolgrad-generate.json"]
@@ -93,8 +125,17 @@ def test_v3_layout_is_flat_with_v3_names(model_env, bfcl_data, tmp_path):
 
 def test_scoring_reads_the_mode_from_the_settings_file(model_env, bfcl_data):
     with FakeModel(bfcl_data, every=0) as server:
-        generate(GenerateOptions(model="m", dataset=model_env / "run", mode="prompt", categories=("simple_python",),
-                                 base_urls=(server.base_url,), bfcl_data=bfcl_data), echo=lambda *_: None)
+        generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                mode="prompt",
+                categories=("simple_python",),
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+            ),
+            echo=lambda *_: None,
+        )
     model_dir = model_env / "run" / "result" / "m"
     settings = read_settings(model_dir)
     assert settings is not None and scoring_format(settings) == ("python", False)
@@ -113,9 +154,17 @@ def test_empty_and_refused_replies_are_results_not_errors(model_env, bfcl_data):
 
     with FakeModel(bfcl_data, every=0) as server:
         server.script([Reply.content("")] * 8)
-        summary = generate(GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python",),
-                                           base_urls=(server.base_url,), bfcl_data=bfcl_data, num_process=1),
-                           echo=lambda *_: None)
+        summary = generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                categories=("simple_python",),
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+                num_process=1,
+            ),
+            echo=lambda *_: None,
+        )
     rows = _lines(model_env / "run" / "result" / "m" / "non_live" / "BFCL_v4_simple_python_result.json")
     assert summary["errors"] == 0 and [r["result"] for r in rows] == [""] * 8
     assert mistake("simple_python_0", 0) == "right"

@@ -19,8 +19,17 @@ from toolgrad_eval.bfcl.categories import native_name, to_v4
 from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.generate.runner import GenerateOptions, generate
 
-CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance", "live_simple",
-              "live_multiple", "live_relevance", "live_irrelevance")
+CATEGORIES = (
+    "simple_python",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "irrelevance",
+    "live_simple",
+    "live_multiple",
+    "live_relevance",
+    "live_irrelevance",
+)
 
 
 @pytest.mark.parametrize("version", ["v4", "v3"])
@@ -28,25 +37,55 @@ CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irr
 def test_official_checker_agrees_on_generated_files(model_env, tmp_path, version, mode):
     categories = CATEGORIES + (("simple_java", "simple_javascript") if mode == "fc" else ())
     native = tuple(native_name(version, c) for c in categories)
-    data = unique_questions(oracle.or_skip(lambda: oracle.data_dir(version)), tmp_path / "data", categories=native, version=version, limit=40)
+    data = unique_questions(
+        oracle.or_skip(lambda: oracle.data_dir(version)),
+        tmp_path / "data",
+        categories=native,
+        version=version,
+        limit=40,
+    )
     with FakeModel(data, every=4) as server:
-        generate(GenerateOptions(model="m", dataset=model_env / "run", mode=mode, categories=categories,
-                                 version=version, base_urls=(server.base_url,), bfcl_data=data, num_process=4),
-                 echo=lambda *_: None)
+        generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                mode=mode,
+                categories=categories,
+                version=version,
+                base_urls=(server.base_url,),
+                bfcl_data=data,
+                num_process=4,
+            ),
+            echo=lambda *_: None,
+        )
     run_bfcl(model_env / "run", "m", model_env / "out", bfcl_data=data, echo=lambda *_: None)
-    ours = {row["id"]: row for row in map(json.loads, (model_env / "out" / "per_sample.jsonl").read_text().splitlines())}
+    ours = {
+        row["id"]: row for row in map(json.loads, (model_env / "out" / "per_sample.jsonl").read_text().splitlines())
+    }
 
     cases = []
     for path in sorted((model_env / "run" / "result" / "m").rglob(f"BFCL_{version}_*_result.json")):
-        category = path.name[len(f"BFCL_{version}_"):-len("_result.json")]
-        questions = {q["id"]: q for q in map(json.loads, (data / f"BFCL_{version}_{category}.json").read_text().splitlines())}
+        category = path.name[len(f"BFCL_{version}_") : -len("_result.json")]
+        questions = {
+            q["id"]: q for q in map(json.loads, (data / f"BFCL_{version}_{category}.json").read_text().splitlines())
+        }
         answers_file = data / "possible_answer" / f"BFCL_{version}_{category}.json"
-        answers = ({a["id"]: a["ground_truth"] for a in map(json.loads, answers_file.read_text().splitlines())}
-                   if answers_file.exists() else {})
+        answers = (
+            {a["id"]: a["ground_truth"] for a in map(json.loads, answers_file.read_text().splitlines())}
+            if answers_file.exists()
+            else {}
+        )
         for line in path.read_text().splitlines():
             row = json.loads(line)
-            cases.append({"category": category, "question": questions[row["id"]], "answer": answers.get(row["id"]),
-                          "result": row["result"], "fmt": "fc" if mode == "fc" else "python"})
+            cases.append(
+                {
+                    "category": category,
+                    "question": questions[row["id"]],
+                    "answer": answers.get(row["id"]),
+                    "result": row["result"],
+                    "fmt": "fc" if mode == "fc" else "python",
+                }
+            )
     official = oracle.or_skip(lambda: oracle.official_verdicts(version, cases))
     differ = []
     for case, verdict in zip(cases, official):

@@ -24,8 +24,9 @@ def test_no_calls_empty_lists_and_malformed_calls():
     assert result_of(_reply({"content": "t", "tool_calls": [{"function": None}]}), "fc")[0] == "t"
     assert result_of(_reply({"content": None, "refusal": "no"}), "prompt")[0] == ""
     assert result_of({"choices": []}, "fc") == ("", 0, 0)
-    assert result_of({"choices": [{"message": "x"}], "usage": {"prompt_tokens": -1, "completion_tokens": True}},
-                     "prompt") == ("", 0, 0)
+    assert result_of(
+        {"choices": [{"message": "x"}], "usage": {"prompt_tokens": -1, "completion_tokens": True}}, "prompt"
+    ) == ("", 0, 0)
     # prompt mode stores the text even when a server attached tool calls
     assert result_of(_reply({"content": "[f()]", "tool_calls": [_call("f", "{}")]}), "prompt")[0] == "[f()]"
 
@@ -39,7 +40,7 @@ def test_huge_replies_are_cut_to_a_bound():
     big = "x" * (MAX_RESULT_CHARS + 5000)
     assert len(result_of(_reply({"content": big}), "prompt")[0]) == MAX_RESULT_CHARS
     stored = result_of(_reply({"content": None, "tool_calls": [_call("n" * 5000, big)]}), "fc")[0]
-    (name, arguments), = stored[0].items()
+    ((name, arguments),) = stored[0].items()
     assert len(name) == 1000 and len(arguments) == MAX_RESULT_CHARS
 
     many = result_of(_reply({"content": None, "tool_calls": [_call("f", "{}")] * (MAX_CALLS + 10)}), "fc")[0]
@@ -56,8 +57,16 @@ def test_a_reply_nested_past_the_parser_is_an_error_not_a_crash(model_env, bfcl_
 
     with FakeModel(bfcl_data, every=0) as server:
         server.script([Reply.malformed("[" * 100_000 + "]" * 100_000)] * 2)
-        summary = generate(GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python",),
-                                           base_urls=(server.base_url,), bfcl_data=bfcl_data, num_process=1,
-                                           send=SendSettings(max_attempts=2, backoff_base=0.01)),
-                           echo=lambda *_: None)
+        summary = generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                categories=("simple_python",),
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+                num_process=1,
+                send=SendSettings(max_attempts=2, backoff_base=0.01),
+            ),
+            echo=lambda *_: None,
+        )
     assert summary["sent"] == 8 and summary["errors"] == 1 and summary["retry_next_run"] == 1

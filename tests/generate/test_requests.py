@@ -16,6 +16,7 @@ from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.functions import to_tools, with_language_notes
 from toolgrad_eval.generate.request import RequestOptions, build_body
 
+
 @pytest.mark.parametrize("version", ["v4", "v3"])
 def test_tools_and_prompted_messages_equal_the_official_ones(version):
     data_dir = oracle.or_skip(lambda: oracle.data_dir(version))
@@ -28,8 +29,15 @@ def test_tools_and_prompted_messages_equal_the_official_ones(version):
     for category in SINGLE_TURN:
         rows = data.entries(category)
         for entry in rng.sample(rows, min(25, len(rows))):
-            entries.append({"id": entry.id, "category": category, "native": native_name(version, category),
-                            "question": entry.question["question"], "function": entry.question["function"]})
+            entries.append(
+                {
+                    "id": entry.id,
+                    "category": category,
+                    "native": native_name(version, category),
+                    "question": entry.question["question"],
+                    "function": entry.question["function"],
+                }
+            )
     expected = oracle.or_skip(lambda: official_requests(version, entries))
     fc = RequestOptions("m", "fc", 0.001, None, None)
     prompted = RequestOptions("m", "prompt", 0.001, None, official_prompt)
@@ -46,8 +54,10 @@ def test_tools_and_prompted_messages_equal_the_official_ones(version):
 def test_the_official_prompt_is_read_not_run(tmp_path):
     hostile = tmp_path / "default_prompts.py"
     marker = tmp_path / "ran"
-    hostile.write_text(f"open({str(marker)!r}, 'w').write('x')\nDEFAULT_SYSTEM_PROMPT = 'Call one of {{functions}}.'\n"
-                       "DEFAULT_SYSTEM_PROMPT = DEFAULT_SYSTEM_PROMPT + ' Thanks.'\n")
+    hostile.write_text(
+        f"open({str(marker)!r}, 'w').write('x')\nDEFAULT_SYSTEM_PROMPT = 'Call one of {{functions}}.'\n"
+        "DEFAULT_SYSTEM_PROMPT = DEFAULT_SYSTEM_PROMPT + ' Thanks.'\n"
+    )
     prompt = prompts.official_prompt(hostile, "v3")
     assert not marker.exists()
     assert prompt.render([{"name": "f"}]) == "Call one of [{'name': 'f'}]. Thanks."
@@ -71,12 +81,30 @@ def test_own_and_file_prompts_record_what_was_used(tmp_path):
 
 
 def test_types_map_to_json_schema_at_every_depth_and_dots_become_underscores():
-    functions = [{"name": "math.stats.mean", "description": "d", "parameters": {"type": "dict", "properties": {
-        "x": {"type": "float", "description": "a float"},
-        "rows": {"type": "array", "description": "", "items": {"type": "array", "items": {"type": "array",
-                                                                                          "items": {"type": "tuple"}}}},
-        "opts": {"type": "dict", "description": "", "properties": {"k": {"type": "any", "description": ""}}},
-        "other": {"type": "HashMap", "description": ""}, "weird": {"type": "Set", "description": ""}}}}]
+    functions = [
+        {
+            "name": "math.stats.mean",
+            "description": "d",
+            "parameters": {
+                "type": "dict",
+                "properties": {
+                    "x": {"type": "float", "description": "a float"},
+                    "rows": {
+                        "type": "array",
+                        "description": "",
+                        "items": {"type": "array", "items": {"type": "array", "items": {"type": "tuple"}}},
+                    },
+                    "opts": {
+                        "type": "dict",
+                        "description": "",
+                        "properties": {"k": {"type": "any", "description": ""}},
+                    },
+                    "other": {"type": "HashMap", "description": ""},
+                    "weird": {"type": "Set", "description": ""},
+                },
+            },
+        }
+    ]
     tool = to_tools(with_language_notes(functions, "simple_python"))[0]["function"]
     assert tool["name"] == "math_stats_mean" and tool["parameters"]["type"] == "object"
     props = tool["parameters"]["properties"]
@@ -86,11 +114,24 @@ def test_types_map_to_json_schema_at_every_depth_and_dots_become_underscores():
     assert props["other"]["type"] == "object" and props["weird"]["type"] == "string"
     assert tool["description"].endswith("Python 3 syntax.")
     assert functions[0]["name"] == "math.stats.mean"  # the data is never changed
-    java = with_language_notes([{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {
-        "n": {"type": "ArrayList", "description": "ns.", "items": {"type": "integer"}}}}}], "simple_java")
+    java = with_language_notes(
+        [
+            {
+                "name": "f",
+                "description": "",
+                "parameters": {
+                    "type": "dict",
+                    "properties": {"n": {"type": "ArrayList", "description": "ns.", "items": {"type": "integer"}}},
+                },
+            }
+        ],
+        "simple_java",
+    )
     assert java[0]["parameters"]["properties"]["n"] == {
-        "type": "string", "description": "ns. This is Java ArrayList type parameter in string representation. "
-        "The list elements are of type integer; they are not in string representation."}
+        "type": "string",
+        "description": "ns. This is Java ArrayList type parameter in string representation. "
+        "The list elements are of type integer; they are not in string representation.",
+    }
 
 
 def test_a_schema_nested_without_end_is_refused_as_one_entry():
@@ -99,8 +140,10 @@ def test_a_schema_nested_without_end_is_refused_as_one_entry():
     for _ in range(200):
         node["items"] = {"type": "array"}
         node = node["items"]
-    question = {"question": [[{"role": "user", "content": "q"}]],
-                "function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {"a": spec}}}]}
+    question = {
+        "question": [[{"role": "user", "content": "q"}]],
+        "function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {"a": spec}}}],
+    }
     with pytest.raises(ValueError, match="nested deeper"):
         build_body(question, "simple_python", RequestOptions("m", "fc", 0.0, None, None))
 
@@ -119,8 +162,10 @@ def test_fetch_keeps_the_prompt_file_and_generate_uses_it(tmp_path, model_env):
     with zipfile.ZipFile(wheel, "w") as archive:
         for path in data.rglob("*.json"):
             archive.write(path, f"bfcl_eval/data/{path.relative_to(data).as_posix()}")
-        archive.writestr("bfcl_eval/constants/default_prompts.py",
-                         "PREFIX = 'Functions you may call:'\nDEFAULT_SYSTEM_PROMPT = PREFIX + ' {functions}'\n")
+        archive.writestr(
+            "bfcl_eval/constants/default_prompts.py",
+            "PREFIX = 'Functions you may call:'\nDEFAULT_SYSTEM_PROMPT = PREFIX + ' {functions}'\n",
+        )
         archive.writestr("bfcl_eval/constants/other.py", "x = 1\n")
     target = tmp_path / "unpacked"
     unpack_data(wheel, target, "v4")
@@ -132,10 +177,20 @@ def test_fetch_keeps_the_prompt_file_and_generate_uses_it(tmp_path, model_env):
         "PROMPT_STYLE_TEMPLATES = {'classic': {'persona': 'P', 'task': 'T', 'tool_call_no_tag': 'F={output_format}{param_types}',"
         " 'tool_call_with_tag': '', 'multiturn_behavior': 'M', 'available_tools': '{format}:{functions}'}}\n"
         "OUTPUT_FORMAT_MAPPING = {'python': '[f(x)]'}\nPARAM_TYPE_MAPPING = {'python': ''}\n"
-        "DEFAULT_SYSTEM_PROMPT_FORMAT = 'ret_fmt=python&tool_call_tag=False&func_doc_fmt=json&prompt_fmt=plaintext&style=classic'\n")
+        "DEFAULT_SYSTEM_PROMPT_FORMAT = 'ret_fmt=python&tool_call_tag=False&func_doc_fmt=json&prompt_fmt=plaintext&style=classic'\n"
+    )
     with FakeModel(target, every=0) as server:
-        generate(GenerateOptions(model="m", dataset=model_env / "run", mode="prompt", categories=("simple_python",),
-                                 base_urls=(server.base_url,), bfcl_data=target), echo=lambda *_: None)
+        generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                mode="prompt",
+                categories=("simple_python",),
+                base_urls=(server.base_url,),
+                bfcl_data=target,
+            ),
+            echo=lambda *_: None,
+        )
         system = server.requests[0]["json"]["messages"][0]["content"]
     assert system.startswith("P|T|F=[f(x)]|M|json:[\n    {")
     settings = read_settings(model_env / "run" / "result" / "m")

@@ -16,18 +16,24 @@ REQUEST_ERROR = '{"id": "c", "result": "Error during inference: too long", "tool
 
 def test_done_ids_torn_line_and_transport_errors(tmp_path):
     path = tmp_path / "r.json"
-    path.write_text('{"id": "a", "result": "x"}\n'
-                    '{"id": "b", "result": "Error during inference: HTTP 503", "toolgrad_error": "transport"}\n'
-                    f"{REQUEST_ERROR}\n"
-                    '{"id": "a", "result": "again"}\n'
-                    "not json at all\n"
-                    '{"id": "zz", "result": "an id the data lacks"}\n'
-                    '{"id": "d", "res')
+    path.write_text(
+        '{"id": "a", "result": "x"}\n'
+        '{"id": "b", "result": "Error during inference: HTTP 503", "toolgrad_error": "transport"}\n'
+        f"{REQUEST_ERROR}\n"
+        '{"id": "a", "result": "again"}\n'
+        "not json at all\n"
+        '{"id": "zz", "result": "an id the data lacks"}\n'
+        '{"id": "d", "res'
+    )
     store = ResultFile.open(path, ["a", "b", "c", "d"])
     assert store.done == {"a", "c"}  # a request error is an answer; a transport error is sent again
     assert store.dropped == {"transport error, sent again": 1, "second line for an id": 1, "unfinished last line": 1}
-    assert path.read_text().splitlines() == ['{"id": "a", "result": "x"}', REQUEST_ERROR, "not json at all",
-                                             '{"id": "zz", "result": "an id the data lacks"}']
+    assert path.read_text().splitlines() == [
+        '{"id": "a", "result": "x"}',
+        REQUEST_ERROR,
+        "not json at all",
+        '{"id": "zz", "result": "an id the data lacks"}',
+    ]
     store.append({"id": "b", "result": ""})
     store.append(error_line("d", "HTTP 500", "transport"))
     assert store.sort_if_complete(["a", "b", "c", "d"])

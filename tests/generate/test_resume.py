@@ -43,8 +43,25 @@ def _logged(log: Path) -> list[str]:
 
 
 def _command(base_url: str, data: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "toolgrad_eval", "generate", "--model", "m", "--dataset", "run", "--base-url",
-            base_url, "--bfcl-data", str(data), "--categories", ",".join(CATEGORIES), "--num_process", "2", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "generate",
+        "--model",
+        "m",
+        "--dataset",
+        "run",
+        "--base-url",
+        base_url,
+        "--bfcl-data",
+        str(data),
+        "--categories",
+        ",".join(CATEGORIES),
+        "--num_process",
+        "2",
+        *extra,
+    ]
 
 
 def test_kill_9_then_the_same_command_sends_only_what_is_missing(model_env, bfcl_data):
@@ -52,9 +69,12 @@ def test_kill_9_then_the_same_command_sends_only_what_is_missing(model_env, bfcl
     total = sum(planned_accuracy(bfcl_data, c, 5)[1] for c in CATEGORIES)
     model_dir = model_env / "run" / "result" / "m"
     env = {**os.environ, "TOOLGRAD_EVAL_FULL_EXIT": "1"}
-    with FakeModelProcess(model_env, "--data", str(bfcl_data), "--latency", "0.15", "--request-log", str(log)) as server:
-        first = subprocess.Popen(_command(server.base_url, bfcl_data), env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+    with FakeModelProcess(
+        model_env, "--data", str(bfcl_data), "--latency", "0.15", "--request-log", str(log)
+    ) as server:
+        first = subprocess.Popen(
+            _command(server.base_url, bfcl_data), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 120
         while len(_result_ids(model_dir)) < 6 and time.monotonic() < deadline and first.poll() is None:
             time.sleep(0.02)
@@ -63,7 +83,9 @@ def test_kill_9_then_the_same_command_sends_only_what_is_missing(model_env, bfcl
         kept = _result_ids(model_dir)
         assert 6 <= len(kept) < total, "the first run must be killed part way"
         sent_first = len(_logged(log))
-        done = subprocess.run(_command(server.base_url, bfcl_data), env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            _command(server.base_url, bfcl_data), env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
     sent_second = _logged(log)[sent_first:]
     # Exactly the entries without a line were sent again: none twice, none already answered.
@@ -78,15 +100,18 @@ def test_kill_9_then_the_same_command_sends_only_what_is_missing(model_env, bfcl
 
 
 def test_a_torn_last_line_is_dropped_and_its_entry_sent_again(model_env, bfcl_data):
-    options = GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python",),
-                              bfcl_data=bfcl_data, num_process=2)
+    options = GenerateOptions(
+        model="m", dataset=model_env / "run", categories=("simple_python",), bfcl_data=bfcl_data, num_process=2
+    )
     path = model_env / "run" / "result" / "m" / "non_live" / "BFCL_v4_simple_python_result.json"
     with FakeModel(bfcl_data) as server:
         generate(GenerateOptions(**{**options.__dict__, "base_urls": (server.base_url,)}), echo=lambda *_: None)
         lines = path.read_bytes().split(b"\n")
         path.write_bytes(b"\n".join(lines[:5]) + b"\n" + lines[5][:17])  # a crash while writing line 6
         server.reset()
-        summary = generate(GenerateOptions(**{**options.__dict__, "base_urls": (server.base_url,)}), echo=lambda *_: None)
+        summary = generate(
+            GenerateOptions(**{**options.__dict__, "base_urls": (server.base_url,)}), echo=lambda *_: None
+        )
         assert server.count("/v1/chat/completions") == 3 == summary["sent"]  # entries 6, 7, 8
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["id"] for r in rows] == [f"simple_python_{i}" for i in range(8)]
@@ -97,8 +122,14 @@ def test_transport_errors_are_recorded_then_sent_again_by_the_next_run(model_env
     from toolgrad_eval.generate.sender import SendSettings
 
     fast = SendSettings(timeout=5, max_attempts=2, backoff_base=0.01, backoff_max=0.02)
-    base = dict(model="m", dataset=model_env / "run", categories=("simple_python",), bfcl_data=bfcl_data,
-                num_process=1, send=fast)
+    base = dict(
+        model="m",
+        dataset=model_env / "run",
+        categories=("simple_python",),
+        bfcl_data=bfcl_data,
+        num_process=1,
+        send=fast,
+    )
     path = model_env / "run" / "result" / "m" / "non_live" / "BFCL_v4_simple_python_result.json"
     with FakeModel(bfcl_data, every=0) as server:
         server.script([Reply.status(503), Reply.status(503), Reply.drop(), Reply.drop()])  # two entries fail twice
@@ -118,8 +149,14 @@ def test_a_request_the_server_refuses_is_that_entrys_answer(model_env, bfcl_data
 
     with FakeModel(bfcl_data, every=0) as server:
         server.script([Reply.status(400, message="prompt is longer than the context")])
-        options = GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python",),
-                                  base_urls=(server.base_url,), bfcl_data=bfcl_data, num_process=1)
+        options = GenerateOptions(
+            model="m",
+            dataset=model_env / "run",
+            categories=("simple_python",),
+            base_urls=(server.base_url,),
+            bfcl_data=bfcl_data,
+            num_process=1,
+        )
         assert generate(options, echo=lambda *_: None)["retry_next_run"] == 0
         server.reset()
         assert generate(options, echo=lambda *_: None)["sent"] == 0 == server.count()
@@ -127,8 +164,13 @@ def test_a_request_the_server_refuses_is_that_entrys_answer(model_env, bfcl_data
 
 def test_overwrite_regenerates_and_changed_settings_are_refused(model_env, bfcl_data):
     with FakeModel(bfcl_data) as server:
-        base = dict(model="m", dataset=model_env / "run", categories=("simple_python",),
-                    base_urls=(server.base_url,), bfcl_data=bfcl_data)
+        base = dict(
+            model="m",
+            dataset=model_env / "run",
+            categories=("simple_python",),
+            base_urls=(server.base_url,),
+            bfcl_data=bfcl_data,
+        )
         generate(GenerateOptions(**base), echo=lambda *_: None)
         with pytest.raises(ConfigError, match="generated with other settings .*mode 'fc' -> 'prompt'"):
             generate(GenerateOptions(**base, mode="prompt"), echo=lambda *_: None)
@@ -144,6 +186,14 @@ def test_result_files_of_another_tool_are_not_added_to(model_env, bfcl_data):
     path.parent.mkdir(parents=True)
     path.write_text('{"id": "simple_python_0", "result": "[f()]"}\n')
     with pytest.raises(ConfigError, match="not made by toolgrad-eval generate"):
-        generate(GenerateOptions(model="m", dataset=model_env / "run", categories=("simple_python",),
-                                 base_urls=("http://127.0.0.1:9/v1",), bfcl_data=bfcl_data), echo=lambda *_: None)
+        generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                categories=("simple_python",),
+                base_urls=("http://127.0.0.1:9/v1",),
+                bfcl_data=bfcl_data,
+            ),
+            echo=lambda *_: None,
+        )
     assert path.read_text() == '{"id": "simple_python_0", "result": "[f()]"}\n'

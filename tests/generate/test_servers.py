@@ -19,8 +19,14 @@ CATEGORIES = ("simple_python", "multiple", "parallel", "irrelevance")
 
 
 def _options(root, data, urls, **extra):
-    return GenerateOptions(model="m", dataset=root / "run", categories=CATEGORIES, base_urls=tuple(urls),
-                           bfcl_data=data, **{"num_process": 4, "send": FAST, **extra})
+    return GenerateOptions(
+        model="m",
+        dataset=root / "run",
+        categories=CATEGORIES,
+        base_urls=tuple(urls),
+        bfcl_data=data,
+        **{"num_process": 4, "send": FAST, **extra},
+    )
 
 
 def _check_planned(root, data):
@@ -32,8 +38,10 @@ def _check_planned(root, data):
 def test_429_5xx_and_stalls_are_retried_and_change_no_result(model_env, bfcl_data):
     total = sum(planned_accuracy(bfcl_data, c, 5)[1] for c in CATEGORIES)
     with FakeModel(bfcl_data) as server:
-        server.script([Reply.status(429, retry_after=0.01)] * 6 + [Reply.status(500), Reply.status(503),
-                                                                   Reply.stall(3.0), Reply.drop()])
+        server.script(
+            [Reply.status(429, retry_after=0.01)] * 6
+            + [Reply.status(500), Reply.status(503), Reply.stall(3.0), Reply.drop()]
+        )
         summary = generate(_options(model_env, bfcl_data, [server.base_url]), echo=lambda *_: None)
         requests = server.count("/v1/chat/completions")
     assert summary["errors"] == 0 and summary["sent"] == total
@@ -62,8 +70,12 @@ def test_replicas_share_the_work_and_a_dead_one_is_rested(model_env, bfcl_data):
     dead = _dead_url()
     with FakeModel(bfcl_data) as one, FakeModel(bfcl_data) as two:
         urls = one.base_url, two.base_url
-        options = _options(model_env, bfcl_data, [urls[0], dead, urls[1]], send=SendSettings(
-            timeout=1.0, max_attempts=4, backoff_base=0.01, backoff_max=0.05, rest_seconds=600))
+        options = _options(
+            model_env,
+            bfcl_data,
+            [urls[0], dead, urls[1]],
+            send=SendSettings(timeout=1.0, max_attempts=4, backoff_base=0.01, backoff_max=0.05, rest_seconds=600),
+        )
         summary = generate(options, echo=lambda *_: None)
         counts = one.count("/v1/chat/completions"), two.count("/v1/chat/completions")
     assert summary["errors"] == 0 and sum(counts) == total and min(counts) > 0

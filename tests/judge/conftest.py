@@ -32,7 +32,9 @@ class MeteredFake(FakeOpenAI):
         with self._meter:
             if self.cap is not None and self.in_flight >= self.cap:
                 self.rejected += 1
-                raise Answer(429, error_body(429, "rate limited (fake cap)"), {"retry-after": f"{self.cap_retry_after:g}"})
+                raise Answer(
+                    429, error_body(429, "rate limited (fake cap)"), {"retry-after": f"{self.cap_retry_after:g}"}
+                )
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -51,8 +53,9 @@ def env(judge_env):
 def expensive_prices(folder: Path) -> Path:
     """A price file making gpt-4.1 cost $1,000 per 1M tokens: a few requests reach a small budget."""
     path = folder / "prices.json"
-    path.write_text(json.dumps({"source": "test", "retrieved": "today",
-                                "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}))
+    path.write_text(
+        json.dumps({"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}})
+    )
     return path
 
 

@@ -16,8 +16,19 @@ from toolgrad5k.builders import KEY, DatasetBuilder, call
 
 # What a row says about how this process got its verdict, not what the verdict is.
 HOW_IT_WAS_GOT = {"verdict_source", "judge_tokens"}
-METRICS = ("recall", "precision", "success_rate", "qor", "n_qor", "n_success_rate", "n_judge_errors",
-           "n_input_errors", "n_samples", "qor_judge_std_mean", "qor_judge_spread_mean")
+METRICS = (
+    "recall",
+    "precision",
+    "success_rate",
+    "qor",
+    "n_qor",
+    "n_success_rate",
+    "n_judge_errors",
+    "n_input_errors",
+    "n_samples",
+    "qor_judge_std_mean",
+    "qor_judge_spread_mean",
+)
 
 
 def window(root: Path, start: int, n: int, *, score_marker: bool = False) -> Path:
@@ -48,13 +59,33 @@ def prompt_of(request: dict) -> str:
     return json.dumps(request["json"]["messages"], sort_keys=True) + f"|seed={request['json'].get('seed')}"
 
 
-def start(server: FakeOpenAIProcess, data: Path, out: Path, *args: str, cache: Path | None = None,
-          num_process: int = 4, stderr: Any = subprocess.PIPE) -> subprocess.Popen:
+def start(
+    server: FakeOpenAIProcess,
+    data: Path,
+    out: Path,
+    *args: str,
+    cache: Path | None = None,
+    num_process: int = 4,
+    stderr: Any = subprocess.PIPE,
+) -> subprocess.Popen:
     """The main command in a process of its own (stderr to a pipe, or to ``stderr``, a file)."""
     env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
     cache_args = ["--cache-dir", str(cache)] if cache is not None else []
-    command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data), *cache_args,
-               "--output", str(out), "--num_process", str(num_process), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        *cache_args,
+        "--output",
+        str(out),
+        "--num_process",
+        str(num_process),
+        *args,
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
@@ -83,8 +114,9 @@ def held_judge(tmp_path: Path, *args: str) -> tuple[FakeOpenAIProcess, Path, Pat
     return FakeOpenAIProcess(tmp_path, "--hold-while", str(gate), "--request-log", str(log), *args), log, gate
 
 
-def start_owner(server: FakeOpenAIProcess, data: Path, out: Path, log: Path, n: int, *args: str,
-                cache: Path) -> subprocess.Popen:
+def start_owner(
+    server: FakeOpenAIProcess, data: Path, out: Path, log: Path, n: int, *args: str, cache: Path
+) -> subprocess.Popen:
     """A first process, once its ``n`` requests have reached the judge (its keys are claimed)."""
     owner = start(server, data, out, *args, cache=cache)
     wait_for(lambda: owner.poll() is not None or len(chats(log)) >= n, f"the first process's {n} requests")
@@ -98,8 +130,9 @@ def waits_or_asks(waiter: subprocess.Popen, err: Path, log: Path, sent_before: i
     return waiter.poll() is not None or b"waiting for it" in err.read_bytes() or len(chats(log)) > sent_before
 
 
-def start_waiter(server: FakeOpenAIProcess, data: Path, out: Path, log: Path, sent_before: int, *args: str,
-                 cache: Path) -> tuple[subprocess.Popen, Path]:
+def start_waiter(
+    server: FakeOpenAIProcess, data: Path, out: Path, log: Path, sent_before: int, *args: str, cache: Path
+) -> tuple[subprocess.Popen, Path]:
     """A second process on the same samples, once the first has sent its ``sent_before`` requests:
     started, and waited for until it waits for the first's verdicts (``waits_or_asks``). Its stderr
     goes to the returned file."""
@@ -119,5 +152,7 @@ def record(out: Path) -> tuple[dict, dict[str, dict]]:
 def what_was_judged(out: Path) -> tuple[dict, dict[str, dict]]:
     """A run record without what depends on which process asked: metrics and per-sample rows."""
     summary, rows = record(out)
-    return ({k: summary.get(k) for k in METRICS},
-            {sid: {k: v for k, v in row.items() if k not in HOW_IT_WAS_GOT} for sid, row in rows.items()})
+    return (
+        {k: summary.get(k) for k in METRICS},
+        {sid: {k: v for k, v in row.items() if k not in HOW_IT_WAS_GOT} for sid, row in rows.items()},
+    )

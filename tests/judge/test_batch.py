@@ -42,7 +42,9 @@ def test_batch_round_trip_into_the_cache(env, tmp_path):
 
 
 def test_failed_and_invalid_lines_are_errors_and_only_they_are_resubmitted(env, tmp_path):
-    env.score_fn = lambda request: {"oops": True} if re.search(r"question 1\b", request["messages"][-1]["content"]) else 70
+    env.score_fn = lambda request: (
+        {"oops": True} if re.search(r"question 1\b", request["messages"][-1]["content"]) else 70
+    )
     data = dataset(tmp_path / "ds", 4)
     code, s = run(data, *FAST)
     assert code == 0 and s["n_judge_errors"] == 1 and s["n_qor"] == 3
@@ -56,8 +58,21 @@ def test_failed_and_invalid_lines_are_errors_and_only_they_are_resubmitted(env, 
 
 def _start(data: Path, tmp_path: Path, url: str, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k"}
-    command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-               "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), *FAST, *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(tmp_path / "out"),
+        *FAST,
+        *extra,
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -83,7 +98,9 @@ def test_kill_9_while_polling_then_rerun_resumes_the_same_batch(tmp_path):
         requests = _log(log)
         assert sum(r["path"] == "/v1/batches" for r in requests) == 1  # resumed, not re-submitted
         assert sum(r["path"] == "/v1/files" for r in requests) == 1
-        assert all(r["path"] == f"/v1/batches/{state['batch_id']}" for r in requests if r["path"].startswith("/v1/batches/"))
+        assert all(
+            r["path"] == f"/v1/batches/{state['batch_id']}" for r in requests if r["path"].startswith("/v1/batches/")
+        )
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["n_qor"] == 8 and summary["qor"] == 40 and summary["batch"]["submitted"] == 0
 
@@ -122,9 +139,11 @@ def test_malformed_result_lines_are_errors_for_their_samples_and_the_run_goes_on
     assert code == 0 and s["n_qor"] == 2 and s["n_judge_errors"] == 3
     assert s["prompt_tokens"] == usages[3]["prompt_tokens"] + usages[4]["prompt_tokens"]
     errors = sorted(r["judge_error"] for r in rows().values() if r["judge_error"])
-    assert errors == ["batch request failed (HTTP 500): server fell over",
-                      "batch request failed (HTTP ?): no body",
-                      "no result for this request in the batch output"]
+    assert errors == [
+        "batch request failed (HTTP 500): server fell over",
+        "batch request failed (HTTP ?): no body",
+        "no result for this request in the batch output",
+    ]
     env.rewrite_batch_lines(None)
     code, s = run(data, *FAST)  # only the three are submitted again
     assert code == 0 and s["n_qor"] == 5 and s["cache_hits"] == 2 and env.count(CHAT) == 0
@@ -171,8 +190,11 @@ def test_a_pending_batch_of_another_endpoint_is_left_alone(env, tmp_path, capsys
     path = next((tmp_path / "cache" / "batches").glob("*.json"))
     state = json.loads(path.read_text())
     # as if a run against another server had died while polling
-    path.write_text(json.dumps({**state, "status": "submitted", "batch_id": "batch_elsewhere",
-                                "endpoint": "http://10.0.0.9:8000/v1"}))
+    path.write_text(
+        json.dumps(
+            {**state, "status": "submitted", "batch_id": "batch_elsewhere", "endpoint": "http://10.0.0.9:8000/v1"}
+        )
+    )
     code, s = run(data, *FAST, "--overwrite")
     assert code == 0 and s["n_qor"] == 2 and s["batch"]["submitted"] == 1
     assert env.count("/v1/batches/batch_elsewhere") == 0
@@ -208,8 +230,16 @@ def test_a_resumed_batch_counts_against_max_cost(tmp_path):
 
 def test_max_cost_covers_both_models_of_compare_model_in_batch_mode(env, tmp_path):
     prices = expensive_prices(tmp_path)
-    code, s = run(two_model_dataset(tmp_path / "ds", 12), *FAST, "--prices", str(prices), "--max-cost", "2",
-                  "--compare_model", "m2")
+    code, s = run(
+        two_model_dataset(tmp_path / "ds", 12),
+        *FAST,
+        "--prices",
+        str(prices),
+        "--max-cost",
+        "2",
+        "--compare_model",
+        "m2",
+    )
     assert code == 3 and s["budget_reached"] is True
     assert s["cost_usd"] <= 2  # what both models' batches cost together
     assert env.count("/v1/batches", "POST") == 1  # the first model's batch spent the budget

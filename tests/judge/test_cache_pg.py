@@ -14,7 +14,15 @@ from collections import Counter
 import pytest
 
 from judge.processes import (
-    chats, finish, held_judge, prompt_of, record, start, start_owner, start_waiter, what_was_judged,
+    chats,
+    finish,
+    held_judge,
+    prompt_of,
+    record,
+    start,
+    start_owner,
+    start_waiter,
+    what_was_judged,
     window,
 )
 from support.fake_openai import FakeOpenAIProcess
@@ -83,8 +91,10 @@ def test_four_processes_on_one_postgres_cache_send_each_prompt_once(tmp_path, pg
     datasets = [window(tmp_path / f"ds{s}", s, 8) for s in (0, 3)]  # 11 distinct prompts
     log = tmp_path / "requests.jsonl"
     with FakeOpenAIProcess(tmp_path, "--latency", "0.3", "--request-log", str(log)) as server:
-        procs = [start(server, data, tmp_path / f"out{i}", "--cache-url", pg_url, cache=tmp_path / "side")
-                 for i, data in enumerate(datasets + datasets)]
+        procs = [
+            start(server, data, tmp_path / f"out{i}", "--cache-url", pg_url, cache=tmp_path / "side")
+            for i, data in enumerate(datasets + datasets)
+        ]
         for proc in procs:
             assert PASSWORD not in finish(proc)
         requests = chats(log)
@@ -105,9 +115,15 @@ def test_kill_9_of_a_claim_owner_then_takeover_through_postgres(tmp_path, pg_url
     data = window(tmp_path / "ds", 0, 3)
     server, log, gate = held_judge(tmp_path)
     with server, psycopg.connect(pg_url, autocommit=True) as con:
-        owner = start_owner(server, data, tmp_path / "out-a", log, 3, "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a")
-        con.execute("UPDATE toolgrad_claims SET host = 'lost-host'")  # the owner's host is lost, as far as anyone can tell
-        waiter, err = start_waiter(server, data, tmp_path / "out-b", log, 3, "--cache-url", pg_url, cache=tmp_path / "b")
+        owner = start_owner(
+            server, data, tmp_path / "out-a", log, 3, "--cache-url", pg_url, "--claim-lease", "3", cache=tmp_path / "a"
+        )
+        con.execute(
+            "UPDATE toolgrad_claims SET host = 'lost-host'"
+        )  # the owner's host is lost, as far as anyone can tell
+        waiter, err = start_waiter(
+            server, data, tmp_path / "out-b", log, 3, "--cache-url", pg_url, cache=tmp_path / "b"
+        )
         owner.kill()
         owner.wait()
         expiry = max(row[0] for row in con.execute("SELECT expires_at FROM toolgrad_claims").fetchall())

@@ -20,7 +20,9 @@ def test_shipped_price_table_is_valid_dated_and_sourced():
     for name in ("gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini"):
         price = table.models[name]
         assert 0 < price.input < price.output
-        assert price.batch_input == pytest.approx(price.input / 2) and price.batch_output == pytest.approx(price.output / 2)
+        assert price.batch_input == pytest.approx(price.input / 2) and price.batch_output == pytest.approx(
+            price.output / 2
+        )
     prices = load_prices()
     assert prices.lookup("gpt-4.1-2025-04-14").input_per_m == 2.0  # dated snapshots priced as their family
     assert prices.lookup("openai/gpt-4.1-mini").output_per_m == 1.6
@@ -33,7 +35,11 @@ def test_summary_and_terminal_show_tokens_and_usd(env, tmp_path, capsys):
     assert code == 0
     sent = [r["json"] for r in env.requests if r["path"] == CHAT]
     # the fake's usage: len(json(messages)) // 4 + 1 prompt tokens per request
-    assert s["prompt_tokens"] == sum(len(json.dumps(b["messages"])) // 4 + 1 for b in sent) == s["judge_tokens"]["prompt_tokens"]
+    assert (
+        s["prompt_tokens"]
+        == sum(len(json.dumps(b["messages"])) // 4 + 1 for b in sent)
+        == s["judge_tokens"]["prompt_tokens"]
+    )
     expected = (s["prompt_tokens"] * 2.0 + s["completion_tokens"] * 8.0) / 1e6  # gpt-4.1
     assert s["cost_usd"] == pytest.approx(expected, abs=1e-6) and s["cost_usd"] > 0
     assert s["price"]["model"] == "gpt-4.1" and s["price"]["tier"] == "standard" and s["price"]["source"]
@@ -50,8 +56,11 @@ def test_summary_and_terminal_show_tokens_and_usd(env, tmp_path, capsys):
 
 def test_user_price_file_overrides_and_unknown_models_show_tokens_only(env, tmp_path, capsys):
     prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "my contract", "retrieved": "2025-09-01",
-                                  "models": {"my-judge": {"input": 1000, "output": 0}}}))
+    prices.write_text(
+        json.dumps(
+            {"source": "my contract", "retrieved": "2025-09-01", "models": {"my-judge": {"input": 1000, "output": 0}}}
+        )
+    )
     data = dataset(tmp_path / "ds", 2)
     code, s = run(data, "--judge", "my-judge", "--prices", str(prices))
     assert code == 0 and s["cost_usd"] == pytest.approx(s["prompt_tokens"] * 1000 / 1e6)
@@ -118,8 +127,16 @@ def test_replies_without_usage_are_charged_at_their_estimate_and_the_budget_stil
         assert f"an estimate for {s['judge_requests']} repl" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("option, value", [("--max-cost", "nan"), ("--max-cost", "inf"), ("--timeout", "nan"),
-                                           ("--judge-temperature", "nan"), ("--batch-poll-interval", "inf")])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--max-cost", "nan"),
+        ("--max-cost", "inf"),
+        ("--timeout", "nan"),
+        ("--judge-temperature", "nan"),
+        ("--batch-poll-interval", "inf"),
+    ],
+)
 def test_non_finite_numbers_are_refused(env, tmp_path, capsys, option, value):
     code, _ = run(dataset(tmp_path / "ds", 1), option, value)
     assert code == 2 and "is not a finite number" in capsys.readouterr().err and env.count() == 0

@@ -66,8 +66,22 @@ def cached_samples(cache_dir: Path) -> set[str]:
 
 def start(data: Path, tmp_path: Path, server: FakeOpenAIProcess, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
-    command = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-               "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), "--num_process", "4", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(tmp_path / "out"),
+        "--num_process",
+        "4",
+        *args,
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -10,8 +10,15 @@ def test_repeated_judge_endpoint_spreads_requests(monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # self-hosted: a placeholder key is sent
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with MeteredFake(latency=0.05) as a, MeteredFake(latency=0.05) as b:
-        code, s = run(dataset(tmp_path / "ds", 40), "--num_process", "8",
-                      "--judge-endpoint", a.base_url, "--judge-endpoint", b.base_url)
+        code, s = run(
+            dataset(tmp_path / "ds", 40),
+            "--num_process",
+            "8",
+            "--judge-endpoint",
+            a.base_url,
+            "--judge-endpoint",
+            b.base_url,
+        )
         assert code == 0 and s["n_qor"] == 40
         assert a.count(CHAT) + b.count(CHAT) == 40
         assert a.count(CHAT) >= 12 and b.count(CHAT) >= 12  # least-loaded with round-robin ties

@@ -88,14 +88,18 @@ class _Counting:
         monkeypatch.setattr(fence_module, "_name_end", counted)
 
 
-@pytest.mark.parametrize("text", [
-    "<" + " " * 40_000,  # used to take ~25 s: two adjacent \s* backtracking over the spaces
-    "<" * 40_000,
-    "< " * 20_000,
-    ("<" + " " * (WINDOW - 1)) * 250,
-    "</assistant_response" * 2_000,
-    "<\u200b" * 20_000,
-], ids=["lt-spaces", "many-lt", "lt-space-pairs", "window-padding", "unterminated-tags", "lt-format-chars"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<" + " " * 40_000,  # used to take ~25 s: two adjacent \s* backtracking over the spaces
+        "<" * 40_000,
+        "< " * 20_000,
+        ("<" + " " * (WINDOW - 1)) * 250,
+        "</assistant_response" * 2_000,
+        "<\u200b" * 20_000,
+    ],
+    ids=["lt-spaces", "many-lt", "lt-space-pairs", "window-padding", "unterminated-tags", "lt-format-chars"],
+)
 def test_work_is_linear_in_the_text(text, monkeypatch):
     counter = _Counting(monkeypatch)
     fence_module._lookalike_tags(text, TAGS)  # the general path (ASCII text takes a regex, tested below)
@@ -103,9 +107,38 @@ def test_work_is_linear_in_the_text(text, monkeypatch):
 
 
 @settings(max_examples=600, derandomize=True, deadline=None)
-@given(st.lists(st.sampled_from([*TAGS, "</", "<", ">", " ", "\n", "/", "x", "_", "-", "A", "<<", "S", "\u200b", "\u00ad",
-                                 "\u0430", "\u0410", "\uff1c", "\uff1e", "\uff41", "\u00e9", "\u00a0", "\ufeff"]),
-                max_size=30).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *TAGS,
+                "</",
+                "<",
+                ">",
+                " ",
+                "\n",
+                "/",
+                "x",
+                "_",
+                "-",
+                "A",
+                "<<",
+                "S",
+                "\u200b",
+                "\u00ad",
+                "\u0430",
+                "\u0410",
+                "\uff1c",
+                "\uff1e",
+                "\uff41",
+                "\u00e9",
+                "\u00a0",
+                "\ufeff",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
 def test_one_pass_regex_finds_exactly_what_the_general_path_finds(text):
     assert fence_module._tags(text, TAGS) == fence_module._lookalike_tags(text, TAGS)
 

@@ -61,7 +61,9 @@ def test_a_key_echoed_in_error_replies_reaches_no_file_and_no_output(echoing, tm
         builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"answer {i}"})
     assert run_main(builder.finish())[0] == 0
     assert echoing.count("/v1/chat/completions") == 3  # the errors were really received
-    errors = [json.loads(line).get("judge_error") or "" for line in Path("out/per_sample.jsonl").read_text().splitlines()]
+    errors = [
+        json.loads(line).get("judge_error") or "" for line in Path("out/per_sample.jsonl").read_text().splitlines()
+    ]
     assert len(errors) == 3 and all("provided: ***." in e and "upstream sk-***" in e for e in errors), errors
     assert main(["report", "--runs", "out", "--out", "site"]) == 0
     for root in ("out", "cache", "site"):

@@ -38,10 +38,16 @@ def test_age_counts_from_the_latest_attempt(tmp_path):
     assert OverwriteRun.begin(tmp_path, IDENTITY).resumed is False
 
 
-@pytest.mark.parametrize("fields", [
-    {"started_at": "yesterday"}, {"started_at": True}, {"started_at": -5.0}, {"started_at": time.time() + 3600},
-    {"last_attempt": 1.0},  # a latest attempt before the start: inconsistent
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"started_at": "yesterday"},
+        {"started_at": True},
+        {"started_at": -5.0},
+        {"started_at": time.time() + 3600},
+        {"last_attempt": 1.0},  # a latest attempt before the start: inconsistent
+    ],
+)
 def test_a_marker_that_does_not_make_sense_means_starting_afresh(tmp_path, fields):
     _marker_with(tmp_path, **fields)
     run = OverwriteRun.begin(tmp_path, IDENTITY)

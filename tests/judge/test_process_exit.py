@@ -13,8 +13,20 @@ from judge.conftest import CHAT, dataset
 
 
 def command(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    argv = [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(data),
-            "--cache-dir", "cache", "--output", "out", *args]
+    argv = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m1",
+        "--dataset",
+        str(data),
+        "--cache-dir",
+        "cache",
+        "--output",
+        "out",
+        *args,
+    ]
     base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout block-buffered, as for most users
     return subprocess.run(argv, capture_output=True, text=True, env={**base, **env}, timeout=120)
 
@@ -34,8 +46,9 @@ def test_judged_run_prints_and_writes_everything_before_leaving(env, tmp_path):
 def test_exit_status_survives_the_fast_exit(env, tmp_path):
     data = dataset(tmp_path / "ds", 3)
     prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"source": "test", "retrieved": "2026-11-22",
-                                  "models": {"gpt-4.1": {"input": 1e6, "output": 1e6}}}))
+    prices.write_text(
+        json.dumps({"source": "test", "retrieved": "2026-11-22", "models": {"gpt-4.1": {"input": 1e6, "output": 1e6}}})
+    )
     done = command(data, "--prices", str(prices), "--max-cost", "0.000001")
     assert done.returncode == 3, done.stderr  # the budget stop's documented status
     assert "Budget reached" in done.stderr
@@ -43,12 +56,16 @@ def test_exit_status_survives_the_fast_exit(env, tmp_path):
 
 def _entry_with_atexit_probe(data: Path, **env: str) -> subprocess.CompletedProcess:
     """The console script's entry(), with an atexit hook that prints only under a normal teardown."""
-    code = ("import atexit, sys; atexit.register(lambda: print('TEARDOWN-RAN', flush=True)); "
-            "from toolgrad_eval.cli.main import entry; "
-            f"sys.argv = ['toolgrad-eval', '--pred_model', 'm1', '--dataset', {str(data)!r}, "
-            "'--cache-dir', 'cache', '--output', 'out']; entry()")
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('TEARDOWN-RAN', flush=True)); "
+        "from toolgrad_eval.cli.main import entry; "
+        f"sys.argv = ['toolgrad-eval', '--pred_model', 'm1', '--dataset', {str(data)!r}, "
+        "'--cache-dir', 'cache', '--output', 'out']; entry()"
+    )
     base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env}, timeout=120
+    )
 
 
 def test_after_judging_the_process_skips_the_teardown(env, tmp_path):

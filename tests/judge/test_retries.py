@@ -39,7 +39,7 @@ def test_retry_after_is_honoured(env, tmp_path):
 
 def test_every_transient_fault_is_retried_until_a_verdict(env, tmp_path):
     judge, tasks = judge_tasks(tmp_path, timeout=0.5)
-    env.script([Reply.status(500), Reply.drop(), Reply.stall(120), Reply.status(503), Reply.malformed("{\"trunc")])
+    env.script([Reply.status(500), Reply.drop(), Reply.stall(120), Reply.status(503), Reply.malformed('{"trunc')])
     start = time.monotonic()
     [result] = judge.run(tasks)
     assert result.verdict is not None and result.error is None

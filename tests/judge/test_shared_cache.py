@@ -10,8 +10,18 @@ import time
 from collections import Counter
 
 from judge.processes import (
-    chats, finish, held_judge, prompt_of, record, requests_of, start, start_owner, start_waiter, wait_for,
-    what_was_judged, window,
+    chats,
+    finish,
+    held_judge,
+    prompt_of,
+    record,
+    requests_of,
+    start,
+    start_owner,
+    start_waiter,
+    wait_for,
+    what_was_judged,
+    window,
 )
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad_eval.judge.cache import JudgmentCache
@@ -24,8 +34,10 @@ def test_eight_processes_send_each_distinct_prompt_once_and_agree_with_single_ru
     datasets = [window(tmp_path / f"ds{s}", s, SIZE) for s in WINDOWS]
     log = tmp_path / "requests.jsonl"
     with FakeOpenAIProcess(tmp_path, "--latency", "0.3", "--request-log", str(log)) as server:
-        procs = [start(server, data, tmp_path / f"out{i}", cache=tmp_path / "cache")
-                 for i, data in enumerate(datasets + datasets)]  # every window twice: 8 processes at once
+        procs = [
+            start(server, data, tmp_path / f"out{i}", cache=tmp_path / "cache")
+            for i, data in enumerate(datasets + datasets)
+        ]  # every window twice: 8 processes at once
         for proc in procs:
             finish(proc)
         shared = chats(log)
@@ -48,9 +60,14 @@ def test_judge_samples_and_overwrite_runs_claim_every_judgment(tmp_path):
     re-judge each key once between them: a verdict one of them stores is fresh for the others."""
     datasets = [window(tmp_path / f"ds{s}", s, 6) for s in (0, 2, 4)]  # 10 distinct prompts
     log, gate = tmp_path / "requests.jsonl", tmp_path / "hold"
-    with FakeOpenAIProcess(tmp_path, "--latency", "0.5", "--hold-while", str(gate), "--request-log", str(log)) as server:
+    with FakeOpenAIProcess(
+        tmp_path, "--latency", "0.5", "--hold-while", str(gate), "--request-log", str(log)
+    ) as server:
         args = ("--judge-samples", "2", "--judge-temperature", "0.7")
-        for proc in [start(server, data, tmp_path / f"out{i}", *args, cache=tmp_path / "cache") for i, data in enumerate(datasets)]:
+        for proc in [
+            start(server, data, tmp_path / f"out{i}", *args, cache=tmp_path / "cache")
+            for i, data in enumerate(datasets)
+        ]:
             finish(proc)
         first = chats(log)
         assert len(first) == len({prompt_of(r) for r in first}) == 20  # 10 prompts x 2 judgments, once each
@@ -59,10 +76,17 @@ def test_judge_samples_and_overwrite_runs_claim_every_judgment(tmp_path):
         # "Started together": no verdict is stored before all three --overwrite runs have started
         # (their markers are written), however slowly the machine starts them.
         gate.touch()
-        procs = [start(server, data, tmp_path / f"over{i}", *args, "--overwrite", cache=tmp_path / "cache")
-                 for i, data in enumerate(datasets)]
-        wait_for(lambda: len(list((tmp_path / "cache" / "overwrite-runs").glob("*.json"))) == 3
-                 or any(proc.poll() is not None for proc in procs), "the three --overwrite runs to start")
+        procs = [
+            start(server, data, tmp_path / f"over{i}", *args, "--overwrite", cache=tmp_path / "cache")
+            for i, data in enumerate(datasets)
+        ]
+        wait_for(
+            lambda: (
+                len(list((tmp_path / "cache" / "overwrite-runs").glob("*.json"))) == 3
+                or any(proc.poll() is not None for proc in procs)
+            ),
+            "the three --overwrite runs to start",
+        )
         gate.unlink()
         for proc in procs:
             finish(proc)
@@ -91,7 +115,9 @@ def test_kill_9_of_a_claim_owner_mid_request_then_the_waiter_takes_over(tmp_path
     assert Counter(map(prompt_of, requests)) == {p: 2 for p in map(prompt_of, requests[:4])}
     summary, rows = record(tmp_path / "out-b")
     assert summary["judge_requests"] == 4 and summary["n_qor"] == 4
-    assert summary["shared_cache"]["claims_taken_over"] == 4 and summary["shared_cache"]["waited_for_other_process"] >= 1
+    assert (
+        summary["shared_cache"]["claims_taken_over"] == 4 and summary["shared_cache"]["waited_for_other_process"] >= 1
+    )
     with JudgmentCache(tmp_path / "cache") as cache:
         assert cache.open().claims() == []  # nothing left claimed
 
@@ -152,19 +178,34 @@ def test_batch_runs_sharing_a_cache_submit_each_distinct_prompt_once(tmp_path):
     import openai
 
     datasets = [window(tmp_path / f"ds{s}", s, 6) for s in (0, 2, 4)]  # 10 distinct prompts
-    server, log, gate = held_judge(tmp_path, "--batch-seconds", "1.5")  # uploads held until every process claimed what it could
+    server, log, gate = held_judge(
+        tmp_path, "--batch-seconds", "1.5"
+    )  # uploads held until every process claimed what it could
     with server:
         errs = [tmp_path / f"err{i}" for i in range(2 * len(datasets))]
         sinks = [err.open("wb") for err in errs]
-        procs = [start(server, data, tmp_path / f"out{i}", "--batch", "--batch-poll-interval", "0.1",
-                       cache=tmp_path / "cache", stderr=sink) for i, (data, sink) in enumerate(zip(datasets + datasets, sinks))]
+        procs = [
+            start(
+                server,
+                data,
+                tmp_path / f"out{i}",
+                "--batch",
+                "--batch-poll-interval",
+                "0.1",
+                cache=tmp_path / "cache",
+                stderr=sink,
+            )
+            for i, (data, sink) in enumerate(zip(datasets + datasets, sinks))
+        ]
 
         def claimed_what_it_could() -> int:  # uploading its own keys (held), or waiting for others'
             uploads = sum(r["path"] == "/v1/files" and r["method"] == "POST" for r in requests_of(log))
             return uploads + sum(b"waiting for it" in err.read_bytes() for err in errs)
 
-        wait_for(lambda: claimed_what_it_could() >= len(procs) or any(p.poll() is not None for p in procs),
-                 "every process to claim its keys")
+        wait_for(
+            lambda: claimed_what_it_could() >= len(procs) or any(p.poll() is not None for p in procs),
+            "every process to claim its keys",
+        )
         gate.unlink()
         for proc, sink, err in zip(procs, sinks, errs):
             assert proc.wait(timeout=180) == 0, err.read_text()

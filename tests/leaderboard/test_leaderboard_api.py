@@ -12,6 +12,12 @@ def test_exported_members() -> None:
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
     assert report.__all__ == ["Published", "publish", "write_report"]
-    assert {"build_leaderboard", "Leaderboard", "load_packaged", "check_reported", "discover_runs"} <= set(leaderboard.__all__)
-    public = {n for n in dir(leaderboard) if not n.startswith("_") and not isinstance(getattr(leaderboard, n), type(leaderboard))}
+    assert {"build_leaderboard", "Leaderboard", "load_packaged", "check_reported", "discover_runs"} <= set(
+        leaderboard.__all__
+    )
+    public = {
+        n
+        for n in dir(leaderboard)
+        if not n.startswith("_") and not isinstance(getattr(leaderboard, n), type(leaderboard))
+    }
     assert public == set(leaderboard.__all__)

@@ -27,7 +27,9 @@ def test_bfcl_columns_follow_the_official_aggregation(bfcl_run, runs_root: Path)
     acc = {c: info["accuracy"] for c, info in run.summary["categories"].items()}
     simple = (acc["simple_python"] + acc["simple_java"] + acc["simple_javascript"]) / 3
     assert run.values["non_live_simple"] == pytest.approx(100 * simple)
-    assert run.values["non_live_overall"] == pytest.approx(100 * (simple + acc["multiple"] + acc["parallel"] + acc["parallel_multiple"]) / 4)
+    assert run.values["non_live_overall"] == pytest.approx(
+        100 * (simple + acc["multiple"] + acc["parallel"] + acc["parallel_multiple"]) / 4
+    )
     live = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
     weighted = sum(acc[c] * BFCL_SIZES[c] for c in live) / sum(BFCL_SIZES[c] for c in live)
     assert run.values["live_overall"] == pytest.approx(100 * weighted)
@@ -36,12 +38,25 @@ def test_bfcl_columns_follow_the_official_aggregation(bfcl_run, runs_root: Path)
 
 
 def test_v3_category_names_and_missing_categories(runs_root: Path) -> None:
-    categories = {"simple": {"accuracy": 0.5, "correct_count": 1, "total_count": 2},
-                  "java": {"accuracy": 1.0, "correct_count": 2, "total_count": 2},
-                  "multiple": {"accuracy": 0.5, "correct_count": 1, "total_count": 2}}
+    categories = {
+        "simple": {"accuracy": 0.5, "correct_count": 1, "total_count": 2},
+        "java": {"accuracy": 1.0, "correct_count": 2, "total_count": 2},
+        "multiple": {"accuracy": 0.5, "correct_count": 1, "total_count": 2},
+    }
     rows = [{"id": f"{c}_{i}", "category": c, "valid": i == 0 or c == "java"} for c in categories for i in range(2)]
-    write_run_record(runs_root / "v3", {"benchmark": "bfcl", "model": "m", "synthetic": False, "n_samples": 6,
-                                        "data_version": "v3", "categories": categories, "aggregates": {}}, rows)
+    write_run_record(
+        runs_root / "v3",
+        {
+            "benchmark": "bfcl",
+            "model": "m",
+            "synthetic": False,
+            "n_samples": 6,
+            "data_version": "v3",
+            "categories": categories,
+            "aggregates": {},
+        },
+        rows,
+    )
     (run,), _ = discover_runs([runs_root])
     assert run.values["non_live_multiple"] == 50.0
     assert run.values["non_live_simple"] is None and run.values["non_live_overall"] is None  # javascript was not scored
@@ -87,7 +102,10 @@ def test_base_to_fine_tune_deltas(toolgrad5k_run, runs_root: Path) -> None:
     toolgrad5k_run("demo-toolgrad-4b", skill=0.95)
     board = build_leaderboard([runs_root])
     bfcl_deltas = _table(board, "bfcl").deltas
-    assert [(d.kind, d.pair) for d in bfcl_deltas] == [("reported", "Gemma-3 4B → ToolGrad 4B"), ("reported", "Gemma-3 12B → ToolGrad 12B")]
+    assert [(d.kind, d.pair) for d in bfcl_deltas] == [
+        ("reported", "Gemma-3 4B → ToolGrad 4B"),
+        ("reported", "Gemma-3 12B → ToolGrad 12B"),
+    ]
     assert bfcl_deltas[0].cells["non_live_overall"].diff == pytest.approx(72.46 - 61.12)
     assert bfcl_deltas[0].detail == "ToolGrad 4B model card"
     (delta,) = _table(board, "toolgrad5k").deltas
@@ -156,8 +174,16 @@ def test_toolgrad5k_page_details(toolgrad5k_run, runs_root: Path) -> None:
 
 
 def test_rows_left_by_an_interrupted_write_are_not_taken_for_the_summarys(runs_root: Path) -> None:
-    summary = {"benchmark": "toolgrad5k", "model": "m", "synthetic": False, "n_samples": 2, "recall": 1.0,
-               "precision": 1.0, "success_rate": 1.0, "qor": 50.0}
+    summary = {
+        "benchmark": "toolgrad5k",
+        "model": "m",
+        "synthetic": False,
+        "n_samples": 2,
+        "recall": 1.0,
+        "precision": 1.0,
+        "success_rate": 1.0,
+        "qor": 50.0,
+    }
     rows = [{"id": f"s{i}", "recall": 1.0, "precision": 1.0, "success_rate": 1.0, "qor": 50.0} for i in range(2)]
     folder = runs_root / "toolgrad5k" / "m"
     write_run_record(folder, summary, rows)

@@ -14,7 +14,9 @@ def _packaged(benchmark: str) -> list[ReportedValues]:
     models, files = load_packaged()
     return [
         ReportedValues(row.model, models.models[row.model].label, row.values)
-        for _, f in files if f.benchmark == benchmark for row in f.rows
+        for _, f in files
+        if f.benchmark == benchmark
+        for row in f.rows
     ]
 
 
@@ -60,8 +62,12 @@ def test_the_cards_printed_order_fails_the_relevance_granularity_check() -> None
 
 
 def test_identical_groups_need_the_whole_group() -> None:
-    a = ReportedValues("a", "A", {"relevance": 93.75, "irrelevance": 59.27, "non_live_multiple": 94.0, "non_live_simple": 70.0})
-    b = ReportedValues("b", "B", {"relevance": 93.75, "irrelevance": 61.0, "non_live_multiple": 94.0, "non_live_simple": 71.0})
+    a = ReportedValues(
+        "a", "A", {"relevance": 93.75, "irrelevance": 59.27, "non_live_multiple": 94.0, "non_live_simple": 70.0}
+    )
+    b = ReportedValues(
+        "b", "B", {"relevance": 93.75, "irrelevance": 61.0, "non_live_multiple": 94.0, "non_live_simple": 71.0}
+    )
     assert check_reported("bfcl", [a, b]) == []
     c = ReportedValues("c", "C", {"relevance": 93.75, "irrelevance": 59.27})
     assert {f.model for f in check_reported("bfcl", [a, c])} == {"a", "c"}

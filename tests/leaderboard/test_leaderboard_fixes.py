@@ -134,7 +134,9 @@ def test_display_path_hides_the_local_file_system(tmp_path: Path, monkeypatch) -
     assert display_path(str(tmp_path / "runs" / "bfcl")) == "runs/bfcl"
     assert display_path("benchmarks/demo/x") == "benchmarks/demo/x"
     assert display_path(str(package / "benchmarks" / "demo" / "bfcl-synthetic")) == "shipped demo: bfcl-synthetic"
-    assert display_path(str(package.parent / "benchmarks" / "demo" / "bfcl-synthetic")) == "shipped demo: bfcl-synthetic"
+    assert (
+        display_path(str(package.parent / "benchmarks" / "demo" / "bfcl-synthetic")) == "shipped demo: bfcl-synthetic"
+    )
     assert display_path("/home/alice/secret/project/data/bfcl") == "…/data/bfcl"
     assert display_path(None) == "—"
 

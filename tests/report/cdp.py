@@ -18,9 +18,18 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
     # Belt and braces for the offline check: a request that did try to leave would fail to resolve.
     "--host-resolver-rules=MAP * ~NOTFOUND",
     "--allow-file-access-from-files",
@@ -59,12 +68,21 @@ class Browser:
             os.dup2(from_browser_w, 4)
 
         self.proc = subprocess.Popen(
-            [executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={user_data_dir}",
-             f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                executable,
+                *FLAGS,
+                "--remote-debugging-pipe",
+                f"--user-data-dir={user_data_dir}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             # dup2 leaves 3 and 4 inheritable; every other descriptor Python opened is close-on-exec
             # (PEP 446), so nothing else leaks into the browser without close_fds.
-            preexec_fn=wire_pipes, close_fds=False,
+            preexec_fn=wire_pipes,
+            close_fds=False,
         )
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -100,7 +118,9 @@ class Browser:
                         self.events.append(message)
                     self._cond.notify_all()
 
-    def send(self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False, timeout: float = 30) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False, timeout: float = 30
+    ) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if self.session and not browser:
@@ -133,16 +153,26 @@ class Browser:
     def _attach(self, width: int, height: int) -> None:
         targets = self.send("Target.getTargets", browser=True)["targetInfos"]
         page = next(t for t in targets if t["type"] == "page")
-        self.session = self.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}, browser=True)["sessionId"]
+        self.session = self.send(
+            "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}, browser=True
+        )["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         # Runs before any page script and is not subject to the page's CSP: records violations.
-        self.send("Page.addScriptToEvaluateOnNewDocument", {"source": (
-            "window.__csp = [];"
-            "document.addEventListener('securitypolicyviolation', function (e) {"
-            "  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });"
-        )})
+        self.send(
+            "Page.addScriptToEvaluateOnNewDocument",
+            {
+                "source": (
+                    "window.__csp = [];"
+                    "document.addEventListener('securitypolicyviolation', function (e) {"
+                    "  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });"
+                )
+            },
+        )
 
     # -- what tests use -------------------------------------------------------------------------
     def navigate(self, url: str) -> None:
@@ -163,7 +193,9 @@ class Browser:
             "var r=e.getBoundingClientRect(); return [r.left + r.width/2, r.top + r.height/2];})()"
         )
         for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
+            self.send(
+                "Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}
+            )
 
     def click_and_wait_load(self, selector: str) -> None:
         mark = len(self.events)
@@ -174,9 +206,14 @@ class Browser:
         """The whole page (or ``height`` pixels of it from ``top``), not just the viewport."""
         full = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"))
         height = min(height or full, full - top, 16000)
-        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": min(full, 16000), "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": min(full, 16000), "deviceScaleFactor": 1, "mobile": False},
+        )
         clip = {"x": 0, "y": top, "width": width, "height": height, "scale": 1}
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})["data"]
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})[
+            "data"
+        ]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
 
@@ -188,13 +225,17 @@ class Browser:
             if method == "Runtime.exceptionThrown":
                 out.append(f"exception: {params['exceptionDetails'].get('text')}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert", "warning"):
-                out.append(f"console.{params['type']}: {[a.get('value', a.get('description')) for a in params.get('args', [])]}")
+                out.append(
+                    f"console.{params['type']}: {[a.get('value', a.get('description')) for a in params.get('args', [])]}"
+                )
             elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
                 out.append(f"log {params['entry'].get('source')}: {params['entry'].get('text')}")
         return out
 
     def requests(self, since: int = 0) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events[since:] if e.get("method") == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"] for e in self.events[since:] if e.get("method") == "Network.requestWillBeSent"
+        ]
 
     @property
     def mark(self) -> int:

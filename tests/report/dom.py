@@ -40,7 +40,9 @@ class Node:
                 yield child
                 yield from child.iter()
 
-    def find_all(self, tag: str | None = None, cls: str | None = None, pred: Callable[["Node"], bool] | None = None, **attrs: str) -> list["Node"]:
+    def find_all(
+        self, tag: str | None = None, cls: str | None = None, pred: Callable[["Node"], bool] | None = None, **attrs: str
+    ) -> list["Node"]:
         out = []
         for node in self.iter():
             if tag and node.tag != tag:

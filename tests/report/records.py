@@ -20,9 +20,19 @@ LONE_SURROGATE = "\ud83d"
 
 # Small categories keep tests fast; live sizes keep BFCL's uneven proportions.
 BFCL_SIZES = {
-    "simple_python": 20, "simple_java": 10, "simple_javascript": 10, "multiple": 20, "parallel": 20,
-    "parallel_multiple": 20, "irrelevance": 24, "live_simple": 26, "live_multiple": 40, "live_parallel": 8,
-    "live_parallel_multiple": 8, "live_irrelevance": 30, "live_relevance": 8,
+    "simple_python": 20,
+    "simple_java": 10,
+    "simple_javascript": 10,
+    "multiple": 20,
+    "parallel": 20,
+    "parallel_multiple": 20,
+    "irrelevance": 24,
+    "live_simple": 26,
+    "live_multiple": 40,
+    "live_parallel": 8,
+    "live_parallel_multiple": 8,
+    "live_irrelevance": 30,
+    "live_relevance": 8,
 }
 
 
@@ -35,12 +45,19 @@ def write_toolgrad5k_run(
     for i in range(n):
         sid = f"sample-{i:03d}"
         row = {
-            "id": sid, "recall": 1.0 if rng.random() < skill else 0.5, "precision": 1.0,
+            "id": sid,
+            "recall": 1.0 if rng.random() < skill else 0.5,
+            "precision": 1.0,
             "success_rate": 1.0 if rng.random() < skill else 0.5,
             "qor": float(round(100 * min(1.0, max(0.0, rng.gauss(skill, 0.2))))),
-            "verdict_source": "judge", "judge_reason": f"Answered {i % 3 + 1} of 3 requests.",
-            "response_scores": [80], "num_requests": 1, "prediction_error": None, "judge_error": None,
-            "query": f"Find flights for trip {i}", "response": f"Here are the flights for trip {i}.",
+            "verdict_source": "judge",
+            "judge_reason": f"Answered {i % 3 + 1} of 3 requests.",
+            "response_scores": [80],
+            "num_requests": 1,
+            "prediction_error": None,
+            "judge_error": None,
+            "query": f"Find flights for trip {i}",
+            "response": f"Here are the flights for trip {i}.",
         }
         if i == 0:
             row["judge_reason"] = f"The response contains {XSS_SCRIPT} and {XSS_IMG}"
@@ -48,22 +65,46 @@ def write_toolgrad5k_run(
             row["query"] = f"Query with {XSS_SCRIPT}"
         if i == 1:
             # The reference quirk: an errored prediction scores 0 but leaves the Success Rate mean.
-            row.update(recall=0.0, precision=0.0, success_rate=None, qor=0.0, verdict_source="none",
-                       judge_reason=None, prediction_error=f"model returned {XSS_IMG}")
+            row.update(
+                recall=0.0,
+                precision=0.0,
+                success_rate=None,
+                qor=0.0,
+                verdict_source="none",
+                judge_reason=None,
+                prediction_error=f"model returned {XSS_IMG}",
+            )
         if i == 2:
             row.update(qor=None, judge_error=f"judge refused: {XSS_SCRIPT}")
         rows.append(row)
     summary = {
-        "benchmark": "toolgrad5k", "model": model, "dataset": "benchmarks/demo/toolgrad5k-synthetic",
-        "synthetic": synthetic, "split": "test", "response_key": "response-unbiased-gpt-4.1-mini",
-        "n_samples": n, "recall": _mean(r["recall"] for r in rows), "precision": 1.0,
-        "success_rate": _mean(r["success_rate"] for r in rows), "qor": _mean(r["qor"] for r in rows),
-        "success_rate_mode": "reference", "n_success_rate": sum(r["success_rate"] is not None for r in rows),
-        "n_prediction_errors": 1, "n_judge_errors": 1, "judge_requests": n, "cache_hits": 0, "stored_verdicts": 0,
-        "judge_model": "gpt-4.1", "judge_template": "qor-v1", "judge_template_sha256": "0" * 64,
+        "benchmark": "toolgrad5k",
+        "model": model,
+        "dataset": "benchmarks/demo/toolgrad5k-synthetic",
+        "synthetic": synthetic,
+        "split": "test",
+        "response_key": "response-unbiased-gpt-4.1-mini",
+        "n_samples": n,
+        "recall": _mean(r["recall"] for r in rows),
+        "precision": 1.0,
+        "success_rate": _mean(r["success_rate"] for r in rows),
+        "qor": _mean(r["qor"] for r in rows),
+        "success_rate_mode": "reference",
+        "n_success_rate": sum(r["success_rate"] is not None for r in rows),
+        "n_prediction_errors": 1,
+        "n_judge_errors": 1,
+        "judge_requests": n,
+        "cache_hits": 0,
+        "stored_verdicts": 0,
+        "judge_model": "gpt-4.1",
+        "judge_template": "qor-v1",
+        "judge_template_sha256": "0" * 64,
         # gpt-4.1's standard tier: $2 / $8 per 1M prompt / completion tokens
-        "prompt_tokens": 812 * n, "completion_tokens": 95 * n, "cost_usd": round((812 * 2 + 95 * 8) * n / 1e6, 6),
-        "price": {"tier": "standard"}, "replies_without_usage": 0,
+        "prompt_tokens": 812 * n,
+        "completion_tokens": 95 * n,
+        "cost_usd": round((812 * 2 + 95 * 8) * n / 1e6, 6),
+        "price": {"tier": "standard"},
+        "replies_without_usage": 0,
     }
     folder = root / "toolgrad5k" / model
     write_run_record(folder, summary, rows)
@@ -71,8 +112,15 @@ def write_toolgrad5k_run(
 
 
 def write_bfcl_run(
-    root: Path, model: str, *, skill: float = 0.7, seed: int = 0, synthetic: bool = True,
-    sizes: dict[str, int] | None = None, relative_score_files: bool = False, per_sample: bool = True,
+    root: Path,
+    model: str,
+    *,
+    skill: float = 0.7,
+    seed: int = 0,
+    synthetic: bool = True,
+    sizes: dict[str, int] | None = None,
+    relative_score_files: bool = False,
+    per_sample: bool = True,
 ) -> Path:
     """A BFCL v4 run record under root/bfcl/<model>/ with score files under root/bfcl-data/score/<model>/."""
     sizes = sizes or BFCL_SIZES
@@ -100,9 +148,14 @@ def write_bfcl_run(
         shown = str(score_file.relative_to(folder.parent.parent)) if relative_score_files else str(score_file)
         categories[category] = {**header, "score_file": shown}
     summary = {
-        "benchmark": "bfcl", "model": model, "dataset": str(root) if relative_score_files else "bfcl-run",
-        "synthetic": synthetic, "n_samples": sum(sizes.values()), "data_version": "v4",
-        "categories": categories, "aggregates": {},
+        "benchmark": "bfcl",
+        "model": model,
+        "dataset": str(root) if relative_score_files else "bfcl-run",
+        "synthetic": synthetic,
+        "n_samples": sum(sizes.values()),
+        "data_version": "v4",
+        "categories": categories,
+        "aggregates": {},
     }
     write_run_record(folder, summary, rows if per_sample else [])
     if not per_sample:
@@ -114,23 +167,44 @@ def _failure(category: str, entry: str, model: str, i: int) -> tuple[str, list[s
     question = [[{"role": "user", "content": f"What is the weather in city {i}? {XSS_SCRIPT}"}]]
     prompt = {"id": entry, "question": question, "function": [{"name": "get_weather", "parameters": {}}]}
     if category in ("irrelevance", "live_irrelevance"):
-        line = {"id": entry, "model_name": model, "test_category": category, "valid": False,
-                "error": ["Valid syntax. Successfully decode AST when it should not."],
-                "error_type": "irrelevance_error:decoder_success", "prompt": prompt,
-                "model_result": f"[get_weather(city='{XSS_IMG}')]", "decoded_result": [{"get_weather": {"city": "x"}}]}
+        line = {
+            "id": entry,
+            "model_name": model,
+            "test_category": category,
+            "valid": False,
+            "error": ["Valid syntax. Successfully decode AST when it should not."],
+            "error_type": "irrelevance_error:decoder_success",
+            "prompt": prompt,
+            "model_result": f"[get_weather(city='{XSS_IMG}')]",
+            "decoded_result": [{"get_weather": {"city": "x"}}],
+        }
         return line["error_type"], line["error"], line
     if category == "live_relevance":
-        line = {"id": entry, "model_name": model, "test_category": category, "valid": False,
-                "error": ["Invalid syntax. Failed to decode AST when it should have."],
-                "error_type": "relevance_error:decoder_failed", "prompt": prompt,
-                "model_result": "I cannot help with that.", "decoded_result": None}
+        line = {
+            "id": entry,
+            "model_name": model,
+            "test_category": category,
+            "valid": False,
+            "error": ["Invalid syntax. Failed to decode AST when it should have."],
+            "error_type": "relevance_error:decoder_failed",
+            "prompt": prompt,
+            "model_result": "I cannot help with that.",
+            "decoded_result": None,
+        }
         return line["error_type"], line["error"], line
     error = [f"Invalid value for parameter 'city': '{XSS_SCRIPT}'. Expected one of ['Paris']. {LONE_SURROGATE}"]
-    line = {"id": entry, "model_name": model, "test_category": category, "valid": False, "error": error,
-            "error_type": "value_error:string", "prompt": prompt,
-            "model_result_raw": f"[get_weather(city='{XSS_IMG}')] {XSS_SCRIPT}",
-            "model_result_decoded": [{"get_weather": {"city": XSS_IMG}}],
-            "possible_answer": [{"get_weather": {"city": ["Paris"]}}]}
+    line = {
+        "id": entry,
+        "model_name": model,
+        "test_category": category,
+        "valid": False,
+        "error": error,
+        "error_type": "value_error:string",
+        "prompt": prompt,
+        "model_result_raw": f"[get_weather(city='{XSS_IMG}')] {XSS_SCRIPT}",
+        "model_result_decoded": [{"get_weather": {"city": XSS_IMG}}],
+        "possible_answer": [{"get_weather": {"city": ["Paris"]}}],
+    }
     return line["error_type"], [error[0].replace(LONE_SURROGATE, "")], line
 
 
@@ -160,8 +234,10 @@ def write_hostile_runs(root: Path) -> Path:
     failure reasons, judge reasons and errors with no break points."""
     write_demo_runs(root)
     # Folders get short names (a 600-character folder name is too long for the file system).
-    for folder, name in ((write_bfcl_run(root, "long-name", skill=0.5), LONG_NAME),
-                         (write_toolgrad5k_run(root, "rlo-name", skill=0.5), RLO_NAME)):
+    for folder, name in (
+        (write_bfcl_run(root, "long-name", skill=0.5), LONG_NAME),
+        (write_toolgrad5k_run(root, "rlo-name", skill=0.5), RLO_NAME),
+    ):
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         summary["model"] = name
         (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")

@@ -65,7 +65,9 @@ def test_index_renders_offline_without_errors(browser: Browser, site) -> None:
     mark = _open(browser, site.index)
     _assert_clean(browser, mark)
     assert browser.evaluate("document.querySelectorAll('#table-bfcl tbody').length") == 4
-    assert browser.evaluate("document.querySelectorAll('svg.bars').length") == 29  # 12 BFCL + 3 ToolGrad-5k + 14 ToolBench charts
+    assert (
+        browser.evaluate("document.querySelectorAll('svg.bars').length") == 29
+    )  # 12 BFCL + 3 ToolGrad-5k + 14 ToolBench charts
     assert "synthetic" in browser.evaluate("document.title").lower()
     _save_screenshot(browser, site.out / "screenshot.png", "index.png")
 
@@ -84,7 +86,9 @@ def test_clicking_a_header_sorts_the_model_groups(browser: Browser, site) -> Non
     browser.click("#table-bfcl th button[data-col=model]")
     assert browser.evaluate(order) == [g.key for g in sorted(table.groups, key=lambda g: g.label)]
     # Rows stay with their model: every group still starts with its reported row.
-    assert browser.evaluate("Array.from(document.querySelectorAll('#table-bfcl tbody')).every(b => b.rows[0].classList.contains('reported'))")
+    assert browser.evaluate(
+        "Array.from(document.querySelectorAll('#table-bfcl tbody')).every(b => b.rows[0].classList.contains('reported'))"
+    )
     assert browser.problems(mark) == []
 
 
@@ -114,7 +118,9 @@ def hostile_site(tmp_path_factory):
 
 
 def _viewport(browser: Browser, width: int) -> None:
-    browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+    browser.send(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False}
+    )
 
 
 SPILLS = """(function () {
@@ -147,10 +153,14 @@ def test_hostile_pages_fit_the_window(browser: Browser, hostile_site, width: int
             assert browser.evaluate(SPILLS) == [], path.name
         # The leaderboard's model column stays narrow, whatever the name.
         _open(browser, hostile_site.index)
-        widths = browser.evaluate("Array.from(document.querySelectorAll('#table-bfcl th[scope=row]')).map(th => th.getBoundingClientRect().width)")
+        widths = browser.evaluate(
+            "Array.from(document.querySelectorAll('#table-bfcl th[scope=row]')).map(th => th.getBoundingClientRect().width)"
+        )
         assert max(widths) <= 22 * 14 + 20
         _open(browser, hostile_site.out / long_page.path)
-        h1 = browser.evaluate("(function(){var r=document.querySelector('h1').getBoundingClientRect(); return [r.left, r.right];})()")
+        h1 = browser.evaluate(
+            "(function(){var r=document.querySelector('h1').getBoundingClientRect(); return [r.left, r.right];})()"
+        )
         assert h1[0] >= 0 and h1[1] <= width
         if width == 1440:
             _save_screenshot(browser, hostile_site.out / "hostile-model.png", "hostile-model.png")

@@ -38,7 +38,9 @@ def test_no_bidi_control_reaches_any_page(hostile) -> None:
 
 def test_long_names_are_cut_with_the_full_name_in_a_tooltip(hostile) -> None:
     doc = parse(hostile.index.read_text(encoding="utf-8"))
-    names = [b for b in doc.find("table", id="table-bfcl").find_all("bdi", cls="name") if b.attrs.get("title") == LONG_NAME]
+    names = [
+        b for b in doc.find("table", id="table-bfcl").find_all("bdi", cls="name") if b.attrs.get("title") == LONG_NAME
+    ]
     assert names and all(len(b.text()) == 48 and b.text().endswith("…") for b in names)
     assert LONG_NAME not in doc.find("table", id="table-bfcl").text()
     page = parse(_page(hostile, LONG_NAME))

@@ -108,9 +108,16 @@ def test_toolgrad5k_table_and_deltas(site) -> None:
     assert list(groups) == ["gemma-3-4b", "toolgrad-4b", "gemma-3-12b", "toolgrad-12b", "toolgrad-1b"]
     assert [r.classes for r in groups["toolgrad-1b"].find_all("tr")] == [{"reported"}]
     reported = _cells(groups["toolgrad-1b"].find("tr"))
-    assert [reported[c].find("span", cls="v").text() for c in ("recall", "success_rate", "qor")] == ["98.79", "95.55", "93.70"]
+    assert [reported[c].find("span", cls="v").text() for c in ("recall", "success_rate", "qor")] == [
+        "98.79",
+        "95.55",
+        "93.70",
+    ]
     deltas = doc.find("table", id="deltas-toolgrad5k").find_all("tr", cls="reproduced")
-    assert [d.find("th").text().split(" synthetic")[0] for d in deltas] == ["Gemma-3 4B → ToolGrad 4B", "Gemma-3 12B → ToolGrad 12B"]
+    assert [d.find("th").text().split(" synthetic")[0] for d in deltas] == [
+        "Gemma-3 4B → ToolGrad 4B",
+        "Gemma-3 12B → ToolGrad 12B",
+    ]
     qor = [td for td in deltas[0].find_all("td") if td.find_all("span", cls="ci")][-1]
     assert "p" in qor.text() and "[" in qor.text()  # paired CI and p-value
     bfcl_reported = doc.find("table", id="deltas-bfcl").find_all("tr", cls="reported")
@@ -149,8 +156,18 @@ def test_csp_allows_exactly_our_inline_script_and_style(site) -> None:
 def test_model_pages_show_failures_and_judge_reasons(site) -> None:
     page = parse((site.out / "models" / "demo-gemma-3-4b.html").read_text(encoding="utf-8"))
     assert page.find("a", href="../index.html")
-    errors = {tr.attrs["data-k-type"]: int(tr.attrs["data-k-count"]) for tr in page.find("table", cls="errors").find_all("tr") if "data-k-type" in tr.attrs}
-    details = next(d for p in site.leaderboard.pages if p.model == "demo-gemma-3-4b" for d in p.details if d.run.benchmark == "bfcl")
+    errors = {
+        tr.attrs["data-k-type"]: int(tr.attrs["data-k-count"])
+        for tr in page.find("table", cls="errors").find_all("tr")
+        if "data-k-type" in tr.attrs
+    }
+    details = next(
+        d
+        for p in site.leaderboard.pages
+        if p.model == "demo-gemma-3-4b"
+        for d in p.details
+        if d.run.benchmark == "bfcl"
+    )
     # Counts cover every failure; the list shows at most 30 examples of each error type.
     assert errors == dict(details.error_counts) and sum(errors.values()) == details.n_failed
     assert errors["value_error:string"] > 30
@@ -205,7 +222,7 @@ def test_hostile_model_names(run_factory, tmp_path: Path) -> None:
     html = site.index.read_text(encoding="utf-8")
     assert "<script>window.__xss=3" not in html
     (page,) = site.leaderboard.pages
-    assert page.path.startswith("models/") and "/" not in page.path[len("models/"):]
+    assert page.path.startswith("models/") and "/" not in page.path[len("models/") :]
     assert (site.out / page.path).is_file()
     md = (site.out / "leaderboard.md").read_text(encoding="utf-8")
     assert "<script>" not in md and "\\|" in md
@@ -216,17 +233,35 @@ def test_hostile_model_names(run_factory, tmp_path: Path) -> None:
 def test_output_is_complete_small_and_replaces_stale_pages(demo_runs: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     (out / "models").mkdir(parents=True)
-    (out / "models" / "old-model.html").write_text('<!DOCTYPE html><meta name="generator" content="toolgrad-eval 0.0.1">')
+    (out / "models" / "old-model.html").write_text(
+        '<!DOCTYPE html><meta name="generator" content="toolgrad-eval 0.0.1">'
+    )
     (out / "models" / "mine.html").write_text("<p>the user's own page</p>")
     (out / "notes.txt").write_text("the user's own file")
     site = publish([demo_runs], out)
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == sorted([
-        "bfcl.csv", "deltas.csv", "index.html", "leaderboard.md", "models/mine.html", "notes.txt", "toolbench.csv", "toolgrad5k.csv",
-        *(f"models/{m}.html" for m in ("demo-gemma-3-12b", "demo-gemma-3-4b", "demo-toolgrad-12b", "demo-toolgrad-4b")),
-        # a per-sample diff page for each configured base -> fine-tune pair, on each benchmark
-        *(f"diffs/demo-gemma-3-{s}--demo-toolgrad-{s}-{b}.html" for s in ("4b", "12b") for b in ("bfclv4", "toolgrad5k")),
-    ])
+    assert names == sorted(
+        [
+            "bfcl.csv",
+            "deltas.csv",
+            "index.html",
+            "leaderboard.md",
+            "models/mine.html",
+            "notes.txt",
+            "toolbench.csv",
+            "toolgrad5k.csv",
+            *(
+                f"models/{m}.html"
+                for m in ("demo-gemma-3-12b", "demo-gemma-3-4b", "demo-toolgrad-12b", "demo-toolgrad-4b")
+            ),
+            # a per-sample diff page for each configured base -> fine-tune pair, on each benchmark
+            *(
+                f"diffs/demo-gemma-3-{s}--demo-toolgrad-{s}-{b}.html"
+                for s in ("4b", "12b")
+                for b in ("bfclv4", "toolgrad5k")
+            ),
+        ]
+    )
     assert site.size_bytes == sum((out / n).stat().st_size for n in names if n not in ("notes.txt", "models/mine.html"))
     assert site.size_bytes < 1_000_000
 

@@ -55,17 +55,30 @@ class BatchStore:
         """Every batch, newest first, on one page (the real API pages by 20; the SDK's first page
         is all a client that looks for a recent batch reads)."""
         data = [dict(state["public"]) for state in reversed(self.fake._batches.values())]
-        return {"object": "list", "data": data, "has_more": False,
-                "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None}
+        return {
+            "object": "list",
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
 
     @staticmethod
     def _missing(kind: str, ident: str | None) -> Any:
         raise Answer(404, error_body(404, f"No such {kind}: '{ident}'.", "not_found"))
 
     def add_file(self, data: bytes, filename: str, purpose: str) -> dict:
-        meta = {"id": new_id("file-"), "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                "filename": filename, "purpose": purpose, "status": "processed", "expires_at": None,
-                "status_details": None}
+        meta = {
+            "id": new_id("file-"),
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
         self.fake._files[meta["id"]] = (meta, data)
         return meta
 
@@ -83,19 +96,42 @@ class BatchStore:
     def create(self, body: Any) -> dict:
         body = body if isinstance(body, dict) else {}
         if body.get("endpoint") != CHAT_PATH or body.get("completion_window") != "24h":
-            raise Answer(400, error_body(400, "Only endpoint /v1/chat/completions with completion_window 24h "
-                                             "is supported by the fake.", param="endpoint"))
+            raise Answer(
+                400,
+                error_body(
+                    400,
+                    "Only endpoint /v1/chat/completions with completion_window 24h is supported by the fake.",
+                    param="endpoint",
+                ),
+            )
         meta, data = self.fake._files.get(body.get("input_file_id", "")) or self._missing(
-            "file", body.get("input_file_id"))
+            "file", body.get("input_file_id")
+        )
         now = int(time.time())
         lines, errors = self._read_lines(data)
-        batch = {"id": new_id("batch_"), "object": "batch", "endpoint": CHAT_PATH, "errors": None,
-                 "input_file_id": meta["id"], "completion_window": "24h", "status": "validating",
-                 "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
-                 "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
-                 "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-                 "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-                 "metadata": body.get("metadata"), "model": next((ln["body"].get("model") for ln in lines), None)}
+        batch = {
+            "id": new_id("batch_"),
+            "object": "batch",
+            "endpoint": CHAT_PATH,
+            "errors": None,
+            "input_file_id": meta["id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
+            "model": next((ln["body"].get("model") for ln in lines), None),
+        }
         if errors:
             batch.update(status="failed", failed_at=now, errors={"object": "list", "data": errors})
         self.fake._batches[batch["id"]] = {"public": batch, "lines": lines, "polls": 0, "t0": time.monotonic()}
@@ -112,14 +148,32 @@ class BatchStore:
             except ValueError:
                 line = None
             if not isinstance(line, dict) or not isinstance(line.get("body"), dict):
-                errors.append({"code": "invalid_json_line", "line": number, "param": None,
-                               "message": f"Line {number} is not a JSON object with a 'body'."})
+                errors.append(
+                    {
+                        "code": "invalid_json_line",
+                        "line": number,
+                        "param": None,
+                        "message": f"Line {number} is not a JSON object with a 'body'.",
+                    }
+                )
             elif line.get("url") != CHAT_PATH or line.get("method") != "POST":
-                errors.append({"code": "mismatched_endpoint", "line": number, "param": "url",
-                               "message": f"Line {number}: url must be POST {CHAT_PATH}."})
+                errors.append(
+                    {
+                        "code": "mismatched_endpoint",
+                        "line": number,
+                        "param": "url",
+                        "message": f"Line {number}: url must be POST {CHAT_PATH}.",
+                    }
+                )
             elif not isinstance(line.get("custom_id"), str) or line["custom_id"] in seen:
-                errors.append({"code": "duplicate_custom_id", "line": number, "param": "custom_id",
-                               "message": f"Line {number}: custom_id missing or duplicated."})
+                errors.append(
+                    {
+                        "code": "duplicate_custom_id",
+                        "line": number,
+                        "param": "custom_id",
+                        "message": f"Line {number}: custom_id missing or duplicated.",
+                    }
+                )
             else:
                 seen.add(line["custom_id"])
                 lines.append(line)
@@ -153,19 +207,28 @@ class BatchStore:
                 answer = error_body(status, problem or f"fake error {status}", code=str(status))
             else:
                 status, answer = 200, self.fake.completion(body)
-            row = {"id": new_id("batch_req_"), "custom_id": line["custom_id"], "error": None,
-                   "response": {"status_code": status, "request_id": new_id("req_"), "body": answer}}
+            row = {
+                "id": new_id("batch_req_"),
+                "custom_id": line["custom_id"],
+                "error": None,
+                "response": {"status_code": status, "request_id": new_id("req_"), "body": answer},
+            }
             written = self.fake._batch_rewrite(row) if self.fake._batch_rewrite else [row]
             (outputs if status == 200 else failures).extend(r if isinstance(r, str) else json.dumps(r) for r in written)
         stem = f"{batch['id']}_"
         batch["output_file_id"] = self.add_file(
-            "".join(r + "\n" for r in outputs).encode(), stem + "output.jsonl", "batch_output")["id"]
+            "".join(r + "\n" for r in outputs).encode(), stem + "output.jsonl", "batch_output"
+        )["id"]
         if failures:
             batch["error_file_id"] = self.add_file(
-                "".join(r + "\n" for r in failures).encode(), stem + "error.jsonl", "batch_output")["id"]
-        batch.update(status="completed", finalizing_at=now, completed_at=now,
-                     request_counts={"total": len(outputs) + len(failures), "completed": len(outputs),
-                                     "failed": len(failures)})
+                "".join(r + "\n" for r in failures).encode(), stem + "error.jsonl", "batch_output"
+            )["id"]
+        batch.update(
+            status="completed",
+            finalizing_at=now,
+            completed_at=now,
+            request_counts={"total": len(outputs) + len(failures), "completed": len(outputs), "failed": len(failures)},
+        )
 
     def cancel(self, state: dict) -> dict:
         batch = state["public"]

@@ -85,16 +85,23 @@ class FakeModel(FakeOpenAI):
             answers_path = root / "possible_answer" / path.name
             answers = {a["id"]: a["ground_truth"] for a in _rows(answers_path)} if answers_path.exists() else {}
             for row in _rows(path):
-                entry = {"id": row["id"], "names": [f["name"] for f in row["function"]],
-                         "answer": answers.get(row["id"]), "relevance": "live_relevance" in path.name,
-                         "source_text": path.name.endswith(("_java.json", "_javascript.json"))}
+                entry = {
+                    "id": row["id"],
+                    "names": [f["name"] for f in row["function"]],
+                    "answer": answers.get(row["id"]),
+                    "relevance": "live_relevance" in path.name,
+                    "source_text": path.name.endswith(("_java.json", "_javascript.json")),
+                }
                 self._index.setdefault(_last_user_text(row["question"][0]), []).append(entry)
 
     def entry_for(self, body: dict[str, Any]) -> dict[str, Any] | None:
         candidates = self._index.get(_last_user_text(body.get("messages")), [])
         text = json.dumps(body)
-        fits = [c for c in candidates
-                if all(json.dumps(n)[1:-1] in text or json.dumps(n.replace(".", "_"))[1:-1] in text for n in c["names"])]
+        fits = [
+            c
+            for c in candidates
+            if all(json.dumps(n)[1:-1] in text or json.dumps(n.replace(".", "_"))[1:-1] in text for n in c["names"])
+        ]
         return max(fits, key=lambda c: len(c["names"]), default=None)
 
     def completion(self, body: dict, reply: Reply | None = None) -> dict:
@@ -110,19 +117,35 @@ class FakeModel(FakeOpenAI):
         elif not calls:
             message["content"] = ""
         elif fc:
-            message["tool_calls"] = [{"id": new_id("call_"), "type": "function",
-                                      "function": {"name": name.replace(".", "_"), "arguments": json.dumps(args)}}
-                                     for name, args in calls]
+            message["tool_calls"] = [
+                {
+                    "id": new_id("call_"),
+                    "type": "function",
+                    "function": {"name": name.replace(".", "_"), "arguments": json.dumps(args)},
+                }
+                for name, args in calls
+            ]
             finish = "tool_calls"
         else:
-            message["content"] = "[" + ", ".join(
-                f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})" for name, args in calls) + "]"
+            message["content"] = (
+                "["
+                + ", ".join(f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})" for name, args in calls)
+                + "]"
+            )
         prompt_tokens = len(json.dumps(body.get("messages"))) // 4 + 1
         completion_tokens = len(json.dumps(message)) // 4 + 1
-        return {"id": new_id("chatcmpl-"), "object": "chat.completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": finish, "logprobs": None, "message": message}],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                          "total_tokens": prompt_tokens + completion_tokens}}
+        return {
+            "id": new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None, "message": message}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
 
     def _calls(self, entry: dict[str, Any], fc: bool) -> list[tuple[str, dict[str, Any]]] | None:
         """The calls to answer with: a list (empty: an empty reply), or None for a no-call sentence."""
@@ -165,9 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--request-log")
     args = parser.parse_args(argv)
-    server = FakeModel(args.data, every=args.every, latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
-                       fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
-                       request_log=args.request_log, port=args.port).start()
+    server = FakeModel(
+        args.data,
+        every=args.every,
+        latency=args.latency,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
+        request_log=args.request_log,
+        port=args.port,
+    ).start()
     serve_until_killed(server, args.port_file)
 
 

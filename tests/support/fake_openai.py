@@ -90,7 +90,13 @@ if __package__ in (None, ""):  # run as a script (FakeOpenAIProcess): make `supp
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support.fake_batch import BatchStore  # noqa: E402
 from support.fake_protocol import (  # noqa: E402
-    CHAT_PATH, Answer, Drop, error_body, marker, new_id, validate_chat_request,
+    CHAT_PATH,
+    Answer,
+    Drop,
+    error_body,
+    marker,
+    new_id,
+    validate_chat_request,
 )
 
 __all__ = ["FakeOpenAI", "FakeOpenAIProcess", "Reply", "default_score", "verdict_content", "main", "serve_until_killed"]
@@ -158,8 +164,9 @@ def verdict_content(score: int | dict) -> str:
     """The judge verdict JSON for a score (a dict is the verdict itself, dumped verbatim)."""
     if isinstance(score, dict):
         return json.dumps(score)
-    return json.dumps({"num_requests": 1, "reason": f"fake judge: score {score}",
-                       "response_scores": [score], "final_score": score})
+    return json.dumps(
+        {"num_requests": 1, "reason": f"fake judge: score {score}", "response_scores": [score], "final_score": score}
+    )
 
 
 def echo_key(answer: dict, authorization: str) -> dict:
@@ -168,8 +175,14 @@ def echo_key(answer: dict, authorization: str) -> dict:
     key = authorization.removeprefix("Bearer ")
     escaped = "".join(f"\\u{ord(c):04x}" for c in key)
     answer["choices"][0]["message"]["content"] = (
-        '{"num_requests": 1, "reason": "headers: Authorization: ' + authorization + " key=" + key
-        + " again=" + escaped + '", "response_scores": [70], "final_score": 70}')
+        '{"num_requests": 1, "reason": "headers: Authorization: '
+        + authorization
+        + " key="
+        + key
+        + " again="
+        + escaped
+        + '", "response_scores": [70], "final_score": 70}'
+    )
     answer["model"] = f"{answer['model']} (key {key})"
     return answer
 
@@ -177,11 +190,21 @@ def echo_key(answer: dict, authorization: str) -> dict:
 class FakeOpenAI:
     """An OpenAI-compatible server on 127.0.0.1 in a daemon thread; see the module docstring."""
 
-    def __init__(self, *, score_fn: ScoreFn = default_score, latency: float = 0.0,
-                 fault_rate: float = 0.0, fault: Reply | None = None, seed: int = 0,
-                 batch_polls: int = 1, batch_seconds: float | None = None,
-                 request_log: str | os.PathLike | None = None, port: int = 0, echo_auth: bool = False,
-                 hold_while: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        *,
+        score_fn: ScoreFn = default_score,
+        latency: float = 0.0,
+        fault_rate: float = 0.0,
+        fault: Reply | None = None,
+        seed: int = 0,
+        batch_polls: int = 1,
+        batch_seconds: float | None = None,
+        request_log: str | os.PathLike | None = None,
+        port: int = 0,
+        echo_auth: bool = False,
+        hold_while: str | os.PathLike | None = None,
+    ):
         self.score_fn, self.latency, self.fault_rate = score_fn, latency, fault_rate
         self.echo_auth = echo_auth
         # Chat completions and file uploads are answered only once this file is gone: a test
@@ -215,8 +238,9 @@ class FakeOpenAI:
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         # A short poll interval keeps stop() (which waits for the loop to notice) near-instant.
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -284,8 +308,11 @@ class FakeOpenAI:
 
     def count(self, path: str | None = None, method: str | None = None) -> int:
         with self._lock:
-            return sum(1 for r in self._requests
-                       if (path is None or r["path"] == path) and (method is None or r["method"] == method))
+            return sum(
+                1
+                for r in self._requests
+                if (path is None or r["path"] == path) and (method is None or r["method"] == method)
+            )
 
     def reset(self) -> None:
         with self._lock:
@@ -296,8 +323,14 @@ class FakeOpenAI:
     def _record(self, method: str, path: str, headers: Mapping[str, str], body: Any, client_port: int) -> None:
         shown = {k.lower(): v for k, v in headers.items() if k.lower() != "authorization"}
         shown["authorization"] = any(k.lower() == "authorization" for k in headers)
-        record = {"method": method, "path": path, "json": body, "headers": shown, "time": time.time(),
-                  "client_port": client_port}  # equal ports on two requests = keep-alive worked
+        record = {
+            "method": method,
+            "path": path,
+            "json": body,
+            "headers": shown,
+            "time": time.time(),
+            "client_port": client_port,
+        }  # equal ports on two requests = keep-alive worked
         with self._lock:
             self._requests.append(record)
             if self._log is not None:
@@ -335,8 +368,7 @@ class FakeOpenAI:
             raise Answer(200, reply.text.encode())
         headers = {}
         if reply.retry_after is not None:
-            headers = {"retry-after": f"{reply.retry_after:g}",
-                       "retry-after-ms": str(int(reply.retry_after * 1000))}
+            headers = {"retry-after": f"{reply.retry_after:g}", "retry-after-ms": str(int(reply.retry_after * 1000))}
         message = reply.text or f"fake error {reply.code}"
         raise Answer(reply.code, error_body(reply.code, message, code=str(reply.code)), headers)
 
@@ -350,12 +382,24 @@ class FakeOpenAI:
         prompt_tokens = len(json.dumps(body.get("messages"))) // 4 + 1
         completion_tokens = len(content) // 4 + 1
         return {
-            "id": new_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "system_fingerprint": "fp_fake",
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": content, "refusal": None}}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "id": new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
         }
 
     def _chat(self, body: Any, arrived: float) -> dict:
@@ -373,8 +417,15 @@ class FakeOpenAI:
         while self.hold_while is not None and self.hold_while.exists() and not self._stopping.wait(0.02):
             pass
 
-    def handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes,
-               client_port: int = 0, arrived: float | None = None) -> tuple[int, Any]:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        raw: bytes,
+        client_port: int = 0,
+        arrived: float | None = None,
+    ) -> tuple[int, Any]:
         """Route one request (``arrived``: its time.monotonic() on arrival); raises Answer/Drop
         for non-200 answers."""
         arrived = time.monotonic() if arrived is None else arrived
@@ -455,8 +506,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         headers = {k: v for k, v in self.headers.items()}
         try:
-            status, body = fake.handle(self.command, self.path.split("?")[0], headers, raw,
-                                       self.client_address[1], arrived)
+            status, body = fake.handle(
+                self.command, self.path.split("?")[0], headers, raw, self.client_address[1], arrived
+            )
             extra: dict[str, str] = {}
         except Answer as answer:
             status, body, extra = answer.status, answer.body, answer.headers
@@ -532,11 +584,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--echo-auth", action="store_true", help="verdicts repeat the request's key (echo_key)")
     parser.add_argument("--hold-while", help="answer chat completions and file uploads only once this file is gone")
     args = parser.parse_args(argv)
-    server = FakeOpenAI(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed,
-                        fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
-                        batch_polls=args.batch_polls, batch_seconds=args.batch_seconds,
-                        request_log=args.request_log, port=args.port, echo_auth=args.echo_auth,
-                        hold_while=args.hold_while).start()
+    server = FakeOpenAI(
+        latency=args.latency,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        fault=Reply.status(args.fault_status, retry_after=args.fault_retry_after),
+        batch_polls=args.batch_polls,
+        batch_seconds=args.batch_seconds,
+        request_log=args.request_log,
+        port=args.port,
+        echo_auth=args.echo_auth,
+        hold_while=args.hold_while,
+    ).start()
     serve_until_killed(server, args.port_file)
 
 

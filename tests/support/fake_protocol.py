@@ -13,8 +13,14 @@ from typing import Any, Mapping
 
 CHAT_PATH = "/v1/chat/completions"
 
-_STATUS_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-                 409: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error"}
+_STATUS_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    404: "invalid_request_error",
+    409: "invalid_request_error",
+    429: "rate_limit_exceeded",
+    500: "server_error",
+}
 
 
 def error_body(status: int, message: str, code: str | None = None, param: str | None = None) -> dict:

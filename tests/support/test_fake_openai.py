@@ -37,8 +37,12 @@ def client_for(base_url: str, **kwargs) -> openai.OpenAI:
 
 def judge(client: openai.OpenAI, text: str = "judge this FAKE_SCORE=73", **kwargs):
     return client.chat.completions.create(
-        model="gpt-4.1", temperature=0, response_format=JUDGE_FORMAT,
-        messages=[{"role": "system", "content": "You are a judge."}, {"role": "user", "content": text}], **kwargs)
+        model="gpt-4.1",
+        temperature=0,
+        response_format=JUDGE_FORMAT,
+        messages=[{"role": "system", "content": "You are a judge."}, {"role": "user", "content": text}],
+        **kwargs,
+    )
 
 
 def test_verdict_round_trip_with_strict_schema(fake_openai):
@@ -74,15 +78,36 @@ def test_keep_alive_reuses_one_connection(fake_openai):
     assert first["client_port"] == second["client_port"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"model": ""}, "model"),
-    ({"messages": []}, "messages"),
-    ({"response_format": {"type": "json_schema", "json_schema": {
-        "name": "v", "strict": True, "schema": {**JUDGE_SCHEMA, "additionalProperties": True}}}}, "additionalProperties"),
-    ({"response_format": {"type": "json_schema", "json_schema": {
-        "name": "v", "strict": True, "schema": {**JUDGE_SCHEMA, "required": ["reason"]}}}}, "required"),
-    ({"response_format": {"type": "yaml"}}, "response_format"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"model": ""}, "model"),
+        ({"messages": []}, "messages"),
+        (
+            {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": "v",
+                        "strict": True,
+                        "schema": {**JUDGE_SCHEMA, "additionalProperties": True},
+                    },
+                }
+            },
+            "additionalProperties",
+        ),
+        (
+            {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "v", "strict": True, "schema": {**JUDGE_SCHEMA, "required": ["reason"]}},
+                }
+            },
+            "required",
+        ),
+        ({"response_format": {"type": "yaml"}}, "response_format"),
+    ],
+)
 def test_invalid_requests_get_openai_style_400(fake_openai, change, message):
     args = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], **change}
     with pytest.raises(openai.BadRequestError) as caught:
@@ -92,9 +117,12 @@ def test_invalid_requests_get_openai_style_400(fake_openai, change, message):
 
 
 def test_missing_authorization_is_401(fake_openai):
-    request = urllib.request.Request(f"{fake_openai.base_url}/chat/completions", method="POST",
-                                     data=b'{"model": "m", "messages": []}',
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{fake_openai.base_url}/chat/completions",
+        method="POST",
+        data=b'{"model": "m", "messages": []}',
+        headers={"Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)
     assert caught.value.code == 401
@@ -174,9 +202,14 @@ def test_latency_is_served_concurrently():
     with FakeOpenAI(latency=1.0) as server:
         client = client_for(server.base_url)
         results: list[int] = []
-        threads = [threading.Thread(target=lambda i=i: results.append(
-            json.loads(judge(client, f"FAKE_SCORE={i}").choices[0].message.content)["final_score"]))
-            for i in range(16)]
+        threads = [
+            threading.Thread(
+                target=lambda i=i: results.append(
+                    json.loads(judge(client, f"FAKE_SCORE={i}").choices[0].message.content)["final_score"]
+                )
+            )
+            for i in range(16)
+        ]
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -188,16 +221,25 @@ def test_latency_is_served_concurrently():
 
 
 def batch_line(custom_id: str, text: str, model: str | None = "gpt-4.1") -> str:
-    body = {"model": model, "temperature": 0, "response_format": JUDGE_FORMAT,
-            "messages": [{"role": "user", "content": text}]}
+    body = {
+        "model": model,
+        "temperature": 0,
+        "response_format": JUDGE_FORMAT,
+        "messages": [{"role": "user", "content": text}],
+    }
     if model is None:
         del body["model"]
     return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body})
 
 
 def test_files_and_batch_round_trip(tmp_path):
-    lines = [batch_line("a", "FAKE_SCORE=10"), batch_line("b", "FAKE_SCORE=90"), batch_line("c", "FAKE_STATUS=500"),
-             batch_line("d", "no model", model=None), batch_line("e", "FAKE_SCORE=5")]
+    lines = [
+        batch_line("a", "FAKE_SCORE=10"),
+        batch_line("b", "FAKE_SCORE=90"),
+        batch_line("c", "FAKE_STATUS=500"),
+        batch_line("d", "no model", model=None),
+        batch_line("e", "FAKE_SCORE=5"),
+    ]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines) + "\n")
     with FakeOpenAI(batch_polls=2) as server:
@@ -208,20 +250,25 @@ def test_files_and_batch_round_trip(tmp_path):
         assert uploaded.purpose == "batch" and uploaded.bytes == path.stat().st_size
         assert client.files.retrieve(uploaded.id).filename == "in.jsonl"
         assert client.files.content(uploaded.id).content == path.read_bytes()
-        batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-                                      completion_window="24h")
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
         assert batch.status == "validating" and batch.model == "gpt-4.1"
         assert client.batches.retrieve(batch.id).status == "in_progress"
         done = client.batches.retrieve(batch.id)
         assert done.status == "completed" and done.completed_at is not None
         assert (done.request_counts.total, done.request_counts.completed, done.request_counts.failed) == (5, 2, 3)
         output = [json.loads(x) for x in client.files.content(done.output_file_id).text.splitlines()]
-        scores = {row["custom_id"]: json.loads(row["response"]["body"]["choices"][0]["message"]["content"])
-                  ["final_score"] for row in output}
+        scores = {
+            row["custom_id"]: json.loads(row["response"]["body"]["choices"][0]["message"]["content"])["final_score"]
+            for row in output
+        }
         assert scores == {"a": 10, "b": 90}
         assert all(row["response"]["status_code"] == 200 and row["error"] is None for row in output)
-        errors = {json.loads(x)["custom_id"]: json.loads(x)["response"]["status_code"]
-                  for x in client.files.content(done.error_file_id).text.splitlines()}
+        errors = {
+            json.loads(x)["custom_id"]: json.loads(x)["response"]["status_code"]
+            for x in client.files.content(done.error_file_id).text.splitlines()
+        }
         assert errors == {"c": 500, "d": 400, "e": 429}
         assert server.count("/v1/batches/" + batch.id) == 2
 

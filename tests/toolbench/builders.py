@@ -30,7 +30,9 @@ def real_layout(root: Path, *, converted: bool = True, raw: bool = False, stored
     return root
 
 
-def entry(query: str, steps: list[tuple[str, str, str]], final: str | None, *, tools: tuple[str, ...] = ("search",)) -> dict[str, Any]:
+def entry(
+    query: str, steps: list[tuple[str, str, str]], final: str | None, *, tools: tuple[str, ...] = ("search",)
+) -> dict[str, Any]:
     """A converted entry: (name, arguments, response) tool steps, then a Finish call with ``final``
     (None: no Finish call; "": a Finish call but an empty final_answer, as ToolBench records one
     it could not read). Built with the library's own writer of ToolEval's format."""
@@ -96,11 +98,19 @@ def rows(out: str = "out") -> dict[str, dict[str, Any]]:
 
 
 def pass_requests(server: Any) -> list[dict[str, Any]]:
-    return [r["json"] for r in server.requests if r["path"] == CHAT and r["json"]["response_format"]["json_schema"]["name"] == PASS]
+    return [
+        r["json"]
+        for r in server.requests
+        if r["path"] == CHAT and r["json"]["response_format"]["json_schema"]["name"] == PASS
+    ]
 
 
 def preference_requests(server: Any) -> list[dict[str, Any]]:
-    return [r["json"] for r in server.requests if r["path"] == CHAT and r["json"]["response_format"]["json_schema"]["name"] == PREFERENCE]
+    return [
+        r["json"]
+        for r in server.requests
+        if r["path"] == CHAT and r["json"]["response_format"]["json_schema"]["name"] == PREFERENCE
+    ]
 
 
 ScoreFn = Callable[[dict[str, Any]], Any]

@@ -59,22 +59,33 @@ def test_stratified_ci_resamples_within_each_test_set():
     assert avg.value == 50.0 and avg.ci == (50.0, 50.0)
 
 
-@pytest.mark.parametrize(("statuses", "expected"), [
-    (["Solved", "Solved", "Unsolved"], "Solved"),
-    (["Unsolved", "Unsure", "Unsolved"], "Unsolved"),
-    (["Solved", "Unsolved"], "Unsure"),  # a tie
-    (["Solved", "Unsure", "Unsolved"], "Unsure"),
-    (["Unsure"], "Unsure"),
-])
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["Solved", "Solved", "Unsolved"], "Solved"),
+        (["Unsolved", "Unsure", "Unsolved"], "Unsolved"),
+        (["Solved", "Unsolved"], "Unsure"),  # a tie
+        (["Solved", "Unsure", "Unsolved"], "Unsure"),
+        (["Unsure"], "Unsure"),
+    ],
+)
 def test_majority_status(statuses, expected):
     assert aggregate.majority(statuses) == expected
 
 
-@pytest.mark.parametrize(("candidate", "reference", "expected"), [
-    ("Solved", "Unsolved", "candidate"), ("Unsure", "Unsolved", "candidate"), ("Solved", "Unsure", "candidate"),
-    ("Unsolved", "Solved", "reference"), ("Unsure", "Solved", "reference"),
-    ("Solved", "Solved", None), ("Unsure", "Unsure", None), ("Unsolved", "Unsolved", None),
-])
+@pytest.mark.parametrize(
+    ("candidate", "reference", "expected"),
+    [
+        ("Solved", "Unsolved", "candidate"),
+        ("Unsure", "Unsolved", "candidate"),
+        ("Solved", "Unsure", "candidate"),
+        ("Unsolved", "Solved", "reference"),
+        ("Unsure", "Solved", "reference"),
+        ("Solved", "Solved", None),
+        ("Unsure", "Unsure", None),
+        ("Unsolved", "Unsolved", None),
+    ],
+)
 def test_status_decides_before_the_judge(candidate, reference, expected):
     assert aggregate.decided_by_status(candidate, reference) == expected
 

@@ -19,12 +19,30 @@ N = 40
 
 def _setup(tmp_path: Path) -> Path:
     answers = {str(i): entry(f"question {i}", [("search", "{}", f"r{i}")], f"answer {i}") for i in range(N)}
-    return write_layout(tmp_path / "tb", {"m": {"G1_instruction": answers}}, {"G1_instruction": [str(i) for i in range(N)]})
+    return write_layout(
+        tmp_path / "tb", {"m": {"G1_instruction": answers}}, {"G1_instruction": [str(i) for i in range(N)]}
+    )
 
 
 def _command(data: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m", "--dataset", str(data), "--judge-samples", "1",
-            "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "out"), "--num_process", "4", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        "m",
+        "--dataset",
+        str(data),
+        "--judge-samples",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(tmp_path / "out"),
+        "--num_process",
+        "4",
+        *extra,
+    ]
 
 
 def _kill_after(server: FakeOpenAI, command: list[str], env: dict[str, str], requests: int) -> None:

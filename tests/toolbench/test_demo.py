@@ -23,7 +23,9 @@ def _expected_sopr(model: str) -> dict[str, float]:
         test_set = ids_file.stem
         ids = list(json.loads(ids_file.read_text()))
         stored = json.loads((DATA / "pass_rate_results" / model / f"{test_set}_{model}.json").read_text())
-        rounds = [[SCORE[stored[q]["is_solved"][str(r)].split(".")[1]] if q in stored else 0.0 for q in ids] for r in range(3)]
+        rounds = [
+            [SCORE[stored[q]["is_solved"][str(r)].split(".")[1]] if q in stored else 0.0 for q in ids] for r in range(3)
+        ]
         out[test_set] = 100 * statistics.mean(statistics.mean(r) for r in rounds)
     return out
 
@@ -33,7 +35,8 @@ def _expected_sowr(model: str, reference: str) -> dict[str, float]:
     for path in sorted((DATA / "preference_results").glob(f"*_{reference}_{model}.json")):
         tallies = json.loads(path.read_text())
         out[path.name.removesuffix(f"_{reference}_{model}.json")] = 100 * statistics.mean(
-            t[model] > t[reference] for t in tallies.values())
+            t[model] > t[reference] for t in tallies.values()
+        )
     return out
 
 

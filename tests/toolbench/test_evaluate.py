@@ -7,8 +7,19 @@ import math
 import pytest
 
 from support.fake_openai import Reply
-from toolbench.builders import (CHAT, COT, DFS, TEST_SET, entry, pass_requests, preference_requests, real_layout, rows,
-                                run, write_layout)
+from toolbench.builders import (
+    CHAT,
+    COT,
+    DFS,
+    TEST_SET,
+    entry,
+    pass_requests,
+    preference_requests,
+    real_layout,
+    rows,
+    run,
+    write_layout,
+)
 
 
 def test_real_chatgpt_runs_end_to_end(toolbench_judge, tmp_path):
@@ -81,7 +92,9 @@ def test_k_rounds_unsure_and_rules_hand_computed(toolbench_judge, tmp_path):
     assert r["G1_tool/1"]["statuses"] == ["Solved", "Unsure", "Unsolved"] and r["G1_tool/1"]["score"] == 0.5
     assert r["G1_tool/3"]["unsolved_rule"] == "final step is not a call of Finish"
     assert r["G1_tool/4"]["unsolved_rule"].startswith("empty final answer")
-    assert r["G1_tool/5"]["input_error"].endswith("no answer for query 5 in " + str(tmp_path / "tb" / "model_predictions_converted" / "cand" / "G1_tool.json"))
+    assert r["G1_tool/5"]["input_error"].endswith(
+        "no answer for query 5 in " + str(tmp_path / "tb" / "model_predictions_converted" / "cand" / "G1_tool.json")
+    )
     assert s["n_unsolved_by_rule"] == 3 and s["n_input_errors"] == 1 and s["n_samples"] == 5
 
 
@@ -108,9 +121,17 @@ def test_preference_rules_hand_computed(toolbench_judge, tmp_path):
 
 
 def test_a_preferred_answer_wins_in_both_orders(toolbench_judge, tmp_path):
-    cand = {"1": entry("q", [("search", "{}", "ok")], "good PREFER_ME"), "2": entry("q2", [("search", "{}", "ok")], "plain")}
-    ref = {"1": entry("q", [("search", "{}", "ok")], "weak"), "2": entry("q2", [("search", "{}", "ok")], "better PREFER_ME")}
-    data = write_layout(tmp_path / "tb", {"cand": {"G2_category": cand}, "ref": {"G2_category": ref}}, {"G2_category": ["1", "2"]})
+    cand = {
+        "1": entry("q", [("search", "{}", "ok")], "good PREFER_ME"),
+        "2": entry("q2", [("search", "{}", "ok")], "plain"),
+    }
+    ref = {
+        "1": entry("q", [("search", "{}", "ok")], "weak"),
+        "2": entry("q2", [("search", "{}", "ok")], "better PREFER_ME"),
+    }
+    data = write_layout(
+        tmp_path / "tb", {"cand": {"G2_category": cand}, "ref": {"G2_category": ref}}, {"G2_category": ["1", "2"]}
+    )
     code, s = run(data, "cand", "--reference_model", "ref", "--judge-samples", "2")
     assert code == 0
     r = rows()
@@ -163,7 +184,9 @@ def test_parallel_requests_give_the_same_numbers(toolbench_judge, tmp_path):
 
 def test_budget_stops_new_requests(toolbench_judge, tmp_path):
     prices = tmp_path / "prices.json"
-    prices.write_text('{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}')
+    prices.write_text(
+        '{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1000, "output": 1000}}}'
+    )
     data = real_layout(tmp_path / "tb")
     code, s = run(data, DFS, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "1")
     assert code == 3 and s["budget_reached"] is True and s["n_not_judged"] >= 1
@@ -175,7 +198,9 @@ def test_one_budget_covers_pass_rate_and_preference(toolbench_judge, tmp_path):
     prices = tmp_path / "prices.json"
     prices.write_text('{"source": "test", "retrieved": "today", "models": {"gpt-4.1": {"input": 1, "output": 1}}}')
     data = real_layout(tmp_path / "tb")
-    code, s = run(data, DFS, "--reference_model", COT, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "0.015")
+    code, s = run(
+        data, DFS, "--reference_model", COT, "--judge-samples", "1", "--prices", str(prices), "--max-cost", "0.015"
+    )
     assert code == 3 and s["budget_reached"] is True
     assert len(pass_requests(toolbench_judge)) == 5 and len(preference_requests(toolbench_judge)) < 4
     assert s["cost_usd"] < 0.0227  # less than all nine judgments cost (22,590 prompt tokens at $1 per million)
@@ -199,11 +224,14 @@ def test_retries_go_through_the_judge_machinery(toolbench_judge, tmp_path):
     assert code == 0 and s["n_judge_errors"] == 0 and s["judge_requests"] == 5
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--reference_model", "nobody"), "no answers of 'nobody'"),
-    (("--reference_model", DFS), "--reference_model names the model being scored"),
-    (("--reference_model", "../x"), "--reference_model '../x' holds a path separator"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--reference_model", "nobody"), "no answers of 'nobody'"),
+        (("--reference_model", DFS), "--reference_model names the model being scored"),
+        (("--reference_model", "../x"), "--reference_model '../x' holds a path separator"),
+    ],
+)
 def test_bad_options_are_one_line_errors(toolbench_judge, tmp_path, capsys, args, message):
     data = real_layout(tmp_path / "tb")
     code, _ = run(data, DFS, *args)

@@ -23,7 +23,11 @@ def test_real_converted_files_read_as_toolevals_get_steps_does():
     # 1073: two tool calls, a thought, then Finish (ToolEval: total_steps 6 with the system and user nodes)
     a = answers["1073"]
     assert [s.role for s in a.steps] == ["tool", "tool", "assistant", "tool"]
-    assert [s.name for s in a.steps if s.role == "tool"] == ["popularsitesforquery_for_keyword_analysis", "querykeywords_for_keyword_analysis", "Finish"]
+    assert [s.name for s in a.steps if s.role == "tool"] == [
+        "popularsitesforquery_for_keyword_analysis",
+        "querykeywords_for_keyword_analysis",
+        "Finish",
+    ]
     assert a.total_steps == 6 and a.final_step.name == "Finish" and a.unsolved_without_judge() is None
     assert [t.name for t in a.tools][-1] == "Finish" and len(a.tools) == 4
     assert a.final_answer.startswith('{\n  "return_type": "give_answer"')
@@ -71,7 +75,9 @@ def test_stored_toolevals_verdicts_are_read_per_round(tmp_path):
 
 
 def test_test_sets_follow_stabletoolbench_order(tmp_path):
-    root = write_layout(tmp_path / "tb", {"m": {}}, {s: ["1"] for s in ("G3_instruction", "custom", "G1_tool", "G1_instruction")})
+    root = write_layout(
+        tmp_path / "tb", {"m": {}}, {s: ["1"] for s in ("G3_instruction", "custom", "G1_tool", "G1_instruction")}
+    )
     assert ToolbenchData(root).test_sets() == ["G1_instruction", "G1_tool", "G3_instruction", "custom"]
 
 
@@ -84,7 +90,11 @@ def test_unreadable_test_ids_name_the_file(tmp_path):
 
 def test_bad_entries_are_recorded_per_query(tmp_path):
     good = entry("q", [("search", "{}", "ok")], "answer")
-    root = write_layout(tmp_path / "tb", {"m": {"G1_instruction": {"1": good, "2": {"query": 5}, "3": "nope"}}}, {"G1_instruction": ["1", "2", "3", "4"]})
+    root = write_layout(
+        tmp_path / "tb",
+        {"m": {"G1_instruction": {"1": good, "2": {"query": 5}, "3": "nope"}}},
+        {"G1_instruction": ["1", "2", "3", "4"]},
+    )
     found = ToolbenchData(root).answers("m", "G1_instruction", ["1", "2", "3", "4"])
     assert list(found.answers) == ["1"]
     assert "query 2: query: Input should be a valid string" in found.problem("2")
@@ -117,18 +127,43 @@ def test_raw_file_without_answer_generation_is_one_clear_error(tmp_path):
 def test_tool_calls_style_conversation_is_read(tmp_path):
     """Newer inference writes OpenAI tool_calls with tool messages; each call's reply is found by id."""
     conversation = [
-        {"role": "system", "content": "s"}, {"role": "user", "content": "u"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c1", "function": {"name": "search", "arguments": "{\"q\": 1}"}},
-            {"id": "c2", "function": {"name": "lookup", "arguments": "{}"}}]},
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "u"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "c1", "function": {"name": "search", "arguments": '{"q": 1}'}},
+                {"id": "c2", "function": {"name": "lookup", "arguments": "{}"}},
+            ],
+        },
         {"role": "tool", "tool_call_id": "c2", "content": "second"},
         {"role": "tool", "tool_call_id": "c1", "content": "first"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c3", "function": {"name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"x\"}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c3",
+                    "function": {"name": "Finish", "arguments": '{"return_type": "give_answer", "final_answer": "x"}'},
+                }
+            ],
+        },
     ]
     path = tmp_path / "9_CoT@1.json"
-    path.write_text(json.dumps({"answer_generation": {"valid_data": True, "query": "q", "function": [], "final_answer": "x",
-                                                      "train_messages": [conversation]}}))
+    path.write_text(
+        json.dumps(
+            {
+                "answer_generation": {
+                    "valid_data": True,
+                    "query": "q",
+                    "function": [],
+                    "final_answer": "x",
+                    "train_messages": [conversation],
+                }
+            }
+        )
+    )
     answer = parse_entry(convert_file(path))
     assert [(s.name, s.response) for s in answer.steps] == [("search", "first"), ("lookup", "second"), ("Finish", "")]
 

@@ -27,7 +27,9 @@ def _hostile(text: str):
     return parse_entry(raw)
 
 
-@pytest.mark.parametrize(("template", "tags"), [(PASS, PASS_TAGS), (PREFERENCE, PREFERENCE_TAGS)], ids=["pass", "preference"])
+@pytest.mark.parametrize(
+    ("template", "tags"), [(PASS, PASS_TAGS), (PREFERENCE, PREFERENCE_TAGS)], ids=["pass", "preference"]
+)
 def test_model_text_cannot_close_or_open_a_block(template, tags):
     answer = _hostile(_attack(tags))
     if template is PASS:
@@ -52,6 +54,10 @@ def test_prompt_sizes_are_bounded_whatever_the_answer_holds():
     bound = fixed + limits.query_chars + limits.reference_chars + limits.trace_chars + limits.response_chars + 4 * 40
     assert len(pass_messages(PASS, answer)[-1]["content"]) <= bound
     limits = PREFERENCE.spec.limits
-    fixed = len(preference_messages(PREFERENCE, "", parse_entry(entry("", [], "")), parse_entry(entry("", [], "")))[-1]["content"])
+    fixed = len(
+        preference_messages(PREFERENCE, "", parse_entry(entry("", [], "")), parse_entry(entry("", [], "")))[-1][
+            "content"
+        ]
+    )
     bound = fixed + limits.query_chars + 2 * (limits.trace_chars + limits.response_chars) + 5 * 40
     assert len(preference_messages(PREFERENCE, answer.query, answer, answer)[-1]["content"]) <= bound

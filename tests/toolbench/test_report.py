@@ -23,8 +23,11 @@ def runs(toolbench_judge, tmp_path) -> Path:
     assert run(data, DFS, "--reference_model", COT, out="runs/dfs")[0] == 0
     assert run(data, COT, out="runs/cot")[0] == 0
     hostile = {"1": entry(f"query {XSS_SCRIPT}", [("search", XSS_IMG, XSS_SCRIPT)], f"answer {XSS_IMG}")}
-    toolbench_judge.score_fn = lambda request: ({"reason": f"judge says {XSS_SCRIPT}", "answer_status": "Unsure"}
-                                                if "toolbench_pass" in str(request["response_format"]) else marker_judge(request))
+    toolbench_judge.score_fn = lambda request: (
+        {"reason": f"judge says {XSS_SCRIPT}", "answer_status": "Unsure"}
+        if "toolbench_pass" in str(request["response_format"])
+        else marker_judge(request)
+    )
     bad = write_layout(tmp_path / "bad", {"evil": {"G1_tool": hostile}}, {"G1_tool": ["1"]})
     assert run(bad, "evil", out="runs/evil")[0] == 0
     return tmp_path / "runs"
@@ -48,7 +51,10 @@ def test_leaderboard_rows_values_and_cis(runs, tmp_path):
     assert ours.cells["sopr_average"].value is None  # one test set of six: no Average to compare
     assert delta.cells["sopr_G1_instruction"].value == pytest.approx(100.0 - 60.3)
     cot = groups["stb-gpt-3.5-turbo-0613-cot"].rows[1]
-    assert cot.cells["sopr_G1_instruction"].value == pytest.approx(200 / 3) and cot.cells["sowr_G1_instruction"].value is None
+    assert (
+        cot.cells["sopr_G1_instruction"].value == pytest.approx(200 / 3)
+        and cot.cells["sowr_G1_instruction"].value is None
+    )
     assert "vs virtual_chatgpt_cot" in ours.source
 
 
@@ -60,18 +66,32 @@ def test_html_table_and_model_page_per_query(runs, tmp_path):
     assert headers[:3] == ["Model", "Source", "I1 Inst"] and headers.count("Average") == 2
     assert [th.text() for th in table.find("thead").find_all("th", scope="colgroup")] == ["SoPR", "SoWR"]
     page = parse((site.out / "models" / f"{DFS}.html").read_text(encoding="utf-8"))
-    rows = {tr.attrs["data-k-id"]: [td.text() for td in tr.find_all("td")] for tr in page.find("table", cls="toolbench").find_all("tr", pred=lambda n: "data-k-id" in n.attrs)}
+    rows = {
+        tr.attrs["data-k-id"]: [td.text() for td in tr.find_all("td")]
+        for tr in page.find("table", cls="toolbench").find_all("tr", pred=lambda n: "data-k-id" in n.attrs)
+    }
     assert set(rows) == {"588", "608", "1073"}
-    assert rows["608"][:5] == ["608", TEST_SET, "SSS", "100", "judge"] or rows["608"][:5] == ["608", TEST_SET, "SSS", "100", "cache"]
+    assert rows["608"][:5] == ["608", TEST_SET, "SSS", "100", "judge"] or rows["608"][:5] == [
+        "608",
+        TEST_SET,
+        "SSS",
+        "100",
+        "cache",
+    ]
     assert rows["588"][8].startswith("win (6–0, status)")
     assert rows["1073"][8].startswith("tie (3–3")
     assert "fake: Solved" in rows["608"][5]
     cot = parse((site.out / "models" / f"{COT}.html").read_text(encoding="utf-8"))
-    reasons = [tr.find_all("td")[5].text() for tr in cot.find("table", cls="toolbench").find_all("tr", pred=lambda n: n.attrs.get("data-k-id") == "588")]
+    reasons = [
+        tr.find_all("td")[5].text()
+        for tr in cot.find("table", cls="toolbench").find_all("tr", pred=lambda n: n.attrs.get("data-k-id") == "588")
+    ]
     assert reasons == ["final step is not a call of Finish"]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); CI runs these tests")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); CI runs these tests"
+)
 def test_pages_in_a_browser_keep_hostile_text_inert(runs, tmp_path):
     site = _site(runs, tmp_path / "site")
     with Browser(CHROMIUM, tmp_path / "profile") as browser:

@@ -16,11 +16,43 @@ def test_values_match_the_readme_tables():
     Category; the values below are re-ordered to SETS (I2 Category first), as the file stores them."""
     rows = {r.model: r for r in load_reported_file(FILE).rows}
     assert len(rows) == 10
-    assert [rows["stb-gpt-3.5-turbo-0613-cot"].values[f"sopr_{s}"] for s in SETS] == [52.2, 47.3, 53.6, 42.5, 35.8, 48.1, 46.6]
-    assert [rows["stb-toolllama-v2-dfs"].values[f"sopr_{s}"] for s in SETS] == [61.0, 58.8, 45.6, 60.3, 53.5, 48.1, 54.6]
+    assert [rows["stb-gpt-3.5-turbo-0613-cot"].values[f"sopr_{s}"] for s in SETS] == [
+        52.2,
+        47.3,
+        53.6,
+        42.5,
+        35.8,
+        48.1,
+        46.6,
+    ]
+    assert [rows["stb-toolllama-v2-dfs"].values[f"sopr_{s}"] for s in SETS] == [
+        61.0,
+        58.8,
+        45.6,
+        60.3,
+        53.5,
+        48.1,
+        54.6,
+    ]
     # printed: 42.3 | 51.0 | 31.0 | I2 Inst 67.0 | I2 Cat 54.0 | 31.1 | 54.0
-    assert [rows["stb-toolllama-v2-dfs"].values[f"sowr_{s}"] for s in SETS] == [42.3, 51.0, 31.0, 54.0, 67.0, 31.1, 54.0]
-    assert [rows["stb-gpt-4-turbo-preview-cot"].values[f"sowr_{s}"] for s in SETS] == [71.2, 77.1, 61.4, 71.8, 79.2, 67.2, 71.3]
+    assert [rows["stb-toolllama-v2-dfs"].values[f"sowr_{s}"] for s in SETS] == [
+        42.3,
+        51.0,
+        31.0,
+        54.0,
+        67.0,
+        31.1,
+        54.0,
+    ]
+    assert [rows["stb-gpt-4-turbo-preview-cot"].values[f"sowr_{s}"] for s in SETS] == [
+        71.2,
+        77.1,
+        61.4,
+        71.8,
+        79.2,
+        67.2,
+        71.3,
+    ]
     assert "sowr_average" not in rows["stb-gpt-3.5-turbo-0613-cot"].values  # the reference has no win rate
 
 

@@ -20,7 +20,9 @@ class DatasetBuilder:
         self.root = root
         self.ids: list[str] = []
 
-    def sample(self, sid: str, gt: Any, *, query: str | None = None, answer: str = "the right answer") -> "DatasetBuilder":
+    def sample(
+        self, sid: str, gt: Any, *, query: str | None = None, answer: str = "the right answer"
+    ) -> "DatasetBuilder":
         self.ids.append(sid)
         self.write(f"data/{sid}.json", {"query": query or f"question {sid}", "response": answer, "api_use_chains": {}})
         self.write(f"sft_data/{SPLIT}/metadata/{sid}.json", {"pos_tools": gt})

@@ -70,7 +70,10 @@ def test_unknown_model_stops_the_run(builder, capsys):
         ("{not json", "malformed JSON"),
         ([1, 2], "a prediction must be a JSON object, got a list"),
         ({"intermediate_steps": "oops", KEY: "x"}, '"intermediate_steps" must be a list, got a string'),
-        ({"intermediate_steps": [["only one"]], KEY: "x"}, "intermediate_steps[0] must be an [action, observation] pair"),
+        (
+            {"intermediate_steps": [["only one"]], KEY: "x"},
+            "intermediate_steps[0] must be an [action, observation] pair",
+        ),
         ({"intermediate_steps": [[{"tool": ["x"]}, {}]], KEY: "x"}, '"tool" must be a name, got a list'),
         ({"intermediate_steps": [[{"name": "x"}, {}]], KEY: "x"}, 'the action must be an object with a "tool"'),
         ({"intermediate_steps": [], KEY: 42}, "must be a string, got a number"),
@@ -96,11 +99,16 @@ def test_bad_prediction_is_recorded_for_that_sample_and_the_run_goes_on(builder,
 
 @pytest.mark.parametrize(
     ("pos_tools", "problem"),
-    [("a,b", '"pos_tools" must be an object or a list, got a string'), ([{"x": 1}], '"pos_tools" list items must be tool names')],
+    [
+        ("a,b", '"pos_tools" must be an object or a list, got a string'),
+        ([{"x": 1}], '"pos_tools" list items must be tool names'),
+    ],
 )
 def test_bad_metadata_is_recorded_for_that_sample(builder, capsys, pos_tools, problem):
     builder.sample("good", {"a": {}}).prediction("m1", "good", {"eval": STORED})
-    builder.sample("bad", pos_tools).prediction("m1", "bad", {"intermediate_steps": [call("a")], KEY: "x", "eval": {"qor": 50}})
+    builder.sample("bad", pos_tools).prediction(
+        "m1", "bad", {"intermediate_steps": [call("a")], KEY: "x", "eval": {"qor": 50}}
+    )
     assert run(builder.finish()) == 0
     assert problem in capsys.readouterr().err
     assert "metadata/bad.json" in per_sample()["bad"]["input_error"]
@@ -134,7 +142,9 @@ def test_control_characters_in_ids_are_escaped_on_the_terminal(builder, capsys):
 def test_compare_model_equal_to_pred_model_is_one_clear_line(builder, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     builder.sample("s1", {"a": {}})
-    builder.prediction("m1", "s1", {"eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 77}})
+    builder.prediction(
+        "m1", "s1", {"eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 77}}
+    )
     code = main(["--pred_model", "m1", "--dataset", str(builder.finish()), "--compare_model", "m1", "--output", "out"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--compare_model" in err[0]

@@ -12,15 +12,21 @@ from toolgrad5k.builders import KEY, SECRET, DatasetBuilder, call, read_rows as 
 CHAT = "/v1/chat/completions"
 
 
-
 def hand_computed(builder: DatasetBuilder) -> Path:
     """Six samples covering every rule; expected values are worked out in the tests below."""
     b = builder
     b.sample("s1", {"a": {}, "b": {}}, query="first FAKE_SCORE=80")
     b.prediction("m1", "s1", {"intermediate_steps": [call("a"), call("b", "HTTP 500"), call("c")], KEY: "answer 1"})
     b.sample("s2", {"a": {}})
-    b.prediction("m1", "s2", {"intermediate_steps": [call("a")], KEY: "answer 2",
-                              "eval": {"tool_accuracy": {"precision": 0.25, "recall": 0.75}, "success_rate": 0.4, "qor": 130}})
+    b.prediction(
+        "m1",
+        "s2",
+        {
+            "intermediate_steps": [call("a")],
+            KEY: "answer 2",
+            "eval": {"tool_accuracy": {"precision": 0.25, "recall": 0.75}, "success_rate": 0.4, "qor": 130},
+        },
+    )
     b.sample("s3", {"a": {}})
     b.prediction("m1", "s3", {"error": "model crashed"})
     b.sample("s4", {"a": {}})
@@ -70,7 +76,11 @@ def test_judge_request_is_strict_structured_output_at_temperature_zero(builder, 
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["strict"] is True
     assert set(body["response_format"]["json_schema"]["schema"]["required"]) == {
-        "num_requests", "reason", "response_scores", "final_score"}
+        "num_requests",
+        "reason",
+        "response_scores",
+        "final_score",
+    }
     user = body["messages"][-1]["content"]
     assert "<assistant_response>" in user and "the right answer" in user
 
@@ -95,13 +105,22 @@ def test_cached_rerun_sends_no_request_and_overwrite_rejudges(builder, judge_env
 def test_ignore_stored_shows_an_earlier_overwrite_run_again_for_free(builder, judge_env):
     for sid in ("s1", "s2"):
         builder.sample(sid, {"a": {}}, query=f"question {sid} FAKE_SCORE=60")
-        builder.prediction("m1", sid, {"intermediate_steps": [call("a")], KEY: "x",
-                                       "eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 90}})
+        builder.prediction(
+            "m1",
+            sid,
+            {
+                "intermediate_steps": [call("a")],
+                KEY: "x",
+                "eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 90},
+            },
+        )
     dataset = builder.finish()
     code, rejudged = run(dataset, "--overwrite")
     assert code == 0 and rejudged["qor"] == 60 and judge_env.count(CHAT) == 2
     code, plain = run(dataset)  # stored verdicts are reused unless told otherwise, as in the reference
-    assert code == 0 and plain["qor"] == 90 and plain["stored_verdicts"] == 2 and plain["stored_verdicts_ignored"] is False
+    assert (
+        code == 0 and plain["qor"] == 90 and plain["stored_verdicts"] == 2 and plain["stored_verdicts_ignored"] is False
+    )
     code, again = run(dataset, "--ignore-stored")
     assert code == 0 and again["qor"] == 60 and again["cache_hits"] == 2 and again["stored_verdicts"] == 0
     assert again["stored_verdicts_ignored"] is True and judge_env.count(CHAT) == 2  # no request: nothing paid twice
@@ -164,7 +183,7 @@ def test_invalid_replies_become_a_counted_judge_error_not_a_zero(builder, judge_
     builder.sample("bad", {"a": {}}, query="FAKE_SCORE=90")
     builder.prediction("m1", "bad", {"intermediate_steps": [call("a")], KEY: "y"})
     dataset = builder.finish()
-    judge_env.script([Reply.content("{\"final_score\": \"high\"}"), Reply.malformed(), Reply.content("I give it 100")])
+    judge_env.script([Reply.content('{"final_score": "high"}'), Reply.malformed(), Reply.content("I give it 100")])
     code, s = run(dataset)  # one worker: the three invalid replies go to the first sample judged
     assert code == 0
     assert s["n_judge_errors"] == 1 and s["qor"] == 90 and s["n_qor"] == 1
@@ -211,7 +230,9 @@ def test_stored_verdicts_need_no_api_key(builder, monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     builder.sample("s1", {"a": {}})
-    builder.prediction("m1", "s1", {"eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 77}})
+    builder.prediction(
+        "m1", "s1", {"eval": {"tool_accuracy": {"precision": 1, "recall": 1}, "success_rate": 1, "qor": 77}}
+    )
     code, s = run(builder.finish())
     assert code == 0 and s["qor"] == 77 and s["judge_requests"] == 0
 
@@ -240,8 +261,17 @@ def test_compare_model_pairs_by_sample_id(builder, judge_env):
     for sid, (r1, r2) in {"s1": (1.0, 0.0), "s2": (1.0, 0.5), "s3": (0.5, 0.5)}.items():
         builder.sample(sid, {"a": {}})
         for model, value in (("m1", r1), ("m2", r2)):
-            builder.prediction(model, sid, {"eval": {"tool_accuracy": {"precision": 1, "recall": value},
-                                                     "success_rate": value, "qor": value * 100}})
+            builder.prediction(
+                model,
+                sid,
+                {
+                    "eval": {
+                        "tool_accuracy": {"precision": 1, "recall": value},
+                        "success_rate": value,
+                        "qor": value * 100,
+                    }
+                },
+            )
     builder.prediction("m2", "s1", {"error": "m2 failed on s1"})  # s1 drops from m2's Success Rate only
     code, s = run(builder.finish(), "--compare_model", "m2")
     assert code == 0

@@ -20,28 +20,38 @@ STORED = {"tool_accuracy": {"precision": 0.5, "recall": 1.0}, "success_rate": 0.
 CHAT = "/v1/chat/completions"
 
 
-
 def test_complete_stored_verdict_is_used_whatever_shape_the_trace_has(builder, judge_env):
     # the reference never reads the trace of a sample whose stored verdict is complete
-    builder.sample("s1", {"a": {}}).prediction("m1", "s1", {"intermediate_steps": "garbage", KEY: {"x": 1}, "eval": STORED})
-    builder.sample("s2", {"a": {}}).prediction("m1", "s2", {"intermediate_steps": [[{"tool": "a"}, {"error": ""}, "extra"]], KEY: None, "eval": STORED})
+    builder.sample("s1", {"a": {}}).prediction(
+        "m1", "s1", {"intermediate_steps": "garbage", KEY: {"x": 1}, "eval": STORED}
+    )
+    builder.sample("s2", {"a": {}}).prediction(
+        "m1", "s2", {"intermediate_steps": [[{"tool": "a"}, {"error": ""}, "extra"]], KEY: None, "eval": STORED}
+    )
     code, s = run(builder.finish())
-    assert code == 0 and s["n_input_errors"] == 0 and s["qor"] == 40 and s["recall"] == 1.0 and s["stored_verdicts"] == 2
+    assert (
+        code == 0 and s["n_input_errors"] == 0 and s["qor"] == 40 and s["recall"] == 1.0 and s["stored_verdicts"] == 2
+    )
 
 
 def test_tool_names_that_are_not_strings_count_like_the_reference(builder, judge_env):
     # a numeric tool name goes into the set of called tools: it lowers precision, not recall
     builder.sample("s1", {"a": {}}, query="FAKE_SCORE=50")
-    builder.prediction("m1", "s1", {"intermediate_steps": [call("a"), [{"tool": 7}, {"error": ""}, "ignored"]], KEY: "x"})
+    builder.prediction(
+        "m1", "s1", {"intermediate_steps": [call("a"), [{"tool": 7}, {"error": ""}, "ignored"]], KEY: "x"}
+    )
     code, s = run(builder.finish())
     assert code == 0 and s["recall"] == 1.0 and s["precision"] == 0.5 and s["qor"] == 50
 
 
 def test_lone_surrogates_in_model_output_and_judge_reply_do_not_break_writing(builder, judge_env):
     builder.sample("s1", {"a": {}}, query="q \\ud83d FAKE_SCORE=60")
-    builder.write("prediction/m1/method=embedding/s1.json",
-                  '{"intermediate_steps": [], "%s": "bad \\ud83d answer"}' % KEY)
-    judge_env.script([Reply.content('{"num_requests": 1, "reason": "odd \\ud83d", "response_scores": [60], "final_score": 60}')])
+    builder.write(
+        "prediction/m1/method=embedding/s1.json", '{"intermediate_steps": [], "%s": "bad \\ud83d answer"}' % KEY
+    )
+    judge_env.script(
+        [Reply.content('{"num_requests": 1, "reason": "odd \\ud83d", "response_scores": [60], "final_score": 60}')]
+    )
     code, s = run(builder.finish())
     assert code == 0 and s["qor"] == 60
     row = rows()["s1"]
@@ -52,11 +62,16 @@ def test_lone_surrogates_in_model_output_and_judge_reply_do_not_break_writing(bu
 
 def test_huge_numbers_become_sample_problems_not_crashes(builder, judge_env):
     builder.sample("s1", {"a": {}})
-    builder.write("prediction/m1/method=embedding/s1.json",
-                  '{"intermediate_steps": [[{"tool": "a", "tool_input": %s}, {"error": ""}]], "%s": "x"}' % ("9" * 5000, KEY))
+    builder.write(
+        "prediction/m1/method=embedding/s1.json",
+        '{"intermediate_steps": [[{"tool": "a", "tool_input": %s}, {"error": ""}]], "%s": "x"}' % ("9" * 5000, KEY),
+    )
     builder.sample("s2", {"a": {}}).prediction("m1", "s2", {"eval": {**STORED, "qor": 10**400}})
     builder.sample("s3", {"a": {}}).prediction("m1", "s3", {"intermediate_steps": [], KEY: "x"})
-    judge_env.script([Reply.content('{"num_requests": 1, "reason": "r", "response_scores": [1], "final_score": 1%s}' % ("0" * 400))] * 3)
+    judge_env.script(
+        [Reply.content('{"num_requests": 1, "reason": "r", "response_scores": [1], "final_score": 1%s}' % ("0" * 400))]
+        * 3
+    )
     code, s = run(builder.finish())
     assert code == 0 and s["n_input_errors"] == 2 and s["n_judge_errors"] == 1
     r = rows()
@@ -182,9 +197,25 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_judgments(builder, tmp_path):
     with FakeOpenAIProcess(tmp_path, "--latency", "120", "--request-log", str(log)) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "toolgrad_eval", "--pred_model", "m1", "--dataset", str(dataset),
-             "--output", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--num_process", "3"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "toolgrad_eval",
+                "--pred_model",
+                "m1",
+                "--dataset",
+                str(dataset),
+                "--output",
+                str(tmp_path / "out"),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--num_process",
+                "3",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             # A shell that started the test suite in the background leaves SIGINT ignored, and the
             # child would inherit that: give it the default disposition a terminal user has.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

@@ -11,7 +11,9 @@ import pytest
 from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
 from toolgrad_eval.toolgrad5k import sample
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="samples are prepared in forked processes on Linux only")
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="samples are prepared in forked processes on Linux only"
+)
 CHAT = "/v1/chat/completions"
 
 
@@ -22,14 +24,23 @@ def mixed(builder, n: int = 240):
         kind = i % 6
         builder.sample(sid, {"a": {}, "b": {}}, query=f"question {i % 200} FAKE_SCORE={i % 101}")
         if kind == 0:
-            builder.prediction("m1", sid, {"intermediate_steps": [call("a")], KEY: f"answer {i}",
-                                           "eval": {"tool_accuracy": {"precision": 1.0, "recall": 0.5}, "success_rate": 1.0, "qor": 77}})
+            builder.prediction(
+                "m1",
+                sid,
+                {
+                    "intermediate_steps": [call("a")],
+                    KEY: f"answer {i}",
+                    "eval": {"tool_accuracy": {"precision": 1.0, "recall": 0.5}, "success_rate": 1.0, "qor": 77},
+                },
+            )
         elif kind == 1:
             builder.prediction("m1", sid, {"error": "model crashed"})
         elif kind == 2:
             builder.write(f"prediction/m1/method=embedding/{sid}.json", "{not json")
         else:
-            builder.prediction("m1", sid, {"intermediate_steps": [call("a"), call("b", "HTTP 500")], KEY: f"answer {i % 200}"})
+            builder.prediction(
+                "m1", sid, {"intermediate_steps": [call("a"), call("b", "HTTP 500")], KEY: f"answer {i % 200}"}
+            )
     return builder.finish()
 
 
@@ -50,7 +61,9 @@ def test_forked_preparation_matches_sequential(builder, judge_env, monkeypatch):
     code, again = run(data, out="par2", cache="par-cache")  # a cached re-run, forked
     assert code == 0 and judge_env.count(CHAT) == 2 * sent and again["judge_requests"] == 0
     assert again["cache_hits"] == sent > 0 and again["n_qor"] == par["n_qor"]
-    assert again["cost_saved_usd"] > 0 and {r["id"]: r["qor"] for r in rows("par2").values()} == {r["id"]: r["qor"] for r in rows("par").values()}
+    assert again["cost_saved_usd"] > 0 and {r["id"]: r["qor"] for r in rows("par2").values()} == {
+        r["id"]: r["qor"] for r in rows("par").values()
+    }
 
 
 @linux_only

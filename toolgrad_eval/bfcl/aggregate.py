@@ -17,19 +17,34 @@ from dataclasses import dataclass
 from typing import Mapping
 
 AGGREGATE_KEYS = (
-    "non_live_overall", "live_overall", "relevance", "irrelevance",
-    "non_live_simple", "non_live_multiple", "non_live_parallel", "non_live_parallel_multiple",
-    "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple",
+    "non_live_overall",
+    "live_overall",
+    "relevance",
+    "irrelevance",
+    "non_live_simple",
+    "non_live_multiple",
+    "non_live_parallel",
+    "non_live_parallel_multiple",
+    "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
 )
 
 # (key, header) in model-card order.
 CARD_COLUMNS = (
-    ("non_live_overall", "NL overall"), ("live_overall", "Live overall"),
-    ("relevance", "Rel."), ("irrelevance", "Irrel."),
-    ("non_live_simple", "NL simple"), ("non_live_multiple", "NL multiple"),
-    ("non_live_parallel", "NL parallel"), ("non_live_parallel_multiple", "NL par. multiple"),
-    ("live_simple", "L simple"), ("live_multiple", "L multiple"),
-    ("live_parallel", "L parallel"), ("live_parallel_multiple", "L par. multiple"),
+    ("non_live_overall", "NL overall"),
+    ("live_overall", "Live overall"),
+    ("relevance", "Rel."),
+    ("irrelevance", "Irrel."),
+    ("non_live_simple", "NL simple"),
+    ("non_live_multiple", "NL multiple"),
+    ("non_live_parallel", "NL parallel"),
+    ("non_live_parallel_multiple", "NL par. multiple"),
+    ("live_simple", "L simple"),
+    ("live_multiple", "L multiple"),
+    ("live_parallel", "L parallel"),
+    ("live_parallel_multiple", "L par. multiple"),
 )
 
 
@@ -74,8 +89,9 @@ def model_card(scores: Mapping[str, CategoryScore]) -> dict[str, float | None]:
         "irrelevance": _mean([get("irrelevance"), get("live_irrelevance")]),
     }
     out["non_live_overall"] = _mean([simple, get("multiple"), get("parallel"), get("parallel_multiple")])
-    out["live_overall"] = _weighted([scores.get(c) for c in
-                                     ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")])
+    out["live_overall"] = _weighted(
+        [scores.get(c) for c in ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")]
+    )
     return {key: out[key] for key in AGGREGATE_KEYS}
 
 

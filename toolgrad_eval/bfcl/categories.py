@@ -30,10 +30,19 @@ _V4_TO_V3 = {v: k for k, v in _V3_TO_V4.items()}
 # weighted aggregate still needs its size (BFCL counts a missing category as 0 with its size).
 SIZES: dict[str, dict[str, int]] = {
     "v4": {
-        "simple_python": 400, "simple_java": 100, "simple_javascript": 50,
-        "multiple": 200, "parallel": 200, "parallel_multiple": 200, "irrelevance": 240,
-        "live_simple": 258, "live_multiple": 1053, "live_parallel": 16, "live_parallel_multiple": 24,
-        "live_irrelevance": 884, "live_relevance": 16,
+        "simple_python": 400,
+        "simple_java": 100,
+        "simple_javascript": 50,
+        "multiple": 200,
+        "parallel": 200,
+        "parallel_multiple": 200,
+        "irrelevance": 240,
+        "live_simple": 258,
+        "live_multiple": 1053,
+        "live_parallel": 16,
+        "live_parallel_multiple": 24,
+        "live_irrelevance": 884,
+        "live_relevance": 16,
     },
 }
 SIZES["v3"] = {**SIZES["v4"], "live_irrelevance": 882, "live_relevance": 18}

@@ -76,20 +76,27 @@ class Conventions:
     release: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"registry_model": self.registry_model, "handler": self.handler, "is_fc_model": self.is_fc_model,
-                "underscore_to_dot": self.underscore_to_dot, "family": self.family, "source": self.source,
-                "bfcl_eval_release": self.release}
+        return {
+            "registry_model": self.registry_model,
+            "handler": self.handler,
+            "is_fc_model": self.is_fc_model,
+            "underscore_to_dot": self.underscore_to_dot,
+            "family": self.family,
+            "source": self.source,
+            "bfcl_eval_release": self.release,
+        }
 
     def describe(self) -> str:
         if self.source == "inferred":
-            return (f"not in the bfcl-eval {self.release} registry: output format inferred per result file "
-                    "(--bfcl-handler MODEL borrows a registry model's conventions)")
+            return (
+                f"not in the bfcl-eval {self.release} registry: output format inferred per result file "
+                "(--bfcl-handler MODEL borrows a registry model's conventions)"
+            )
         mode = "function calling" if self.is_fc_model else "prompt"
         dots = "names compared with '.' as '_'" if self.underscore_to_dot else "names compared as written"
         via = "the registry" if self.source == "registry" else "--bfcl-handler"
         decoded = f"decoded as {self.family}" if self.family else "decoding not reproduced: inferred per file"
-        return (f"{self.registry_model} from {via} (bfcl-eval {self.release}): {self.handler}, {mode}, {dots}, "
-                f"{decoded}")
+        return f"{self.registry_model} from {via} (bfcl-eval {self.release}): {self.handler}, {mode}, {dots}, {decoded}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -120,8 +127,10 @@ def conventions_for(model: str, version: str, handler_model: str | None = None) 
     if handler_model is not None:
         key = registry_key(handler_model, models)
         if key is None:
-            raise ConfigError(f"--bfcl-handler {handler_model!r}: not a model of the bfcl-eval {release} registry "
-                              f"(e.g. google/gemma-3-12b-it, gpt-4o-2024-11-20-FC)")
+            raise ConfigError(
+                f"--bfcl-handler {handler_model!r}: not a model of the bfcl-eval {release} registry "
+                f"(e.g. google/gemma-3-12b-it, gpt-4o-2024-11-20-FC)"
+            )
         source: Source = "--bfcl-handler"
     else:
         key = registry_key(model, models)

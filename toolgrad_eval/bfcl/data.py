@@ -81,8 +81,14 @@ class BfclData:
         except OSError:
             rows = self._parse(category, None, None)  # raises the error naming the file
         else:
-            rows = datacache.load_or_build(self.parsed_cache, question_file, answer_file, question_bytes,
-                                           answer_bytes, lambda: self._parse(category, question_bytes, answer_bytes))
+            rows = datacache.load_or_build(
+                self.parsed_cache,
+                question_file,
+                answer_file,
+                question_bytes,
+                answer_bytes,
+                lambda: self._parse(category, question_bytes, answer_bytes),
+            )
         return [Entry(*row) for row in rows]
 
     def _parse(self, category: str, question_bytes: bytes | None, answer_bytes: bytes | None) -> datacache.CachedRows:
@@ -91,14 +97,17 @@ class BfclData:
             return [(q["id"], q, None) for q in questions]
         answers = _read_jsonl(self.answer_file(category), answer_bytes)
         if len(answers) != len(questions):
-            raise DatasetError(self.answer_file(category),
-                               f"{len(answers)} answers for {len(questions)} questions in {self.question_file(category).name}")
+            raise DatasetError(
+                self.answer_file(category),
+                f"{len(answers)} answers for {len(questions)} questions in {self.question_file(category).name}",
+            )
         out = []
         for q, a in zip(questions, answers):
             # BFCL aligns answers to questions by position; the ids agree in every release we know.
             if a.get("id") != q["id"] or "ground_truth" not in a:
-                raise DatasetError(self.answer_file(category),
-                                   f"answer {a.get('id')!r} does not line up with question {q['id']!r}")
+                raise DatasetError(
+                    self.answer_file(category), f"answer {a.get('id')!r} does not line up with question {q['id']!r}"
+                )
             out.append((q["id"], q, a["ground_truth"]))
         return out
 
@@ -134,7 +143,7 @@ def _read_jsonl(path: Path, content: bytes | None = None) -> list[dict[str, Any]
                 raise InputFileError(path, f"line {lineno}: malformed JSON ({exc.msg})") from None
     for index, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-            raise InputFileError(path, f"entry {index + 1}: expected an object with a string \"id\"")
+            raise InputFileError(path, f'entry {index + 1}: expected an object with a string "id"')
     return rows
 
 
@@ -209,8 +218,10 @@ def _find_data(
     if _fetch.is_complete(cached, version):
         return BfclData(cached, version, f"cache {cached} (bfcl-eval {release})")
     if installed and _holds_version(installed[0], version) and not fetch:
-        echo(f"Warning: using BFCL {version} data from installed bfcl-eval {installed[1]}, not {release}; "
-             f"a few answers differ between releases (`toolgrad-eval bfcl-data fetch {version}` gets {release})")
+        echo(
+            f"Warning: using BFCL {version} data from installed bfcl-eval {installed[1]}, not {release}; "
+            f"a few answers differ between releases (`toolgrad-eval bfcl-data fetch {version}` gets {release})"
+        )
         return BfclData(installed[0], version, f"installed bfcl-eval {installed[1]}")
     if fetch:
         folder = _fetch.fetch_data(version, cache=cache, echo=echo)

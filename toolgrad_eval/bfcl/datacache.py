@@ -76,8 +76,9 @@ def _source_tag(question_file: Path) -> str:
 
 
 def _content_key(question_bytes: bytes, answer_bytes: bytes | None) -> str:
-    digest = hashlib.sha256(f"toolgrad-eval bfcl parsed v{FORMAT} py{sys.version_info[:2]} "
-                            f"marshal{marshal.version}\n".encode())
+    digest = hashlib.sha256(
+        f"toolgrad-eval bfcl parsed v{FORMAT} py{sys.version_info[:2]} marshal{marshal.version}\n".encode()
+    )
     for part in (question_bytes, answer_bytes):
         if part is None:
             digest.update(b"-")
@@ -107,10 +108,10 @@ def _read(cache_dir: Path, path: Path) -> CachedRows | None:
             blob = handle.read()
     except OSError:
         return None
-    if len(blob) < _HEADER or blob[:len(_MAGIC)] != _MAGIC:
+    if len(blob) < _HEADER or blob[: len(_MAGIC)] != _MAGIC:
         return None
-    size = int.from_bytes(blob[len(_MAGIC):len(_MAGIC) + 8], "big")
-    crc = int.from_bytes(blob[len(_MAGIC) + 8:_HEADER], "big")
+    size = int.from_bytes(blob[len(_MAGIC) : len(_MAGIC) + 8], "big")
+    crc = int.from_bytes(blob[len(_MAGIC) + 8 : _HEADER], "big")
     payload = memoryview(blob)[_HEADER:]
     if len(payload) != size or zlib.crc32(payload) != crc:
         return None
@@ -162,7 +163,7 @@ def _prune(cache_dir: Path, source: str, keep: Path) -> None:
         except OSError:
             pass
     entries.sort()
-    for _, item in entries[:max(0, len(entries) - (MAX_FILES - 1))]:
+    for _, item in entries[: max(0, len(entries) - (MAX_FILES - 1))]:
         try:
             item.unlink()
         except OSError:

@@ -58,8 +58,19 @@ def download_wheel(release: str, dest: Path) -> Path:
     import subprocess  # this module is imported on every BFCL run; fetching is rare, keep startup lean
 
     dest.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "--quiet", f"bfcl-eval=={release}", "-d", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        f"bfcl-eval=={release}",
+        "-d",
+        str(dest),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -96,7 +107,7 @@ def unpack_data(wheel: Path, target: Path, version: str) -> int:
                 elif not info.filename.startswith(_DATA_PREFIX) or info.is_dir():
                     continue
                 else:
-                    rel = PurePosixPath(info.filename[len(_DATA_PREFIX):])
+                    rel = PurePosixPath(info.filename[len(_DATA_PREFIX) :])
                 # Never trust archive paths: no absolute names, no "..", nothing outside target.
                 if rel.is_absolute() or ".." in rel.parts or not rel.parts:
                     raise FetchError(f"{wheel}: unsafe path in archive: {info.filename!r}")

@@ -43,8 +43,11 @@ class RunLayout:
     def missing(self) -> tuple[str, ...]:
         """The single-turn result file names expected for this version that are not there."""
         present = {f.category for f in self.files}
-        return tuple(f"{file_prefix(self.version)}_{native_name(self.version, c)}_result.json"
-                     for c in SINGLE_TURN if c not in present)
+        return tuple(
+            f"{file_prefix(self.version)}_{native_name(self.version, c)}_result.json"
+            for c in SINGLE_TURN
+            if c not in present
+        )
 
     @property
     def synthetic(self) -> bool:
@@ -120,8 +123,11 @@ def find_run(dataset: Path, model: str) -> RunLayout:
         parsed.append(ResultFile(path, path.parent.relative_to(model_dir), version, name, to_v4(version, name)))
     versions = sorted({f.version for f in parsed})
     if len(versions) > 1:
-        raise DatasetError(model_dir, f"result files mix BFCL data versions ({_versions_found(parsed, model_dir)}); "
-                                      "score them apart (a stray file of another version: move it aside)")
+        raise DatasetError(
+            model_dir,
+            f"result files mix BFCL data versions ({_versions_found(parsed, model_dir)}); "
+            "score them apart (a stray file of another version: move it aside)",
+        )
     if not versions:
         raise DatasetError(model_dir, "no BFCL_<version>_<category>_result.json files")
     version = versions[0]
@@ -133,8 +139,11 @@ def find_run(dataset: Path, model: str) -> RunLayout:
     for f in parsed:
         if f.category in SINGLE_TURN:
             if f.category in scored:
-                raise DatasetError(model_dir, f"two result files for {f.name}: {scored[f.category].path.relative_to(model_dir)} "
-                                              f"and {f.path.relative_to(model_dir)}")
+                raise DatasetError(
+                    model_dir,
+                    f"two result files for {f.name}: {scored[f.category].path.relative_to(model_dir)} "
+                    f"and {f.path.relative_to(model_dir)}",
+                )
             scored[f.category] = f
         elif f.category.startswith(NOT_SCORED_PREFIXES):
             not_scored.append(f)
@@ -153,5 +162,7 @@ def _versions_found(parsed: list[ResultFile], model_dir: Path) -> str:
     parts = []
     for version, paths in sorted(groups.items()):
         named = "" if version == largest else ": " + ", ".join(str(p.relative_to(model_dir)) for p in sorted(paths)[:3])
-        parts.append(f"{version} {len(paths)} file{'s' if len(paths) > 1 else ''}{named}{', ...' if named and len(paths) > 3 else ''}")
+        parts.append(
+            f"{version} {len(paths)} file{'s' if len(paths) > 1 else ''}{named}{', ...' if named and len(paths) > 3 else ''}"
+        )
     return "; ".join(parts)

@@ -54,8 +54,11 @@ def _cell(m: ModelScores, category: str, sizes: Mapping[str, int]) -> _Cell:
 
 
 def _unweighted(cells: Sequence[_Cell], na_if_missing: bool = True) -> _Cell:
-    return _Cell(sum(c.accuracy for c in cells) / len(cells), sum(c.total for c in cells),
-                 na_if_missing and any(c.missing for c in cells))
+    return _Cell(
+        sum(c.accuracy for c in cells) / len(cells),
+        sum(c.total for c in cells),
+        na_if_missing and any(c.missing for c in cells),
+    )
 
 
 def _weighted(cells: Sequence[_Cell], na_if_missing: bool = True) -> _Cell:
@@ -71,8 +74,11 @@ def _by_weights(cells: Sequence[_Cell], weights: Sequence[float]) -> _Cell:
 
 def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, float | str]:
     """Mean, standard deviation and 95th percentile (linear interpolation), rounded to 0.01 s."""
-    data = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-            and v != 0 and math.isfinite(v)]
+    data = [
+        float(v)
+        for v in values
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v != 0 and math.isfinite(v)
+    ]
     if not data:
         return NA, NA, NA
     ordered = sorted(data)
@@ -88,6 +94,7 @@ def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, fl
 
 def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[Any], list[Any], list[Any]]:
     """(overall, live, non_live) rows for one model, numbers still unformatted."""
+
     def c(name: str) -> _Cell:
         return _cell(m, name, sizes)
 
@@ -96,8 +103,12 @@ def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[
     simple = _unweighted([py, java, js])
     ast_nl = [simple, multiple, parallel, par_multi]
     summary_nl = _unweighted(ast_nl)
-    l_simple, l_multiple, l_parallel, l_par_multi = (c("live_simple"), c("live_multiple"),
-                                                     c("live_parallel"), c("live_parallel_multiple"))
+    l_simple, l_multiple, l_parallel, l_par_multi = (
+        c("live_simple"),
+        c("live_multiple"),
+        c("live_parallel"),
+        c("live_parallel_multiple"),
+    )
     l_irrel, l_rel = c("live_irrelevance"), c("live_relevance")
     ast_l = [l_simple, l_multiple, l_parallel, l_par_multi]
     summary_l = _weighted(ast_l)
@@ -112,11 +123,32 @@ def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[
     total_irrel = _unweighted([irrel, l_irrel])
     mean, std, p95 = latency_stats(m.latencies)
 
-    non_live = [NA, m.model, overall_nl.shown, summary_nl.shown, simple.shown, py.shown, java.shown, js.shown,
-                multiple.shown, parallel.shown, par_multi.shown, irrel.shown]
+    non_live = [
+        NA,
+        m.model,
+        overall_nl.shown,
+        summary_nl.shown,
+        simple.shown,
+        py.shown,
+        java.shown,
+        js.shown,
+        multiple.shown,
+        parallel.shown,
+        par_multi.shown,
+        irrel.shown,
+    ]
     live = [NA, m.model, overall_l.shown, summary_l.shown, *(x.shown for x in ast_l), l_irrel.shown, l_rel.shown]
-    head = [summary_nl.shown, simple.shown, multiple.shown, parallel.shown, par_multi.shown,
-            overall_l.shown, *(x.shown for x in ast_l), overall_mt.shown, *(x.shown for x in mt)]
+    head = [
+        summary_nl.shown,
+        simple.shown,
+        multiple.shown,
+        parallel.shown,
+        par_multi.shown,
+        overall_l.shown,
+        *(x.shown for x in ast_l),
+        overall_mt.shown,
+        *(x.shown for x in mt),
+    ]
     if version == "v3":
         total = _unweighted([overall_l, overall_nl, overall_mt], na_if_missing=False)
         overall = [NA, total.shown, m.model, NA, NA, mean, std, p95, *head, l_rel.shown, total_irrel.shown, NA, NA]
@@ -126,36 +158,115 @@ def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[
         summary_ws, summary_mem = _unweighted(ws), _unweighted(mem)
         overall_agentic = _unweighted([summary_ws, summary_mem], na_if_missing=False)
         total = _by_weights([overall_nl, overall_l, total_irrel, overall_mt, overall_agentic], [10, 10, 10, 30, 40])
-        overall = [NA, total.shown, m.model, NA, NA, mean, std, p95, *head,
-                   summary_ws.shown, *(x.shown for x in ws), summary_mem.shown, *(x.shown for x in mem),
-                   l_rel.shown, total_irrel.shown, NA, NA, NA, NA]
+        overall = [
+            NA,
+            total.shown,
+            m.model,
+            NA,
+            NA,
+            mean,
+            std,
+            p95,
+            *head,
+            summary_ws.shown,
+            *(x.shown for x in ws),
+            summary_mem.shown,
+            *(x.shown for x in mem),
+            l_rel.shown,
+            total_irrel.shown,
+            NA,
+            NA,
+            NA,
+            NA,
+        ]
     return overall, live, non_live
 
 
-_HEAD_NL = ["Rank", "Model", "Non-Live Overall Acc", "AST Summary", "Simple AST", "Python Simple AST",
-            "Java Simple AST", "JavaScript Simple AST", "Multiple AST", "Parallel AST", "Parallel Multiple AST",
-            "Irrelevance Detection"]
-_HEAD_LIVE = ["Rank", "Model", "Live Overall Acc", "AST Summary", "Python Simple AST", "Python Multiple AST",
-              "Python Parallel AST", "Python Parallel Multiple AST", "Irrelevance Detection", "Relevance Detection"]
-_HEAD_MID = ["Non-Live AST Acc", "Non-Live Simple AST", "Non-Live Multiple AST", "Non-Live Parallel AST",
-             "Non-Live Parallel Multiple AST", "Live Acc", "Live Simple AST", "Live Multiple AST", "Live Parallel AST",
-             "Live Parallel Multiple AST", "Multi Turn Acc", "Multi Turn Base", "Multi Turn Miss Func",
-             "Multi Turn Miss Param", "Multi Turn Long Context"]
+_HEAD_NL = [
+    "Rank",
+    "Model",
+    "Non-Live Overall Acc",
+    "AST Summary",
+    "Simple AST",
+    "Python Simple AST",
+    "Java Simple AST",
+    "JavaScript Simple AST",
+    "Multiple AST",
+    "Parallel AST",
+    "Parallel Multiple AST",
+    "Irrelevance Detection",
+]
+_HEAD_LIVE = [
+    "Rank",
+    "Model",
+    "Live Overall Acc",
+    "AST Summary",
+    "Python Simple AST",
+    "Python Multiple AST",
+    "Python Parallel AST",
+    "Python Parallel Multiple AST",
+    "Irrelevance Detection",
+    "Relevance Detection",
+]
+_HEAD_MID = [
+    "Non-Live AST Acc",
+    "Non-Live Simple AST",
+    "Non-Live Multiple AST",
+    "Non-Live Parallel AST",
+    "Non-Live Parallel Multiple AST",
+    "Live Acc",
+    "Live Simple AST",
+    "Live Multiple AST",
+    "Live Parallel AST",
+    "Live Parallel Multiple AST",
+    "Multi Turn Acc",
+    "Multi Turn Base",
+    "Multi Turn Miss Func",
+    "Multi Turn Miss Param",
+    "Multi Turn Long Context",
+]
 _LATENCY = ["Latency Mean (s)", "Latency Standard Deviation (s)", "Latency 95th Percentile (s)"]
 HEADERS = {
     "v4": {
-        "data_overall.csv": ["Rank", "Overall Acc", "Model", "Model Link", "Total Cost ($)", *_LATENCY, *_HEAD_MID,
-                             "Web Search Acc", "Web Search Base", "Web Search No Snippet", "Memory Acc", "Memory KV",
-                             "Memory Vector", "Memory Recursive Summarization", "Relevance Detection",
-                             "Irrelevance Detection", "Format Sensitivity Max Delta",
-                             "Format Sensitivity Standard Deviation", "Organization", "License"],
+        "data_overall.csv": [
+            "Rank",
+            "Overall Acc",
+            "Model",
+            "Model Link",
+            "Total Cost ($)",
+            *_LATENCY,
+            *_HEAD_MID,
+            "Web Search Acc",
+            "Web Search Base",
+            "Web Search No Snippet",
+            "Memory Acc",
+            "Memory KV",
+            "Memory Vector",
+            "Memory Recursive Summarization",
+            "Relevance Detection",
+            "Irrelevance Detection",
+            "Format Sensitivity Max Delta",
+            "Format Sensitivity Standard Deviation",
+            "Organization",
+            "License",
+        ],
         "data_live.csv": _HEAD_LIVE,
         "data_non_live.csv": _HEAD_NL,
     },
     "v3": {
-        "data_overall.csv": ["Rank", "Overall Acc", "Model", "Model Link", "Cost ($ Per 1k Function Calls)",
-                             *_LATENCY, *_HEAD_MID, "Relevance Detection", "Irrelevance Detection",
-                             "Organization", "License"],
+        "data_overall.csv": [
+            "Rank",
+            "Overall Acc",
+            "Model",
+            "Model Link",
+            "Cost ($ Per 1k Function Calls)",
+            *_LATENCY,
+            *_HEAD_MID,
+            "Relevance Detection",
+            "Irrelevance Detection",
+            "Organization",
+            "License",
+        ],
         "data_live.csv": _HEAD_LIVE,
         "data_non_live.csv": ["Rank", "Model", "Non_Live Overall Acc", *_HEAD_NL[3:]],
     },
@@ -191,8 +302,14 @@ def render_csvs(models: Sequence[ModelScores], version: str, sizes: Mapping[str,
         per_file["data_live.csv"].append(live)
         per_file["data_non_live.csv"].append(non_live)
     return {
-        name: _render(rows, HEADERS[version][name], 1 if name == "data_overall.csv" else 2,
-                      _RAW_COLUMNS.get(name, set()) if version == "v4" else ({4, 5, 6, 7} if name == "data_overall.csv" else set()))
+        name: _render(
+            rows,
+            HEADERS[version][name],
+            1 if name == "data_overall.csv" else 2,
+            _RAW_COLUMNS.get(name, set())
+            if version == "v4"
+            else ({4, 5, 6, 7} if name == "data_overall.csv" else set()),
+        )
         for name, rows in per_file.items()
     }
 
@@ -217,10 +334,14 @@ def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[Mod
         target = ours if folder.name == ours.model else ModelScores(folder.name, {})
         # BFCL nests score files at most three folders deep (agentic/memory/<backend>/); looking no
         # deeper keeps a --score-dir pointed at a big folder cheap.
-        found = [*folder.glob(pattern), *folder.glob(f"*/{pattern}"), *folder.glob(f"*/*/{pattern}"),
-                 *folder.glob(f"*/*/*/{pattern}")]
+        found = [
+            *folder.glob(pattern),
+            *folder.glob(f"*/{pattern}"),
+            *folder.glob(f"*/*/{pattern}"),
+            *folder.glob(f"*/*/*/{pattern}"),
+        ]
         for path in sorted(found):
-            category = to_v4(version, path.name[prefix_len:-len("_score.json")])
+            category = to_v4(version, path.name[prefix_len : -len("_score.json")])
             if target is ours and category in SINGLE_TURN:
                 continue  # ours are fresh; an old file of a category not scored now is stale
             head = scorefile.read_header(path)

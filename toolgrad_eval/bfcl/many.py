@@ -31,8 +31,11 @@ def resolve_models(dataset: Path, spec: str) -> list[str]:
     """The model names ``spec`` stands for: ``all`` (every folder under result/ holding BFCL result
     files, sorted) or a comma-separated list (order kept, repeats dropped)."""
     if spec == ALL:
-        names = [m for m in models_in(dataset)
-                 if any(any((Path(dataset) / d / m).rglob("BFCL_v*_result.json")) for d in RESULT_DIRS)]
+        names = [
+            m
+            for m in models_in(dataset)
+            if any(any((Path(dataset) / d / m).rglob("BFCL_v*_result.json")) for d in RESULT_DIRS)
+        ]
         if not names:
             raise DatasetError(dataset, "--pred_model all: no result/<model>/ folder with BFCL result files")
         return names
@@ -70,7 +73,11 @@ def run_bfcl_models(
             echo(f"[{number}/{len(models)}] {model}: not scored: {exc}")
             continue
         out.summaries[model] = summary
-        more = f", {len(summary['warnings'])} warnings in {output_for(model) / 'summary.json'}" if summary["warnings"] else ""
+        more = (
+            f", {len(summary['warnings'])} warnings in {output_for(model) / 'summary.json'}"
+            if summary["warnings"]
+            else ""
+        )
         echo(f"[{number}/{len(models)}] {model}: {summary['n_samples']} entries{more}")
     return out
 
@@ -83,10 +90,18 @@ def summary_table(runs: ManyRuns) -> str:
     from tabulate import tabulate
 
     columns = ("non_live_overall", "live_overall", "relevance", "irrelevance")
-    rows = [[model, s["data_version"], s["n_samples"], *(_pct(s["aggregates"].get(c)) for c in columns)]
-            for model, s in runs.summaries.items()]
-    return str(tabulate(rows, headers=["Model", "Data", "Entries", "Non-live overall", "Live overall", "Relevance",
-                                       "Irrelevance"], tablefmt="github", disable_numparse=True))
+    rows = [
+        [model, s["data_version"], s["n_samples"], *(_pct(s["aggregates"].get(c)) for c in columns)]
+        for model, s in runs.summaries.items()
+    ]
+    return str(
+        tabulate(
+            rows,
+            headers=["Model", "Data", "Entries", "Non-live overall", "Live overall", "Relevance", "Irrelevance"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
+    )
 
 
 def _pct(value: float | None) -> str:

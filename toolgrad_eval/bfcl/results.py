@@ -78,7 +78,9 @@ class ResultFileContent:
 
     def add_problem(self, problem: LineProblem, wanted: Collection[str] | None) -> None:
         self.n_problems += 1
-        if len(self.problems) < MAX_EXAMPLES_KEPT or (problem.id is not None and wanted is not None and problem.id in wanted):
+        if len(self.problems) < MAX_EXAMPLES_KEPT or (
+            problem.id is not None and wanted is not None and problem.id in wanted
+        ):
             self.problems.append(problem)
 
 
@@ -140,8 +142,9 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, LineProblem(lineno, f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}",
-                                 _salvage_id(line))
+        return None, LineProblem(
+            lineno, f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}", _salvage_id(line)
+        )
     except RecursionError:
         return None, LineProblem(lineno, "JSON nested too deeply", _salvage_id(line))
     if not isinstance(record, dict):

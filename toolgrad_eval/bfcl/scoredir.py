@@ -101,4 +101,6 @@ def writing(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise ToolgradError(f"{path}: cannot write ({exc.strerror or exc}); choose another folder with --score-dir") from None
+        raise ToolgradError(
+            f"{path}: cannot write ({exc.strerror or exc}); choose another folder with --score-dir"
+        ) from None

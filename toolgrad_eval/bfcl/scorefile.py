@@ -45,8 +45,11 @@ def score_path(score_root: Path, model: str, rel_dir: Path, version: str, name: 
 def header(correct: int, total: int, scored_with: dict[str, Any] | None = None) -> dict[str, Any]:
     """The totals line; ``scored_with`` (the decoding and model conventions used) follows the official
     keys, so a reader of the score file alone can tell how its verdicts were reached."""
-    head: dict[str, Any] = {"accuracy": correct / total if total else 0.0, "correct_count": correct,
-                            "total_count": total}
+    head: dict[str, Any] = {
+        "accuracy": correct / total if total else 0.0,
+        "correct_count": correct,
+        "total_count": total,
+    }
     if scored_with is not None:
         head["scored_with"] = scored_with
     return head
@@ -75,10 +78,22 @@ def failed_entry(
     raw, decoded, error = shown(raw), shown(decoded), [shown(e) for e in error]
     if category in NO_ANSWER:
         if version == "v3":
-            return {**base, "error": error, "error_type": error_type, "prompt": prompt, "model_result": raw,
-                    "decoded_result": decoded}
-        return {**base, "prompt": prompt, "model_result": raw, "decoded_result": decoded,
-                "error": error, "error_type": error_type}
+            return {
+                **base,
+                "error": error,
+                "error_type": error_type,
+                "prompt": prompt,
+                "model_result": raw,
+                "decoded_result": decoded,
+            }
+        return {
+            **base,
+            "prompt": prompt,
+            "model_result": raw,
+            "decoded_result": decoded,
+            "error": error,
+            "error_type": error_type,
+        }
     base.update(error=error, error_type=error_type, prompt=prompt)
     if error_type == _WRONG_FORMAT:
         # bfcl-eval wraps both in str() here so odd decoder output stays serialisable.
@@ -158,7 +173,10 @@ def read_header(path: Path) -> dict[str, Any] | None:
         head = json.loads(first)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    if not isinstance(head, dict) or not isinstance(head.get("accuracy"), (int, float)) \
-            or not isinstance(head.get("total_count"), int):
+    if (
+        not isinstance(head, dict)
+        or not isinstance(head.get("accuracy"), (int, float))
+        or not isinstance(head.get("total_count"), int)
+    ):
         return None
     return head

@@ -59,16 +59,25 @@ def _line_warnings(where: str, problems: list[LineProblem], total: int) -> list[
     return out
 
 
-def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "auto",
-                   underscore_to_dot: bool | None = None, family: str | None = None) -> CategoryOutcome:
+def score_category(
+    rf: ResultFile,
+    data: BfclData,
+    model: str,
+    *,
+    fmt: str = "auto",
+    underscore_to_dot: bool | None = None,
+    family: str | None = None,
+) -> CategoryOutcome:
     """Check every entry of one result file against ``data``; never raises for bad model output."""
     out = CategoryOutcome(rf)
     where = str(rf.path)
     missing_data = data.missing_file(rf.category)
     if missing_data is not None:
         what = "answers" if missing_data.parent.name == "possible_answer" else "questions"
-        out.warnings.append(f"{where}: category not scored: the BFCL {rf.version} data has no {rf.name} {what} "
-                            f"({missing_data} not found)")
+        out.warnings.append(
+            f"{where}: category not scored: the BFCL {rf.version} data has no {rf.name} {what} "
+            f"({missing_data} not found)"
+        )
         return out
     entries = data.entries(rf.category)
     data_ids = {e.id for e in entries}
@@ -76,24 +85,31 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
     out.latencies.extend(content.latencies)
     if content.stopped_at is not None:
         out.issues["unread_lines"] = 1
-        out.warnings.append(f"{where}: more than {content.stopped_at:,} lines for {len(entries)} entries; "
-                            f"the rest of the file was not read (ids only found there count as missing)")
+        out.warnings.append(
+            f"{where}: more than {content.stopped_at:,} lines for {len(entries)} entries; "
+            f"the rest of the file was not read (ids only found there count as missing)"
+        )
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
     out.warnings.extend(_line_warnings(where, content.problems, content.n_problems))
 
     if content.n_entries and not content.copies and not data_ids & broken.keys():
-        out.warnings.append(f"{where}: none of its {_ids(content.n_entries)} is a BFCL {rf.version} {rf.name} id "
-                            f"(e.g. {_examples(content.extra_ids)}); category not scored")
+        out.warnings.append(
+            f"{where}: none of its {_ids(content.n_entries)} is a BFCL {rf.version} {rf.name} id "
+            f"(e.g. {_examples(content.extra_ids)}); category not scored"
+        )
         return out
     if not content.n_entries:
         # Nothing readable at all: every entry fails, as with the official checker (0, not N/A).
-        out.warnings.append(f"{where}: no readable result line ({content.n_problems} unreadable); "
-                            f"all {len(entries)} entries counted as failed")
+        out.warnings.append(
+            f"{where}: no readable result line ({content.n_problems} unreadable); "
+            f"all {len(entries)} entries counted as failed"
+        )
     if content.n_extra_lines:
         out.issues["extra"] = content.n_extra_lines
         lines = "1 line" if content.n_extra_lines == 1 else f"{content.n_extra_lines} lines"
-        out.warnings.append(f"{where}: {lines} with ids not in the BFCL {rf.version} data, ignored: "
-                            f"{_examples(content.extra_ids)}")
+        out.warnings.append(
+            f"{where}: {lines} with ids not in the BFCL {rf.version} data, ignored: {_examples(content.extra_ids)}"
+        )
     if content.n_problems:
         out.issues["malformed_lines"] = content.n_problems
 
@@ -107,7 +123,9 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
         if not copies:
             problem = broken.get(entry.id)
             if problem is not None:
-                verdict = Verdict.fail(scorefile.MALFORMED_RESULT, f"{rf.path.name} line {problem.line}: {problem.message}")
+                verdict = Verdict.fail(
+                    scorefile.MALFORMED_RESULT, f"{rf.path.name} line {problem.line}: {problem.message}"
+                )
             else:
                 missing.append(entry.id)
                 verdict = Verdict.fail(scorefile.MISSING_RESULT, f"No result for this id in {rf.path.name}.")
@@ -116,9 +134,11 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
             conflicting.append(entry.id)
             lines = ", ".join(str(c.line) for c in copies)
             n = content.n_copies[entry.id]
-            verdict = Verdict.fail(scorefile.DUPLICATE_RESULT,
-                                   f"This id appears {n} times in {rf.path.name} (lines {lines}"
-                                   f"{', ...' if n > len(copies) else ''}) with different results.")
+            verdict = Verdict.fail(
+                scorefile.DUPLICATE_RESULT,
+                f"This id appears {n} times in {rf.path.name} (lines {lines}"
+                f"{', ...' if n > len(copies) else ''}) with different results.",
+            )
             raw = [c.result for c in copies]
         else:
             raw = copies[0].result
@@ -127,31 +147,46 @@ def score_category(rf: ResultFile, data: BfclData, model: str, *, fmt: str = "au
 
     crashed = [r["id"] for r in out.rows if r["error_type"] == scorefile.CHECKER_ERROR]
     if crashed:
-        out.warnings.append(f"{where}: the checker failed internally on {_ids(len(crashed))}, counted as failed "
-                            f"(a toolgrad-eval bug; please report): {_examples(crashed)}")
+        out.warnings.append(
+            f"{where}: the checker failed internally on {_ids(len(crashed))}, counted as failed "
+            f"(a toolgrad-eval bug; please report): {_examples(crashed)}"
+        )
     duplicated = sorted(i for i, n in content.n_copies.items() if n > 1)
     if missing:
         out.issues["missing"] = len(missing)
-        out.warnings.append(f"{where}: no result for {len(missing)} of the {len(entries)} BFCL {rf.version} {rf.name} "
-                            f"ids, counted as failed: {_examples(missing)}")
+        out.warnings.append(
+            f"{where}: no result for {len(missing)} of the {len(entries)} BFCL {rf.version} {rf.name} "
+            f"ids, counted as failed: {_examples(missing)}"
+        )
     if duplicated:
         out.issues["duplicated"] = len(duplicated)
         same = [i for i in duplicated if i not in conflicting]
         if conflicting:
             out.issues["conflicting"] = len(conflicting)
-            out.warnings.append(f"{where}: {_ids(len(conflicting))} given more than once with different results, "
-                                f"counted as failed: {_examples(conflicting)}")
+            out.warnings.append(
+                f"{where}: {_ids(len(conflicting))} given more than once with different results, "
+                f"counted as failed: {_examples(conflicting)}"
+            )
         if same:
-            out.warnings.append(f"{where}: {_ids(len(same))} given more than once with identical results, "
-                                f"scored once: {_examples(same)}")
+            out.warnings.append(
+                f"{where}: {_ids(len(same))} given more than once with identical results, "
+                f"scored once: {_examples(same)}"
+            )
     out.score = CategoryScore(out.correct / len(entries), len(entries))
     return out
 
 
 def _check(rf: ResultFile, entry: Entry, raw: Any, fmt: str, version: str, underscore_to_dot: bool | None) -> Verdict:
     try:
-        return check_entry(rf.category, entry.question, entry.answer, raw, fmt=cast(Format, fmt),
-                           version=cast(Version, version), underscore_to_dot=underscore_to_dot)
+        return check_entry(
+            rf.category,
+            entry.question,
+            entry.answer,
+            raw,
+            fmt=cast(Format, fmt),
+            version=cast(Version, version),
+            underscore_to_dot=underscore_to_dot,
+        )
     except Exception as exc:  # one entry must never stop a run; the row says what happened
         return Verdict.fail(scorefile.CHECKER_ERROR, f"Internal checker error: {type(exc).__name__}: {exc}")
 
@@ -163,9 +198,27 @@ def _record(out: CategoryOutcome, rf: ResultFile, entry: Entry, model: str, verd
         return
     errors = list(verdict.errors)
     error_type = verdict.error_type or scorefile.CHECKER_ERROR
-    out.failures.append(scorefile.failed_entry(
-        entry_id=entry.id, model=model, test_category=rf.name, category=rf.category, version=rf.version, error=errors,
-        error_type=error_type, prompt=entry.question, answer=entry.answer, raw=raw, decoded=verdict.decoded,
-    ))
-    out.rows.append({"id": entry.id, "category": rf.category, "valid": False, "error_type": error_type,
-                     "error": scorefile.scrub_text([scorefile.shown(e) for e in errors])})
+    out.failures.append(
+        scorefile.failed_entry(
+            entry_id=entry.id,
+            model=model,
+            test_category=rf.name,
+            category=rf.category,
+            version=rf.version,
+            error=errors,
+            error_type=error_type,
+            prompt=entry.question,
+            answer=entry.answer,
+            raw=raw,
+            decoded=verdict.decoded,
+        )
+    )
+    out.rows.append(
+        {
+            "id": entry.id,
+            "category": rf.category,
+            "valid": False,
+            "error_type": error_type,
+            "error": scorefile.scrub_text([scorefile.shown(e) for e in errors]),
+        }
+    )

@@ -35,5 +35,8 @@ def github_table(headers: Sequence[str], rows: Sequence[Sequence[str]], colalign
     """A GitHub-style Markdown table of text cells (no number parsing: "N/A" and "83.50" stay as given)."""
     from tabulate import tabulate  # ~13 ms to import, ~2.5% of a whole BFCL run: not worth a lazy copy
 
-    return str(tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True,
-                        colalign=tuple(colalign) or None))
+    return str(
+        tabulate(
+            rows, headers=list(headers), tablefmt="github", disable_numparse=True, colalign=tuple(colalign) or None
+        )
+    )

@@ -23,10 +23,19 @@ def bfcl_data() -> None:
 @bfcl_data.command("fetch")
 @click.argument("version", type=click.Choice(_VERSIONS))
 @click.option("--force", is_flag=True, help="Download and unpack again even if the cache is complete.")
-@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Use this already downloaded bfcl-eval wheel instead of running pip (its SHA-256 is checked).")
-@click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].")
+@click.option(
+    "--wheel",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this already downloaded bfcl-eval wheel instead of running pip (its SHA-256 is checked).",
+)
+@click.option(
+    "--cache-dir",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].",
+)
 def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None) -> None:
     """Download the bfcl-eval wheel for VERSION with pip (--no-deps) and unpack only its data."""
     from toolgrad_eval.bfcl.fetch import cache_root, fetch_data
@@ -41,8 +50,13 @@ def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None)
 
 
 @bfcl_data.command("where")
-@click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].")
+@click.option(
+    "--cache-dir",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].",
+)
 def where(cache_dir: Path | None) -> None:
     """Show, per BFCL version, the data a run would use (without --bfcl-data) and the cache folder."""
     from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE

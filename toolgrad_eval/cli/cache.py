@@ -6,10 +6,22 @@ from pathlib import Path
 
 import click
 
-_CACHE_DIR = click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-                          default=None, help="Local judgment cache folder [default: the user cache dir].")
-_CACHE_URL = click.option("--cache-url", "--cache_url", "cache_url", default=None, envvar="TOOLGRAD_EVAL_CACHE_URL",
-                          help="A PostgreSQL judgment cache (postgresql://...) instead of --cache-dir.")
+_CACHE_DIR = click.option(
+    "--cache-dir",
+    "--cache_dir",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Local judgment cache folder [default: the user cache dir].",
+)
+_CACHE_URL = click.option(
+    "--cache-url",
+    "--cache_url",
+    "cache_url",
+    default=None,
+    envvar="TOOLGRAD_EVAL_CACHE_URL",
+    help="A PostgreSQL judgment cache (postgresql://...) instead of --cache-dir.",
+)
 
 
 @click.group("cache", context_settings={"help_option_names": ["-h", "--help"]})

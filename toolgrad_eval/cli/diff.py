@@ -13,18 +13,46 @@ DEFAULT_RUNS = Path("toolgrad-eval-out")
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("a")
 @click.argument("b")
-@click.option("--runs", "runs", multiple=True, type=click.Path(path_type=Path),
-              help=f"Where model names are looked up, recursively (repeatable) [default: {DEFAULT_RUNS}].")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (flipped ids under pass_to_fail / fail_to_pass).")
-@click.option("--fail-on-regression", "--fail_on_regression", "fail_on_regression", is_flag=True,
-              help="Exit with status 1 when B is significantly worse than A on a chosen metric.")
-@click.option("--metric", "metrics", multiple=True,
-              help="Metric --fail-on-regression tests (repeatable): overall or a BFCL category; recall, success_rate, "
-                   "qor [default: BFCL overall and every ToolGrad-5k metric].")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
-              help="Significance level of --fail-on-regression.")
-def diff(a: str, b: str, runs: tuple[Path, ...], as_json: bool, fail_on_regression: bool, metrics: tuple[str, ...],
-         alpha: float) -> None:
+@click.option(
+    "--runs",
+    "runs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help=f"Where model names are looked up, recursively (repeatable) [default: {DEFAULT_RUNS}].",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the diff as JSON (flipped ids under pass_to_fail / fail_to_pass)."
+)
+@click.option(
+    "--fail-on-regression",
+    "--fail_on_regression",
+    "fail_on_regression",
+    is_flag=True,
+    help="Exit with status 1 when B is significantly worse than A on a chosen metric.",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Metric --fail-on-regression tests (repeatable): overall or a BFCL category; recall, success_rate, "
+    "qor [default: BFCL overall and every ToolGrad-5k metric].",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="Significance level of --fail-on-regression.",
+)
+def diff(
+    a: str,
+    b: str,
+    runs: tuple[Path, ...],
+    as_json: bool,
+    fail_on_regression: bool,
+    metrics: tuple[str, ...],
+    alpha: float,
+) -> None:
     """Compare run B with run A: flipped BFCL entries, ToolGrad-5k per-sample deltas, tests.
 
     A and B are run-record folders, or model names with run records under --runs (then every

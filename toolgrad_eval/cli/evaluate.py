@@ -12,11 +12,38 @@ from toolgrad_eval.cli.judging import cost_line, judge_config, notify, printable
 from toolgrad_eval.errors import ConfigError, DatasetError
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
-BFCL_FORMATS = ("auto", "python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon",
-                "functiongemma", "gemini", "gemini-fc", "glm", "gorilla", "granite", "hammer", "llama-3.1",
-                "minicpm-fc", "mining", "mistral", "mistral-fc", "nemotron", "nexus", "nvidia", "openai-fc", "phi",
-                "phi-fc", "qwen-fc", "think-agent", "xlam")
-
+BFCL_FORMATS = (
+    "auto",
+    "python",
+    "json",
+    "fc",
+    "bitagent",
+    "claude",
+    "cohere",
+    "databricks",
+    "falcon",
+    "functiongemma",
+    "gemini",
+    "gemini-fc",
+    "glm",
+    "gorilla",
+    "granite",
+    "hammer",
+    "llama-3.1",
+    "minicpm-fc",
+    "mining",
+    "mistral",
+    "mistral-fc",
+    "nemotron",
+    "nexus",
+    "nvidia",
+    "openai-fc",
+    "phi",
+    "phi-fc",
+    "qwen-fc",
+    "think-agent",
+    "xlam",
+)
 
 
 class Finite(click.FloatRange):
@@ -32,39 +59,211 @@ class Finite(click.FloatRange):
         return number
 
 
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--pred_model", "--pred-model", "pred_model", required=True, help="Model to score (folder under prediction/ or result/). BFCL: a,b,c or 'all' scores several in one process.")
-@click.option("--dataset", required=True, type=click.Path(path_type=Path), help="ToolGrad-5k folder (sft_data/test.txt), BFCL run (result/<model>/) or ToolBench folder (solvable_queries/test_query_ids/ + model_predictions_converted/ or answer/).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].")
-@click.option("--overwrite", is_flag=True, help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).")
-@click.option("--ignore-stored", "--ignore_stored", "ignore_stored", is_flag=True, help="Set verdicts stored in prediction files aside: compute every metric, QoR from the cache or the judge (see the numbers of an earlier --overwrite run again, for free).")
-@click.option("--num_process", "--num-process", "num_process", type=click.IntRange(min=1), default=1, show_default=True, help="Judge requests in flight at once.")
+@click.option(
+    "--pred_model",
+    "--pred-model",
+    "pred_model",
+    required=True,
+    help="Model to score (folder under prediction/ or result/). BFCL: a,b,c or 'all' scores several in one process.",
+)
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="ToolGrad-5k folder (sft_data/test.txt), BFCL run (result/<model>/) or ToolBench folder (solvable_queries/test_query_ids/ + model_predictions_converted/ or answer/).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).",
+)
+@click.option(
+    "--ignore-stored",
+    "--ignore_stored",
+    "ignore_stored",
+    is_flag=True,
+    help="Set verdicts stored in prediction files aside: compute every metric, QoR from the cache or the judge (see the numbers of an earlier --overwrite run again, for free).",
+)
+@click.option(
+    "--num_process",
+    "--num-process",
+    "num_process",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Judge requests in flight at once.",
+)
 @click.option("--split", default="method=embedding", show_default=True, help="ToolGrad-5k split folder.")
-@click.option("--response_key", "--response-key", "response_key", default=None, help="Key of the final answer in prediction files [default: response-unbiased-<writer>].")
-@click.option("--unbiased_writer", "--unbiased-writer", "unbiased_writer", default="gpt-4.1-mini", show_default=True, help="Writer model naming the default response key.")
-@click.option("--judge", "judge_model", default="gpt-4.1", show_default=True, help="Judge model name sent to the endpoint (OPENAI_BASE_URL).")
-@click.option("--judge-template", "--judge_template", "judge_template", default=None, help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].")
-@click.option("--cache-dir", "--cache_dir", "cache_dir", type=click.Path(path_type=Path), default=None, help="Judgment cache folder [default: the user cache dir].")
-@click.option("--cache-url", "--cache_url", "cache_url", default=None, envvar="TOOLGRAD_EVAL_CACHE_URL", help="Keep judgments in a PostgreSQL server (postgresql://user:pass@host/db) shared by many hosts, instead of --cache-dir's SQLite (which still holds --overwrite markers and Batch state).")
-@click.option("--claim-lease", "--claim_lease", "claim_lease", type=Finite(min=0.5, max=86400), default=30.0, show_default=True, help="Seconds a claim on a cache key lasts unless renewed; another process takes the key over once it lapses.")
+@click.option(
+    "--response_key",
+    "--response-key",
+    "response_key",
+    default=None,
+    help="Key of the final answer in prediction files [default: response-unbiased-<writer>].",
+)
+@click.option(
+    "--unbiased_writer",
+    "--unbiased-writer",
+    "unbiased_writer",
+    default="gpt-4.1-mini",
+    show_default=True,
+    help="Writer model naming the default response key.",
+)
+@click.option(
+    "--judge",
+    "judge_model",
+    default="gpt-4.1",
+    show_default=True,
+    help="Judge model name sent to the endpoint (OPENAI_BASE_URL).",
+)
+@click.option(
+    "--judge-template",
+    "--judge_template",
+    "judge_template",
+    default=None,
+    help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].",
+)
+@click.option(
+    "--cache-dir",
+    "--cache_dir",
+    "cache_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Judgment cache folder [default: the user cache dir].",
+)
+@click.option(
+    "--cache-url",
+    "--cache_url",
+    "cache_url",
+    default=None,
+    envvar="TOOLGRAD_EVAL_CACHE_URL",
+    help="Keep judgments in a PostgreSQL server (postgresql://user:pass@host/db) shared by many hosts, instead of --cache-dir's SQLite (which still holds --overwrite markers and Batch state).",
+)
+@click.option(
+    "--claim-lease",
+    "--claim_lease",
+    "claim_lease",
+    type=Finite(min=0.5, max=86400),
+    default=30.0,
+    show_default=True,
+    help="Seconds a claim on a cache key lasts unless renewed; another process takes the key over once it lapses.",
+)
 @click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
-@click.option("--judge-endpoint", "--judge_endpoint", "judge_endpoints", multiple=True, help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].")
-@click.option("--judge-samples", "--judge_samples", "judge_samples", type=click.IntRange(min=1), default=None, help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported [default: 1; ToolBench: 3 rounds].")
-@click.option("--judge-temperature", "--judge_temperature", "judge_temperature", type=Finite(0, 2), default=None, help="Override the template's judge temperature (part of the cache key).")
-@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Price table (JSON, USD per 1M tokens) overriding the shipped one.")
-@click.option("--max-cost", "--max_cost", "max_cost", type=Finite(min=0), default=None, help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).")
+@click.option(
+    "--judge-endpoint",
+    "--judge_endpoint",
+    "judge_endpoints",
+    multiple=True,
+    help="Judge base URL; repeat to share the load across servers [default: OPENAI_BASE_URL, comma-separated allowed].",
+)
+@click.option(
+    "--judge-samples",
+    "--judge_samples",
+    "judge_samples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Judge each sample K times (seeds 1..K-1); QoR is the mean, the spread is reported [default: 1; ToolBench: 3 rounds].",
+)
+@click.option(
+    "--judge-temperature",
+    "--judge_temperature",
+    "judge_temperature",
+    type=Finite(0, 2),
+    default=None,
+    help="Override the template's judge temperature (part of the cache key).",
+)
+@click.option(
+    "--prices",
+    "prices_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Price table (JSON, USD per 1M tokens) overriding the shipped one.",
+)
+@click.option(
+    "--max-cost",
+    "--max_cost",
+    "max_cost",
+    type=Finite(min=0),
+    default=None,
+    help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).",
+)
 @click.option("--batch", "use_batch", is_flag=True, help="Judge through the OpenAI Batch API (half price; resumable).")
 @click.option("--batch-id", "--batch_id", "batch_id", default=None, help="Resume polling this batch (implies --batch).")
-@click.option("--batch-poll-interval", "--batch_poll_interval", "batch_poll_interval", type=Finite(min=0.01), default=30.0, show_default=True, help="Seconds between Batch API status checks.")
-@click.option("--strict", "strict", is_flag=True, help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).")
-@click.option("--compare_model", "--compare-model", "compare_model", default=None, help="Second model: paired t-test per metric over shared test ids.")
-@click.option("--reference_model", "--reference-model", "reference_model", default=None, help="ToolBench: the model to compute the win rate (SoWR) against.")
-@click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.")
-@click.option("--format", "result_format", type=click.Choice(list(BFCL_FORMATS)), default="auto", show_default=True, help="BFCL: force the decoding of result strings (auto: the model's conventions, else detected per file).")
-@click.option("--bfcl-handler", "--bfcl_handler", "bfcl_handler", default=None, metavar="MODEL", help="BFCL: score a model outside the official registry with this registry model's conventions (e.g. google/gemma-3-12b-it).")
-@click.option("--score-dir", "--score_dir", "score_dir", type=click.Path(path_type=Path), default=None, help="BFCL: where score files go [default: score/ beside result/].")
-@click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="BFCL: download the matching bfcl-eval data if it is not cached.")
+@click.option(
+    "--batch-poll-interval",
+    "--batch_poll_interval",
+    "batch_poll_interval",
+    type=Finite(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="Seconds between Batch API status checks.",
+)
+@click.option(
+    "--strict",
+    "strict",
+    is_flag=True,
+    help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).",
+)
+@click.option(
+    "--compare_model",
+    "--compare-model",
+    "compare_model",
+    default=None,
+    help="Second model: paired t-test per metric over shared test ids.",
+)
+@click.option(
+    "--reference_model",
+    "--reference-model",
+    "reference_model",
+    default=None,
+    help="ToolBench: the model to compute the win rate (SoWR) against.",
+)
+@click.option(
+    "--bfcl-data",
+    "--bfcl_data",
+    "bfcl_data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="BFCL: folder with BFCL_v*_<category>.json and possible_answer/.",
+)
+@click.option(
+    "--format",
+    "result_format",
+    type=click.Choice(list(BFCL_FORMATS)),
+    default="auto",
+    show_default=True,
+    help="BFCL: force the decoding of result strings (auto: the model's conventions, else detected per file).",
+)
+@click.option(
+    "--bfcl-handler",
+    "--bfcl_handler",
+    "bfcl_handler",
+    default=None,
+    metavar="MODEL",
+    help="BFCL: score a model outside the official registry with this registry model's conventions (e.g. google/gemma-3-12b-it).",
+)
+@click.option(
+    "--score-dir",
+    "--score_dir",
+    "score_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="BFCL: where score files go [default: score/ beside result/].",
+)
+@click.option(
+    "--fetch-bfcl-data",
+    "fetch_bfcl_data",
+    is_flag=True,
+    help="BFCL: download the matching bfcl-eval data if it is not cached.",
+)
 def evaluate(**options: Any) -> None:
     """Score a model's predictions on ToolGrad-5k, a BFCL run or ToolBench (the layout is detected)."""
     dataset: Path = options["dataset"]
@@ -82,8 +281,10 @@ def evaluate(**options: Any) -> None:
 
     if is_toolgrad5k(dataset):
         if is_many(options["pred_model"]):
-            raise ConfigError(f"--pred_model {options['pred_model']!r}: several models in one run are a BFCL feature; "
-                              "score ToolGrad-5k models one at a time")
+            raise ConfigError(
+                f"--pred_model {options['pred_model']!r}: several models in one run are a BFCL feature; "
+                "score ToolGrad-5k models one at a time"
+            )
         _evaluate_toolgrad5k(options)
         return
     from toolgrad_eval.bfcl.layout import is_bfcl_run
@@ -120,26 +321,40 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
 
     model = options["pred_model"]
     config = Toolgrad5kConfig(
-        dataset=options["dataset"], model=model, output=options["output"] or default_output("toolgrad5k", model),
-        judge=judge_config(options, default_samples=1), template=options["judge_template"] or DEFAULT_TEMPLATE,
+        dataset=options["dataset"],
+        model=model,
+        output=options["output"] or default_output("toolgrad5k", model),
+        judge=judge_config(options, default_samples=1),
+        template=options["judge_template"] or DEFAULT_TEMPLATE,
         split=options["split"],
-        response_key=options["response_key"], unbiased_writer=options["unbiased_writer"],
-        compare_model=options["compare_model"], strict=options["strict"], use_stored=not options["ignore_stored"],
+        response_key=options["response_key"],
+        unbiased_writer=options["unbiased_writer"],
+        compare_model=options["compare_model"],
+        strict=options["strict"],
+        use_stored=not options["ignore_stored"],
         num_process=options["num_process"],
     )
     try:
         record = run_toolgrad5k(config, notify=notify, progress=progress_printer)
     except RunInterrupted as exc:
-        click.echo(f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
-                   "run the same command again to continue.", err=True)
+        click.echo(
+            f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
+            "run the same command again to continue.",
+            err=True,
+        )
         raise SystemExit(130) from None
     runs, output, s = record.runs, record.output, record.summary
     for run in runs:
         show_warnings(run.warnings)
 
-    table = [[r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)] for r in runs]
+    table = [
+        [r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)]
+        for r in runs
+    ]
     click.echo("ToolGrad-5k" + (" (SYNTHETIC demo data)" if s["synthetic"] else ""))
-    click.echo(tabulate(table, headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True))
+    click.echo(
+        tabulate(table, headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True)
+    )
     click.echo(
         f"\n{s['n_samples']} samples: {s['stored_verdicts']} stored verdicts, {s['cache_hits']} cached, "
         f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
@@ -152,13 +367,19 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             f"{s['qor_judge_std_mean']:.2f} QoR points, mean spread (max-min) {s['qor_judge_spread_mean']:.2f}."
         )
     if s["success_rate_mode"] == "reference" and s["n_success_rate"] < s["n_samples"] - s["n_input_errors"]:
-        click.echo(f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0).")
+        click.echo(
+            f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0)."
+        )
     if "compare" in s:
         click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")
         rows = []
         for metric, test in s["compare"]["tests"].items():
-            rows.append([metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)])
-        click.echo(tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True))
+            rows.append(
+                [metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)]
+            )
+        click.echo(
+            tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True)
+        )
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
     if s.get("budget_reached"):
         judged = s["n_to_judge"] - s["n_not_judged"]
@@ -171,7 +392,6 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         raise SystemExit(3)
 
 
-
 def _evaluate_bfcl(options: dict[str, Any]) -> None:
     from functools import partial
 
@@ -179,8 +399,13 @@ def _evaluate_bfcl(options: dict[str, Any]) -> None:
     from toolgrad_eval.bfcl.runner import run_bfcl
 
     score = partial(
-        run_bfcl, options["dataset"], bfcl_data=options["bfcl_data"], fmt=options["result_format"],
-        score_dir=options["score_dir"], overwrite=options["overwrite"], fetch=options["fetch_bfcl_data"],
+        run_bfcl,
+        options["dataset"],
+        bfcl_data=options["bfcl_data"],
+        fmt=options["result_format"],
+        score_dir=options["score_dir"],
+        overwrite=options["overwrite"],
+        fetch=options["fetch_bfcl_data"],
         handler_model=options["bfcl_handler"],
     )
     model = options["pred_model"]
@@ -208,11 +433,11 @@ def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
         click.echo(summary_table(runs))
         click.echo("Run records: " + ", ".join(str(output_for(m)) for m in runs.summaries))
     if runs.failed:
-        raise DatasetError(options["dataset"], f"{len(runs.failed)} of {len(models)} models not scored: "
-                                               + "; ".join(f"{m} ({printable(why)})" for m, why in runs.failed.items()))
-
-
-
+        raise DatasetError(
+            options["dataset"],
+            f"{len(runs.failed)} of {len(models)} models not scored: "
+            + "; ".join(f"{m} ({printable(why)})" for m, why in runs.failed.items()),
+        )
 
 
 def _fmt(value: float | None, digits: int) -> str:

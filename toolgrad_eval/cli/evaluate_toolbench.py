@@ -25,20 +25,32 @@ def evaluate_toolbench(
 
     model, reference = options["pred_model"], options["reference_model"]
     config = ToolbenchConfig(
-        dataset=options["dataset"], model=model, output=output, judge=judge_config(options, default_samples=DEFAULT_ROUNDS),
-        template=options["judge_template"] or PASS_TEMPLATE, reference_model=reference,
-        use_stored=not options["ignore_stored"], num_process=options["num_process"],
+        dataset=options["dataset"],
+        model=model,
+        output=output,
+        judge=judge_config(options, default_samples=DEFAULT_ROUNDS),
+        template=options["judge_template"] or PASS_TEMPLATE,
+        reference_model=reference,
+        use_stored=not options["ignore_stored"],
+        num_process=options["num_process"],
     )
     try:
         result = run_toolbench(config, notify=notify, progress=progress_printer)
     except RunInterrupted as exc:
-        click.echo(f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
-                   "run the same command again to continue.", err=True)
+        click.echo(
+            f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
+            "run the same command again to continue.",
+            err=True,
+        )
         raise SystemExit(130) from None
     show_warnings(result.warnings)
     s = result.summary
-    click.echo("ToolBench" + (" (SYNTHETIC demo data)" if s["synthetic"] else "") + f": {model}"
-               + (f" against {reference}" if reference else ""))
+    click.echo(
+        "ToolBench"
+        + (" (SYNTHETIC demo data)" if s["synthetic"] else "")
+        + f": {model}"
+        + (f" against {reference}" if reference else "")
+    )
     headers = ["Test set", "Queries", "SoPR %", "± (rounds)", "95% CI"]
     if reference:
         headers += ["SoWR %", "Tie %", "95% CI"]
@@ -53,7 +65,8 @@ def evaluate_toolbench(
         f"\n{s['n_samples']} queries, {s['judge_samples']} rounds: {s['n_unsolved_by_rule']} Unsolved by rule "
         f"(no Finish call, empty or given-up answer, no readable answer), {s['stored_verdicts']} stored verdicts, "
         f"{s['cache_hits']} cached judgments, {s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}"
-        + (f", {s['preference_template']}" if reference else "") + f"); {s['n_judge_errors']} judge errors, "
+        + (f", {s['preference_template']}" if reference else "")
+        + f"); {s['n_judge_errors']} judge errors, "
         f"{s['n_input_errors']} queries without a readable answer."
     )
     if s["missing_test_sets"]:
@@ -61,8 +74,11 @@ def evaluate_toolbench(
     click.echo(cost_line(s))
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
     if s.get("budget_reached"):
-        click.echo(f"Budget reached (--max-cost {s['max_cost_usd']}): {s['n_not_judged']} queries not judged (left out of the "
-                   "means). Judged ones are cached: re-run with a higher --max-cost to finish.", err=True)
+        click.echo(
+            f"Budget reached (--max-cost {s['max_cost_usd']}): {s['n_not_judged']} queries not judged (left out of the "
+            "means). Judged ones are cached: re-run with a higher --max-cost to finish.",
+            err=True,
+        )
         raise SystemExit(3)
 
 

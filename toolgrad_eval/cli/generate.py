@@ -10,18 +10,92 @@ import click
 from toolgrad_eval.cli.evaluate import Finite
 
 _OPTIONS: list[Callable[[Any], Any]] = [
-    click.option("--model", required=True, help="Model name sent to the server; its results go to RUN/result/<NAME with / as _>/."),
-    click.option("--dataset", required=True, type=click.Path(path_type=Path), help="BFCL run folder to write result/<model>/ into."),
-    click.option("--base-url", "--base_url", "base_urls", multiple=True, help="OpenAI-compatible server, e.g. http://localhost:8000/v1; repeat for replicas [default: OPENAI_BASE_URL, comma-separated allowed]."),
-    click.option("--mode", type=click.Choice(["fc", "prompt"]), default="fc", show_default=True, help="fc: functions as tools, calls stored; prompt: functions in the system prompt, text stored."),
-    click.option("--categories", default="single_turn", show_default=True, help="single_turn, live, non_live, or a comma-separated list of categories."),
-    click.option("--num_process", "--num-process", "num_process", type=click.IntRange(min=1, max=1024), default=8, show_default=True, help="Requests in flight at once (lowered on sustained 429s)."),
-    click.option("--temperature", type=Finite(0, 2), default=0.001, show_default=True, help="Sampling temperature (BFCL's default)."),
-    click.option("--max-tokens", "--max_tokens", "max_tokens", type=click.IntRange(min=1), default=None, help="Completion token limit per request [default: the server's]."),
-    click.option("--bfcl-version", "--bfcl_version", "version", type=click.Choice(["v4", "v3"]), default="v4", show_default=True, help="BFCL data and result layout."),
-    click.option("--system-prompt", "--system_prompt", "system_prompt", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Prompt mode: system prompt file; {functions} is replaced by the function docs [default: the official BFCL prompt]."),
-    click.option("--bfcl-data", "--bfcl_data", "bfcl_data", type=click.Path(path_type=Path), default=None, help="Folder with BFCL_v*_<category>.json [default: the fetched data]."),
-    click.option("--fetch-bfcl-data", "fetch_bfcl_data", is_flag=True, help="Download the matching bfcl-eval data if it is not cached."),
+    click.option(
+        "--model",
+        required=True,
+        help="Model name sent to the server; its results go to RUN/result/<NAME with / as _>/.",
+    ),
+    click.option(
+        "--dataset",
+        required=True,
+        type=click.Path(path_type=Path),
+        help="BFCL run folder to write result/<model>/ into.",
+    ),
+    click.option(
+        "--base-url",
+        "--base_url",
+        "base_urls",
+        multiple=True,
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1; repeat for replicas [default: OPENAI_BASE_URL, comma-separated allowed].",
+    ),
+    click.option(
+        "--mode",
+        type=click.Choice(["fc", "prompt"]),
+        default="fc",
+        show_default=True,
+        help="fc: functions as tools, calls stored; prompt: functions in the system prompt, text stored.",
+    ),
+    click.option(
+        "--categories",
+        default="single_turn",
+        show_default=True,
+        help="single_turn, live, non_live, or a comma-separated list of categories.",
+    ),
+    click.option(
+        "--num_process",
+        "--num-process",
+        "num_process",
+        type=click.IntRange(min=1, max=1024),
+        default=8,
+        show_default=True,
+        help="Requests in flight at once (lowered on sustained 429s).",
+    ),
+    click.option(
+        "--temperature",
+        type=Finite(0, 2),
+        default=0.001,
+        show_default=True,
+        help="Sampling temperature (BFCL's default).",
+    ),
+    click.option(
+        "--max-tokens",
+        "--max_tokens",
+        "max_tokens",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Completion token limit per request [default: the server's].",
+    ),
+    click.option(
+        "--bfcl-version",
+        "--bfcl_version",
+        "version",
+        type=click.Choice(["v4", "v3"]),
+        default="v4",
+        show_default=True,
+        help="BFCL data and result layout.",
+    ),
+    click.option(
+        "--system-prompt",
+        "--system_prompt",
+        "system_prompt",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Prompt mode: system prompt file; {functions} is replaced by the function docs [default: the official BFCL prompt].",
+    ),
+    click.option(
+        "--bfcl-data",
+        "--bfcl_data",
+        "bfcl_data",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder with BFCL_v*_<category>.json [default: the fetched data].",
+    ),
+    click.option(
+        "--fetch-bfcl-data",
+        "fetch_bfcl_data",
+        is_flag=True,
+        help="Download the matching bfcl-eval data if it is not cached.",
+    ),
     click.option("--timeout", type=Finite(min=1), default=300.0, show_default=True, help="Seconds per request."),
 ]
 
@@ -40,18 +114,29 @@ def run_generation(options: dict[str, Any], *, overwrite: bool) -> dict[str, Any
     from toolgrad_eval.generate.sender import GenerateAborted, SendSettings
 
     settings = GenerateOptions(
-        model=options["model"], dataset=options["dataset"], mode=options["mode"],
-        categories=parse_categories(options["categories"], options["version"]), version=options["version"],
-        base_urls=tuple(options["base_urls"]), num_process=options["num_process"],
-        temperature=options["temperature"], max_tokens=options["max_tokens"], system_prompt=options["system_prompt"],
-        bfcl_data=options["bfcl_data"], fetch=options["fetch_bfcl_data"], overwrite=overwrite,
+        model=options["model"],
+        dataset=options["dataset"],
+        mode=options["mode"],
+        categories=parse_categories(options["categories"], options["version"]),
+        version=options["version"],
+        base_urls=tuple(options["base_urls"]),
+        num_process=options["num_process"],
+        temperature=options["temperature"],
+        max_tokens=options["max_tokens"],
+        system_prompt=options["system_prompt"],
+        bfcl_data=options["bfcl_data"],
+        fetch=options["fetch_bfcl_data"],
+        overwrite=overwrite,
         send=SendSettings(timeout=options["timeout"]),
     )
     try:
         summary = generate(settings, echo=click.echo, on_progress=progress_for(f"Generating {options['model']}"))
     except KeyboardInterrupt:
-        click.echo("\nInterrupted. Every reply received is in the result files; run the same command again "
-                   "to send only what is missing.", err=True)
+        click.echo(
+            "\nInterrupted. Every reply received is in the result files; run the same command again "
+            "to send only what is missing.",
+            err=True,
+        )
         raise SystemExit(130) from None
     except GenerateAborted as exc:
         raise GenerateAborted(f"{exc} (replies received so far are kept; the same command resumes)") from None
@@ -60,15 +145,20 @@ def run_generation(options: dict[str, Any], *, overwrite: bool) -> dict[str, Any
 
 
 def _print_summary(s: dict[str, Any]) -> None:
-    click.echo(f"Sent {s['sent']} entries in {s['seconds']:.1f} s ({s['http_requests']} HTTP requests), "
-               f"{s['skipped']} already there; tokens: {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} "
-               "completion.")
+    click.echo(
+        f"Sent {s['sent']} entries in {s['seconds']:.1f} s ({s['http_requests']} HTTP requests), "
+        f"{s['skipped']} already there; tokens: {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} "
+        "completion."
+    )
     if len(s["servers"]) > 1:
         for server in s["servers"]:
             click.echo(f"  {server['url']}: {server['served']} answered, {server['failures']} failed requests")
     if s["errors"]:
-        click.echo(f"{s['errors']} entries recorded as errors; {s['retry_next_run']} of them (transport errors) "
-                   "are sent again by the next run of the same command.", err=True)
+        click.echo(
+            f"{s['errors']} entries recorded as errors; {s['retry_next_run']} of them (transport errors) "
+            "are sent again by the next run of the same command.",
+            err=True,
+        )
     click.echo(f"Results: {s['result_dir']}")
 
 

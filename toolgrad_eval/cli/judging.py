@@ -20,11 +20,19 @@ def judge_config(options: dict[str, Any], *, default_samples: int) -> JudgeConfi
     from toolgrad_eval.judge.session import JudgeConfig
 
     return JudgeConfig(
-        model=options["judge_model"], timeout=options["timeout"], samples=options["judge_samples"] or default_samples,
-        temperature=options["judge_temperature"], endpoints=tuple(options["judge_endpoints"]),
-        max_cost=options["max_cost"], prices_file=options["prices_file"], batch=options["use_batch"],
-        batch_id=options["batch_id"], batch_poll_interval=options["batch_poll_interval"],
-        cache_dir=options["cache_dir"], cache_url=options["cache_url"], claim_lease=options["claim_lease"],
+        model=options["judge_model"],
+        timeout=options["timeout"],
+        samples=options["judge_samples"] or default_samples,
+        temperature=options["judge_temperature"],
+        endpoints=tuple(options["judge_endpoints"]),
+        max_cost=options["max_cost"],
+        prices_file=options["prices_file"],
+        batch=options["use_batch"],
+        batch_id=options["batch_id"],
+        batch_poll_interval=options["batch_poll_interval"],
+        cache_dir=options["cache_dir"],
+        cache_url=options["cache_url"],
+        claim_lease=options["claim_lease"],
         overwrite=options["overwrite"],
     )
 

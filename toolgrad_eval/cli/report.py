@@ -23,28 +23,65 @@ def _parse_matches(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--runs", "runs", multiple=True, type=click.Path(path_type=Path),
-              help=f"Folder searched recursively for run records (repeatable) [default: {DEFAULT_RUNS}].")
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Folder the site is written into (index.html, models/, leaderboard.md, *.csv).")
-@click.option("--match", "match", multiple=True, metavar="REPRODUCED=REPORTED",
-              help="Compare run model REPRODUCED with reported model REPORTED (id or label, e.g. gemma-3-4b); repeatable.")
+@click.option(
+    "--runs",
+    "runs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help=f"Folder searched recursively for run records (repeatable) [default: {DEFAULT_RUNS}].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder the site is written into (index.html, models/, leaderboard.md, *.csv).",
+)
+@click.option(
+    "--match",
+    "match",
+    multiple=True,
+    metavar="REPRODUCED=REPORTED",
+    help="Compare run model REPRODUCED with reported model REPORTED (id or label, e.g. gemma-3-4b); repeatable.",
+)
 @click.option("--title", default=None, help="Page title [default: the leaderboard's standard title].")
-@click.option("--diff", "diffs", multiple=True, metavar="A=B",
-              help="Also publish a per-sample diff page of run B against run A (run names); repeatable. "
-                   "Configured base -> fine-tune pairs get one anyway.")
-@click.option("--series", "series", multiple=True, metavar="RUNS",
-              help="Publish a checkpoint sweep page (sweep.html): run names in order, comma-separated, or a glob "
-                   "such as 'my-model-step*' (natural order).")
-def report(runs: tuple[Path, ...], out: Path, match: tuple[str, ...], title: str | None, diffs: tuple[str, ...],
-           series: tuple[str, ...]) -> None:
+@click.option(
+    "--diff",
+    "diffs",
+    multiple=True,
+    metavar="A=B",
+    help="Also publish a per-sample diff page of run B against run A (run names); repeatable. "
+    "Configured base -> fine-tune pairs get one anyway.",
+)
+@click.option(
+    "--series",
+    "series",
+    multiple=True,
+    metavar="RUNS",
+    help="Publish a checkpoint sweep page (sweep.html): run names in order, comma-separated, or a glob "
+    "such as 'my-model-step*' (natural order).",
+)
+def report(
+    runs: tuple[Path, ...],
+    out: Path,
+    match: tuple[str, ...],
+    title: str | None,
+    diffs: tuple[str, ...],
+    series: tuple[str, ...],
+) -> None:
     """Publish the leaderboard: reported numbers next to reproduced run records, as a static site."""
     from toolgrad_eval.leaderboard import DEFAULT_TITLE
     from toolgrad_eval.report import publish
     from toolgrad_eval.report.comparisons import parse_diff_pairs
 
-    published = publish(list(runs) or [DEFAULT_RUNS], out, matches=_parse_matches(match), title=title or DEFAULT_TITLE,
-                        diffs=parse_diff_pairs(diffs), series=series)
+    published = publish(
+        list(runs) or [DEFAULT_RUNS],
+        out,
+        matches=_parse_matches(match),
+        title=title or DEFAULT_TITLE,
+        diffs=parse_diff_pairs(diffs),
+        series=series,
+    )
     for message in published.leaderboard.messages:
         click.echo(f"note: {message}", err=True)
     board = published.leaderboard

@@ -80,7 +80,12 @@ class RunDiff:
 
     def as_dict(self) -> dict[str, Any]:
         def side(run: Run) -> dict[str, Any]:
-            return {"model": run.model, "record": str(run.path), "created_at": run.created_at, "synthetic": run.synthetic}
+            return {
+                "model": run.model,
+                "record": str(run.path),
+                "created_at": run.created_at,
+                "synthetic": run.synthetic,
+            }
 
         body = self.bfcl.as_dict() if self.bfcl else self.toolgrad5k.as_dict() if self.toolgrad5k else {}
         return {"benchmark": self.benchmark, "synthetic": self.synthetic, "a": side(self.a), "b": side(self.b), **body}
@@ -116,14 +121,18 @@ def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAU
         for name in chosen:
             c = tested.get(name)
             if c is not None and len(c.pass_to_fail) > len(c.fail_to_pass) and c.mcnemar.p_value < alpha:
-                found.append(f"BFCL {name}: {len(c.pass_to_fail)} pass->fail vs {len(c.fail_to_pass)} fail->pass "
-                             f"(McNemar exact p = {c.mcnemar.p_value:.4g})")
+                found.append(
+                    f"BFCL {name}: {len(c.pass_to_fail)} pass->fail vs {len(c.fail_to_pass)} fail->pass "
+                    f"(McNemar exact p = {c.mcnemar.p_value:.4g})"
+                )
     if diff.toolgrad5k is not None:
         for name in chosen:
             d = diff.toolgrad5k.metrics[name]
             if d.mean_diff is not None and d.mean_diff < 0 and d.p_value is not None and d.p_value < alpha:
-                found.append(f"ToolGrad-5k {name}: mean change {d.mean_diff:+.4g} over {d.n} samples "
-                             f"(paired t-test p = {d.p_value:.4g})")
+                found.append(
+                    f"ToolGrad-5k {name}: mean change {d.mean_diff:+.4g} over {d.n} samples "
+                    f"(paired t-test p = {d.p_value:.4g})"
+                )
     return found
 
 

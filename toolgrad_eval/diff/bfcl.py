@@ -68,10 +68,15 @@ class CategoryDiff:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "n_paired": self.n_paired, "accuracy_a": self.accuracy_a, "accuracy_b": self.accuracy_b,
-            "n_pass_to_fail": len(self.pass_to_fail), "n_fail_to_pass": len(self.fail_to_pass),
-            "pass_to_fail": list(self.pass_to_fail), "fail_to_pass": list(self.fail_to_pass),
-            **self.mcnemar.as_dict(), "accuracy_diff": self.difference.as_dict(),
+            "n_paired": self.n_paired,
+            "accuracy_a": self.accuracy_a,
+            "accuracy_b": self.accuracy_b,
+            "n_pass_to_fail": len(self.pass_to_fail),
+            "n_fail_to_pass": len(self.fail_to_pass),
+            "pass_to_fail": list(self.pass_to_fail),
+            "fail_to_pass": list(self.fail_to_pass),
+            **self.mcnemar.as_dict(),
+            "accuracy_diff": self.difference.as_dict(),
         }
 
 
@@ -168,9 +173,14 @@ def _category(name: str, keys: Sequence[tuple[str, str]], oa: Mapping, ob: Mappi
     values_a = {f"{k[0]}\0{k[1]}": float(oa[k].valid) for k in keys}
     values_b = {f"{k[0]}\0{k[1]}": float(ob[k].valid) for k in keys}
     return CategoryDiff(
-        name, n,
-        sum(values_a.values()) / n if n else None, sum(values_b.values()) / n if n else None,
-        down, up, mcnemar_exact(len(down), len(up)), paired_difference(values_a, values_b),
+        name,
+        n,
+        sum(values_a.values()) / n if n else None,
+        sum(values_b.values()) / n if n else None,
+        down,
+        up,
+        mcnemar_exact(len(down), len(up)),
+        paired_difference(values_a, values_b),
     )
 
 
@@ -187,11 +197,14 @@ def _changes(keys: Sequence[tuple[str, str]], oa: Mapping, ob: Mapping) -> list[
 
 
 def _bare(key: tuple[str, str], a: Outcome, b: Outcome) -> FlippedEntry:
-    return FlippedEntry(key[1], key[0], "pass_to_fail" if a.valid else "fail_to_pass",
-                        a.error_type, b.error_type, a.error, b.error)
+    return FlippedEntry(
+        key[1], key[0], "pass_to_fail" if a.valid else "fail_to_pass", a.error_type, b.error_type, a.error, b.error
+    )
 
 
-def _describe(a: Run, b: Run, keys: list[tuple[str, str]], oa: Mapping, ob: Mapping, notes: list[str]) -> list[FlippedEntry]:
+def _describe(
+    a: Run, b: Run, keys: list[tuple[str, str]], oa: Mapping, ob: Mapping, notes: list[str]
+) -> list[FlippedEntry]:
     if not keys:
         return []
     lines_a, lines_b = _failure_lines(a, notes), _failure_lines(b, notes)
@@ -200,14 +213,29 @@ def _describe(a: Run, b: Run, keys: list[tuple[str, str]], oa: Mapping, ob: Mapp
     out = []
     for key in keys:
         failed = lines_b.get(key) if oa[key].valid else lines_a.get(key)
-        question, expected, failed_output = (failed.question, failed.expected, failed.output) if failed else ("", "", "")
+        question, expected, failed_output = (
+            (failed.question, failed.expected, failed.output) if failed else ("", "", "")
+        )
         if oa[key].valid:
             output_a, output_b = outputs_a.get(key, ""), failed_output
         else:
             output_a, output_b = failed_output, outputs_b.get(key, "")
         bare = _bare(key, oa[key], ob[key])
-        out.append(FlippedEntry(bare.id, bare.category, bare.direction, bare.error_type_a, bare.error_type_b,
-                                bare.reason_a, bare.reason_b, question, output_a, output_b, expected))
+        out.append(
+            FlippedEntry(
+                bare.id,
+                bare.category,
+                bare.direction,
+                bare.error_type_a,
+                bare.error_type_b,
+                bare.reason_a,
+                bare.reason_b,
+                question,
+                output_a,
+                output_b,
+                expected,
+            )
+        )
     return out
 
 
@@ -243,8 +271,10 @@ def _passing_outputs(run: Run, keys: list[tuple[str, str]], notes: list[str]) ->
             raise ToolgradError("the run record names no dataset")
         layout = find_run(Path(dataset), model)
     except ToolgradError as exc:
-        notes.append(f"Outputs of {clean_text(run.model, 100)}'s passing entries not shown: result files not found "
-                     f"({clean_text(str(exc), 200)}).")
+        notes.append(
+            f"Outputs of {clean_text(run.model, 100)}'s passing entries not shown: result files not found "
+            f"({clean_text(str(exc), 200)})."
+        )
         return {}
     all_ids: dict[str, set[str]] = {}
     for row in run.samples:
@@ -267,4 +297,3 @@ def _passing_outputs(run: Run, keys: list[tuple[str, str]], notes: list[str]) ->
             if copies:
                 out[(rf.category, entry)] = clean_text(copies[0].result)
     return out
-

@@ -31,8 +31,10 @@ def find_records(spec: str, roots: Sequence[Path]) -> list[Run]:
         known = sorted({run.model for run in runs})
         listed = ", ".join(known[:_KNOWN_SHOWN]) + (", ..." if len(known) > _KNOWN_SHOWN else "")
         where = ", ".join(str(r) for r in roots)
-        raise ConfigError(f"{spec!r}: neither a run-record folder nor a model with a run record under {where} "
-                          f"(models found: {listed or 'none'})")
+        raise ConfigError(
+            f"{spec!r}: neither a run-record folder nor a model with a run record under {where} "
+            f"(models found: {listed or 'none'})"
+        )
     latest: dict[tuple[str, str | None], Run] = {}
     for run in sorted(found, key=lambda r: (r.created_at, str(r.path))):
         latest[(run.benchmark, run.data_version)] = run

@@ -54,9 +54,14 @@ class PairedDifference:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "n": self.n, "mean_a": self.mean_a, "mean_b": self.mean_b, "mean_diff": self.mean_diff,
-            "ci95": list(self.ci) if self.ci else None, "test": "paired_t",
-            "statistic": self.t_statistic, "p_value": self.p_value,
+            "n": self.n,
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "mean_diff": self.mean_diff,
+            "ci95": list(self.ci) if self.ci else None,
+            "test": "paired_t",
+            "statistic": self.t_statistic,
+            "p_value": self.p_value,
         }
 
 

@@ -35,17 +35,46 @@ def render(diff: RunDiff) -> str:
     def table(rows: Any, headers: Any) -> str:
         return str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
 
-    title = BENCHMARK_TITLES[diff.benchmark] + (f" {diff.bfcl.data_version}" if diff.bfcl and diff.bfcl.data_version else "")
-    lines = [f"{title}: {_printable(diff.b.model)} (B) compared with {_printable(diff.a.model)} (A)"
-             + ("  [SYNTHETIC demo data]" if diff.synthetic else "")]
+    title = BENCHMARK_TITLES[diff.benchmark] + (
+        f" {diff.bfcl.data_version}" if diff.bfcl and diff.bfcl.data_version else ""
+    )
+    lines = [
+        f"{title}: {_printable(diff.b.model)} (B) compared with {_printable(diff.a.model)} (A)"
+        + ("  [SYNTHETIC demo data]" if diff.synthetic else "")
+    ]
     if diff.bfcl is not None:
         d = diff.bfcl
         rows: list[list[Any]] = []
         for c in [*d.categories, d.overall]:
-            rows.append([c.category, c.n_paired, _f(c.accuracy_a), _f(c.accuracy_b), _ci(c.difference.ci),
-                         len(c.pass_to_fail), len(c.fail_to_pass), c.mcnemar.statistic, _p(c.mcnemar.p_value)])
-        lines.append(table(rows, ["Category", "Paired", "Acc A", "Acc B", "B-A 95% CI", "Pass->fail", "Fail->pass",
-                                  "McNemar stat", "p (exact)"]))
+            rows.append(
+                [
+                    c.category,
+                    c.n_paired,
+                    _f(c.accuracy_a),
+                    _f(c.accuracy_b),
+                    _ci(c.difference.ci),
+                    len(c.pass_to_fail),
+                    len(c.fail_to_pass),
+                    c.mcnemar.statistic,
+                    _p(c.mcnemar.p_value),
+                ]
+            )
+        lines.append(
+            table(
+                rows,
+                [
+                    "Category",
+                    "Paired",
+                    "Acc A",
+                    "Acc B",
+                    "B-A 95% CI",
+                    "Pass->fail",
+                    "Fail->pass",
+                    "McNemar stat",
+                    "p (exact)",
+                ],
+            )
+        )
         for c in d.categories:
             for name, ids in (("pass->fail", c.pass_to_fail), ("fail->pass", c.fail_to_pass)):
                 if ids:
@@ -53,29 +82,85 @@ def render(diff: RunDiff) -> str:
                     lines.append(f"  {c.category} {name}: {_printable(', '.join(ids[:_SHOWN_IDS]), 400)}{more}")
         if d.changes:
             lines.append("\nError-type changes (A -> B), regressions first:")
-            lines.append(table([[_printable(x.before, 60), _printable(x.after, 60), len(x.ids),
-                                 _printable(", ".join(x.ids[:4]), 60)] for x in d.changes[:_SHOWN_ROWS]],
-                               ["A", "B", "Entries", "e.g."]))
+            lines.append(
+                table(
+                    [
+                        [
+                            _printable(x.before, 60),
+                            _printable(x.after, 60),
+                            len(x.ids),
+                            _printable(", ".join(x.ids[:4]), 60),
+                        ]
+                        for x in d.changes[:_SHOWN_ROWS]
+                    ],
+                    ["A", "B", "Entries", "e.g."],
+                )
+            )
         if sum(d.unpaired.values()):
-            lines.append(f"Unpaired entries (in one run only, not compared): A {d.unpaired['only_a']}, B {d.unpaired['only_b']}")
+            lines.append(
+                f"Unpaired entries (in one run only, not compared): A {d.unpaired['only_a']}, B {d.unpaired['only_b']}"
+            )
         lines.extend(f"Note: {_printable(n, 300)}" for n in d.notes)
     if diff.toolgrad5k is not None:
         t = diff.toolgrad5k
-        lines.append(table(
-            [[m, x.n, _f(x.mean_a), _f(x.mean_b), _f(x.mean_diff), _ci(x.ci), _f(x.t_statistic, 3), _p(x.p_value),
-              len(t.decreased[m]), len(t.increased[m])] for m, x in t.metrics.items()],
-            ["Metric", "Pairs", "Mean A", "Mean B", "B-A", "95% CI (bootstrap)", "t", "p", "Down", "Up"]))
+        lines.append(
+            table(
+                [
+                    [
+                        m,
+                        x.n,
+                        _f(x.mean_a),
+                        _f(x.mean_b),
+                        _f(x.mean_diff),
+                        _ci(x.ci),
+                        _f(x.t_statistic, 3),
+                        _p(x.p_value),
+                        len(t.decreased[m]),
+                        len(t.increased[m]),
+                    ]
+                    for m, x in t.metrics.items()
+                ],
+                ["Metric", "Pairs", "Mean A", "Mean B", "B-A", "95% CI (bootstrap)", "t", "p", "Down", "Up"],
+            )
+        )
         if t.drops:
             lines.append("\nLargest QoR drops:")
-            lines.append(table([[_printable(s.id, 40), _f(s.a["qor"], 0), _f(s.b["qor"], 0), _printable(s.reason_a, 60),
-                                 _printable(s.reason_b, 60)] for s in t.drops[:_SHOWN_ROWS]],
-                               ["Sample", "QoR A", "QoR B", "Judge A", "Judge B"]))
+            lines.append(
+                table(
+                    [
+                        [
+                            _printable(s.id, 40),
+                            _f(s.a["qor"], 0),
+                            _f(s.b["qor"], 0),
+                            _printable(s.reason_a, 60),
+                            _printable(s.reason_b, 60),
+                        ]
+                        for s in t.drops[:_SHOWN_ROWS]
+                    ],
+                    ["Sample", "QoR A", "QoR B", "Judge A", "Judge B"],
+                )
+            )
         if t.disagreements:
             lines.append(f"\nJudge vs rule metrics disagree on {t.n_disagreements} sample(s):")
-            lines.append(table([[_printable(x.id, 40), x.run.upper(), x.kind, _f(x.qor, 0), _f(x.recall, 2),
-                                 _f(x.success_rate, 2)] for x in t.disagreements[:_SHOWN_ROWS]],
-                               ["Sample", "Run", "Kind", "QoR", "Recall", "Success"]))
+            lines.append(
+                table(
+                    [
+                        [
+                            _printable(x.id, 40),
+                            x.run.upper(),
+                            x.kind,
+                            _f(x.qor, 0),
+                            _f(x.recall, 2),
+                            _f(x.success_rate, 2),
+                        ]
+                        for x in t.disagreements[:_SHOWN_ROWS]
+                    ],
+                    ["Sample", "Run", "Kind", "QoR", "Recall", "Success"],
+                )
+            )
         if sum(t.unpaired.values()):
-            lines.append(f"Unpaired samples (in one run only, not compared): A {t.unpaired['only_a']}, B {t.unpaired['only_b']}")
+            lines.append(
+                f"Unpaired samples (in one run only, not compared): A {t.unpaired['only_a']}, B {t.unpaired['only_b']}"
+            )
         lines.extend(f"Note: {_printable(n, 300)}" for n in t.notes)
     return "\n".join(lines)

@@ -39,9 +39,14 @@ class SampleDelta:
         return None if x is None or y is None else y - x
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, **{f"{m}_a": self.a.get(m) for m in METRICS}, **{f"{m}_b": self.b.get(m) for m in METRICS},
-                **{f"{m}_delta": self.delta(m) for m in METRICS}, "judge_reason_a": self.reason_a,
-                "judge_reason_b": self.reason_b}
+        return {
+            "id": self.id,
+            **{f"{m}_a": self.a.get(m) for m in METRICS},
+            **{f"{m}_b": self.b.get(m) for m in METRICS},
+            **{f"{m}_delta": self.delta(m) for m in METRICS},
+            "judge_reason_a": self.reason_a,
+            "judge_reason_b": self.reason_b,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,15 @@ class Disagreement:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "run": self.run, "kind": self.kind, "qor": self.qor, "recall": self.recall,
-                "success_rate": self.success_rate, "judge_reason": self.reason}
+        return {
+            "id": self.id,
+            "run": self.run,
+            "kind": self.kind,
+            "qor": self.qor,
+            "recall": self.recall,
+            "success_rate": self.success_rate,
+            "judge_reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,10 @@ class Toolgrad5kDiff:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "metrics": {m: {**d.as_dict(), "decreased": list(self.decreased[m]), "increased": list(self.increased[m])}
-                        for m, d in self.metrics.items()},
+            "metrics": {
+                m: {**d.as_dict(), "decreased": list(self.decreased[m]), "increased": list(self.increased[m])}
+                for m, d in self.metrics.items()
+            },
             "n_changed": self.n_changed,
             "changed": [s.as_dict() for s in self.changed],
             "largest_qor_drops": [s.as_dict() for s in self.drops],
@@ -108,13 +122,23 @@ def diff_toolgrad5k(a: Run, b: Run) -> Toolgrad5kDiff:
     changed = [d for d in deltas if any(d.delta(m) for m in METRICS) or _presence_changed(d)]
     changed.sort(key=lambda d: (d.delta("qor") if d.delta("qor") is not None else 0.0, d.id))
     drops = [d for d in changed if (d.delta("qor") or 0) < 0][:MAX_DROPS]
-    disagreements = [x for side, rows in (("a", ra), ("b", rb)) for i in shared if (x := _disagreement(i, side, rows[i]))]
+    disagreements = [
+        x for side, rows in (("a", ra), ("b", rb)) for i in shared if (x := _disagreement(i, side, rows[i]))
+    ]
     notes = []
     if len(changed) > MAX_LISTED:
         notes.append(f"{len(changed)} samples changed; the {MAX_LISTED} with the largest QoR drops are listed.")
     return Toolgrad5kDiff(
-        metrics, decreased, increased, changed[:MAX_LISTED], len(changed), drops, disagreements[:MAX_LISTED],
-        len(disagreements), {"only_a": len(ra.keys() - rb.keys()), "only_b": len(rb.keys() - ra.keys())}, notes,
+        metrics,
+        decreased,
+        increased,
+        changed[:MAX_LISTED],
+        len(changed),
+        drops,
+        disagreements[:MAX_LISTED],
+        len(disagreements),
+        {"only_a": len(ra.keys() - rb.keys()), "only_b": len(rb.keys() - ra.keys())},
+        notes,
     )
 
 
@@ -146,4 +170,6 @@ def _disagreement(sample_id: str, side: str, row: Mapping[str, Any]) -> Disagree
         kind = "low_qor_rules_pass"
     else:
         return None
-    return Disagreement(clean_text(sample_id, 200), side, kind, qor, recall, success, clean_text(row.get("judge_reason")))
+    return Disagreement(
+        clean_text(sample_id, 200), side, kind, qor, recall, success, clean_text(row.get("judge_reason"))
+    )

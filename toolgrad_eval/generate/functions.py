@@ -26,11 +26,32 @@ from typing import Any
 __all__ = ["JSON_SCHEMA_TYPE", "language_of", "to_tools", "with_language_notes"]
 
 JSON_SCHEMA_TYPE = {
-    "integer": "integer", "number": "number", "float": "number", "string": "string", "boolean": "boolean",
-    "bool": "boolean", "array": "array", "list": "array", "dict": "object", "object": "object", "tuple": "array",
-    "any": "string", "byte": "integer", "short": "integer", "long": "integer", "double": "number", "char": "string",
-    "ArrayList": "array", "Array": "array", "HashMap": "object", "Hashtable": "object", "Queue": "array",
-    "Stack": "array", "Any": "string", "String": "string", "Bigint": "integer",
+    "integer": "integer",
+    "number": "number",
+    "float": "number",
+    "string": "string",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "array": "array",
+    "list": "array",
+    "dict": "object",
+    "object": "object",
+    "tuple": "array",
+    "any": "string",
+    "byte": "integer",
+    "short": "integer",
+    "long": "integer",
+    "double": "number",
+    "char": "string",
+    "ArrayList": "array",
+    "Array": "array",
+    "HashMap": "object",
+    "Hashtable": "object",
+    "Queue": "array",
+    "Stack": "array",
+    "Any": "string",
+    "String": "string",
+    "Bigint": "integer",
 }
 _LANGUAGE_NOTE = {
     "python": " Note that the provided function is in Python 3 syntax.",
@@ -57,17 +78,24 @@ def with_language_notes(functions: list[dict[str, Any]], category: str) -> list[
         name = _LANGUAGE_NAME[language]
         for spec in (function.get("parameters") or {}).get("properties", {}).values():
             kind = spec.get("type")
-            note = (f" This parameter can be of any type of {name} object in string representation." if kind == "any"
-                    else f" This is {name} {kind} type parameter in string representation.")
+            note = (
+                f" This parameter can be of any type of {name} object in string representation."
+                if kind == "any"
+                else f" This is {name} {kind} type parameter in string representation."
+            )
             spec["description"] = str(spec.get("description", "")) + note
             listed = ("ArrayList", "Array") if language == "java" else ("array",)
             if kind in listed and isinstance(spec.get("items"), dict):
-                spec["description"] += (f" The list elements are of type {spec['items'].get('type')}; "
-                                        "they are not in string representation.")
+                spec["description"] += (
+                    f" The list elements are of type {spec['items'].get('type')}; "
+                    "they are not in string representation."
+                )
                 del spec["items"]
             if language == "javascript" and kind == "dict" and "properties" in spec:
-                spec["description"] += (" The dictionary entries have the following schema; they are not in "
-                                        f"string representation. {json.dumps(spec['properties'])}")
+                spec["description"] += (
+                    " The dictionary entries have the following schema; they are not in "
+                    f"string representation. {json.dumps(spec['properties'])}"
+                )
                 del spec["properties"]
             spec["type"] = "string"
     return out

@@ -34,8 +34,15 @@ from typing import Any, Callable, Literal
 
 from toolgrad_eval.errors import ConfigError
 
-__all__ = ["OFFICIAL_FILE", "SystemPrompt", "find_official", "from_file", "official_prompt", "our_prompt",
-           "with_system_prompt"]
+__all__ = [
+    "OFFICIAL_FILE",
+    "SystemPrompt",
+    "find_official",
+    "from_file",
+    "official_prompt",
+    "our_prompt",
+    "with_system_prompt",
+]
 
 OFFICIAL_FILE = "default_prompts.py"
 FUNCTIONS_SLOT = "{functions}"
@@ -73,8 +80,11 @@ class SystemPrompt:
         return head + docs + tail
 
     def describe(self) -> str:
-        names = {"official": "the official BFCL prompt", "toolgrad": "toolgrad-eval's own prompt",
-                 "file": "--system-prompt"}
+        names = {
+            "official": "the official BFCL prompt",
+            "toolgrad": "toolgrad-eval's own prompt",
+            "file": "--system-prompt",
+        }
         return f"{names[self.source]} ({self.origin}, sha256 {self.sha256[:12]})"
 
     def as_dict(self) -> dict[str, str]:
@@ -150,12 +160,21 @@ def _v4_template(values: dict[str, Any]) -> tuple[str, Literal["json-indent-4", 
     style = values["PROMPT_STYLE_TEMPLATES"][settings["style"]]
     return_format = settings["ret_fmt"]
     call_part = style["tool_call_with_tag" if settings["tool_call_tag"] == "True" else "tool_call_no_tag"]
-    tool_call_format = _fill(call_part, output_format=values["OUTPUT_FORMAT_MAPPING"][return_format],
-                             param_types=values["PARAM_TYPE_MAPPING"][return_format])
+    tool_call_format = _fill(
+        call_part,
+        output_format=values["OUTPUT_FORMAT_MAPPING"][return_format],
+        param_types=values["PARAM_TYPE_MAPPING"][return_format],
+    )
     available = _fill(style["available_tools"], format="json", functions=FUNCTIONS_SLOT)
     layout = values["PROMPT_TEMPLATE_MAPPING"][settings["prompt_fmt"]]
-    return _fill(layout, persona=style["persona"], task=style["task"], tool_call_format=tool_call_format,
-                 multiturn_behavior=style["multiturn_behavior"], available_tools=available), "json-indent-4"
+    return _fill(
+        layout,
+        persona=style["persona"],
+        task=style["task"],
+        tool_call_format=tool_call_format,
+        multiturn_behavior=style["multiturn_behavior"],
+        available_tools=available,
+    ), "json-indent-4"
 
 
 def _fill(template: str, **values: str) -> str:
@@ -200,8 +219,10 @@ def _value(node: ast.expr, known: dict[str, Any], depth: int) -> Any:
             return left + right
         raise ValueError("+ of non-strings")
     if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
-        return {_value(k, known, depth + 1): _value(v, known, depth + 1)  # type: ignore[arg-type]
-                for k, v in zip(node.keys, node.values)}
+        return {
+            _value(k, known, depth + 1): _value(v, known, depth + 1)  # type: ignore[arg-type]
+            for k, v in zip(node.keys, node.values)
+        }
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_value(item, known, depth + 1) for item in node.elts]
     raise ValueError(f"not a literal: {type(node).__name__}")

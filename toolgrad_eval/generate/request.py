@@ -100,7 +100,7 @@ def _within_budget(calls: list[Any]) -> list[Any]:
     """The first call, and the next ones while names and arguments fit in MAX_RESULT_CHARS together."""
     total = 0
     for index, call in enumerate(calls):
-        (name, arguments), = call.items()
+        ((name, arguments),) = call.items()
         total += len(name) + len(arguments)
         if total > MAX_RESULT_CHARS and index > 0:
             return calls[:index]

@@ -25,8 +25,7 @@ from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
 from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, ResultFile, error_line
 from toolgrad_eval.generate.sender import Job, SendSettings, Sender
-from toolgrad_eval.generate.settings import (GenerationSettings, Invocation, PromptInfo, read_settings,
-                                             write_settings)
+from toolgrad_eval.generate.settings import GenerationSettings, Invocation, PromptInfo, read_settings, write_settings
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import endpoint_urls, make_pool
 from toolgrad_eval.names import check_model_name
@@ -73,8 +72,10 @@ def parse_categories(text: str, version: str) -> tuple[str, ...]:
         expanded = CATEGORY_GROUPS.get(name) or (to_v4(version, name),)
         for category in expanded:
             if category not in SINGLE_TURN:
-                raise ConfigError(f"--categories: {name!r} is not a single-turn BFCL category "
-                                  f"(choose from single_turn, live, non_live, {', '.join(SINGLE_TURN)})")
+                raise ConfigError(
+                    f"--categories: {name!r} is not a single-turn BFCL category "
+                    f"(choose from single_turn, live, non_live, {', '.join(SINGLE_TURN)})"
+                )
             if category not in out:
                 out.append(category)
     if not out:
@@ -102,9 +103,13 @@ def generate(
         raise ConfigError(f"{data.root}: the BFCL {options.version} data has no {', '.join(missing)} questions")
     system_prompt = _system_prompt(options, data, echo) if options.mode == "prompt" else None
     settings = GenerationSettings(
-        model=options.model, mode=options.mode, dots_to_underscores=options.mode == "fc",
-        bfcl_version=options.version, bfcl_eval_release=BFCL_EVAL_RELEASE[options.version],
-        temperature=options.temperature, max_tokens=options.max_tokens,
+        model=options.model,
+        mode=options.mode,
+        dots_to_underscores=options.mode == "fc",
+        bfcl_version=options.version,
+        bfcl_eval_release=BFCL_EVAL_RELEASE[options.version],
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
         system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
         tool_version=__version__,
     )
@@ -135,45 +140,71 @@ def generate(
                     store.append(error_line(entry.id, f"malformed question: {exc}", REQUEST))
                     refused += 1
         skipped = sum(len(s.done) for s in stores.values()) - refused
-        echo(f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
-             f"{model_dir}; {options.mode} mode"
-             + (f", prompt: {system_prompt.describe()}" if system_prompt else ""))
+        echo(
+            f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
+            f"{model_dir}; {options.mode} mode" + (f", prompt: {system_prompt.describe()}" if system_prompt else "")
+        )
         outcome = _send(jobs, stores, options, settings, on_progress)
     finally:
         for store in stores.values():
             store.close()
     complete = [c for c in options.categories if stores[c].sort_if_complete(order[c])]
     invocation = dataclasses.replace(
-        invocation, finished_at=_now(), sent=len(jobs), errors=outcome["errors"] + refused, servers=outcome["servers"],
-        prompt_tokens=outcome["prompt_tokens"], completion_tokens=outcome["completion_tokens"])
+        invocation,
+        finished_at=_now(),
+        sent=len(jobs),
+        errors=outcome["errors"] + refused,
+        servers=outcome["servers"],
+        prompt_tokens=outcome["prompt_tokens"],
+        completion_tokens=outcome["completion_tokens"],
+    )
     write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
     return {
-        "model": options.model, "result_dir": str(model_dir), "folder": folder, "mode": options.mode,
-        "data_version": options.version, "data_source": data.source, "sent": len(jobs), "skipped": skipped,
-        "errors": outcome["errors"] + refused, "retry_next_run": outcome["retryable"],
-        "servers": outcome["servers"], "prompt_tokens": outcome["prompt_tokens"],
-        "completion_tokens": outcome["completion_tokens"], "http_requests": outcome["http_requests"],
-        "seconds": outcome["seconds"], "complete_categories": complete,
+        "model": options.model,
+        "result_dir": str(model_dir),
+        "folder": folder,
+        "mode": options.mode,
+        "data_version": options.version,
+        "data_source": data.source,
+        "sent": len(jobs),
+        "skipped": skipped,
+        "errors": outcome["errors"] + refused,
+        "retry_next_run": outcome["retryable"],
+        "servers": outcome["servers"],
+        "prompt_tokens": outcome["prompt_tokens"],
+        "completion_tokens": outcome["completion_tokens"],
+        "http_requests": outcome["http_requests"],
+        "seconds": outcome["seconds"],
+        "complete_categories": complete,
         "incomplete_categories": [c for c in options.categories if c not in complete],
         "system_prompt": system_prompt.as_dict() if system_prompt else None,
     }
 
 
-def _send(jobs: list[Job], stores: dict[str, ResultFile], options: GenerateOptions, settings: GenerationSettings,
-          on_progress: Callable[[int, int], None] | None) -> dict[str, Any]:
+def _send(
+    jobs: list[Job],
+    stores: dict[str, ResultFile],
+    options: GenerateOptions,
+    settings: GenerationSettings,
+    on_progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
     counts = {"errors": 0, "retryable": 0, "http_requests": 0}
     meter = CostMeter(None)
     if not jobs:
         return {**counts, "servers": [], "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
     urls = endpoint_urls(options.base_urls)
     if urls == [None] and not os.environ.get("OPENAI_API_KEY"):
-        raise ConfigError("no model server: pass --base-url URL (e.g. http://localhost:8000/v1) or set "
-                          "OPENAI_BASE_URL (and OPENAI_API_KEY for a hosted API)")
+        raise ConfigError(
+            "no model server: pass --base-url URL (e.g. http://localhost:8000/v1) or set "
+            "OPENAI_BASE_URL (and OPENAI_API_KEY for a hosted API)"
+        )
 
     def count_request(_request: Any) -> None:
         counts["http_requests"] += 1  # called on the SDK's threads; a lost increment only blurs a figure
 
-    pool = make_pool(urls, timeout=options.send.timeout, on_request=count_request, rest_seconds=options.send.rest_seconds)
+    pool = make_pool(
+        urls, timeout=options.send.timeout, on_request=count_request, rest_seconds=options.send.rest_seconds
+    )
     started = time.perf_counter()
     done = 0
     try:
@@ -181,8 +212,13 @@ def _send(jobs: list[Job], stores: dict[str, ResultFile], options: GenerateOptio
             category, entry_id = outcome.key
             if outcome.reply is not None:
                 result, tokens_in, tokens_out = result_of(outcome.reply, settings.mode)
-                line = {"id": entry_id, "result": result, "input_token_count": tokens_in,
-                        "output_token_count": tokens_out, "latency": round(outcome.latency, 4)}
+                line = {
+                    "id": entry_id,
+                    "result": result,
+                    "input_token_count": tokens_in,
+                    "output_token_count": tokens_out,
+                    "latency": round(outcome.latency, 4),
+                }
             else:
                 counts["errors"] += 1
                 counts["retryable"] += outcome.retryable
@@ -193,8 +229,13 @@ def _send(jobs: list[Job], stores: dict[str, ResultFile], options: GenerateOptio
                 on_progress(done, len(jobs))
     finally:
         pool.close()
-    return {**counts, "servers": pool.stats(), "prompt_tokens": meter.prompt_tokens,
-            "completion_tokens": meter.completion_tokens, "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        **counts,
+        "servers": pool.stats(),
+        "prompt_tokens": meter.prompt_tokens,
+        "completion_tokens": meter.completion_tokens,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def _system_prompt(options: GenerateOptions, data: BfclData, echo: Callable[[str], Any]) -> prompts.SystemPrompt:
@@ -208,14 +249,17 @@ def _system_prompt(options: GenerateOptions, data: BfclData, echo: Callable[[str
         except ConfigError as exc:
             echo(f"Warning: {exc}; using toolgrad-eval's own prompt")
             return prompts.our_prompt()
-    echo("Note: the official BFCL system prompt was not found (it comes with the data: "
-         f"`toolgrad-eval bfcl-data fetch {options.version} --force`); using toolgrad-eval's own prompt, "
-         "so scores are not comparable with the official leaderboard's")
+    echo(
+        "Note: the official BFCL system prompt was not found (it comes with the data: "
+        f"`toolgrad-eval bfcl-data fetch {options.version} --force`); using toolgrad-eval's own prompt, "
+        "so scores are not comparable with the official leaderboard's"
+    )
     return prompts.our_prompt()
 
 
-def _check_settings(model_dir: Path, settings: GenerationSettings, paths: dict[str, Path],
-                    overwrite: bool) -> GenerationSettings | None:
+def _check_settings(
+    model_dir: Path, settings: GenerationSettings, paths: dict[str, Path], overwrite: bool
+) -> GenerationSettings | None:
     """The folder's earlier settings; refuses to add to results made otherwise (unless --overwrite)."""
     earlier = read_settings(model_dir)
     if overwrite:
@@ -223,15 +267,19 @@ def _check_settings(model_dir: Path, settings: GenerationSettings, paths: dict[s
     if earlier is None:
         existing = [p for p in paths.values() if p.exists()]
         if existing:
-            raise ConfigError(f"{existing[0]}: result files not made by toolgrad-eval generate are already there; "
-                              "pass --overwrite to replace them, or choose another --dataset")
+            raise ConfigError(
+                f"{existing[0]}: result files not made by toolgrad-eval generate are already there; "
+                "pass --overwrite to replace them, or choose another --dataset"
+            )
         return None
     old, new = earlier.identity(), settings.identity()
     changed = [k for k in new if old.get(k) != new[k]]
     if changed:
         what = ", ".join(f"{k} {old.get(k)!r} -> {new[k]!r}" for k in changed[:3])
-        raise ConfigError(f"{model_dir}: results there were generated with other settings ({what}); "
-                          "pass --overwrite to regenerate them, or choose another --dataset")
+        raise ConfigError(
+            f"{model_dir}: results there were generated with other settings ({what}); "
+            "pass --overwrite to regenerate them, or choose another --dataset"
+        )
     return earlier
 
 

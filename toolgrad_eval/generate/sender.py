@@ -67,14 +67,15 @@ class Sender:
         self._todo: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[Outcome | BaseException] = queue.SimpleQueue()
         # Daemon threads: on Ctrl-C or an abort the process must not wait for requests in flight.
-        self._threads = [threading.Thread(target=self._work, name=f"generate-{i}", daemon=True)
-                         for i in range(max(1, num_process))]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"generate-{i}", daemon=True) for i in range(max(1, num_process))
+        ]
 
     def run(self, jobs: list[Job]) -> Iterator[Outcome]:
         """Send every job; yields each outcome as it arrives. Raises GenerateAborted on a refusal."""
         for job in jobs:
             self._todo.put(job)
-        for thread in self._threads[:len(jobs)]:
+        for thread in self._threads[: len(jobs)]:
             thread.start()
             self._todo.put(None)
         try:
@@ -105,8 +106,9 @@ class Sender:
 
     def _send(self, job: Job) -> Outcome:
         settings, limiter, pool, stop = self.settings, self.limiter, self.pool, self.stop
-        attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base,
-                            settings.backoff_max)
+        attempts = Attempts(
+            settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max
+        )
         requests = 0
         problem = "interrupted before its request"
         prompt_chars = len(str(job.body.get("messages", "")))
@@ -130,8 +132,9 @@ class Sender:
                     return Outcome(job.key, None, problem, retryable=False, latency=latency, requests=requests)
                 delay = attempts.next_delay(failure)
                 if delay is None:
-                    return Outcome(job.key, None, f"{problem} (after {requests} attempts)", retryable=True,
-                                   requests=requests)
+                    return Outcome(
+                        job.key, None, f"{problem} (after {requests} attempts)", retryable=True, requests=requests
+                    )
                 stop.wait(delay)
                 continue
             latency = time.perf_counter() - started

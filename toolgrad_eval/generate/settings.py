@@ -23,8 +23,15 @@ from typing import Any, Literal
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import atomic_write_json, read_json
 
-__all__ = ["SETTINGS_FILE", "GenerationSettings", "Invocation", "PromptInfo", "read_settings", "scoring_format",
-           "write_settings"]
+__all__ = [
+    "SETTINGS_FILE",
+    "GenerationSettings",
+    "Invocation",
+    "PromptInfo",
+    "read_settings",
+    "scoring_format",
+    "write_settings",
+]
 
 SETTINGS_FILE = "toolgrad-generate.json"
 SCHEMA = "toolgrad-eval/generate/v1"
@@ -79,7 +86,11 @@ class GenerationSettings:
         return data
 
     def as_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, **dataclasses.asdict(self), "invocations": [dataclasses.asdict(i) for i in self.invocations]}
+        return {
+            "schema": SCHEMA,
+            **dataclasses.asdict(self),
+            "invocations": [dataclasses.asdict(i) for i in self.invocations],
+        }
 
 
 def settings_path(model_dir: Path) -> Path:
@@ -103,8 +114,9 @@ def read_settings(model_dir: Path) -> GenerationSettings | None:
     checked.pop("schema")
     prompt = checked.pop("system_prompt")
     invocations = tuple(Invocation(**i) for i in checked.pop("invocations"))
-    return GenerationSettings(**checked, system_prompt=PromptInfo(**prompt) if prompt else None,
-                              invocations=invocations)
+    return GenerationSettings(
+        **checked, system_prompt=PromptInfo(**prompt) if prompt else None, invocations=invocations
+    )
 
 
 def write_settings(model_dir: Path, settings: GenerationSettings) -> None:

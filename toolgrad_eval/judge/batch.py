@@ -46,7 +46,9 @@ def state_dir(judge: Judge) -> Path:
     return judge.cache.directory / "batches"
 
 
-def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *, on_result: Callable[[JudgeResult], None]) -> list[JudgeResult]:
+def run_batch(
+    judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *, on_result: Callable[[JudgeResult], None]
+) -> list[JudgeResult]:
     client = judge.client(len(tasks))
     remaining = {t.key: t for t in tasks}
     folder = state_dir(judge)
@@ -114,19 +116,24 @@ def run_batch(judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *
             result = JudgeResult(task.sample_id, "batch", error=NOT_JUDGED, k=task.k, not_judged=True)
         else:
             verdict, error = outcome.get(task.key, (None, "no result for this request in the batch output"))
-            result = JudgeResult(task.sample_id, "batch", verdict=verdict, error=error, usage=usage_by_key.get(task.key), k=task.k)
+            result = JudgeResult(
+                task.sample_id, "batch", verdict=verdict, error=error, usage=usage_by_key.get(task.key), k=task.k
+            )
         results.append(result)
         on_result(result)
     return results
 
 
-def _claim(judge: Judge, tasks: list[JudgeTask], *, wait: bool) -> tuple[list[JudgeTask], list[JudgeTask], dict[str, JudgeResult]]:
+def _claim(
+    judge: Judge, tasks: list[JudgeTask], *, wait: bool
+) -> tuple[list[JudgeTask], list[JudgeTask], dict[str, JudgeResult]]:
     """(tasks this process now claims, tasks another process claims, verdicts found in the cache
     meanwhile). ``wait``: wait for each key until its verdict is cached or its claim is free."""
     claims = judge.cache.claims
     mine, elsewhere, hits = [], [], {}
     for task in tasks:
         if wait:
+
             def cached(task: JudgeTask = task) -> JudgeResult | None:
                 return judge.cached(task)
 
@@ -168,19 +175,31 @@ def _endpoint(client: Any) -> str:
     return redact_url(str(client.base_url))
 
 
-def _submit(judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path, endpoint: str) -> tuple[Path, dict[str, Any]]:
+def _submit(
+    judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path, endpoint: str
+) -> tuple[Path, dict[str, Any]]:
     lines = "".join(
-        json.dumps({"custom_id": t.key, "method": "POST", "url": "/v1/chat/completions", "body": judge.request_body(t)},
-                   ensure_ascii=False) + "\n"
+        json.dumps(
+            {"custom_id": t.key, "method": "POST", "url": "/v1/chat/completions", "body": judge.request_body(t)},
+            ensure_ascii=False,
+        )
+        + "\n"
         for t in tasks
     ).encode("utf-8")
     state_id = hashlib.sha256("\n".join(sorted(t.key for t in tasks)).encode()).hexdigest()[:20]
     path = folder / f"{state_id}.json"
     # A repeated upload costs nothing (files are free to store), so it is simply retried.
-    uploaded = _call(judge, lambda: client.files.create(file=(f"toolgrad-eval-{state_id}.jsonl", lines), purpose="batch"))
+    uploaded = _call(
+        judge, lambda: client.files.create(file=(f"toolgrad-eval-{state_id}.jsonl", lines), purpose="batch")
+    )
     state: dict[str, Any] = {
-        "format": _STATE_FORMAT, "status": "uploaded", "model": judge.settings.model, "endpoint": endpoint,
-        "input_file_id": uploaded.id, "batch_id": None, "created_at": time.time(),
+        "format": _STATE_FORMAT,
+        "status": "uploaded",
+        "model": judge.settings.model,
+        "endpoint": endpoint,
+        "input_file_id": uploaded.id,
+        "batch_id": None,
+        "created_at": time.time(),
         "tasks": {t.key: {"sample_id": t.sample_id, "k": t.k, "seed": t.seed} for t in tasks},
     }
     atomic_write_json(path, state)  # a crash from here on re-uses the uploaded file
@@ -202,8 +221,12 @@ def _create(judge: Judge, client: Any, path: Path, state: dict[str, Any], *, loo
             if made is not None:
                 return made
         look = True
-        return client.batches.create(input_file_id=state["input_file_id"], endpoint="/v1/chat/completions",
-                                     completion_window="24h", metadata={"tool": "toolgrad-eval"})
+        return client.batches.create(
+            input_file_id=state["input_file_id"],
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+            metadata={"tool": "toolgrad-eval"},
+        )
 
     batch = _call(judge, attempt)
     state.update(batch_id=batch.id, status="submitted")
@@ -224,8 +247,12 @@ def _pending_states(folder: Path, model: str, endpoint: str) -> list[tuple[Path,
     found = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         state = _read_state(path)
-        if (state and state.get("status") in ("uploaded", "submitted") and state.get("model") == model
-                and state.get("endpoint", endpoint) == endpoint):
+        if (
+            state
+            and state.get("status") in ("uploaded", "submitted")
+            and state.get("model") == model
+            and state.get("endpoint", endpoint) == endpoint
+        ):
             found.append((path, state))
     return found
 
@@ -236,7 +263,12 @@ def _find_state(folder: Path, batch_id: str) -> tuple[Path, dict[str, Any]]:
         if state and state.get("batch_id") == batch_id:
             return path, state
     # No state file (another cache dir?): results are still matched by custom_id = cache key.
-    return folder / f"{batch_id}.json", {"format": _STATE_FORMAT, "status": "submitted", "batch_id": batch_id, "tasks": {}}
+    return folder / f"{batch_id}.json", {
+        "format": _STATE_FORMAT,
+        "status": "submitted",
+        "batch_id": batch_id,
+        "tasks": {},
+    }
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:
@@ -259,14 +291,24 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
             attempt += 1
             if failure.action in ("abort", "fail") or attempt >= judge.settings.max_attempts:
                 raise JudgeAborted(f"Batch API: {failure.message}") from None
-            if judge.stopping.wait(backoff_delay(attempt, failure.retry_after, base=judge.settings.backoff_base,
-                                                 maximum=judge.settings.backoff_max)):
+            if judge.stopping.wait(
+                backoff_delay(
+                    attempt, failure.retry_after, base=judge.settings.backoff_base, maximum=judge.settings.backoff_max
+                )
+            ):
                 raise KeyboardInterrupt from None
 
 
-def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], options: BatchOptions,
-            current: dict[str, JudgeTask], outcome: dict[str, tuple[Any, str | None]],
-            usage_by_key: dict[str, dict[str, int] | None]) -> dict[str, Any]:
+def _finish(
+    judge: Judge,
+    client: Any,
+    path: Path,
+    state: dict[str, Any],
+    options: BatchOptions,
+    current: dict[str, JudgeTask],
+    outcome: dict[str, tuple[Any, str | None]],
+    usage_by_key: dict[str, dict[str, int] | None],
+) -> dict[str, Any]:
     if not state.get("batch_id"):
         _create(judge, client, path, state, look_first=True)
     batch_id = state["batch_id"]
@@ -274,8 +316,10 @@ def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], option
         try:
             batch = _call(judge, lambda: client.batches.retrieve(batch_id))
         except JudgeAborted as exc:
-            raise JudgeAborted(f"{exc} (batch {batch_id}, recorded in {path}; if it belongs to another "
-                               "endpoint or account, delete that file to submit its requests again)") from None
+            raise JudgeAborted(
+                f"{exc} (batch {batch_id}, recorded in {path}; if it belongs to another "
+                "endpoint or account, delete that file to submit its requests again)"
+            ) from None
         if batch.status in _TERMINAL:
             break
         if judge.stopping.wait(options.poll_interval):
@@ -285,15 +329,28 @@ def _finish(judge: Judge, client: Any, path: Path, state: dict[str, Any], option
     state["final_status"] = batch.status
     atomic_write_json(path, {k: v for k, v in state.items() if k != "submitted_now"})
     counts = getattr(batch, "request_counts", None)
-    return {"batch_id": batch_id, "status": batch.status, "submitted_now": bool(state.get("submitted_now")),
-            "total": getattr(counts, "total", None), "failed": getattr(counts, "failed", None)}
+    return {
+        "batch_id": batch_id,
+        "status": batch.status,
+        "submitted_now": bool(state.get("submitted_now")),
+        "total": getattr(counts, "total", None),
+        "failed": getattr(counts, "failed", None),
+    }
 
 
-def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], current: dict[str, JudgeTask],
-            outcome: dict[str, tuple[Any, str | None]], usage_by_key: dict[str, dict[str, int] | None]) -> None:
+def _ingest(
+    judge: Judge,
+    client: Any,
+    batch: Any,
+    state: dict[str, Any],
+    current: dict[str, JudgeTask],
+    outcome: dict[str, tuple[Any, str | None]],
+    usage_by_key: dict[str, dict[str, int] | None],
+) -> None:
     for file_id in (batch.output_file_id, batch.error_file_id):
         if not file_id:
             continue
+
         def content(file_id: str = file_id) -> Any:
             return client.files.content(file_id).text
 
@@ -308,7 +365,10 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
                 continue  # no id of ours to report it under
             info = state["tasks"].get(key)
             task = current.get(key) or (
-                JudgeTask(info["sample_id"], key, [], info.get("k", 0), info.get("seed")) if isinstance(info, dict) else None)
+                JudgeTask(info["sample_id"], key, [], info.get("k", 0), info.get("seed"))
+                if isinstance(info, dict)
+                else None
+            )
             if task is None or (key in outcome and outcome[key][0] is not None):
                 continue  # not one of ours, or already judged (a line repeated, or in both files)
             body, problem = _row_parts(row)
@@ -324,7 +384,9 @@ def _ingest(judge: Judge, client: Any, batch: Any, state: dict[str, Any], curren
     if batch.status != "completed":
         reason = _batch_errors(batch)
         for key in state["tasks"]:
-            outcome.setdefault(key, (None, f"batch {batch.id} ended {batch.status}{reason} without a result for this request"))
+            outcome.setdefault(
+                key, (None, f"batch {batch.id} ended {batch.status}{reason} without a result for this request")
+            )
 
 
 def _row_parts(row: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -352,4 +414,3 @@ def _batch_errors(batch: Any) -> str:
     except (AttributeError, IndexError, TypeError):
         return ""
     return f" ({str(message)[:300]})" if message else ""
-

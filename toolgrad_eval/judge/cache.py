@@ -58,8 +58,13 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("toolgrad-eval")) / "judge"
 
 
-def open_cache(directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
-               on_wait: Callable[[Claim], None] | None = None) -> "JudgmentCache":
+def open_cache(
+    directory: Path,
+    url: str | None = None,
+    *,
+    lease: float = DEFAULT_LEASE,
+    on_wait: Callable[[Claim], None] | None = None,
+) -> "JudgmentCache":
     """The cache in ``directory`` (or at ``url``, a PostgreSQL server; ``directory`` then keeps only
     the run's side files: --overwrite markers and Batch state), opened on first use: a run that
     needs no judgment (every verdict stored in the prediction files) never touches it, so an
@@ -72,10 +77,18 @@ def open_cache(directory: Path, url: str | None = None, *, lease: float = DEFAUL
 class JudgmentCache:
     """Maps cache keys to ``{"verdict", "raw", "usage", "model", "created_at"}`` records."""
 
-    def __init__(self, directory: Path, url: str | None = None, *, lease: float = DEFAULT_LEASE,
-                 on_wait: Callable[[Claim], None] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        url: str | None = None,
+        *,
+        lease: float = DEFAULT_LEASE,
+        on_wait: Callable[[Claim], None] | None = None,
+    ) -> None:
         self.directory = directory
-        self._absolute = Path(directory).absolute()  # the folder meant now, whatever the working directory later (cache_sqlite.py)
+        self._absolute = Path(
+            directory
+        ).absolute()  # the folder meant now, whatever the working directory later (cache_sqlite.py)
         self.url = url
         self.lease = lease
         self.on_wait = on_wait  # told when this process first waits for another's verdict
@@ -106,8 +119,11 @@ class JudgmentCache:
         store = self.store()
         store.open()
         if writing and self.read_only:
-            raise cache_error(store.where, OSError(30, "read-only: its verdicts are used, a new one could not be "
-                                                       "stored"), ", and this run needs the judge")
+            raise cache_error(
+                store.where,
+                OSError(30, "read-only: its verdicts are used, a new one could not be stored"),
+                ", and this run needs the judge",
+            )
         return store
 
     @property

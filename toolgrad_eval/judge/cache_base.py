@@ -105,6 +105,8 @@ def cache_error(directory: Path | str, exc: BaseException, doing: str = "") -> C
     """One line for a cache that cannot be used: damaged (move it aside), or unusable here (read
     only, full disk, no permission: fix that; the cache itself is fine)."""
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return ConfigError(f"{directory}: the judgment cache is damaged ({exc}){doing}; move it aside to start a new one")
+        return ConfigError(
+            f"{directory}: the judgment cache is damaged ({exc}){doing}; move it aside to start a new one"
+        )
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return ConfigError(f"{directory}: cannot use this folder for the judgment cache ({reason}){doing}")

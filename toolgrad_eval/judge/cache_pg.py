@@ -54,23 +54,32 @@ class PostgresStore:
     # --- entries ---------------------------------------------------------------------------
 
     def read(self, key: str) -> Any:
-        row = self._run(lambda con: con.execute(
-            "SELECT format, payload, sha256 FROM toolgrad_judgments WHERE key = %s", (key,)).fetchone())
+        row = self._run(
+            lambda con: con.execute(
+                "SELECT format, payload, sha256 FROM toolgrad_judgments WHERE key = %s", (key,)
+            ).fetchone()
+        )
         return None if row is None else {"format": row[0], "payload": row[1], "sha256": row[2]}
 
     def write(self, key: str, entry: dict[str, Any]) -> None:
-        self._run(lambda con: con.execute(
-            "INSERT INTO toolgrad_judgments (key, format, payload, sha256) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (key) DO UPDATE SET format = EXCLUDED.format, payload = EXCLUDED.payload,"
-            " sha256 = EXCLUDED.sha256",
-            (key, entry.get("format", FORMAT), entry["payload"], entry["sha256"])),
-            "; a judgment just received could not be stored")
+        self._run(
+            lambda con: con.execute(
+                "INSERT INTO toolgrad_judgments (key, format, payload, sha256) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (key) DO UPDATE SET format = EXCLUDED.format, payload = EXCLUDED.payload,"
+                " sha256 = EXCLUDED.sha256",
+                (key, entry.get("format", FORMAT), entry["payload"], entry["sha256"]),
+            ),
+            "; a judgment just received could not be stored",
+        )
 
     def delete(self, key: str) -> None:
         self._run(lambda con: con.execute("DELETE FROM toolgrad_judgments WHERE key = %s", (key,)))
 
     def keys(self) -> list[str]:
-        return [row[0] for row in self._run(lambda con: con.execute("SELECT key FROM toolgrad_judgments ORDER BY key").fetchall())]
+        return [
+            row[0]
+            for row in self._run(lambda con: con.execute("SELECT key FROM toolgrad_judgments ORDER BY key").fetchall())
+        ]
 
     def count(self) -> int:
         return int(self._run(lambda con: con.execute("SELECT count(*) FROM toolgrad_judgments").fetchone()[0]))
@@ -82,25 +91,38 @@ class PostgresStore:
             with con.transaction():
                 inserted = con.execute(
                     f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
-                    " ON CONFLICT (key) DO NOTHING", (key, owner.id, owner.host, owner.pid, lease)).rowcount
+                    " ON CONFLICT (key) DO NOTHING",
+                    (key, owner.id, owner.host, owner.pid, lease),
+                ).rowcount
                 if inserted:
                     return Attempt(None)
-                row = con.execute(f"SELECT owner, host, pid, expires_at, {_NOW} FROM toolgrad_claims"
-                                  " WHERE key = %s FOR UPDATE", (key,)).fetchone()
+                row = con.execute(
+                    f"SELECT owner, host, pid, expires_at, {_NOW} FROM toolgrad_claims WHERE key = %s FOR UPDATE",
+                    (key,),
+                ).fetchone()
                 found = None if row is None else claim_from_row((key, *row[:4]))
                 if found is not None and not may_take(found, owner, float(row[4])):
                     return Attempt(found)
-                con.execute(f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
-                            " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host,"
-                            " pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at, claimed_at = EXCLUDED.claimed_at",
-                            (key, owner.id, owner.host, owner.pid, lease))
+                con.execute(
+                    f"INSERT INTO toolgrad_claims VALUES (%s, %s, %s, %s, {_NOW} + %s, {_NOW})"
+                    " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host,"
+                    " pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at, claimed_at = EXCLUDED.claimed_at",
+                    (key, owner.id, owner.host, owner.pid, lease),
+                )
                 return Attempt(None, found if found is not None and found.owner != owner.id else None)
 
         return self._run(claim)
 
     def renew(self, owner: Owner, lease: float) -> int:
-        return int(self._run(lambda con: con.execute(
-            f"UPDATE toolgrad_claims SET expires_at = {_NOW} + %s WHERE owner = %s", (lease, owner.id)).rowcount))
+        return int(
+            self._run(
+                lambda con: (
+                    con.execute(
+                        f"UPDATE toolgrad_claims SET expires_at = {_NOW} + %s WHERE owner = %s", (lease, owner.id)
+                    ).rowcount
+                )
+            )
+        )
 
     def release(self, key: str, owner: Owner) -> None:
         self._run(lambda con: con.execute("DELETE FROM toolgrad_claims WHERE key = %s AND owner = %s", (key, owner.id)))
@@ -155,4 +177,6 @@ class PostgresStore:
         message = " ".join(str(exc).split())
         if self._password:
             message = message.replace(self._password, "***")
-        return ConfigError(f"{self.where}: cannot use this PostgreSQL server for the judgment cache ({redact_url(message)}){doing}")
+        return ConfigError(
+            f"{self.where}: cannot use this PostgreSQL server for the judgment cache ({redact_url(message)}){doing}"
+        )

@@ -116,13 +116,17 @@ class SqliteStore:
         def claim(con: sqlite3.Connection) -> Attempt:
             con.execute("BEGIN IMMEDIATE")  # the write lock first: read, decide and write as one
             try:
-                row = con.execute("SELECT owner, host, pid, expires_at FROM toolgrad_claims WHERE key = ?", (key,)).fetchone()
+                row = con.execute(
+                    "SELECT owner, host, pid, expires_at FROM toolgrad_claims WHERE key = ?", (key,)
+                ).fetchone()
                 now = time.time()
                 found = None if row is None else claim_from_row((key, *row))
                 attempt = Attempt(found)
                 if found is None or may_take(found, owner, now):
-                    con.execute("INSERT OR REPLACE INTO toolgrad_claims VALUES (?, ?, ?, ?, ?, ?)",
-                                (key, owner.id, owner.host, owner.pid, now + lease, now))
+                    con.execute(
+                        "INSERT OR REPLACE INTO toolgrad_claims VALUES (?, ?, ?, ?, ?, ?)",
+                        (key, owner.id, owner.host, owner.pid, now + lease, now),
+                    )
                     attempt = Attempt(None, found if found is not None and found.owner != owner.id else None)
             except BaseException:
                 con.execute("ROLLBACK")
@@ -138,14 +142,21 @@ class SqliteStore:
         self.open()
         if self.read_only:  # no claim can have been taken (try_claim refuses)
             return 0
-        return self._claims(lambda con: con.execute(
-            "UPDATE toolgrad_claims SET expires_at = ? WHERE owner = ?", (time.time() + lease, owner.id)).rowcount)
+        return self._claims(
+            lambda con: (
+                con.execute(
+                    "UPDATE toolgrad_claims SET expires_at = ? WHERE owner = ?", (time.time() + lease, owner.id)
+                ).rowcount
+            )
+        )
 
     def release(self, key: str, owner: Owner) -> None:
         self.open()
         if self.read_only:
             return
-        self._claims(lambda con: con.execute("DELETE FROM toolgrad_claims WHERE key = ? AND owner = ?", (key, owner.id)))
+        self._claims(
+            lambda con: con.execute("DELETE FROM toolgrad_claims WHERE key = ? AND owner = ?", (key, owner.id))
+        )
 
     def claims(self) -> list[Claim]:
         self.open()
@@ -166,16 +177,18 @@ class SqliteStore:
 
     def _writable(self, doing: str = "") -> None:
         if self.read_only:
-            raise cache_error(self.directory, OSError(30, "read-only: its verdicts are used, a new one could not be "
-                                                          "stored"), doing)
+            raise cache_error(
+                self.directory, OSError(30, "read-only: its verdicts are used, a new one could not be stored"), doing
+            )
 
     def _claims(self, action: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``action`` on this process's claims connection (autocommit; waits out busy locks)."""
         with self._lock:
             if self._con is None or self._con_pid != os.getpid():  # a forked child makes its own
                 try:
-                    self._con = sqlite3.connect(self.path / "cache.db", timeout=BUSY_SECONDS,
-                                                isolation_level=None, check_same_thread=False)
+                    self._con = sqlite3.connect(
+                        self.path / "cache.db", timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+                    )
                 except sqlite3.DatabaseError as exc:
                     raise cache_error(self.directory, exc) from None
                 self._con_pid = os.getpid()
@@ -221,13 +234,17 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 def _check_half_states(database: Path) -> None:
     if database.is_file() and database.stat().st_size == 0:
-        raise ConfigError(f"{database}: the judgment cache database is empty (0 bytes), so it was "
-                          "truncated: a damaged cache, not a new one; move the folder aside to start anew")
+        raise ConfigError(
+            f"{database}: the judgment cache database is empty (0 bytes), so it was "
+            "truncated: a damaged cache, not a new one; move the folder aside to start anew"
+        )
     wal = database.with_name(database.name + "-wal")
     if not database.exists() and wal.is_file() and wal.stat().st_size > 0:
-        raise ConfigError(f"{database.parent}: the judgment cache's log {wal.name} is there but {database.name} is "
-                          "missing (deleted or moved without its log): a damaged cache; move the folder aside "
-                          "(or put the database back beside its log)")
+        raise ConfigError(
+            f"{database.parent}: the judgment cache's log {wal.name} is there but {database.name} is "
+            "missing (deleted or moved without its log): a damaged cache; move the folder aside "
+            "(or put the database back beside its log)"
+        )
 
 
 def network_filesystem(folder: Path, mounts: str | None = None) -> str | None:

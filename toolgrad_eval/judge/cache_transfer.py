@@ -61,7 +61,9 @@ def import_cache(cache: JudgmentCache, path: Path) -> Imported:
             except ValueError:
                 header = None
             if header != HEADER:
-                raise InputFileError(path, "not a toolgrad-eval judgment cache export (its first line is not the export header)")
+                raise InputFileError(
+                    path, "not a toolgrad-eval judgment cache export (its first line is not the export header)"
+                )
             added = already = rejected = 0
             for number, line in enumerate(handle, start=2):
                 if not line.strip():

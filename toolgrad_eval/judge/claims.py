@@ -30,8 +30,9 @@ R = TypeVar("R")
 class Claims:
     """This process's claims on one store: taking, waiting, releasing, and renewing in the background."""
 
-    def __init__(self, store: Store, owner: Owner, lease: float = DEFAULT_LEASE,
-                 on_wait: Callable[[Claim], None] | None = None) -> None:
+    def __init__(
+        self, store: Store, owner: Owner, lease: float = DEFAULT_LEASE, on_wait: Callable[[Claim], None] | None = None
+    ) -> None:
         self.store, self.owner, self.lease = store, owner, lease
         self.on_wait = on_wait  # told once, at the first wait (the CLI says it on the terminal)
         self._held: set[str] = set()

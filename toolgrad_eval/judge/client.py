@@ -38,6 +38,8 @@ DEFAULT_JUDGE_MODEL = "gpt-4.1"
 # Reads a judge reply against the template's schema: (verdict, None) or (None, what is wrong). A
 # verdict has ``as_dict()`` (what the cache stores beside the raw reply).
 VerdictParser = Callable[[str], tuple[Any, "str | None"]]
+
+
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str = DEFAULT_JUDGE_MODEL
@@ -83,7 +85,9 @@ class Judge:
         self.cache = cache
         self.settings = settings
         self.overwrite = overwrite
-        self.fresh_since: float | None = None  # --overwrite: cached verdicts stored since then are this run's (overwrite.py)
+        self.fresh_since: float | None = (
+            None  # --overwrite: cached verdicts stored since then are this run's (overwrite.py)
+        )
         self.batch = batch
         self.temperature = template.temperature if settings.temperature is None else settings.temperature
         standard = prices.lookup(settings.model) if prices else None
@@ -126,7 +130,9 @@ class Judge:
 
     # --- preparing and looking up ---------------------------------------------------------
 
-    def tasks(self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> list[JudgeTask]:
+    def tasks(
+        self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str
+    ) -> list[JudgeTask]:
         """The ``--judge-samples`` judgments one sample needs (k = 0 is the same judgment as K = 1)."""
         messages = self.template.render(query=query, calls=calls, response=response, reference=reference)
         return self.message_tasks(sample_id, messages)
@@ -148,7 +154,9 @@ class Judge:
             out.append(JudgeTask(sample_id=sample_id, key=key, messages=messages, k=k, seed=seed))
         return out
 
-    def task(self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> JudgeTask:
+    def task(
+        self, sample_id: str, *, query: str, calls: Sequence[TraceStep], response: str, reference: str
+    ) -> JudgeTask:
         return self.tasks(sample_id, query=query, calls=calls, response=response, reference=reference)[0]
 
     def request_body(self, task: JudgeTask) -> dict[str, Any]:
@@ -179,10 +187,18 @@ class Judge:
         verdict, _problem = self.parse(record.get("raw", ""))
         if verdict is None:  # a record that no longer validates is re-judged, not trusted
             return None
-        return JudgeResult(task.sample_id, "cache", verdict=verdict, usage=record.get("usage"), k=task.k,
-                           saved_usd=self.meter.value_of(record))
+        return JudgeResult(
+            task.sample_id,
+            "cache",
+            verdict=verdict,
+            usage=record.get("usage"),
+            k=task.k,
+            saved_usd=self.meter.value_of(record),
+        )
 
-    def store(self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False) -> Any:
+    def store(
+        self, task: JudgeTask, raw: str, usage: dict[str, int] | None, model: str | None, *, batch: bool = False
+    ) -> Any:
         """Validate a reply and cache it when valid; returns the verdict (None when invalid).
 
         The reply is redacted first: an endpoint that echoes the request's key in its verdict must
@@ -191,10 +207,19 @@ class Judge:
         model = redact_secrets(model) if model else model
         verdict, _problem = self.parse(raw)
         if verdict is not None:
-            self.cache.put(task.key, {
-                "verdict": verdict.as_dict(), "raw": raw, "usage": usage, "model": model or self.settings.model,
-                "sample_id": task.sample_id, "k": task.k, "seed": task.seed, "batch": batch,
-            })
+            self.cache.put(
+                task.key,
+                {
+                    "verdict": verdict.as_dict(),
+                    "raw": raw,
+                    "usage": usage,
+                    "model": model or self.settings.model,
+                    "sample_id": task.sample_id,
+                    "k": task.k,
+                    "seed": task.seed,
+                    "batch": batch,
+                },
+            )
             with self._counters.lock:
                 self._counters.verdicts_stored += 1
         return verdict
@@ -245,7 +270,9 @@ class Judge:
         if limiter is None or pool is None:
             return JudgeResult(task.sample_id, "judge", error="interrupted before its request", k=task.k)
         invalid = requests = 0
-        attempts = Attempts(settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max)
+        attempts = Attempts(
+            settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max
+        )
         last_problem = "not attempted"
         body = self.request_body(task)
         while not stop.is_set():
@@ -255,7 +282,9 @@ class Judge:
             reservation = self.meter.reserve(task.prompt_chars)
             if reservation is None:
                 limiter.release(token, "cancelled")
-                return JudgeResult(task.sample_id, "judge", error=NOT_JUDGED, requests=requests, k=task.k, not_judged=True)
+                return JudgeResult(
+                    task.sample_id, "judge", error=NOT_JUDGED, requests=requests, k=task.k, not_judged=True
+                )
             endpoint = pool.acquire()
             requests += 1
             usage = None
@@ -294,15 +323,21 @@ class Judge:
             _, problem = self.parse(raw)
             last_problem = f"invalid judge reply: {problem}"
             if invalid > settings.invalid_retries:
-                return JudgeResult(task.sample_id, "judge", error=last_problem, usage=usage, requests=requests, k=task.k)
+                return JudgeResult(
+                    task.sample_id, "judge", error=last_problem, usage=usage, requests=requests, k=task.k
+                )
         return JudgeResult(task.sample_id, "judge", error=f"interrupted ({last_problem})", requests=requests, k=task.k)
 
     def client(self, n_tasks: int | None = None) -> Any:
         """The first endpoint's SDK client (the Batch API talks to one endpoint)."""
         if self.pool is None:
             self.cache.open(writing=True)  # an unusable or read-only cache stops the run now, not after a paid reply
-            self.pool = make_pool(endpoint_urls(self.settings.endpoints), timeout=self.settings.timeout,
-                                  on_request=self._counters.count_request, n_tasks=n_tasks)
+            self.pool = make_pool(
+                endpoint_urls(self.settings.endpoints),
+                timeout=self.settings.timeout,
+                on_request=self._counters.count_request,
+                n_tasks=n_tasks,
+            )
         return self.pool.endpoints[0].client
 
     def cost_summary(self) -> dict[str, Any]:

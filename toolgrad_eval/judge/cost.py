@@ -66,7 +66,9 @@ class CostMeter:
             self._reserved += estimate
             return estimate
 
-    def settle(self, reservation: float, usage: Mapping[str, int] | None, prompt_chars: int, *, replied: bool = True) -> None:
+    def settle(
+        self, reservation: float, usage: Mapping[str, int] | None, prompt_chars: int, *, replied: bool = True
+    ) -> None:
         """Release a reservation and count what the reply cost: its usage, or its estimate when it
         reported none. ``replied=False``: the request failed (an HTTP error, no connection) and
         cost nothing."""

@@ -83,8 +83,15 @@ class EndpointPool:
         return failure
 
     def stats(self) -> list[dict[str, Any]]:
-        return [{"url": redact_url(e.url) if e.url else "default", "requests": e.requests, "served": e.served,
-                 "failures": e.failures} for e in self.endpoints]
+        return [
+            {
+                "url": redact_url(e.url) if e.url else "default",
+                "requests": e.requests,
+                "served": e.served,
+                "failures": e.failures,
+            }
+            for e in self.endpoints
+        ]
 
     def close(self) -> None:
         """Close every client: requests in flight are abandoned at once (used on Ctrl-C)."""
@@ -103,7 +110,11 @@ def endpoint_urls(explicit: Sequence[str] = ()) -> list[str | None]:
 
 
 def make_pool(
-    urls: Sequence[str | None], *, timeout: float, on_request: Callable[[Any], None], n_tasks: int | None = None,
+    urls: Sequence[str | None],
+    *,
+    timeout: float,
+    on_request: Callable[[Any], None],
+    n_tasks: int | None = None,
     rest_seconds: float = 5.0,
 ) -> EndpointPool:
     import openai

@@ -26,15 +26,72 @@ _GT = ">\uff1e\ufe65"
 _LT_RE = re.compile(f"[{_LT}]")
 _GT_OR_LT_RE = re.compile(f"[{_LT}{_GT}]")
 # Letters that render like the Latin letters of our tag names (a reader cannot tell them apart).
-_LOOK_ALIKES = str.maketrans({
-    "а": "a", "с": "c", "е": "e", "о": "o", "р": "p", "х": "x", "у": "y", "і": "i", "ѕ": "s", "ԁ": "d",
-    "һ": "h", "ј": "j", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ӏ": "l", "ⅼ": "l", "ı": "i", "ո": "n", "ս": "u",
-    "α": "a", "ε": "e", "ι": "i", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "ν": "v", "κ": "k",
-    "А": "a", "С": "c", "Е": "e", "О": "o", "Р": "p", "Х": "x", "У": "y", "І": "i", "Ѕ": "s", "Ј": "j",
-    "Т": "t", "Н": "h", "К": "k", "М": "m", "В": "b", "Α": "a", "Ε": "e", "Ι": "i", "Ο": "o",
-    "Ρ": "p", "Τ": "t", "Υ": "y", "Ν": "n", "Κ": "k", "Μ": "m", "Η": "h",
-    "‐": "-", "‑": "-", "_": "_", "＿": "_", "﹍": "_", "﹎": "_", "﹏": "_",
-})
+_LOOK_ALIKES = str.maketrans(
+    {
+        "а": "a",
+        "с": "c",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "х": "x",
+        "у": "y",
+        "і": "i",
+        "ѕ": "s",
+        "ԁ": "d",
+        "һ": "h",
+        "ј": "j",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ɡ": "g",
+        "ӏ": "l",
+        "ⅼ": "l",
+        "ı": "i",
+        "ո": "n",
+        "ս": "u",
+        "α": "a",
+        "ε": "e",
+        "ι": "i",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "ν": "v",
+        "κ": "k",
+        "А": "a",
+        "С": "c",
+        "Е": "e",
+        "О": "o",
+        "Р": "p",
+        "Х": "x",
+        "У": "y",
+        "І": "i",
+        "Ѕ": "s",
+        "Ј": "j",
+        "Т": "t",
+        "Н": "h",
+        "К": "k",
+        "М": "m",
+        "В": "b",
+        "Α": "a",
+        "Ε": "e",
+        "Ι": "i",
+        "Ο": "o",
+        "Ρ": "p",
+        "Τ": "t",
+        "Υ": "y",
+        "Ν": "n",
+        "Κ": "k",
+        "Μ": "m",
+        "Η": "h",
+        "‐": "-",
+        "‑": "-",
+        "_": "_",
+        "＿": "_",
+        "﹍": "_",
+        "﹎": "_",
+        "﹏": "_",
+    }
+)
 # How far after "<" a tag name may end, whitespace and invisible characters included. Longer
 # padding is not read as a tag by anyone, and the bound keeps the work linear in the text.
 WINDOW = 160
@@ -64,7 +121,7 @@ def _name_end(text: str, start: int, limit: int, names: tuple[str, ...]) -> tupl
     prefix, slash, matched = "", False, None
     for index in range(start + 1, limit):
         char = text[index]
-        for folded in (char.lower() if char < "\x80" else _fold(char)):
+        for folded in char.lower() if char < "\x80" else _fold(char):
             if matched is not None:  # the name is complete: it must not go on ("<assistant_responses")
                 return (None if folded in _NAME_CHARS else matched), index - start
             if not prefix and folded.isspace():
@@ -87,8 +144,9 @@ def _folded_tag(names: tuple[str, ...]) -> re.Pattern[str]:
     # "(?=(X))\1" takes a whole run at once and never gives part of it back (an atomic group that
     # Python 3.10 can spell), so "<" and 40,000 spaces cost one pass, not one retry per space.
     spelled = ["\x00*".join(map(re.escape, name)) for name in names]
-    return re.compile(r"<(?=([\s\x00]*))\1(?:/(?=([\s\x00]*))\2)?(?:" + "|".join(spelled) + r")(?!\x00*[a-z0-9_-])",
-                      re.IGNORECASE)
+    return re.compile(
+        r"<(?=([\s\x00]*))\1(?:/(?=([\s\x00]*))\2)?(?:" + "|".join(spelled) + r")(?!\x00*[a-z0-9_-])", re.IGNORECASE
+    )
 
 
 def _tags(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -131,7 +189,7 @@ def fence(text: str, names: Sequence[str]) -> str:
         done = start + 1
         close = _GT_OR_LT_RE.search(text, end)  # stops at the next "<": linear over all tags
         if close is not None and close.group() in _GT:
-            pieces += [text[done:close.start()], CLOSE]
+            pieces += [text[done : close.start()], CLOSE]
             done = close.end()
     pieces.append(text[done:])
     return "".join(pieces)

@@ -78,5 +78,9 @@ class AdaptiveLimit:
         return sum(latest) >= self._threshold * window
 
     def stats(self) -> dict[str, float | int]:
-        return {"max_in_flight": self.maximum, "min_limit": int(self.min_reached),
-                "final_limit": int(self.limit), "backoffs": self.decreases}
+        return {
+            "max_in_flight": self.maximum,
+            "min_limit": int(self.min_reached),
+            "final_limit": int(self.limit),
+            "backoffs": self.decreases,
+        }

@@ -52,9 +52,14 @@ class Price:
         return (prompt_tokens * self.input_per_m + completion_tokens * self.output_per_m) / 1_000_000
 
     def as_dict(self) -> dict[str, object]:
-        return {"model": self.model, "tier": "batch" if self.batch else "standard",
-                "input_usd_per_1m": self.input_per_m, "output_usd_per_1m": self.output_per_m,
-                "source": self.source, "retrieved": self.retrieved}
+        return {
+            "model": self.model,
+            "tier": "batch" if self.batch else "standard",
+            "input_usd_per_1m": self.input_per_m,
+            "output_usd_per_1m": self.output_per_m,
+            "source": self.source,
+            "retrieved": self.retrieved,
+        }
 
 
 class PriceTable:
@@ -67,7 +72,12 @@ class PriceTable:
 
     def lookup(self, model: str, *, batch: bool = False) -> Price | None:
         name = model.lower()
-        for candidate in (name, _SNAPSHOT.sub("", name), name.rsplit("/", 1)[-1], _SNAPSHOT.sub("", name.rsplit("/", 1)[-1])):
+        for candidate in (
+            name,
+            _SNAPSHOT.sub("", name),
+            name.rsplit("/", 1)[-1],
+            _SNAPSHOT.sub("", name.rsplit("/", 1)[-1]),
+        ):
             if candidate in self._entries:
                 price, data = self._entries[candidate]
                 if batch:

@@ -19,7 +19,10 @@ def reply_parts(body: Any) -> tuple[str, dict[str, int] | None]:
     usage = body.get("usage") if isinstance(body, dict) else None
     if not isinstance(usage, dict):
         return raw, None
-    return raw, {"prompt_tokens": _int(usage.get("prompt_tokens")), "completion_tokens": _int(usage.get("completion_tokens"))}
+    return raw, {
+        "prompt_tokens": _int(usage.get("prompt_tokens")),
+        "completion_tokens": _int(usage.get("completion_tokens")),
+    }
 
 
 def _int(value: Any) -> int:

@@ -52,8 +52,14 @@ class JudgeConfig:
     overwrite: bool = False  # re-judge; verdicts from before the run are not used
 
     def settings(self) -> JudgeSettings:
-        return JudgeSettings(model=self.model, timeout=self.timeout, samples=self.samples, temperature=self.temperature,
-                             endpoints=self.endpoints, max_cost=self.max_cost)
+        return JudgeSettings(
+            model=self.model,
+            timeout=self.timeout,
+            samples=self.samples,
+            temperature=self.temperature,
+            endpoints=self.endpoints,
+            max_cost=self.max_cost,
+        )
 
     def batch_options(self) -> BatchOptions | None:
         if not (self.batch or self.batch_id):
@@ -80,8 +86,15 @@ class JudgeSession:
 
     def judge(self, template: JudgeTemplate, **extra: Any) -> Judge:
         """The judge for ``template``; every judge of a session shares the first one's cost meter."""
-        made = Judge(template, self.cache, self.config.settings(), overwrite=self.config.overwrite,
-                     prices=self.prices, batch=self.config.batch_options(), **extra)
+        made = Judge(
+            template,
+            self.cache,
+            self.config.settings(),
+            overwrite=self.config.overwrite,
+            prices=self.prices,
+            batch=self.config.batch_options(),
+            **extra,
+        )
         if self.judges:
             made.meter = self.judges[0].meter
         self.judges.append(made)
@@ -104,8 +117,10 @@ class JudgeSession:
         for judge in judges:
             judge.fresh_since = marker.started_at
         if marker.resumed:
-            self.notify(f"Resuming the --overwrite run of {identity.get('model', 'this model')} that started {marker.started} and did not finish: verdicts it "
-                        f"already received are reused, older ones are not (delete {marker.path} to start afresh).")
+            self.notify(
+                f"Resuming the --overwrite run of {identity.get('model', 'this model')} that started {marker.started} and did not finish: verdicts it "
+                f"already received are reused, older ones are not (delete {marker.path} to start afresh)."
+            )
         stored_before = self.verdicts_stored
         try:
             yield marker
@@ -121,8 +136,10 @@ def judge_session(config: JudgeConfig, notify: Notify = _quiet) -> Iterator[Judg
     prices = load_prices(config.prices_file)
 
     def say_waiting(holder: Claim) -> None:
-        notify(f"Another process (pid {holder.pid} on {holder.host}) is asking the judge for a verdict this run "
-               "needs: waiting for it instead of paying twice.")
+        notify(
+            f"Another process (pid {holder.pid} on {holder.host}) is asking the judge for a verdict this run "
+            "needs: waiting for it instead of paying twice."
+        )
 
     directory = config.cache_dir or default_cache_dir()
     with open_cache(directory, config.cache_url, lease=config.claim_lease, on_wait=say_waiting) as cache:
@@ -130,8 +147,10 @@ def judge_session(config: JudgeConfig, notify: Notify = _quiet) -> Iterator[Judg
         try:
             cache.open()
             if cache.read_only:
-                notify(f"warning: {cache.directory}: cannot write the judgment cache; its verdicts are used, "
-                       "and the run stops if a sample needs a new one")
+                notify(
+                    f"warning: {cache.directory}: cannot write the judgment cache; its verdicts are used, "
+                    "and the run stops if a sample needs a new one"
+                )
         except ConfigError as exc:  # fatal only once a sample needs the judge (then one line, before any request)
             session.unusable_cache = exc
         if not config.cache_url:
@@ -149,6 +168,8 @@ def _warn_network_filesystem(folder: Path, notify: Notify) -> None:
 
     kind = network_filesystem(folder)
     if kind is not None:
-        notify(f"warning: {folder} is on a network file system ({kind}): SQLite's locks are not reliable there, so "
-               "processes on other hosts may pay twice or damage the cache; for a cache shared between hosts use "
-               "--cache-url postgresql://...")
+        notify(
+            f"warning: {folder} is on a network file system ({kind}): SQLite's locks are not reliable there, so "
+            "processes on other hosts may pay twice or damage the cache; for a cache shared between hosts use "
+            "--cache-url postgresql://..."
+        )

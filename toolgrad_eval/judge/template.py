@@ -27,6 +27,7 @@ from toolgrad_eval.judge.fence import fence
 DEFAULT_TEMPLATE = "qor-v1"
 _BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
 
+
 class TraceStep(Protocol):
     """One tool call of the model's trace, as the prompt shows it (a benchmark's own call type
     fits structurally; the judge imports no benchmark)."""
@@ -154,7 +155,9 @@ def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
     if not (path.suffix == ".json" and path.is_file()):
         path = templates_dir() / f"{name_or_path}.json"
         if not path.is_file():
-            raise ConfigError(f"unknown judge template {name_or_path!r} (available: {', '.join(available_templates())})")
+            raise ConfigError(
+                f"unknown judge template {name_or_path!r} (available: {', '.join(available_templates())})"
+            )
     raw = path.read_bytes()
     try:
         spec = TemplateFile.model_validate_json(raw)

@@ -21,6 +21,7 @@ def _count(field: str) -> Callable[[Any], Any]:
         if not _is_int(value) or value < 0:
             raise ValueError(f"{field} is not a non-negative integer")
         return int(value)
+
     return check
 
 
@@ -29,6 +30,7 @@ def _text(field: str) -> Callable[[Any], Any]:
         if not isinstance(value, str):
             raise ValueError(f"{field} is not a string")
         return value
+
     return check
 
 
@@ -37,6 +39,7 @@ def _number(field: str) -> Callable[[Any], Any]:
         if not _is_number(value):
             raise ValueError(f"{field} is not a number")
         return float(value)
+
     return check
 
 
@@ -45,8 +48,8 @@ def _numbers(field: str) -> Callable[[Any], Any]:
         if not isinstance(value, list) or not all(_is_number(s) for s in value):
             raise ValueError(f"{field} is not a list of numbers")
         return [float(s) for s in value]
-    return check
 
+    return check
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,34 @@ class QorReply(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    num_requests: Annotated[int, BeforeValidator(_count("num_requests")),
-                            Field(description="How many distinct requests the user's query makes.")]
-    reason: Annotated[str, BeforeValidator(_text("reason")), Field(
-        description="Brief justification: which requests were addressed, how well, and on what tool results.")]
-    response_scores: Annotated[list[float], BeforeValidator(_numbers("response_scores")), WithJsonSchema({
-        "type": "array", "items": {"type": "integer"}, "description": (
-            "One 0-100 score per request, in the order the query makes them; 0 for a request that was not addressed.")})]
-    final_score: Annotated[float, BeforeValidator(_number("final_score")), WithJsonSchema({
-        "type": "integer", "description": "The mean of response_scores, rounded to an integer."})]
+    num_requests: Annotated[
+        int,
+        BeforeValidator(_count("num_requests")),
+        Field(description="How many distinct requests the user's query makes."),
+    ]
+    reason: Annotated[
+        str,
+        BeforeValidator(_text("reason")),
+        Field(description="Brief justification: which requests were addressed, how well, and on what tool results."),
+    ]
+    response_scores: Annotated[
+        list[float],
+        BeforeValidator(_numbers("response_scores")),
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": (
+                    "One 0-100 score per request, in the order the query makes them; 0 for a request that was not addressed."
+                ),
+            }
+        ),
+    ]
+    final_score: Annotated[
+        float,
+        BeforeValidator(_number("final_score")),
+        WithJsonSchema({"type": "integer", "description": "The mean of response_scores, rounded to an integer."}),
+    ]
 
 
 def parse_verdict(raw: str) -> tuple[QorVerdict | None, str | None]:
@@ -108,7 +130,9 @@ def parse_reply(raw: str, model: type[Reply]) -> tuple[Reply | None, str | None]
     except ValidationError as exc:
         error = exc.errors()[0]
         cause = (error.get("ctx") or {}).get("error")
-        return None, str(cause) if isinstance(cause, ValueError) else f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+        return None, str(cause) if isinstance(
+            cause, ValueError
+        ) else f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
 
 
 def reply_schema(model: type[BaseModel]) -> dict[str, Any]:

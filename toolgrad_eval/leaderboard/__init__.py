@@ -8,7 +8,14 @@ numbers that are internally inconsistent. The report package renders the result.
 
 from toolgrad_eval.leaderboard.build import DEFAULT_TITLE, build_leaderboard
 from toolgrad_eval.leaderboard.checks import Finding, ReportedValues, check_reported
-from toolgrad_eval.leaderboard.columns import BENCHMARK_TITLES, BENCHMARKS, BFCL_COLUMNS, COLUMNS, TOOLGRAD5K_COLUMNS, Column
+from toolgrad_eval.leaderboard.columns import (
+    BENCHMARK_TITLES,
+    BENCHMARKS,
+    BFCL_COLUMNS,
+    COLUMNS,
+    TOOLGRAD5K_COLUMNS,
+    Column,
+)
 from toolgrad_eval.leaderboard.config import (
     ModelsFile,
     ReportedFile,

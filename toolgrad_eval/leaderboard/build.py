@@ -37,13 +37,19 @@ def build_leaderboard(
     messages += [_duplicate_message(old, kept) for old, kept in duplicates]
     overrides = _resolve_overrides(models, matches or {})
     names = {run.model for run in runs}
-    messages += [BuildMessage(literal(f"--match {name}: no run record of a model named {name!r} was found")) for name in overrides if name not in names]
+    messages += [
+        BuildMessage(literal(f"--match {name}: no run record of a model named {name!r} was found"))
+        for name in overrides
+        if name not in names
+    ]
     matched = {run.model: _match(models, overrides, run.model) for run in runs}
     scores = {run.path: _scores(run) for run in runs}
     pages = _pages(models, runs, matched, scores)
     page_of = {page.model: page.path for page in pages}
     tables = [_table(b, models, reported, runs, matched, page_of, scores) for b in BENCHMARKS]
-    return Leaderboard(title=title, tables=tables, sources=reported, pages=pages, messages=messages, duplicates=duplicates)
+    return Leaderboard(
+        title=title, tables=tables, sources=reported, pages=pages, messages=messages, duplicates=duplicates
+    )
 
 
 def _latest_runs(runs: Sequence[Run]) -> tuple[list[Run], list[tuple[Run, Run]]]:
@@ -69,7 +75,8 @@ def _duplicate_message(old: Run, kept: Run) -> BuildMessage:
     return BuildMessage(
         "duplicate run record ignored: {} "
         + literal(f"({old.model}, {what}, created {old.created_at or 'unknown'}); kept the later ")
-        + "{} " + literal(f"(created {kept.created_at or 'unknown'})"),
+        + "{} "
+        + literal(f"(created {kept.created_at or 'unknown'})"),
         (old.path, kept.path),
     )
 
@@ -115,13 +122,15 @@ def _pages(
     pages = []
     for name in sorted(by_model):
         target = matched.get(name)
-        pages.append(ModelPage(
-            model=name,
-            path=f"models/{_slug(name, taken)}.html",
-            matched=models.models[target].label if target else None,
-            details=[run_details(run) for run in sorted(by_model[name], key=_run_order)],
-            scores={run.path: scores[run.path] for run in by_model[name]},
-        ))
+        pages.append(
+            ModelPage(
+                model=name,
+                path=f"models/{_slug(name, taken)}.html",
+                matched=models.models[target].label if target else None,
+                details=[run_details(run) for run in sorted(by_model[name], key=_run_order)],
+                scores={run.path: scores[run.path] for run in by_model[name]},
+            )
+        )
     return pages
 
 
@@ -150,7 +159,10 @@ def _table(
     columns = COLUMNS[benchmark]
     found = {row.model: (row, file) for _, file in reported if file.benchmark == benchmark for row in file.rows}
     rows_of: dict[str, tuple[ReportedRow, ReportedFile]] = {m: found[m] for m in models.models if m in found}
-    display = {m: {c.key: row.values[c.key] * c.reported_factor for c in columns if c.key in row.values} for m, (row, _) in rows_of.items()}
+    display = {
+        m: {c.key: row.values[c.key] * c.reported_factor for c in columns if c.key in row.values}
+        for m, (row, _) in rows_of.items()
+    }
     notes, marks = _notes(benchmark, models, rows_of, display)
     bench_runs = sorted((r for r in runs if r.benchmark == benchmark), key=lambda r: (r.model, *_run_order(r)))
 
@@ -163,13 +175,23 @@ def _table(
         if key in rows_of:
             row, file = rows_of[key]
             cells = {c.key: Cell(display[key].get(c.key), marks=tuple(marks.get((key, c.key), ()))) for c in columns}
-            reported_row = Row("reported", models.models[key].label, False, cells, file.provenance.label, file.provenance.url)
+            reported_row = Row(
+                "reported", models.models[key].label, False, cells, file.provenance.label, file.provenance.url
+            )
             rows.append(reported_row)
         group_runs = [r for r in bench_runs if (matched[r.model] == key if key in models.models else r.model == key)]
         for run in group_runs:
             version_note = _version_note(run, rows_of[key][1]) if key in rows_of else None
-            repro = Row("reproduced", run.model, run.synthetic, scores[run.path], _run_source(run),
-                        page=page_of.get(run.model), run=run, version_note=version_note)
+            repro = Row(
+                "reproduced",
+                run.model,
+                run.synthetic,
+                scores[run.path],
+                _run_source(run),
+                page=page_of.get(run.model),
+                run=run,
+                version_note=version_note,
+            )
             rows.append(repro)
             if reported_row is not None:
                 rows.append(_difference_row(run, repro, reported_row, columns, len(group_runs) > 1))
@@ -221,9 +243,11 @@ def _version_note(run: Run, file: ReportedFile) -> str | None:
     if not reported or ours in reported:
         return None
     title = BENCHMARK_TITLES[run.benchmark]
-    return (f"Version differs: this run is {title} {run.data_version}; the reported numbers are "
-            f"{file.benchmark_version}. Category contents changed between versions, so differences "
-            f"are not only the model's.")
+    return (
+        f"Version differs: this run is {title} {run.data_version}; the reported numbers are "
+        f"{file.benchmark_version}. Category contents changed between versions, so differences "
+        f"are not only the model's."
+    )
 
 
 def _run_source(run: Run) -> str:
@@ -250,7 +274,9 @@ def _difference_row(run: Run, repro: Row, reported: Row, columns: Sequence[Colum
         # A zero-width CI (possible for a bootstrap) would flag every other value; synthetic data
         # says nothing about the reported model, so nothing there is flagged as a finding.
         outside = (
-            not run.synthetic and ours.ci is not None and ours.ci[1] > ours.ci[0]
+            not run.synthetic
+            and ours.ci is not None
+            and ours.ci[1] > ours.ci[0]
             and not ours.ci[0] <= theirs.value <= ours.ci[1]
         )
         cells[c.key] = Cell(ours.value - theirs.value, outside_ci=outside)
@@ -283,7 +309,9 @@ def _deltas(
                 c.key: DeltaCell(
                     b[c.key] - a[c.key] if c.key in a and c.key in b else None,
                     # A difference of inconsistent reported numbers inherits their warnings.
-                    marks=tuple(dict.fromkeys([*warned.get((pair.base, c.key), ()), *warned.get((pair.fine_tune, c.key), ())])),
+                    marks=tuple(
+                        dict.fromkeys([*warned.get((pair.base, c.key), ()), *warned.get((pair.fine_tune, c.key), ())])
+                    ),
                 )
                 for c in columns
             }
@@ -302,7 +330,9 @@ def _deltas(
                     # The paired mean difference, so the number agrees with its own CI and p-value;
                     # the difference of the column means only where there is nothing to pair.
                     diff = stat.diff if stat else (vb - va if va is not None and vb is not None else None)
-                    cells[c.key] = DeltaCell(diff, stat.ci if stat else None, stat.p_value if stat else None, stat.n if stat else None)
+                    cells[c.key] = DeltaCell(
+                        diff, stat.ci if stat else None, stat.p_value if stat else None, stat.n if stat else None
+                    )
                 version = f" ({BENCHMARK_TITLES[benchmark]} {base.data_version})" if base.data_version else ""
                 detail = f"{base.model} → {tune.model}{version}"
                 out.append(DeltaRow("reproduced", name, detail, base.synthetic or tune.synthetic, cells))

@@ -62,11 +62,15 @@ def _toolbench_average_follows(row: ReportedValues) -> list[Finding]:
         expected = sum(row.values[p] for p in parts) / len(parts)
         # the Average's own rounding (0.05) plus the mean of six values each rounded by up to 0.05
         if abs(row.values[key] - expected) > 0.1 + 1e-9:
-            out.append(Finding(
-                "warning", row.model, (key,),
-                f"{row.label}: {'SoPR' if metric == 'sopr' else 'SoWR'} Average is printed as {row.values[key]:.1f}, but the "
-                f"mean of its six test sets is {expected:.2f}; the average does not follow from its columns.",
-            ))
+            out.append(
+                Finding(
+                    "warning",
+                    row.model,
+                    (key,),
+                    f"{row.label}: {'SoPR' if metric == 'sopr' else 'SoWR'} Average is printed as {row.values[key]:.1f}, but the "
+                    f"mean of its six test sets is {expected:.2f}; the average does not follow from its columns.",
+                )
+            )
     return out
 
 
@@ -95,11 +99,15 @@ def _overall_follows(row: ReportedValues) -> list[Finding]:
         if expected is None or key not in row.values:
             continue
         if abs(row.values[key] - expected) > ROUNDING_TOLERANCE:
-            out.append(Finding(
-                "warning", row.model, (key,),
-                f"{row.label}: {column('bfcl', key).label} is printed as {row.values[key]:.2f}, but {rule} "
-                f"is {expected:.2f}; the overall does not follow from its categories.",
-            ))
+            out.append(
+                Finding(
+                    "warning",
+                    row.model,
+                    (key,),
+                    f"{row.label}: {column('bfcl', key).label} is printed as {row.values[key]:.2f}, but {rule} "
+                    f"is {expected:.2f}; the overall does not follow from its categories.",
+                )
+            )
     return out
 
 
@@ -111,11 +119,15 @@ def _relevance_granularity(row: ReportedValues) -> list[Finding]:
         step = 100.0 / size
         if abs(value - round(value / step) * step) <= 0.005 + 1e-9:
             return []
-    return [Finding(
-        "warning", row.model, ("relevance",),
-        f"{row.label}: Relevance {value:.2f} is not k/16 (nor k/18 for BFCL v3), yet relevance has only "
-        "16 entries; the value probably belongs to another column.",
-    )]
+    return [
+        Finding(
+            "warning",
+            row.model,
+            ("relevance",),
+            f"{row.label}: Relevance {value:.2f} is not k/16 (nor k/18 for BFCL v3), yet relevance has only "
+            "16 entries; the value probably belongs to another column.",
+        )
+    ]
 
 
 def _identical_groups(benchmark: str, rows: Sequence[ReportedValues]) -> list[Finding]:

@@ -71,7 +71,9 @@ class ReportedFile(_Strict):
         for row in self.rows:
             for key, value in row.values.items():
                 if key not in columns:
-                    raise ValueError(f"row {row.model!r}: {self.benchmark} has no column {key!r} (known: {', '.join(columns)})")
+                    raise ValueError(
+                        f"row {row.model!r}: {self.benchmark} has no column {key!r} (known: {', '.join(columns)})"
+                    )
                 low, high = columns[key].reported_range
                 if not low <= value <= high:
                     raise ValueError(f"row {row.model!r}: {key} = {value} is outside {low}..{high}")

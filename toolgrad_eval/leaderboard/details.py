@@ -72,7 +72,11 @@ def run_details(run: Run) -> RunDetails:
 
 
 # Per-sample error fields of a ToolGrad-5k run record, and how the page names them.
-_TOOLGRAD5K_ERRORS = {"prediction_error": "prediction error", "judge_error": "judge error", "input_error": "input error"}
+_TOOLGRAD5K_ERRORS = {
+    "prediction_error": "prediction error",
+    "judge_error": "judge error",
+    "input_error": "input error",
+}
 
 
 def _toolgrad5k_details(run: Run) -> RunDetails:
@@ -87,20 +91,24 @@ def _toolgrad5k_details(run: Run) -> RunDetails:
             counts["missed ground-truth tools (recall < 1)"] += 1
         if success_rate is not None and success_rate < 1:
             counts["failed tool calls (success rate < 1)"] += 1
-        samples.append(SampleView(
-            id=clean_text(row.get("id"), 200),
-            recall=recall,
-            success_rate=success_rate,
-            qor=_num(row.get("qor")),
-            judge_reason=clean_text(row.get("judge_reason")),
-            query=clean_text(row.get("query")),
-            response=clean_text(row.get("response")),
-            error=error,
-        ))
+        samples.append(
+            SampleView(
+                id=clean_text(row.get("id"), 200),
+                recall=recall,
+                success_rate=success_rate,
+                qor=_num(row.get("qor")),
+                judge_reason=clean_text(row.get("judge_reason")),
+                query=clean_text(row.get("query")),
+                response=clean_text(row.get("response")),
+                error=error,
+            )
+        )
     # Worst first: that is what someone opening the page is looking for.
     samples.sort(key=lambda s: (s.qor if s.qor is not None else -1.0, s.id))
     notes = [] if run.has_per_sample else ["No per-sample results were found next to the summary."]
-    return RunDetails(run, counts.most_common(), samples=samples, n_failed=sum(1 for s in samples if s.error), notes=notes)
+    return RunDetails(
+        run, counts.most_common(), samples=samples, n_failed=sum(1 for s in samples if s.error), notes=notes
+    )
 
 
 def _bfcl_details(run: Run) -> RunDetails:
@@ -125,11 +133,17 @@ def _bfcl_details(run: Run) -> RunDetails:
             if row.get("valid") is False:
                 category = to_v4(version, str(row.get("category", "")))
                 counts[clean_text(row.get("error_type") or "unknown", 200)] += 1
-                failures.append(Failure(
-                    id=clean_text(row.get("id"), 200), category=category,
-                    error_type=clean_text(row.get("error_type") or "unknown", 200),
-                    reason=error_reason(row.get("error")), question="", output="", expected="",
-                ))
+                failures.append(
+                    Failure(
+                        id=clean_text(row.get("id"), 200),
+                        category=category,
+                        error_type=clean_text(row.get("error_type") or "unknown", 200),
+                        reason=error_reason(row.get("error")),
+                        question="",
+                        output="",
+                        expected="",
+                    )
+                )
     return RunDetails(run, counts.most_common(), failures=_examples(failures), n_failed=len(failures), notes=notes)
 
 

@@ -147,9 +147,7 @@ class Leaderboard:
     messages: list[BuildMessage] = field(default_factory=list)  # what was skipped or unmatched
     # (ignored, kept): older run records of the same model, benchmark and data version.
     duplicates: list[tuple[Run, Run]] = field(default_factory=list)
-    generated_at: str = field(
-        default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    )
+    generated_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
 
     @property
     def synthetic(self) -> bool:

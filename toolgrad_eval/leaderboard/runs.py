@@ -89,7 +89,10 @@ def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]
             except ToolgradError as exc:  # one damaged record must not stop the whole report
                 run, note = None, BuildMessage.about(summary_path, f"skipped, unreadable run record: {exc}")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:  # fields of the wrong shape
-                run, note = None, BuildMessage.about(summary_path, f"skipped, damaged run record ({type(exc).__name__}: {exc})")
+                run, note = (
+                    None,
+                    BuildMessage.about(summary_path, f"skipped, damaged run record ({type(exc).__name__}: {exc})"),
+                )
             if run is not None:
                 runs.append(run)
             if note:
@@ -101,7 +104,9 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     """Read one run record; a summary.json that is not ours is skipped with a note."""
     summary = read_json(summary_path)
     if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
-        return None, BuildMessage.about(summary_path, f"skipped, not a toolgrad-eval run record (schema is not {SCHEMA})")
+        return None, BuildMessage.about(
+            summary_path, f"skipped, not a toolgrad-eval run record (schema is not {SCHEMA})"
+        )
     benchmark = summary.get("benchmark")
     if benchmark not in BENCHMARKS:
         return None, BuildMessage.about(summary_path, f"skipped, benchmark {benchmark!r} is not on the leaderboard")
@@ -112,7 +117,11 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     model = clean_text(model, 100_000)
     per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
     has_per_sample = per_sample_path.is_file()
-    note = None if has_per_sample else BuildMessage.about(summary_path, f"no {PER_SAMPLE_FILE}, so no confidence intervals for {model}")
+    note = (
+        None
+        if has_per_sample
+        else BuildMessage.about(summary_path, f"no {PER_SAMPLE_FILE}, so no confidence intervals for {model}")
+    )
     samples: tuple[Mapping[str, Any], ...] = ()
     if has_per_sample:
         text = _read_text(per_sample_path)
@@ -120,8 +129,11 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
             samples = tuple(_parse_jsonl(per_sample_path, text))
         else:
             has_per_sample = False
-            note = BuildMessage.about(summary_path, f"its {PER_SAMPLE_FILE} belongs to another run (a write was "
-                                      f"interrupted?), so no per-sample data for {model}: run it again to rewrite both")
+            note = BuildMessage.about(
+                summary_path,
+                f"its {PER_SAMPLE_FILE} belongs to another run (a write was "
+                f"interrupted?), so no per-sample data for {model}: run it again to rewrite both",
+            )
     common = dict(
         path=summary_path.parent,
         benchmark=benchmark,
@@ -153,14 +165,20 @@ def _toolgrad5k_run(summary: Mapping[str, Any], samples: Sequence[Mapping[str, A
     return Run(values=values, outcomes=outcomes, **common)
 
 
-def _bfcl_run(summary_path: Path, summary: Mapping[str, Any], samples: Sequence[Mapping[str, Any]], common: dict) -> Run:
+def _bfcl_run(
+    summary_path: Path, summary: Mapping[str, Any], samples: Sequence[Mapping[str, Any]], common: dict
+) -> Run:
     version = str(summary.get("data_version") or "v4")
     categories = summary.get("categories")
     if not isinstance(categories, dict):
         raise InputFileError(summary_path, "BFCL summary has no 'categories' object")
     scores: dict[str, CategoryScore] = {}
     for name, info in categories.items():
-        if not isinstance(info, dict) or not isinstance(info.get("accuracy"), (int, float)) or not isinstance(info.get("total_count"), int):
+        if (
+            not isinstance(info, dict)
+            or not isinstance(info.get("accuracy"), (int, float))
+            or not isinstance(info.get("total_count"), int)
+        ):
             raise InputFileError(summary_path, f"category {name!r} needs a numeric accuracy and an integer total_count")
         scores[to_v4(version, name)] = CategoryScore(float(info["accuracy"]), info["total_count"])
     # The model-card columns by BFCL's rules (None where a category they need was not scored).
@@ -197,7 +215,9 @@ def _toolbench_run(summary: Mapping[str, Any], samples: Sequence[Mapping[str, An
         found, counts = summary.get(metric) or {}, summary.get(f"{metric}_n") or {}
         for test_set in TOOLBENCH_TEST_SETS:
             raw = found.get(test_set) if isinstance(found, dict) else None
-            values[f"{metric}_{test_set}"] = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+            values[f"{metric}_{test_set}"] = (
+                float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+            )
             n = counts.get(test_set) if isinstance(counts, dict) else None
             if isinstance(n, int) and test_set != "average":
                 sizes[f"{metric}_{test_set}"] = n

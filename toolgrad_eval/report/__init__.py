@@ -37,8 +37,13 @@ class Published:
 
 
 def publish(
-    run_roots: Sequence[Path], out: Path, *, matches: Mapping[str, str] | None = None, title: str = DEFAULT_TITLE,
-    diffs: Sequence[tuple[str, str]] = (), series: Sequence[str] = (),
+    run_roots: Sequence[Path],
+    out: Path,
+    *,
+    matches: Mapping[str, str] | None = None,
+    title: str = DEFAULT_TITLE,
+    diffs: Sequence[tuple[str, str]] = (),
+    series: Sequence[str] = (),
 ) -> Published:
     """Build the leaderboard from run records under ``run_roots`` and write the site into ``out``.
 

@@ -63,7 +63,17 @@ def _chart(table: Table, col: Column) -> Chart:
             who = group.label if row.kind == "reported" else row.label
             tag = "rep." if row.kind == "reported" else ("ours, synthetic" if row.synthetic else "ours")
             ci = (_x(cell.ci[0]), _x(cell.ci[1])) if cell.ci else None
-            bars.append(Bar(y, f"{_short(who)} ({tag})", row.kind, row.synthetic, _x(cell.value) - LABEL_W, formatting.value(cell.value), ci))
+            bars.append(
+                Bar(
+                    y,
+                    f"{_short(who)} ({tag})",
+                    row.kind,
+                    row.synthetic,
+                    _x(cell.value) - LABEL_W,
+                    formatting.value(cell.value),
+                    ci,
+                )
+            )
             y += BAR_H + GAP
     ticks = [(_x(v), f"{v:g}") for v in (0, 25, 50, 75, 100)]
     return Chart(col, LABEL_W + BAR_W + VALUE_W, int(y + 4), bars, ticks)

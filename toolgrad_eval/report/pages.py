@@ -73,8 +73,13 @@ def _environment() -> jinja2.Environment:
         finalize=_no_bidi,
     )
     env.filters.update(
-        value=formatting.value, signed=formatting.signed, interval=formatting.interval,
-        p_value=formatting.p_value, sort_key=formatting.sort_key, short=short_name, path=display_path,
+        value=formatting.value,
+        signed=formatting.signed,
+        interval=formatting.interval,
+        p_value=formatting.p_value,
+        sort_key=formatting.sort_key,
+        short=short_name,
+        path=display_path,
         breakable=_breakable,
     )
     return env
@@ -94,20 +99,25 @@ def _breakable(text: str) -> Markup:
 
 def render(template: str, **context: object) -> str:
     found = assets()
-    return _environment().get_template(template).render(
-        csp=found.csp,
-        # Our own files, inserted verbatim so that the CSP hashes match byte for byte.
-        css=Markup(found.css),
-        js=Markup(found.js),
-        version=__version__,
-        titles=BENCHMARK_TITLES,
-        columns_of=COLUMNS,
-        **context,
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            csp=found.csp,
+            # Our own files, inserted verbatim so that the CSP hashes match byte for byte.
+            css=Markup(found.css),
+            js=Markup(found.js),
+            version=__version__,
+            titles=BENCHMARK_TITLES,
+            columns_of=COLUMNS,
+            **context,
+        )
     )
 
 
-def render_index(board: Leaderboard, downloads: list[tuple[str, str]],
-                 comparisons: list[tuple[str, str, str]] | None = None) -> str:
+def render_index(
+    board: Leaderboard, downloads: list[tuple[str, str]], comparisons: list[tuple[str, str, str]] | None = None
+) -> str:
     """``comparisons``: (path, title, why) of the diff and sweep pages, linked from the index."""
     return render(
         "index.html.jinja",

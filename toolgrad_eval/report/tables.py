@@ -19,7 +19,10 @@ def markdown(board: Leaderboard) -> str:
 
     out = [f"# {_md(board.title)}", ""]
     if board.synthetic:
-        out += ["> **Synthetic data.** Rows marked *(synthetic)* come from generated demo data, not from real model outputs.", ""]
+        out += [
+            "> **Synthetic data.** Rows marked *(synthetic)* come from generated demo data, not from real model outputs.",
+            "",
+        ]
     out += [
         "Reported = as printed in the named source; reproduced = measured by toolgrad-eval; "
         "(a–b) after a value = its 95% bootstrap CI ([a, b] for differences); Δ = reproduced − reported (points); "
@@ -28,7 +31,11 @@ def markdown(board: Leaderboard) -> str:
         "",
     ]
     for table in board.tables:
-        headers = ["Model", "Source", *(c.label if table.benchmark == "toolgrad5k" else f"{c.label} ({c.group})" for c in table.columns)]
+        headers = [
+            "Model",
+            "Source",
+            *(c.label if table.benchmark == "toolgrad5k" else f"{c.label} ({c.group})" for c in table.columns),
+        ]
         rows = []
         for group in table.groups:
             for i, row in enumerate(group.rows):
@@ -39,10 +46,22 @@ def markdown(board: Leaderboard) -> str:
                     name = f"{name} (synthetic)".strip()
                 cells = [_md_cell(row.kind, row.cells[c.key], table) for c in table.columns]
                 rows.append([_md(name), _md(_source(row)), *cells])
-        out += [f"## {table.title}", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
-                                                  colalign=("left", "left", *("right",) * len(table.columns))), ""]
+        out += [
+            f"## {table.title}",
+            "",
+            tabulate(
+                rows,
+                headers=headers,
+                tablefmt="github",
+                disable_numparse=True,
+                colalign=("left", "left", *("right",) * len(table.columns)),
+            ),
+            "",
+        ]
         for note in table.notes:
-            out.append(f"{note.number}. {'⚠ **Inconsistent reported numbers.** ' if note.kind == 'warning' else ''}{_md(note.text)}")
+            out.append(
+                f"{note.number}. {'⚠ **Inconsistent reported numbers.** ' if note.kind == 'warning' else ''}{_md(note.text)}"
+            )
         if table.notes:
             out.append("")
         if table.deltas:
@@ -60,12 +79,22 @@ def markdown(board: Leaderboard) -> str:
                     cells.append(text)
                 label = f"{d.pair} (synthetic)" if d.synthetic else d.pair
                 delta_rows.append([_md(label), _md(f"{d.kind}: {d.detail}"), *cells])
-            out += [tabulate(delta_rows, headers=headers[:2] + headers[2:], tablefmt="github", disable_numparse=True,
-                             colalign=("left", "left", *("right",) * len(table.columns))), ""]
+            out += [
+                tabulate(
+                    delta_rows,
+                    headers=headers[:2] + headers[2:],
+                    tablefmt="github",
+                    disable_numparse=True,
+                    colalign=("left", "left", *("right",) * len(table.columns)),
+                ),
+                "",
+            ]
     out += ["## Sources", ""]
     for name, file in board.sources:
         p = file.provenance
-        out.append(f"- {_md(p.source)}: <{p.url}> (copied {p.date.isoformat()}; {_md(file.benchmark_version)}; `{name}`)")
+        out.append(
+            f"- {_md(p.source)}: <{p.url}> (copied {p.date.isoformat()}; {_md(file.benchmark_version)}; `{name}`)"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -87,8 +116,12 @@ def _table_records(table: Table) -> list[dict[str, Any]]:
     for group in table.groups:
         for row in group.rows:
             record: dict[str, Any] = {
-                "model": _csv_text(group.label), "row": row.kind, "name": _csv_text(row.label),
-                "synthetic": row.synthetic, "source": _csv_text(row.source), "source_url": row.source_url or "",
+                "model": _csv_text(group.label),
+                "row": row.kind,
+                "name": _csv_text(row.label),
+                "synthetic": row.synthetic,
+                "source": _csv_text(row.source),
+                "source_url": row.source_url or "",
             }
             for c in table.columns:
                 cell = row.cells[c.key]
@@ -106,7 +139,11 @@ def _delta_records(table: Table) -> list[dict[str, Any]]:
     records = []
     for d in table.deltas:
         record: dict[str, Any] = {
-            "benchmark": table.benchmark, "pair": d.pair, "row": d.kind, "detail": _csv_text(d.detail), "synthetic": d.synthetic,
+            "benchmark": table.benchmark,
+            "pair": d.pair,
+            "row": d.kind,
+            "detail": _csv_text(d.detail),
+            "synthetic": d.synthetic,
         }
         for c in table.columns:
             delta = d.cells[c.key]

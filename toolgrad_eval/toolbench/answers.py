@@ -124,7 +124,9 @@ def answer_entry(query: str, tools: list[Any], method: str, final_answer: str, s
     chain: list[dict[str, Any]] = [{"role": "system", "message": ""}, {"role": "user", "message": ""}]
     for step in steps:
         if step.role == "tool":
-            chain.append({"role": "tool", "message": {"name": step.name, "arguments": step.arguments, "response": step.response}})
+            chain.append(
+                {"role": "tool", "message": {"name": step.name, "arguments": step.arguments, "response": step.response}}
+            )
         else:
             chain.append({"role": step.role, "message": step.text})
     head: dict[str, Any] | None = None

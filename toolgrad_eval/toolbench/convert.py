@@ -98,7 +98,14 @@ def _tool_calls(calls: list[Any], after: list[Any]) -> list[Step]:
             steps.append(Step("tool", name=name, arguments=arguments))
             break
         # ToolEval keeps a call only once its tool message is found.
-        reply = next((m for m in after if isinstance(m, Mapping) and m.get("role") == "tool" and m.get("tool_call_id") == call.get("id")), None)
+        reply = next(
+            (
+                m
+                for m in after
+                if isinstance(m, Mapping) and m.get("role") == "tool" and m.get("tool_call_id") == call.get("id")
+            ),
+            None,
+        )
         if reply is not None:
             steps.append(Step("tool", name=name, arguments=arguments, response=_str(reply.get("content"))))
     return steps
@@ -119,8 +126,14 @@ def _from_chain(chain: list[Any]) -> list[Step]:
         kind = node.get("node_type") if isinstance(node, Mapping) else None
         if kind == "Action":
             follow = chain[index + 1] if index + 1 < len(chain) and isinstance(chain[index + 1], Mapping) else {}
-            steps.append(Step("tool", name=_str(node.get("description")), arguments=_str(follow.get("description")),
-                              response=_str(follow.get("observation"))))
+            steps.append(
+                Step(
+                    "tool",
+                    name=_str(node.get("description")),
+                    arguments=_str(follow.get("description")),
+                    response=_str(follow.get("observation")),
+                )
+            )
             index += 2
         elif kind == "Thought":
             steps.append(Step("assistant", text=_str(node.get("description"))))

@@ -136,7 +136,9 @@ class ToolbenchData:
                 raise InputFileError(path, f"query {str(query_id)[:50]!r} is not an object")
             votes = entry.get(model), entry.get(reference)
             if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1000 for v in votes):
-                raise InputFileError(path, f"query {str(query_id)[:50]!r} has no vote counts for {model!r} and {reference!r}")
+                raise InputFileError(
+                    path, f"query {str(query_id)[:50]!r} has no vote counts for {model!r} and {reference!r}"
+                )
             if all(entry.get(f"round_{r}") == "complete" for r in range(rounds)):
                 out[str(query_id)] = (int(votes[0]), int(votes[1]))  # type: ignore[arg-type]
         return out
@@ -154,7 +156,9 @@ def _rounds(path: Path, rounds: dict[str, Any]) -> list[Status | None]:
     for key, value in rounds.items():
         status = str(value).removeprefix("AnswerStatus.")
         if not str(key).isdigit() or status not in STATUSES or int(key) > 1000:
-            raise InputFileError(path, f"is_solved entry {str(key)[:20]!r}: {str(value)[:40]!r} is not a round and an AnswerStatus")
+            raise InputFileError(
+                path, f"is_solved entry {str(key)[:20]!r}: {str(value)[:40]!r} is not a round and an AnswerStatus"
+            )
         by_round[int(key)] = status  # type: ignore[assignment]
     return [by_round.get(r) for r in range(max(by_round, default=-1) + 1)]
 
@@ -190,7 +194,9 @@ def _read_raw(folder: Path, wanted: list[str]) -> TestSetAnswers:
     for query_id, paths in files.items():
         if len(paths) > 1:  # ToolEval converts one method per run (--method): which one is meant is the user's call
             names = ", ".join(p.name for p in paths[:3])
-            out.problems[query_id] = f"{folder}: query {query_id} has {len(paths)} answer files ({names}); keep one method per folder"
+            out.problems[query_id] = (
+                f"{folder}: query {query_id} has {len(paths)} answer files ({names}); keep one method per folder"
+            )
             continue
         try:
             out.answers[query_id] = parse_entry(convert_file(paths[0]))

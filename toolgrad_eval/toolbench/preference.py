@@ -46,7 +46,11 @@ def judge_preferences(
         decided = _without_judge(row, other, mine, theirs)
         if decided is not None:
             source, candidate_votes, reference_votes = decided
-            row.preference_source, row.votes_model, row.votes_reference = source, candidate_votes * 2 * k, reference_votes * 2 * k
+            row.preference_source, row.votes_model, row.votes_reference = (
+                source,
+                candidate_votes * 2 * k,
+                reference_votes * 2 * k,
+            )
             row.preference = aggregate.outcome(row.votes_model, row.votes_reference)
             continue
         ours, reference = mine.answers[row_id], theirs.answers[row_id]

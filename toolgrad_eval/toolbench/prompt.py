@@ -34,13 +34,17 @@ def preference_messages(template: JudgeTemplate, query: str, first: Answer, seco
         steps = render_steps(answer.steps, limits.tool_output_chars, limits.trace_chars)
         return f"total steps: {len(answer.steps)}\nfinal answer:\n{clip(answer.final_answer, limits.response_chars)}\nsteps:\n{steps}"
 
-    return template.render_blocks(PREFERENCE_TAGS, query=clip(query, limits.query_chars), answer_0=block(first), answer_1=block(second))
+    return template.render_blocks(
+        PREFERENCE_TAGS, query=clip(query, limits.query_chars), answer_0=block(first), answer_1=block(second)
+    )
 
 
 def render_tools(tools: Sequence[Tool]) -> str:
     if not tools:
         return "(no tools listed)"
-    return "\n".join(f"- {t.name}: {t.description}" + (f"\n  parameters: {t.parameters}" if t.parameters else "") for t in tools)
+    return "\n".join(
+        f"- {t.name}: {t.description}" + (f"\n  parameters: {t.parameters}" if t.parameters else "") for t in tools
+    )
 
 
 def render_steps(steps: Sequence[Step], each_chars: int, total_chars: int) -> str:

@@ -39,7 +39,9 @@ class ToolbenchConfig:
     num_process: int = 1
 
 
-def run_toolbench(config: ToolbenchConfig, *, notify: Notify | None = None, progress: Progress | None = None) -> ToolbenchRun:
+def run_toolbench(
+    config: ToolbenchConfig, *, notify: Notify | None = None, progress: Progress | None = None
+) -> ToolbenchRun:
     """Score ``config.model`` (and its win rate against ``config.reference_model``), write the run record.
 
     Raises our errors (one line each) for what stops a run, and
@@ -63,16 +65,27 @@ def run_toolbench(config: ToolbenchConfig, *, notify: Notify | None = None, prog
         preference = session.judge(preference_template, parse=parse_preference)
         judges = [judge, preference]
         identity = {
-            "benchmark": "toolbench", "dataset": str(data.root.resolve()), "model": model, "reference_model": reference,
-            "judge_model": judge.settings.model, "judge_templates": [j.template.id for j in judges],
-            "judge_template_sha256": [j.template.sha256 for j in judges], "temperature": judge.temperature,
+            "benchmark": "toolbench",
+            "dataset": str(data.root.resolve()),
+            "model": model,
+            "reference_model": reference,
+            "judge_model": judge.settings.model,
+            "judge_templates": [j.template.id for j in judges],
+            "judge_template_sha256": [j.template.sha256 for j in judges],
+            "temperature": judge.temperature,
             "judge_samples": judge.settings.samples,
         }
         with session.overwrite_run(identity, judges) as marker:
-            run = evaluate_toolbench(data, model, judge, reference=reference,
-                                     preference_judge=preference if reference else None,
-                                     num_process=config.num_process, use_stored=config.use_stored,
-                                     on_progress=progress or (lambda _phase: None))
+            run = evaluate_toolbench(
+                data,
+                model,
+                judge,
+                reference=reference,
+                preference_judge=preference if reference else None,
+                num_process=config.num_process,
+                use_stored=config.use_stored,
+                on_progress=progress or (lambda _phase: None),
+            )
     if marker is not None:
         run.summary["overwrite_run_started"], run.summary["overwrite_run_resumed"] = marker.started, marker.resumed
     write_run_record(config.output, run.summary, rows_as_dicts(run))

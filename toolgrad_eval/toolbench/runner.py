@@ -99,43 +99,53 @@ def evaluate_toolbench(
     summary = _pass_summary(mine, test_sets)
     asks = [mine.asked]
     if reference is not None and preference_judge is not None:
-        theirs = _pass_rate(data, reference, ids, judge, num_process, use_stored, on_progress(f"Pass rate {reference}"), [])
+        theirs = _pass_rate(
+            data, reference, ids, judge, num_process, use_stored, on_progress(f"Pass rate {reference}"), []
+        )
         k = preference_judge.settings.samples
-        stored = {f"{s}/{q}": votes for s in test_sets for q, votes in data.stored_tallies(reference, model, s, k).items()} if use_stored else {}
-        asked = judge_preferences(preference_judge, mine, theirs, num_process, on_progress(f"Win rate {model} vs {reference}"), stored)
+        stored = (
+            {f"{s}/{q}": votes for s in test_sets for q, votes in data.stored_tallies(reference, model, s, k).items()}
+            if use_stored
+            else {}
+        )
+        asked = judge_preferences(
+            preference_judge, mine, theirs, num_process, on_progress(f"Win rate {model} vs {reference}"), stored
+        )
         summary.update(_win_summary(mine, test_sets, asked, reference, theirs))
         asks += [theirs.asked, asked]
     rows = [mine.rows[i] for s in test_sets for i in (f"{s}/{q}" for q in ids[s])]
     scored = [r for r in rows if r.score is not None]
-    summary.update({
-        "benchmark": "toolbench",
-        "model": model,
-        "reference_model": reference,
-        "dataset": str(data.root),
-        "synthetic": data.synthetic,
-        "test_sets": test_sets,
-        "missing_test_sets": [s for s in data.test_sets() if s not in test_sets],
-        "n_samples": len(rows),
-        "n_scored": len(scored),
-        "n_unsolved_by_rule": sum(r.unsolved_rule is not None for r in rows),
-        "n_input_errors": sum(r.input_error is not None for r in rows),
-        "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in rows),
-        "n_not_judged": sum(r.not_judged for r in rows),
-        "n_to_judge": sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (both templates)
-        "stored_verdicts": mine.stored,
-        "stored_verdicts_ignored": not use_stored,
-        "cache_hits": sum(a.cache_hits for a in asks),
-        "judge_requests": sum(a.requests for a in asks),
-        "judge_seconds": round(sum(a.seconds for a in asks), 3),
-        "judge_samples": judge.settings.samples,
-        "judge_temperature": judge.temperature,
-        "judge_model": judge.settings.model,
-        "judge_template": judge.template.id,
-        "judge_template_sha256": judge.template.sha256,
-        "judge_tokens": judge.tokens,
-        **judge.meter.summary(),
-        **judge.stats(),
-    })
+    summary.update(
+        {
+            "benchmark": "toolbench",
+            "model": model,
+            "reference_model": reference,
+            "dataset": str(data.root),
+            "synthetic": data.synthetic,
+            "test_sets": test_sets,
+            "missing_test_sets": [s for s in data.test_sets() if s not in test_sets],
+            "n_samples": len(rows),
+            "n_scored": len(scored),
+            "n_unsolved_by_rule": sum(r.unsolved_rule is not None for r in rows),
+            "n_input_errors": sum(r.input_error is not None for r in rows),
+            "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in rows),
+            "n_not_judged": sum(r.not_judged for r in rows),
+            "n_to_judge": sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (both templates)
+            "stored_verdicts": mine.stored,
+            "stored_verdicts_ignored": not use_stored,
+            "cache_hits": sum(a.cache_hits for a in asks),
+            "judge_requests": sum(a.requests for a in asks),
+            "judge_seconds": round(sum(a.seconds for a in asks), 3),
+            "judge_samples": judge.settings.samples,
+            "judge_temperature": judge.temperature,
+            "judge_model": judge.settings.model,
+            "judge_template": judge.template.id,
+            "judge_template_sha256": judge.template.sha256,
+            "judge_tokens": judge.tokens,
+            **judge.meter.summary(),
+            **judge.stats(),
+        }
+    )
     if preference_judge is not None and reference is not None:
         summary["preference_template"] = preference_judge.template.id
         summary["preference_template_sha256"] = preference_judge.template.sha256
@@ -171,7 +181,11 @@ def _pass_rate(
                 _by_rule(row, "no readable answer", k)
                 continue
             answers[row.id] = answer
-            row.n_steps, row.query, row.final_answer = len(answer.steps), clip(answer.query, _DISPLAY), clip(answer.final_answer, _DISPLAY)
+            row.n_steps, row.query, row.final_answer = (
+                len(answer.steps),
+                clip(answer.query, _DISPLAY),
+                clip(answer.final_answer, _DISPLAY),
+            )
             rule = answer.unsolved_without_judge()
             saved = stored.get(query_id, [])
             if rule is not None:
@@ -199,7 +213,9 @@ def _by_rule(row: QueryRow, rule: str, k: int) -> None:
 
 def _apply(row: QueryRow, results: list[JudgeResult], k: int) -> None:
     sources = {r.source for r in results}
-    row.verdict_source = "cache" if sources == {"cache"} else next((s for s in ("batch", "judge", "cache") if s in sources), "none")  # type: ignore[assignment]
+    row.verdict_source = (
+        "cache" if sources == {"cache"} else next((s for s in ("batch", "judge", "cache") if s in sources), "none")
+    )  # type: ignore[assignment]
     failed = [r for r in results if r.verdict is None]
     if failed or len(results) < k:
         row.judge_error = "; ".join(dict.fromkeys(r.error or "no verdict" for r in failed)) or "missing judgments"
@@ -226,7 +242,9 @@ def _pass_summary(result: PassResult, test_sets: list[str]) -> dict[str, Any]:
     }
 
 
-def _win_summary(mine: PassResult, test_sets: list[str], asked: Asked, reference: str, theirs: PassResult) -> dict[str, Any]:
+def _win_summary(
+    mine: PassResult, test_sets: list[str], asked: Asked, reference: str, theirs: PassResult
+) -> dict[str, Any]:
     rates, ties, losses, samples = {}, {}, {}, []
     for test_set in test_sets:
         decided = [r.preference for r in mine.rows.values() if r.test_set == test_set and r.preference is not None]

@@ -61,8 +61,15 @@ class PassReply(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    reason: Annotated[str, BeforeValidator(_reason_text), Field(description=(
-        "Brief justification: what the query asks, what the steps obtained, and whether the final answer delivers it."))]
+    reason: Annotated[
+        str,
+        BeforeValidator(_reason_text),
+        Field(
+            description=(
+                "Brief justification: what the query asks, what the steps obtained, and whether the final answer delivers it."
+            )
+        ),
+    ]
     answer_status: Annotated[Status, BeforeValidator(_status), Field(description="The verdict by the rubric.")]
 
 
@@ -71,10 +78,18 @@ class PreferenceReply(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    reason: Annotated[str, BeforeValidator(_reason_text), Field(
-        description="Brief comparison of the two answers on the aspects of the rubric.")]
-    better_answer: Annotated[Literal[0, 1], BeforeValidator(_better), WithJsonSchema({
-        "type": "integer", "enum": [0, 1], "description": "0 when answer_0 is better, 1 when answer_1 is better."})]
+    reason: Annotated[
+        str,
+        BeforeValidator(_reason_text),
+        Field(description="Brief comparison of the two answers on the aspects of the rubric."),
+    ]
+    better_answer: Annotated[
+        Literal[0, 1],
+        BeforeValidator(_better),
+        WithJsonSchema(
+            {"type": "integer", "enum": [0, 1], "description": "0 when answer_0 is better, 1 when answer_1 is better."}
+        ),
+    ]
 
 
 def parse_pass(raw: str) -> tuple[PassVerdict | None, str | None]:

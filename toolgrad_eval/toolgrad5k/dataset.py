@@ -165,7 +165,9 @@ class Toolgrad5k:
         folder = self.root / "prediction" / model / self.split
         if not folder.is_dir():
             known = ", ".join(self.models()) or "none"
-            raise DatasetError(folder, f"no predictions for model {model!r} and split {self.split!r} (models found: {known})")
+            raise DatasetError(
+                folder, f"no predictions for model {model!r} and split {self.split!r} (models found: {known})"
+            )
         return folder
 
     # --- one sample -------------------------------------------------------------------------

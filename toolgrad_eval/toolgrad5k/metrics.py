@@ -35,4 +35,3 @@ def mean(values: Iterable[float | None]) -> float | None:
     """Plain mean of the non-null values; None when there are none (never a silent 0)."""
     kept = [v for v in values if v is not None]
     return sum(kept) / len(kept) if kept else None
-

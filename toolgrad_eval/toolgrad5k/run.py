@@ -60,7 +60,9 @@ class Toolgrad5kRecord:
         return any(run.summary.get("budget_reached") for run in self.runs)
 
 
-def run_toolgrad5k(config: Toolgrad5kConfig, *, notify: Notify | None = None, progress: Progress = _no_progress) -> Toolgrad5kRecord:
+def run_toolgrad5k(
+    config: Toolgrad5kConfig, *, notify: Notify | None = None, progress: Progress = _no_progress
+) -> Toolgrad5kRecord:
     """Score ``config.model`` (and ``config.compare_model``) and write the run record.
 
     Raises our errors (one line each) for what stops a run, and
@@ -71,8 +73,9 @@ def run_toolgrad5k(config: Toolgrad5kConfig, *, notify: Notify | None = None, pr
     model = config.model
     if config.compare_model == model:
         raise ConfigError(f"--compare_model names the model being scored ({model!r}); compare it with another model")
-    dataset = Toolgrad5k(config.dataset, split=config.split,
-                         response_key=config.response_key or response_key_for(config.unbiased_writer))
+    dataset = Toolgrad5k(
+        config.dataset, split=config.split, response_key=config.response_key or response_key_for(config.unbiased_writer)
+    )
     template = load_template(config.template)
     models = [model] + ([config.compare_model] if config.compare_model else [])
     dataset.test_ids()
@@ -87,15 +90,26 @@ def run_toolgrad5k(config: Toolgrad5kConfig, *, notify: Notify | None = None, pr
         judge = session.judge(template)
         for name in models:
             identity = {
-                "dataset": str(dataset.root.resolve()), "split": dataset.split, "response_key": dataset.response_key,
-                "model": name, "judge_model": judge.settings.model, "judge_template": judge.template.id,
-                "judge_template_sha256": judge.template.sha256, "temperature": judge.temperature,
+                "dataset": str(dataset.root.resolve()),
+                "split": dataset.split,
+                "response_key": dataset.response_key,
+                "model": name,
+                "judge_model": judge.settings.model,
+                "judge_template": judge.template.id,
+                "judge_template_sha256": judge.template.sha256,
+                "temperature": judge.temperature,
                 "judge_samples": judge.settings.samples,
             }
             with session.overwrite_run(identity, [judge]) as marker:
-                run = evaluate_model(dataset, name, judge, success_rate_mode="strict" if config.strict else "reference",
-                                     num_process=config.num_process, on_progress=progress(name),
-                                     use_stored=config.use_stored)
+                run = evaluate_model(
+                    dataset,
+                    name,
+                    judge,
+                    success_rate_mode="strict" if config.strict else "reference",
+                    num_process=config.num_process,
+                    on_progress=progress(name),
+                    use_stored=config.use_stored,
+                )
             if marker is not None:
                 run.summary["overwrite_run_started"] = marker.started
                 run.summary["overwrite_run_resumed"] = marker.resumed

@@ -156,7 +156,9 @@ def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
     """A sample's K judgments: QoR is their mean; any missing one makes the sample a judge error."""
     results = sorted(results, key=lambda r: r.k)
     sources = {r.source for r in results}
-    row.verdict_source = "cache" if sources == {"cache"} else next(s for s in ("batch", "judge", "cache") if s in sources)
+    row.verdict_source = (
+        "cache" if sources == {"cache"} else next(s for s in ("batch", "judge", "cache") if s in sources)
+    )
     paid = [r.usage for r in results if r.source != "cache" and r.usage]
     if paid:  # the replies that gave this run's verdicts (a re-asked invalid reply is in the summary only)
         row.judge_tokens = {name: sum(u.get(name, 0) for u in paid) for name in ("prompt_tokens", "completion_tokens")}

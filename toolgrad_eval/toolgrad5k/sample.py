@@ -76,7 +76,9 @@ class _Job:
     def prepare(self, sid: str) -> Prepared:
         row = SampleRow(id=sid)
         try:
-            owed, used_stored = score_without_judge(self.dataset, self.model, sid, row, self.judge, self.mode, self.use_stored)
+            owed, used_stored = score_without_judge(
+                self.dataset, self.model, sid, row, self.judge, self.mode, self.use_stored
+            )
         except InputFileError as exc:
             _clear_metrics(row)
             row.input_error = str(exc)
@@ -97,13 +99,23 @@ class _Job:
                 row.query = query_for_display(self.dataset, sid)
             return Prepared(row, used_stored)
         looked_up = [(task, self.judge.cached(task)) for task in owed]
-        return Prepared(row, used_stored, tuple(t for t, hit in looked_up if hit is None),
-                        tuple(hit for _, hit in looked_up if hit is not None))
+        return Prepared(
+            row,
+            used_stored,
+            tuple(t for t, hit in looked_up if hit is None),
+            tuple(hit for _, hit in looked_up if hit is not None),
+        )
 
 
 def prepare_samples(
-    dataset: Toolgrad5k, model: str, ids: Sequence[str], judge: Judge, mode: SuccessRateMode, use_stored: bool,
-    *, processes: int | None = None,
+    dataset: Toolgrad5k,
+    model: str,
+    ids: Sequence[str],
+    judge: Judge,
+    mode: SuccessRateMode,
+    use_stored: bool,
+    *,
+    processes: int | None = None,
 ) -> Iterator[Prepared]:
     """Every id's Prepared, in order. ``processes``: None picks by the machine and the dataset's
     size; 1 forces sequential preparation."""
@@ -138,11 +150,12 @@ class _Failure:
 
 def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]:
     global _JOB
-    chunks = [list(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    chunks = [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
     # A dead worker (the OOM killer, a crash) breaks the pool and raises, instead of leaving its
     # chunk unanswered forever; with fork, every worker starts at the first submit and none later.
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_start, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start, initargs=(os.getpid(),)
+    )
     _JOB = job
     try:
         outcomes = pool.map(_prepare_chunk, chunks)  # submits every chunk, forking the workers
@@ -157,8 +170,9 @@ def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]
             yield from outcome
     except BrokenProcessPool:
         pool.shutdown(wait=False, cancel_futures=True)
-        raise RuntimeError("a worker process preparing samples died (out of memory?); run again, or "
-                           "with fewer samples at a time") from None
+        raise RuntimeError(
+            "a worker process preparing samples died (out of memory?); run again, or with fewer samples at a time"
+        ) from None
     except BaseException:  # Ctrl-C, or the caller stopped reading: no waiting for chunks in progress
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -189,7 +203,13 @@ def _prepare_chunk(chunk: Iterable[str]) -> list[Prepared] | _Failure:
 
 
 def score_without_judge(
-    dataset: Toolgrad5k, model: str, sid: str, row: SampleRow, judge: Judge, mode: SuccessRateMode, use_stored: bool = True
+    dataset: Toolgrad5k,
+    model: str,
+    sid: str,
+    row: SampleRow,
+    judge: Judge,
+    mode: SuccessRateMode,
+    use_stored: bool = True,
 ) -> tuple[list[JudgeTask] | None, bool]:
     """Fill what needs no judge; return the judge tasks still owed (if any) and whether a stored verdict was used."""
     prediction = dataset.prediction(model, sid)

@@ -65,35 +65,71 @@ class Run:
 
 
 _JIBF: dict[str, Any] = {
-    "repo": "jibf/agent_hard_benchmark", "commit": "face722e03d726926a89bba057e46f2fce0a63ee",
-    "root": "gorilla/berkeley-function-call-leaderboard", "result": "result", "version": "v3",
-    "checker_model": "gpt-4o-2024-11-20", "handler_model": "gpt-4o-2024-11-20", "mode": "prompt",
+    "repo": "jibf/agent_hard_benchmark",
+    "commit": "face722e03d726926a89bba057e46f2fce0a63ee",
+    "root": "gorilla/berkeley-function-call-leaderboard",
+    "result": "result",
+    "version": "v3",
+    "checker_model": "gpt-4o-2024-11-20",
+    "handler_model": "gpt-4o-2024-11-20",
+    "mode": "prompt",
     "handler": "OpenAIHandler",
     "note": "The fork's registry names this model as an OpenAI-compatible endpoint in prompt mode "
-            "(OpenAICompletionsHandler, is_fc_model=False, underscore_to_dot=False); the release's "
-            "registry model with the same handler family and mode re-scores it.",
+    "(OpenAICompletionsHandler, is_fc_model=False, underscore_to_dot=False); the release's "
+    "registry model with the same handler family and mode re-scores it.",
 }
 _GPT_OSS: dict[str, Any] = {
-    "repo": "bbrowning/bfcl-vllm-results", "commit": "f98223aef4e7a560e2d2d69849dfb04eed260a52",
-    "result": "result", "version": "v4", "checker_model": "gpt-4o-2024-11-20-FC",
-    "handler_model": "gpt-4o-2024-11-20-FC", "mode": "FC", "handler": "OpenAIResponsesHandler",
+    "repo": "bbrowning/bfcl-vllm-results",
+    "commit": "f98223aef4e7a560e2d2d69849dfb04eed260a52",
+    "result": "result",
+    "version": "v4",
+    "checker_model": "gpt-4o-2024-11-20-FC",
+    "handler_model": "gpt-4o-2024-11-20-FC",
+    "mode": "FC",
+    "handler": "OpenAIResponsesHandler",
     "note": "gpt-oss is not in bfcl-eval 2026.3.23's registry (the run used a private entry); its "
-            "outputs are OpenAI function calls (name -> JSON arguments, dots written as underscores), "
-            "re-scored as the registry's OpenAI FC model.",
+    "outputs are OpenAI function calls (name -> JSON arguments, dots written as underscores), "
+    "re-scored as the registry's OpenAI FC model.",
 }
 _CTRL_G: dict[str, Any] = {
-    "repo": "limyixiang/Ctrl-G", "commit": "3376252dadf97134004f24d56b1ab01b6a52ae72", "root": "bfcl",
-    "result": "result", "version": "v4", "handler_model": None, "mode": "FC",
+    "repo": "limyixiang/Ctrl-G",
+    "commit": "3376252dadf97134004f24d56b1ab01b6a52ae72",
+    "root": "bfcl",
+    "result": "result",
+    "version": "v4",
+    "handler_model": None,
+    "mode": "FC",
     "note": "The run holds the non-live categories only.",
 }
 
 RUNS: tuple[Run, ...] = (
-    Run(name="v4-qwen3-8b-prompt", repo="vgangal101/gorilla_bfcl", commit="d296cd211c76d2d35b2e43ff0c55389f11f9b905",
-        root="berkeley-function-call-leaderboard", result="results", folder="Qwen_Qwen3-8B", version="v4",
-        checker_model="Qwen/Qwen3-8B", handler_model=None, mode="prompt", handler="QwenHandler"),
-    Run(name="v4-qwen3-8b-fc", folder="Qwen_Qwen3-8B-FC", checker_model="Qwen/Qwen3-8B-FC", handler="QwenFCHandler", **_CTRL_G),
-    Run(name="v4-llama-3.1-8b-fc", folder="meta-llama_Llama-3.1-8B-Instruct-FC",
-        checker_model="meta-llama/Llama-3.1-8B-Instruct-FC", handler="LlamaHandler", **_CTRL_G),
+    Run(
+        name="v4-qwen3-8b-prompt",
+        repo="vgangal101/gorilla_bfcl",
+        commit="d296cd211c76d2d35b2e43ff0c55389f11f9b905",
+        root="berkeley-function-call-leaderboard",
+        result="results",
+        folder="Qwen_Qwen3-8B",
+        version="v4",
+        checker_model="Qwen/Qwen3-8B",
+        handler_model=None,
+        mode="prompt",
+        handler="QwenHandler",
+    ),
+    Run(
+        name="v4-qwen3-8b-fc",
+        folder="Qwen_Qwen3-8B-FC",
+        checker_model="Qwen/Qwen3-8B-FC",
+        handler="QwenFCHandler",
+        **_CTRL_G,
+    ),
+    Run(
+        name="v4-llama-3.1-8b-fc",
+        folder="meta-llama_Llama-3.1-8B-Instruct-FC",
+        checker_model="meta-llama/Llama-3.1-8B-Instruct-FC",
+        handler="LlamaHandler",
+        **_CTRL_G,
+    ),
     Run(name="v4-gpt-oss-120b-fc", root="results/v0.11.0", folder="openai_gpt-oss-120b", **_GPT_OSS),
     Run(name="v4-gpt-oss-20b-fc", root="results/2025-11-12-main", folder="openai_gpt-oss-20b", **_GPT_OSS),
     Run(name="v3-gpt-4o-prompt", folder="openai_gpt-4o-20240806", **_JIBF),
@@ -113,14 +149,20 @@ def export(run: Run, into: Path) -> Path:
     the single-turn categories never reach; a missing single-turn file stops the export."""
     repo = MIRROR / run.repo.replace("/", "+") / "repo"
     for path, kind in ((run.result_root, "result"), (run.score_root, "score")):
-        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", run.commit, path + "/"],
-                                 capture_output=True, text=True, check=True).stdout.split()
+        listing = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", run.commit, path + "/"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         for name in listing:
             rel = Path(name).relative_to(path)
             match = official_rescore._FILE.match(rel.name)
             if not match or any(word in match.group(2) for word in official_rescore.NOT_SINGLE_TURN):
                 continue
-            blob = subprocess.run(["git", "-C", str(repo), "show", f"{run.commit}:{name}"], capture_output=True, check=True).stdout
+            blob = subprocess.run(
+                ["git", "-C", str(repo), "show", f"{run.commit}:{name}"], capture_output=True, check=True
+            ).stdout
             out = into / kind / run.folder / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(blob)
@@ -142,8 +184,15 @@ def our_failures(run: Run, full: Path, data_cache: Path) -> dict[str, str]:
     from toolgrad_eval.bfcl.runner import run_bfcl
 
     with tempfile.TemporaryDirectory(prefix="real-run-ours-") as scratch:
-        summary = run_bfcl(full, run.folder, Path(scratch) / "out", bfcl_data=fetch_data(run.version, cache=data_cache, echo=lambda _m: None),
-                           handler_model=run.handler_model, score_dir=Path(scratch) / "score", echo=lambda _m: None)
+        summary = run_bfcl(
+            full,
+            run.folder,
+            Path(scratch) / "out",
+            bfcl_data=fetch_data(run.version, cache=data_cache, echo=lambda _m: None),
+            handler_model=run.handler_model,
+            score_dir=Path(scratch) / "score",
+            echo=lambda _m: None,
+        )
         failed = {}
         for info in summary["categories"].values():
             for text in (Path(scratch) / "out" / info["score_file"]).read_text(encoding="utf-8").splitlines()[1:]:
@@ -166,8 +215,11 @@ def trim(run: Run, full: Path, ours: dict[str, str], target: Path) -> dict[str, 
         raw = [x for x in result_path.read_text(encoding="utf-8").splitlines() if x.strip()]
         ids = [json.loads(x)["id"] for x in raw]
         wrong = [i for i in ids if published.get(i, {}).get("error_type", "passed") != ours.get(i, "passed")]
-        agreement[category] = {"entries": len(ids), "agree": len(ids) - len(wrong),
-                               "wrong": [(i, published.get(i, {}).get("error_type", "passed"), ours.get(i, "passed")) for i in wrong]}
+        agreement[category] = {
+            "entries": len(ids),
+            "agree": len(ids) - len(wrong),
+            "wrong": [(i, published.get(i, {}).get("error_type", "passed"), ours.get(i, "passed")) for i in wrong],
+        }
         keep = set(wrong) | set(sorted((i for i in ids if i not in wrong), key=lambda i: _rank(run, i))[:SAMPLE])
         rel = result_path.relative_to(full / "result" / run.folder)
         out = target / "result" / run.folder / rel
@@ -175,8 +227,12 @@ def trim(run: Run, full: Path, ours: dict[str, str], target: Path) -> dict[str, 
         out.write_text("".join(x + "\n" for x, i in zip(raw, ids) if i in keep), encoding="utf-8")
         # Old checkers wrote a 1-based position as "id"; the prompt's own id (dropped below) is the real one.
         kept_failed = [{**published[i], "id": i} for i in ids if i in keep and i in published]
-        head = {"accuracy": round(1 - len(kept_failed) / len(keep), 4) if keep else 0.0,
-                "correct_count": len(keep) - len(kept_failed), "total_count": len(keep), "published": header}
+        head = {
+            "accuracy": round(1 - len(kept_failed) / len(keep), 4) if keep else 0.0,
+            "correct_count": len(keep) - len(kept_failed),
+            "total_count": len(keep),
+            "published": header,
+        }
         lines = [head] + [{k: v for k, v in line.items() if k not in DROPPED_SCORE_FIELDS} for line in kept_failed]
         out = target / "score" / run.folder / scores[category].relative_to(full / "score" / run.folder)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -188,23 +244,27 @@ def provenance(run: Run, report: dict[str, Any] | None, agreement: dict[str, Any
     checker = RELEASES[run.version]
     total = sum(a["entries"] for a in agreement.values())
     agree = sum(a["agree"] for a in agreement.values())
-    rows = "\n".join(f"| {c} | {a['entries']} | {a['agree']} | {len(a['wrong'])} |" for c, a in sorted(agreement.items()))
+    rows = "\n".join(
+        f"| {c} | {a['entries']} | {a['agree']} | {len(a['wrong'])} |" for c, a in sorted(agreement.items())
+    )
     if report is None:
         verified = "not re-checked in this regeneration (`--no-verify`)."
     else:
         cats = ", ".join(f"{c} {v['correct_official']}/{v['total']}" for c, v in sorted(report["categories"].items()))
-        verified = (f"{'REPRODUCED' if report['reproduced'] else 'NOT REPRODUCED'}: bfcl-eval {checker}'s evaluation runner, "
-                    f"reading the registry entry of `{run.checker_model}`, re-scored the whole run's single-turn result "
-                    f"files and wrote the same failed ids with the same error_type as the published score files "
-                    f"({cats}).")
+        verified = (
+            f"{'REPRODUCED' if report['reproduced'] else 'NOT REPRODUCED'}: bfcl-eval {checker}'s evaluation runner, "
+            f"reading the registry entry of `{run.checker_model}`, re-scored the whole run's single-turn result "
+            f"files and wrote the same failed ids with the same error_type as the published score files "
+            f"({cats})."
+        )
     return f"""# {run.name}
 
 - Source: https://github.com/{run.repo} @ {run.commit}
 - Result files: `{run.result_root}/`; score files: `{run.score_root}/`
 - Model folder: `{run.folder}`; BFCL data {run.version} (bfcl-eval {checker}); {run.mode} mode
 - Official conventions used to re-score: `{run.checker_model}` ({run.handler})
-- toolgrad-eval: {f'`--bfcl-handler {run.handler_model}` (the folder name is not in the registry)' if run.handler_model else 'no `--bfcl-handler` (the folder name is a registry name)'}
-{('- ' + run.note) if run.note else ''}
+- toolgrad-eval: {f"`--bfcl-handler {run.handler_model}` (the folder name is not in the registry)" if run.handler_model else "no `--bfcl-handler` (the folder name is a registry name)"}
+{("- " + run.note) if run.note else ""}
 
 ## Official checker
 {verified}
@@ -225,20 +285,31 @@ lack `prompt` and `possible_answer`.
 
 def refresh_readme() -> None:
     """Rewrite the packaged-runs table of README.md (between its markers) from every ``run.json``."""
-    rows = [("| fixture | repository @ commit | model folder | BFCL | mode | handler (checker run as) | entries | "
-             "official reproduces | ours |"), "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        (
+            "| fixture | repository @ commit | model folder | BFCL | mode | handler (checker run as) | entries | "
+            "official reproduces | ours |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for facts_file in sorted(HERE.glob("*/run.json")):
         f = json.loads(facts_file.read_text(encoding="utf-8"))
         entries = sum(c["entries"] for c in f["full_run"].values())
         agree = sum(c["agree"] for c in f["full_run"].values())
-        differing = ", ".join(f"{c} {v['entries'] - v['agree']}" for c, v in sorted(f["full_run"].items()) if v["agree"] != v["entries"])
-        rows.append(f"| {f['name']} | {f['repo']} @ {f['commit'][:10]} | `{f['folder']}` | {f['version']} | {f['mode']} | "
-                    f"{f['handler']} (`{f['checker_model']}`) | {entries} | {'yes' if f['official_reproduced'] else 'no'} | "
-                    f"{agree}/{entries}{' (' + differing + ')' if differing else ''} |")
+        differing = ", ".join(
+            f"{c} {v['entries'] - v['agree']}" for c, v in sorted(f["full_run"].items()) if v["agree"] != v["entries"]
+        )
+        rows.append(
+            f"| {f['name']} | {f['repo']} @ {f['commit'][:10]} | `{f['folder']}` | {f['version']} | {f['mode']} | "
+            f"{f['handler']} (`{f['checker_model']}`) | {entries} | {'yes' if f['official_reproduced'] else 'no'} | "
+            f"{agree}/{entries}{' (' + differing + ')' if differing else ''} |"
+        )
     readme = (HERE / "README.md").read_text(encoding="utf-8")
     head, rest = readme.split("<!-- runs -->\n", 1)
     _, tail = rest.split("<!-- /runs -->", 1)
-    (HERE / "README.md").write_text(head + "<!-- runs -->\n" + "\n".join(rows) + "\n<!-- /runs -->" + tail, encoding="utf-8")
+    (HERE / "README.md").write_text(
+        head + "<!-- runs -->\n" + "\n".join(rows) + "\n<!-- /runs -->" + tail, encoding="utf-8"
+    )
 
 
 def main() -> None:
@@ -255,25 +326,34 @@ def main() -> None:
             report = None
             if not args.no_verify:
                 with tempfile.TemporaryDirectory(prefix="real-run-official-") as work:
-                    official = official_rescore.rescore(run.version, full / "result" / run.folder, run.checker_model, Path(work))
+                    official = official_rescore.rescore(
+                        run.version, full / "result" / run.folder, run.checker_model, Path(work)
+                    )
                     report = official_rescore.compare(official, full / "score" / run.folder)
                 if not report["reproduced"]:
                     print(f"{run.name}: the official checker does NOT reproduce the published scores; not packaged")
-                    print(json.dumps({c: v["differing"][:5] for c, v in report["categories"].items() if v["differing"]}))
+                    print(
+                        json.dumps({c: v["differing"][:5] for c, v in report["categories"].items() if v["differing"]})
+                    )
                     continue
             ours = our_failures(run, full, args.data_cache)
             target = HERE / run.name
             for old in sorted(target.rglob("*"), reverse=True) if target.exists() else []:
                 old.unlink() if old.is_file() else old.rmdir()
             agreement = trim(run, full, ours, target)
-        facts = {**dataclasses.asdict(run), "official_reproduced": None if report is None else report["reproduced"],
-                 "full_run": {c: {"entries": a["entries"], "agree": a["agree"]} for c, a in agreement.items()}}
+        facts = {
+            **dataclasses.asdict(run),
+            "official_reproduced": None if report is None else report["reproduced"],
+            "full_run": {c: {"entries": a["entries"], "agree": a["agree"]} for c, a in agreement.items()},
+        }
         (target / "run.json").write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
         (target / "PROVENANCE.md").write_text(provenance(run, report, agreement), encoding="utf-8")
         total, agree = sum(a["entries"] for a in agreement.values()), sum(a["agree"] for a in agreement.values())
         shapes = sorted({(w[1], w[2]) for a in agreement.values() for w in a["wrong"]})
-        print(f"{run.name}: official {'reproduced' if report and report['reproduced'] else 'not checked'}; ours {agree}/{total}; "
-              f"differing {[(c, len(a['wrong'])) for c, a in agreement.items() if a['wrong']]} shapes {shapes[:8]}")
+        print(
+            f"{run.name}: official {'reproduced' if report and report['reproduced'] else 'not checked'}; ours {agree}/{total}; "
+            f"differing {[(c, len(a['wrong'])) for c, a in agreement.items() if a['wrong']]} shapes {shapes[:8]}"
+        )
     refresh_readme()
 
 

@@ -69,10 +69,20 @@ def rescore(version: str, result_dir: Path, as_model: str, scratch: Path) -> Pat
     for path in single_turn_files(result_dir, "result").values():
         shutil.copyfile(path, results / path.name)
     sites = [str(oracle.checker_site(version)), str(oracle.tree_sitter_site())]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sites), "BFCL_PROJECT_ROOT": str(scratch / "project"),
-           "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([oracle.oracle_python(), "-S", __file__, "--worker", version, as_model, str(scratch / "project")],
-                          env=env, capture_output=True, text=True, timeout=3000, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sites),
+        "BFCL_PROJECT_ROOT": str(scratch / "project"),
+        "PYTHONWARNINGS": "ignore",
+    }
+    done = subprocess.run(
+        [oracle.oracle_python(), "-S", __file__, "--worker", version, as_model, str(scratch / "project")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"official runner failed: {done.stderr.strip()[-3000:]}")
     return scratch / "project" / "score" / folder
@@ -81,18 +91,31 @@ def rescore(version: str, result_dir: Path, as_model: str, scratch: Path) -> Pat
 def compare(official_dir: Path, published_dir: Path) -> dict[str, Any]:
     """Per category: entries, failed ids and the ids whose verdict differs between two score folders."""
     official, published = single_turn_files(official_dir, "score"), single_turn_files(published_dir, "score")
-    report: dict[str, Any] = {"categories": {}, "only_published": sorted(published.keys() - official.keys()),
-                              "only_official": sorted(official.keys() - published.keys())}
+    report: dict[str, Any] = {
+        "categories": {},
+        "only_published": sorted(published.keys() - official.keys()),
+        "only_official": sorted(official.keys() - published.keys()),
+    }
     for category in sorted(official.keys() & published.keys()):
         (head_o, failed_o), (head_p, failed_p) = verdicts(official[category]), verdicts(published[category])
-        differing = sorted(i for i in failed_o.keys() | failed_p.keys() if failed_o.get(i, "passed") != failed_p.get(i, "passed"))
+        differing = sorted(
+            i for i in failed_o.keys() | failed_p.keys() if failed_o.get(i, "passed") != failed_p.get(i, "passed")
+        )
         report["categories"][category] = {
-            "total": head_p.get("total_count"), "correct_published": head_p.get("correct_count"),
-            "correct_official": head_o.get("correct_count"), "failed": len(failed_p),
+            "total": head_p.get("total_count"),
+            "correct_published": head_p.get("correct_count"),
+            "correct_official": head_o.get("correct_count"),
+            "failed": len(failed_p),
             "differing": [(i, failed_p.get(i, "passed"), failed_o.get(i, "passed")) for i in differing],
         }
-    report["reproduced"] = (not report["only_published"] and not report["only_official"] and all(
-        not c["differing"] and c["correct_published"] == c["correct_official"] for c in report["categories"].values()))
+    report["reproduced"] = (
+        not report["only_published"]
+        and not report["only_official"]
+        and all(
+            not c["differing"] and c["correct_published"] == c["correct_official"]
+            for c in report["categories"].values()
+        )
+    )
     return report
 
 
@@ -150,8 +173,10 @@ def main() -> None:
         report = compare(rescore(args.version, args.result_dir, args.as_model, Path(scratch)), args.score_dir)
     report.update(version=args.version, as_model=args.as_model)
     for category, info in report["categories"].items():
-        print(f"{category:24s} total {info['total']:5} correct published {info['correct_published']:5} "
-              f"official {info['correct_official']:5} differing {len(info['differing'])}")
+        print(
+            f"{category:24s} total {info['total']:5} correct published {info['correct_published']:5} "
+            f"official {info['correct_official']:5} differing {len(info['differing'])}"
+        )
     print("categories only published:", report["only_published"], "only official:", report["only_official"])
     print("REPRODUCED" if report["reproduced"] else "NOT REPRODUCED")
     if args.json:

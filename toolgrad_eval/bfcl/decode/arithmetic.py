@@ -108,7 +108,9 @@ class SizeBudget:
     def charge(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            raise DecodeError(f"arithmetic in the output creates more than {MAX_DECODED_SIZE:,} elements and characters")
+            raise DecodeError(
+                f"arithmetic in the output creates more than {MAX_DECODED_SIZE:,} elements and characters"
+            )
 
 
 def _result_size(op: type[ast.operator], left: Any, right: Any, limit: int) -> int:
@@ -177,8 +179,10 @@ def evaluate(node: ast.AST, budget: SizeBudget | None = None, depth: int = 0) ->
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise DecodeError("dictionary unpacking is not evaluated")
-            return {evaluate(k, budget, depth): evaluate(v, budget, depth)  # type: ignore[arg-type]
-                    for k, v in zip(node.keys, node.values)}
+            return {
+                evaluate(k, budget, depth): evaluate(v, budget, depth)  # type: ignore[arg-type]
+                for k, v in zip(node.keys, node.values)
+            }
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = _BUILTINS.get(node.func.id)
             if func is not None and not any(isinstance(a, ast.Starred) for a in node.args):

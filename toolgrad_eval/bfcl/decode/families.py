@@ -92,52 +92,121 @@ FAMILY_OF_HANDLER = {
     "ThinkAgentHandler": "think-agent",
 }
 # Handlers whose function-calling mode stores OpenAI-style calls with JSON-text arguments.
-_OPENAI_FC = frozenset({
-    "ClaudeHandler", "DeepSeekAPIHandler", "FireworksHandler", "FunctionaryHandler", "GLMAPIHandler", "GrokHandler",
-    "KimiHandler", "MistralHandler", "NanbeigeAPIHandler", "NovitaHandler", "OpenAICompletionsHandler",
-    "OpenAIHandler", "OpenAIResponsesHandler", "QwenAPIHandler", "QwenAgentNoThinkHandler", "QwenAgentThinkHandler",
-    "WriterHandler",
-})
+_OPENAI_FC = frozenset(
+    {
+        "ClaudeHandler",
+        "DeepSeekAPIHandler",
+        "FireworksHandler",
+        "FunctionaryHandler",
+        "GLMAPIHandler",
+        "GrokHandler",
+        "KimiHandler",
+        "MistralHandler",
+        "NanbeigeAPIHandler",
+        "NovitaHandler",
+        "OpenAICompletionsHandler",
+        "OpenAIHandler",
+        "OpenAIResponsesHandler",
+        "QwenAPIHandler",
+        "QwenAgentNoThinkHandler",
+        "QwenAgentThinkHandler",
+        "WriterHandler",
+    }
+)
 # Per release: handlers whose FC mode takes the stored call list as it is, handlers whose FC mode
 # reads Qwen-style <tool_call> blocks, and prompt-mode handlers with their own pre-processing.
-_STORED_LIST_FC = {"v4": {"ArchHandler": "phi-fc", "Granite3FCHandler": "phi-fc", "NovaHandler": "mistral-fc"},
-                   "v3": {}}
+_STORED_LIST_FC = {
+    "v4": {"ArchHandler": "phi-fc", "Granite3FCHandler": "phi-fc", "NovaHandler": "mistral-fc"},
+    "v3": {},
+}
 _QWEN_STYLE_FC = {"v4": frozenset({"Granite4FCHandler", "NanbeigeFCHandler", "PelicanVLFCHandler"}), "v3": frozenset()}
 _PROMPT_VARIANT = {
     "v4": {"GeminiHandler": "gemini", "PhiHandler": "phi"},
-    "v3": {"ClaudeHandler": "claude", "DatabricksHandler": "databricks", "GeminiHandler": "gemini",
-           "MistralHandler": "mistral", "NovaHandler": "mistral-fc", "NvidiaHandler": "nvidia", "PhiHandler": "phi"},
+    "v3": {
+        "ClaudeHandler": "claude",
+        "DatabricksHandler": "databricks",
+        "GeminiHandler": "gemini",
+        "MistralHandler": "mistral",
+        "NovaHandler": "mistral-fc",
+        "NvidiaHandler": "nvidia",
+        "PhiHandler": "phi",
+    },
 }
 # Handlers that read text with the shared prompting decoder: in prompt mode, per release, and
 # LlamaHandler in both modes (its FC mode is prompted the same way).
 _PROMPTING = {
-    "v4": frozenset({
-        "BielikHandler", "ClaudeHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GemmaHandler",
-        "GoGoAgentHandler", "GrokHandler", "KimiHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler",
-        "MistralHandler", "NovitaHandler", "NvidiaHandler", "OpenAIResponsesHandler", "QwenAPIHandler", "QwenHandler",
-    }),
-    "v3": frozenset({
-        "BielikHandler", "DeepSeekAPIHandler", "DeepseekReasoningHandler", "GemmaHandler", "GoGoAgentHandler",
-        "GrokHandler", "LingAPIHandler", "LlamaHandler", "MiniCPMHandler", "NovitaHandler", "OpenAIHandler",
-        "QwenAPIHandler", "QwenHandler", "WriterHandler",
-    }),
+    "v4": frozenset(
+        {
+            "BielikHandler",
+            "ClaudeHandler",
+            "DeepSeekAPIHandler",
+            "DeepseekReasoningHandler",
+            "GemmaHandler",
+            "GoGoAgentHandler",
+            "GrokHandler",
+            "KimiHandler",
+            "LingAPIHandler",
+            "LlamaHandler",
+            "MiniCPMHandler",
+            "MistralHandler",
+            "NovitaHandler",
+            "NvidiaHandler",
+            "OpenAIResponsesHandler",
+            "QwenAPIHandler",
+            "QwenHandler",
+        }
+    ),
+    "v3": frozenset(
+        {
+            "BielikHandler",
+            "DeepSeekAPIHandler",
+            "DeepseekReasoningHandler",
+            "GemmaHandler",
+            "GoGoAgentHandler",
+            "GrokHandler",
+            "LingAPIHandler",
+            "LlamaHandler",
+            "MiniCPMHandler",
+            "NovitaHandler",
+            "OpenAIHandler",
+            "QwenAPIHandler",
+            "QwenHandler",
+            "WriterHandler",
+        }
+    ),
 }
 
 _PLAIN: dict[str, Callable[[Any], Any]] = {
-    "bitagent": j.decode_bitagent, "cohere": j.decode_cohere, "functiongemma": decode_functiongemma,
-    "gemini-fc": j.decode_gemini_fc, "glm": j.decode_glm,
-    "granite": t.decode_granite, "hammer": j.decode_hammer, "llama-3.1": j.decode_llama_3_1,
-    "minicpm-fc": t.decode_minicpm_fc, "mining": j.decode_mining, "openai-fc": j.decode_openai_fc,
-    "think-agent": j.decode_think_agent, "xlam": j.decode_xlam,
+    "bitagent": j.decode_bitagent,
+    "cohere": j.decode_cohere,
+    "functiongemma": decode_functiongemma,
+    "gemini-fc": j.decode_gemini_fc,
+    "glm": j.decode_glm,
+    "granite": t.decode_granite,
+    "hammer": j.decode_hammer,
+    "llama-3.1": j.decode_llama_3_1,
+    "minicpm-fc": t.decode_minicpm_fc,
+    "mining": j.decode_mining,
+    "openai-fc": j.decode_openai_fc,
+    "think-agent": j.decode_think_agent,
+    "xlam": j.decode_xlam,
 }
 _BY_VERSION: dict[str, Callable[[Any, Version], Any]] = {
-    "falcon": t.decode_falcon, "mistral-fc": j.decode_stored_list, "phi-fc": j.decode_phi_fc,
+    "falcon": t.decode_falcon,
+    "mistral-fc": j.decode_stored_list,
+    "phi-fc": j.decode_phi_fc,
     "qwen-fc": t.decode_qwen_fc,
 }
 _BY_SYNTAX: dict[str, Callable[[Any, Syntax, Version], Any]] = {
-    "claude": t.decode_claude, "databricks": t.decode_databricks, "gemini": t.decode_gemini,
-    "gorilla": t.decode_gorilla, "mistral": t.decode_mistral, "nemotron": t.decode_nemotron, "nexus": t.decode_nexus,
-    "nvidia": t.decode_nvidia, "phi": t.decode_phi,
+    "claude": t.decode_claude,
+    "databricks": t.decode_databricks,
+    "gemini": t.decode_gemini,
+    "gorilla": t.decode_gorilla,
+    "mistral": t.decode_mistral,
+    "nemotron": t.decode_nemotron,
+    "nexus": t.decode_nexus,
+    "nvidia": t.decode_nvidia,
+    "phi": t.decode_phi,
 }
 FAMILIES = tuple(sorted({*_PLAIN, *_BY_VERSION, *_BY_SYNTAX}))
 

@@ -40,9 +40,9 @@ def decode_functiongemma(result: Any) -> list[dict[Any, Any]]:
             continue
         brace = block.find("{")
         if brace < 0:
-            calls.append({block[len("call:"):].strip(): {}})
+            calls.append({block[len("call:") :].strip(): {}})
         else:
-            calls.append({block[len("call:"):brace].strip(): _arguments(block[brace:])})
+            calls.append({block[len("call:") : brace].strip(): _arguments(block[brace:])})
     return calls
 
 

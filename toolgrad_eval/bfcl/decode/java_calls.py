@@ -104,9 +104,15 @@ def _render(source: str, node: Node | None, nested: bool, depth: int, work: Work
     if kind == "object_creation_expression":
         type_text = _render(source, node.child_by_field_name("type"), True, depth + 1, work)
         arguments = node.child_by_field_name("arguments")
-        parts = [] if arguments is None else [
-            _render(source, child, True, depth + 1, work) for child in arguments.children if child.type not in _PUNCTUATION
-        ]
+        parts = (
+            []
+            if arguments is None
+            else [
+                _render(source, child, True, depth + 1, work)
+                for child in arguments.children
+                if child.type not in _PUNCTUATION
+            ]
+        )
         return f"new {type_text}({', '.join(parts)})"
     if node.child_count > 0:
         return "".join(_render(source, child, True, depth + 1, work) for child in node.children)

@@ -159,7 +159,8 @@ def decode_openai_fc(result: Any) -> list[dict[Any, Any]]:
     is no call (iterating it finds none), and arguments must be JSON text."""
     if isinstance(result, (str, dict)) and not result:
         return []
-    if isinstance(result, list) and any(isinstance(item, dict) and item and not isinstance(next(iter(item.values())), str)
-                                        for item in result):
+    if isinstance(result, list) and any(
+        isinstance(item, dict) and item and not isinstance(next(iter(item.values())), str) for item in result
+    ):
         raise DecodeError("function-call arguments must be JSON text")
     return decode_fc_calls(result)

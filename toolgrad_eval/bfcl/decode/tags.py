@@ -19,5 +19,5 @@ def tagged_blocks(text: str, start: str, end: str) -> Iterator[str]:
         closed = text.find(end, opened + len(start))
         if closed < 0:
             return
-        yield text[opened + len(start):closed]
+        yield text[opened + len(start) : closed]
         position = closed + len(end)

@@ -133,7 +133,7 @@ def decode_phi(result: Any, syntax: Syntax, version: Version) -> Any:
     text = text_of(result).strip()
     for marker in ("```json", "```python"):
         if text.startswith(marker):
-            text = text[len(marker):]
+            text = text[len(marker) :]
     return prompting(text, syntax, version)
 
 
@@ -197,7 +197,6 @@ def decode_nvidia(result: Any, syntax: Syntax, version: Version) -> Any:
     return parse_calls(text, syntax, version)
 
 
-
 _QUOTED = re.compile(r"'([^']*)'")  # linear: a quote either closes the one before it or ends the text
 
 
@@ -246,8 +245,9 @@ def decode_minicpm_fc(result: Any) -> Any:
             warnings.simplefilter("ignore")
             statements = ast.parse(calls_text).body
         # Any statement with a value counts (an assignment's right side too), as the handler reads them.
-        nodes: list[ast.expr] = [v for v in (getattr(statement, "value", None) for statement in statements)
-                                 if isinstance(v, ast.Call)]
+        nodes: list[ast.expr] = [
+            v for v in (getattr(statement, "value", None) for statement in statements) if isinstance(v, ast.Call)
+        ]
         if not nodes or len(nodes) != len(statements):
             return content.strip()
         # The calls read as the prompting decoder reads a list of them (their source, re-parsed).

@@ -45,10 +45,37 @@ __all__ = ["Format", "check_entry", "detect_format", "language_of"]
 
 # "python", "json" and "fc" are the generic decoders; the others are model families whose official
 # handler reads output its own way (decode/families.py), chosen from the model's conventions.
-Concrete = Literal["python", "json", "fc", "bitagent", "claude", "cohere", "databricks", "falcon", "functiongemma",
-                   "gemini", "gemini-fc", "glm", "gorilla", "granite", "hammer", "llama-3.1", "minicpm-fc", "mining",
-                   "mistral", "mistral-fc", "nemotron", "nexus", "nvidia", "openai-fc", "phi", "phi-fc", "qwen-fc",
-                   "think-agent", "xlam"]
+Concrete = Literal[
+    "python",
+    "json",
+    "fc",
+    "bitagent",
+    "claude",
+    "cohere",
+    "databricks",
+    "falcon",
+    "functiongemma",
+    "gemini",
+    "gemini-fc",
+    "glm",
+    "gorilla",
+    "granite",
+    "hammer",
+    "llama-3.1",
+    "minicpm-fc",
+    "mining",
+    "mistral",
+    "mistral-fc",
+    "nemotron",
+    "nexus",
+    "nvidia",
+    "openai-fc",
+    "phi",
+    "phi-fc",
+    "qwen-fc",
+    "think-agent",
+    "xlam",
+]
 Format = Literal["auto", Concrete]
 Version = Literal["v3", "v4"]
 
