@@ -41,7 +41,7 @@ def test_same_records_as_separate_runs_with_the_data_read_once(tmp_path: Path, l
     separate = len(loads)
     loads.clear()
     score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=tmp_path / "many-score")
-    runs = run_bfcl_models(list(DEMO_MODELS), lambda m: tmp_path / "many" / m, score, echo=lambda _: None)
+    runs = run_bfcl_models(list(DEMO_MODELS), lambda m: tmp_path / "many" / m, score, echo=lambda _: None, workers=1)
     assert runs.failed == {} and list(runs.summaries) == list(DEMO_MODELS)
     assert separate == 13 * len(DEMO_MODELS) and len(loads) == 13  # each category once, for all four models
     for model in DEMO_MODELS:
@@ -54,6 +54,40 @@ def test_same_records_as_separate_runs_with_the_data_read_once(tmp_path: Path, l
         for name in ("BFCL_v4_simple_python_score.json", "BFCL_v4_live_multiple_score.json"):
             (a,), (b,) = (tmp_path / "one-score" / model).rglob(name), (tmp_path / "many-score" / model).rglob(name)
             assert a.read_text() == b.read_text()
+
+
+def _folder(root: Path) -> dict[str, str]:
+    """Every file under ``root`` by relative path (run records without their creation time and
+    command; paths under ``root`` written relative to it)."""
+    out = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8").replace(str(root), "<root>")
+        if path.name == "summary.json":
+            summary = json.loads(text)
+            for key in ("created_at", "command"):
+                summary.pop(key)
+            text = json.dumps(summary, sort_keys=True)
+        out[str(path.relative_to(root))] = text
+    return out
+
+
+@pytest.mark.parametrize("missing_last", [False, True], ids=["all-scored", "last-fails"])
+def test_forked_workers_leave_exactly_what_one_model_after_another_leaves(tmp_path: Path, missing_last: bool) -> None:
+    models = [*DEMO_MODELS, *(["not-a-model"] if missing_last else [])]
+    folders = {}
+    for workers in (1, 2):
+        root = tmp_path / f"workers-{workers}"
+        score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=root / "score")
+        lines: list[str] = []
+        runs = run_bfcl_models(models, lambda m, root=root: root / "runs" / m, score, echo=lines.append, workers=workers)
+        assert list(runs.summaries) == list(DEMO_MODELS)
+        assert list(runs.failed) == (["not-a-model"] if missing_last else [])
+        assert [line.split(":")[0] for line in lines] == [f"[{i}/{len(models)}] {m}" for i, m in enumerate(models, 1)]
+        folders[workers] = _folder(root)
+    assert {"score/data_overall.csv", "score/data_live.csv", "score/data_non_live.csv"} <= set(folders[2])
+    for name in ("score/data_overall.csv", "score/data_live.csv", "score/data_non_live.csv"):
+        assert all(m in folders[2][name] for m in DEMO_MODELS), name  # every model in the final CSVs
+    assert folders[2] == folders[1]
 
 
 def test_resolve_models() -> None:

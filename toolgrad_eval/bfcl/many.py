@@ -9,6 +9,11 @@ the others go on.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -60,26 +65,118 @@ def run_bfcl_models(
     score: Callable[..., dict[str, Any]],
     *,
     echo: Callable[[str], Any] = print,
+    workers: int | None = None,
 ) -> ManyRuns:
-    """Score ``models`` one after another, sharing the data. ``score`` is :func:`run_bfcl` with the
-    dataset and options bound (``functools.partial``); ``output_for(model)`` is each record's folder."""
+    """Score ``models``, sharing the data. ``score`` is :func:`run_bfcl` with the dataset and options
+    bound (``functools.partial``); ``output_for(model)`` is each record's folder.
+
+    The first model is scored here (it reads the data), the middle ones by ``workers`` forked
+    processes that inherit the data read (None: one per core, Linux only; 1: all here), the last one
+    here again once they are done. Every model's files are its own, and the leaderboard CSVs that
+    models racing each other rewrite meanwhile are written last by the last model, over every score
+    file: the folder ends exactly as one model after another leaves it."""
     out = ManyRuns()
-    for number, model in enumerate(models, start=1):
-        try:
-            # One model's full tables would drown the others: each gets one line, its warnings are in its record.
-            summary = score(model, output_for(model), echo=_quiet, loaded=out.loaded)
-        except ToolgradError as exc:
-            out.failed[model] = str(exc)
-            echo(f"[{number}/{len(models)}] {model}: not scored: {exc}")
-            continue
-        out.summaries[model] = summary
-        more = (
-            f", {len(summary['warnings'])} warnings in {output_for(model) / 'summary.json'}"
-            if summary["warnings"]
-            else ""
-        )
-        echo(f"[{number}/{len(models)}] {model}: {summary['n_samples']} entries{more}")
+
+    def one(model: str) -> None:
+        _report(out, models, model, _score_one(score, model, output_for(model), out.loaded), output_for, echo)
+
+    middle = models[1:-1]
+    workers = _default_workers(len(middle)) if workers is None else min(workers, len(middle))
+    if workers <= 1:
+        for model in models:
+            one(model)
+        return out
+    one(models[0])
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_start,
+        initargs=(score, output_for, out.loaded),
+    ) as pool:
+        for model, result in zip(middle, pool.map(_score_in_worker, middle)):
+            if isinstance(result, _Bug):
+                raise RuntimeError(f"scoring {model} failed in a worker process:\n{result.traceback}")
+            _report(out, models, model, result, output_for, echo)
+    one(models[-1])
+    if models[-1] in out.failed:
+        # The CSVs were last written by workers racing each other: the last model scored in a
+        # worker is scored again here (same files), so that they end up written over every score file.
+        redo = next((m for m in reversed(middle) if m in out.summaries), None)
+        if redo is not None:
+            out.summaries[redo] = score(redo, output_for(redo), echo=_quiet, loaded=out.loaded, overwrite=True)
+    out.summaries = {m: out.summaries[m] for m in models if m in out.summaries}  # in the order asked
     return out
+
+
+def _score_one(
+    score: Callable[..., dict[str, Any]], model: str, output: Path, loaded: dict[str, BfclData]
+) -> dict[str, Any] | str:
+    """The model's summary, or why it could not be scored (our error's one line)."""
+    try:
+        # One model's full tables would drown the others: each gets one line, its warnings are in its record.
+        return score(model, output, echo=_quiet, loaded=loaded)
+    except ToolgradError as exc:
+        return str(exc)
+
+
+def _report(
+    out: ManyRuns,
+    models: list[str],
+    model: str,
+    result: dict[str, Any] | str,
+    output_for: Callable[[str], Path],
+    echo: Callable[[str], Any],
+) -> None:
+    number = models.index(model) + 1
+    if isinstance(result, str):
+        out.failed[model] = result
+        echo(f"[{number}/{len(models)}] {model}: not scored: {result}")
+        return
+    out.summaries[model] = result
+    more = f", {len(result['warnings'])} warnings in {output_for(model) / 'summary.json'}" if result["warnings"] else ""
+    echo(f"[{number}/{len(models)}] {model}: {result['n_samples']} entries{more}")
+
+
+def _default_workers(n: int) -> int:
+    if n < 2 or not sys.platform.startswith("linux"):  # fork only where it is safe (see toolgrad5k/sample.py)
+        return 1
+    return max(1, min(n, len(os.sched_getaffinity(0))))
+
+
+# What a forked worker scores with: set by its initializer from the parent's objects, which fork
+# hands over without pickling (the data read once is shared, not copied through a pipe).
+_WORKER: tuple[Callable[..., dict[str, Any]], Callable[[str], Path], dict[str, BfclData]] | None = None
+
+
+def _worker_start(
+    score: Callable[..., dict[str, Any]], output_for: Callable[[str], Path], loaded: dict[str, BfclData]
+) -> None:
+    """Ctrl-C reaches the whole process group: the parent stops and ends the pool, so a worker ignores
+    it. A parent killed outright (kill -9) cannot end the pool: the kernel kills the worker with it."""
+    import ctypes
+
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _WORKER = (score, output_for, loaded)
+
+
+@dataclass(frozen=True)
+class _Bug:
+    """Not our error but a bug's traceback, as text (exceptions need not survive pickling)."""
+
+    traceback: str
+
+
+def _score_in_worker(model: str) -> dict[str, Any] | str | _Bug:
+    assert _WORKER is not None, "not a worker started by run_bfcl_models"
+    score, output_for, loaded = _WORKER
+    try:
+        return _score_one(score, model, output_for(model), loaded)
+    except Exception:
+        import traceback
+
+        return _Bug(traceback.format_exc())
 
 
 def _quiet(_line: str) -> None:
