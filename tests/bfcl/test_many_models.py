@@ -79,7 +79,9 @@ def test_forked_workers_leave_exactly_what_one_model_after_another_leaves(tmp_pa
         root = tmp_path / f"workers-{workers}"
         score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=root / "score")
         lines: list[str] = []
-        runs = run_bfcl_models(models, lambda m, root=root: root / "runs" / m, score, echo=lines.append, workers=workers)
+        runs = run_bfcl_models(
+            models, lambda m, root=root: root / "runs" / m, score, echo=lines.append, workers=workers
+        )
         assert list(runs.summaries) == list(DEMO_MODELS)
         assert list(runs.failed) == (["not-a-model"] if missing_last else [])
         assert [line.split(":")[0] for line in lines] == [f"[{i}/{len(models)}] {m}" for i, m in enumerate(models, 1)]
