@@ -45,7 +45,8 @@ def build(root: Path, n: int) -> Path:
     return b.finish()
 
 
-def command(data: Path, work: Path, url: str, num_process: int) -> tuple[float, dict]:
+def command(data: Path, work: Path, url: str, num_process: int, *extra: str) -> tuple[float, dict]:
+    """The whole `python -m toolgrad_eval` command on ``data`` (model m1): its wall time and summary."""
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "bench"}
     args = [
         sys.executable,
@@ -61,6 +62,7 @@ def command(data: Path, work: Path, url: str, num_process: int) -> tuple[float, 
         str(work / "out"),
         "--num_process",
         str(num_process),
+        *extra,
     ]
     start = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True)

@@ -17,19 +17,15 @@ this process. Not a timed test: numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_judge import _runs, bare_sdk_seconds, median  # noqa: E402
+from bench_judge import _runs, bare_sdk_seconds, command, median  # noqa: E402
 from support.fake_openai import FakeOpenAI  # noqa: E402
 from toolbench.builders import entry, marker_judge, write_layout  # noqa: E402
 
@@ -53,32 +49,6 @@ def build(root: Path, n: int, models: tuple[str, ...]) -> Path:
 def scripted(request: dict) -> dict | int:
     """marker_judge for the tool's requests; the bare SDK baseline sends no response_format: a score."""
     return marker_judge(request) if "response_format" in request else 1
-
-
-def command(data: Path, work: Path, url: str, num_process: int, *args: str) -> tuple[float, dict]:
-    env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "bench"}
-    argv = [
-        sys.executable,
-        "-m",
-        "toolgrad_eval",
-        "--pred_model",
-        "m1",
-        "--dataset",
-        str(data),
-        "--cache-dir",
-        str(work / "cache"),
-        "--output",
-        str(work / "out"),
-        "--num_process",
-        str(num_process),
-        *args,
-    ]
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"command failed ({done.returncode}):\n{done.stderr}")
-    return wall, json.loads((work / "out" / "summary.json").read_text())
 
 
 def main() -> None:

@@ -5,12 +5,30 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real wheel, built once (as `pip install .` builds it; no network: no build isolation)."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = folder.glob("toolgrad_eval-*.whl")
+    return built
 
 
 def test_every_python_package_folder_is_listed_in_pyproject():
@@ -31,30 +49,10 @@ def test_judge_templates_load_from_the_installed_package():
     assert template.id == "qor-v1" and len(template.sha256) == 64
 
 
-def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
-    """Build the real wheel (as `pip install .` does) and look inside: the installed tool needs these."""
-    import subprocess
-    import sys
+def test_the_wheel_ships_templates_reported_numbers_and_demo_data(wheel):
+    """The real wheel (as `pip install .` builds it), looked inside: the installed tool needs these."""
     import zipfile
 
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "toolgrad_eval/judges/qor-v1.json" in names
     assert "toolgrad_eval/judge/prices.json" in names
@@ -68,31 +66,13 @@ def test_the_wheel_ships_templates_reported_numbers_and_demo_data(tmp_path):
     assert not any("/score/" in n or n.endswith(".pyc") for n in names), "generated files leaked into the wheel"
 
 
-def test_the_installed_demo_writes_only_under_the_current_folder(tmp_path):
+def test_the_installed_demo_writes_only_under_the_current_folder(wheel, tmp_path):
     """`pip install .` then `toolgrad-eval demo`: nothing may be written into the installed package
     (its demo data folder included), everything goes under the current folder."""
     import subprocess
     import sys
     import zipfile
 
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("toolgrad_eval-*.whl")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     package = site / "toolgrad_eval"

@@ -104,7 +104,6 @@ def run_bfcl_models(
         redo = next((m for m in reversed(middle) if m in out.summaries), None)
         if redo is not None:
             out.summaries[redo] = score(redo, output_for(redo), echo=_quiet, loaded=out.loaded, overwrite=True)
-    out.summaries = {m: out.summaries[m] for m in models if m in out.summaries}  # in the order asked
     return out
 
 

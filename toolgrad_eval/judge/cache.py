@@ -128,7 +128,7 @@ class JudgmentCache:
 
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self._store, "read_only", False))
+        return self._store is not None and self._store.read_only
 
     @property
     def claims(self) -> Claims:

@@ -87,6 +87,7 @@ class Store(Protocol):
     """Raw entries (``{"format", "payload", "sha256"}`` dicts) and claims; ConfigError when unusable."""
 
     where: str  # for messages: the folder, or the server's URL without its password
+    read_only: bool  # its entries can be read but not written (a local folder this process cannot write)
 
     def open(self) -> None: ...
     def read(self, key: str) -> Any: ...

@@ -42,6 +42,7 @@ class PostgresStore:
             raise ConfigError(f"--cache-url {redact_url(url)}: not a postgresql:// URL")
         self.url = url
         self.where = redact_url(url)
+        self.read_only = False
         self._password = unquote(urlsplit(url).password or "")
         self._con: Any = None
         self._con_pid = 0

@@ -131,8 +131,9 @@ class JudgeSession:
 
 
 @contextlib.contextmanager
-def judge_session(config: JudgeConfig, notify: Notify = _quiet) -> Iterator[JudgeSession]:
+def judge_session(config: JudgeConfig, notify: Notify | None = None) -> Iterator[JudgeSession]:
     """Open the cache and the price table for one run. Ctrl-C inside becomes :class:`RunInterrupted`."""
+    notify = notify or _quiet
     prices = load_prices(config.prices_file)
 
     def say_waiting(holder: Claim) -> None:

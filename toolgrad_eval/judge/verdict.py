@@ -16,7 +16,7 @@ MAX_REPLY_CHARS = 100_000
 Reply = TypeVar("Reply", bound=BaseModel)
 
 
-def _count(field: str) -> Callable[[Any], Any]:
+def must_be_count(field: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not _is_int(value) or value < 0:
             raise ValueError(f"{field} is not a non-negative integer")
@@ -25,7 +25,7 @@ def _count(field: str) -> Callable[[Any], Any]:
     return check
 
 
-def _text(field: str) -> Callable[[Any], Any]:
+def must_be_text(field: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"{field} is not a string")
@@ -34,7 +34,7 @@ def _text(field: str) -> Callable[[Any], Any]:
     return check
 
 
-def _number(field: str) -> Callable[[Any], Any]:
+def must_be_number(field: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not _is_number(value):
             raise ValueError(f"{field} is not a number")
@@ -43,7 +43,7 @@ def _number(field: str) -> Callable[[Any], Any]:
     return check
 
 
-def _numbers(field: str) -> Callable[[Any], Any]:
+def must_be_numbers(field: str) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, list) or not all(_is_number(s) for s in value):
             raise ValueError(f"{field} is not a list of numbers")
@@ -75,17 +75,17 @@ class QorReply(BaseModel):
 
     num_requests: Annotated[
         int,
-        BeforeValidator(_count("num_requests")),
+        BeforeValidator(must_be_count("num_requests")),
         Field(description="How many distinct requests the user's query makes."),
     ]
     reason: Annotated[
         str,
-        BeforeValidator(_text("reason")),
+        BeforeValidator(must_be_text("reason")),
         Field(description="Brief justification: which requests were addressed, how well, and on what tool results."),
     ]
     response_scores: Annotated[
         list[float],
-        BeforeValidator(_numbers("response_scores")),
+        BeforeValidator(must_be_numbers("response_scores")),
         WithJsonSchema(
             {
                 "type": "array",
@@ -98,7 +98,7 @@ class QorReply(BaseModel):
     ]
     final_score: Annotated[
         float,
-        BeforeValidator(_number("final_score")),
+        BeforeValidator(must_be_number("final_score")),
         WithJsonSchema({"type": "integer", "description": "The mean of response_scores, rounded to an integer."}),
     ]
 

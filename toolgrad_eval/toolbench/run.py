@@ -60,7 +60,7 @@ def run_toolbench(
     ensure_writable_dir(config.output, "run-record folder")
     refuse_other_models_record(config.output, "toolbench", model, config.judge.overwrite)
 
-    with judge_session(config.judge, notify or (lambda _line: None)) as session:
+    with judge_session(config.judge, notify) as session:
         judge = session.judge(pass_template, parse=parse_pass)
         preference = session.judge(preference_template, parse=parse_preference)
         judges = [judge, preference]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from toolgrad_eval.judge.verdict import parse_reply
+from toolgrad_eval.judge.verdict import must_be_text, parse_reply
 from toolgrad_eval.redact import redact_secrets
 
 Status = Literal["Solved", "Unsolved", "Unsure"]
@@ -50,12 +50,6 @@ def _better(value: Any) -> Any:
     return int(value)
 
 
-def _reason_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("reason is not a string")
-    return value
-
-
 class PassReply(BaseModel):
     """The pass-rate judge's reply (``judges/toolbench-pass-v*.json`` sends :func:`reply_schema` of it)."""
 
@@ -63,7 +57,7 @@ class PassReply(BaseModel):
 
     reason: Annotated[
         str,
-        BeforeValidator(_reason_text),
+        BeforeValidator(must_be_text("reason")),
         Field(
             description=(
                 "Brief justification: what the query asks, what the steps obtained, and whether the final answer delivers it."
@@ -80,7 +74,7 @@ class PreferenceReply(BaseModel):
 
     reason: Annotated[
         str,
-        BeforeValidator(_reason_text),
+        BeforeValidator(must_be_text("reason")),
         Field(description="Brief comparison of the two answers on the aspects of the rubric."),
     ]
     better_answer: Annotated[

@@ -86,7 +86,7 @@ def run_toolgrad5k(
 
     runs: list[ModelRun] = []
     markers = []  # --overwrite: removed only once the whole command has done its work
-    with judge_session(config.judge, notify or (lambda _line: None)) as session:
+    with judge_session(config.judge, notify) as session:
         judge = session.judge(template)
         for name in models:
             identity = {
