@@ -25,6 +25,7 @@ _COMMANDS = {
     "generate": "toolgrad_eval.cli.generate:generate",
     "run": "toolgrad_eval.cli.run:run",
     "diff": "toolgrad_eval.cli.diff:diff",
+    "baselines": "toolgrad_eval.cli.baselines:baselines",
 }
 _DEFAULT = "evaluate"
 
