@@ -270,6 +270,7 @@ def reproduce_baselines(
     ``source``: a local copy of the archive (a clone, or a folder holding ``result/<folder>/``) used
     instead of the network; ``bfcl_data``: the BFCL v4 data folder (default: the cache, fetched once
     with ``bfcl-data fetch`` rules if missing)."""
+    from toolgrad_eval.bfcl.data import locate_data
     from toolgrad_eval.bfcl.runner import run_bfcl
     from toolgrad_eval.fileio import ensure_writable_dir
     from toolgrad_eval.report import publish
@@ -278,24 +279,28 @@ def reproduce_baselines(
     ensure_writable_dir(runs, "baselines' run records (--runs)")
     ensure_writable_dir(out, "baselines report (--out)")
     url = base_url or os.environ.get(URL_VARIABLE) or ARCHIVE_URL
-    scored = []
-    for baseline in chosen:
+    obtained = []
+    for baseline in chosen:  # every file checked before anything is scored
         if source is not None:
             dataset = verify_local(source, baseline)
             files_from = f"{dataset} (local copy, sizes and SHA-256 checked)"
         else:
             dataset = download(baseline, runs, url, echo)
             files_from = f"{url} ({ARCHIVE_REPO} @ {ARCHIVE_COMMIT[:7]}, sizes and SHA-256 checked)"
+        obtained.append((baseline, dataset, files_from))
+    # The BFCL data, found (or fetched, saying so) once and shared by every baseline.
+    loaded = {"v4": locate_data("v4", bfcl_data, fetch=bfcl_data is None, echo=echo)}
+    scored = []
+    for baseline, dataset, files_from in obtained:
         run_dir = runs / "bfcl" / baseline.folder
         summary = run_bfcl(
             dataset,
             baseline.folder,
             run_dir,
-            bfcl_data=bfcl_data,
             score_dir=run_dir / "score",
             overwrite=True,  # our own output folder: a rerun replaces the previous score files
-            fetch=bfcl_data is None,
             echo=lambda _line: None,
+            loaded=loaded,
         )
         scored.append((baseline, files_from, run_dir, summary))
     published = publish([runs], out)
