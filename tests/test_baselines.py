@@ -59,7 +59,9 @@ def v4_data(request: pytest.FixtureRequest) -> Path:
     """BFCL v4 data fetched with our own fetch code into pytest's cache (shared with the conformance tests)."""
     from toolgrad_eval.bfcl.fetch import FetchError, fetch_data
 
-    cache = Path(request.config.cache.mkdir("toolgrad-eval-bfcl-data"))
+    # pytest's cache folder when its cache plugin runs (-p no:cacheprovider: the user's data cache).
+    store = getattr(request.config, "cache", None)
+    cache = Path(store.mkdir("toolgrad-eval-bfcl-data")) if store is not None else None
     try:
         return fetch_data("v4", cache=cache, echo=lambda _m: None)
     except FetchError as exc:
