@@ -60,7 +60,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _pages(site: Path) -> list[Path]:
-    return [site / "index.html", site / "sweep.html", *sorted((site / "models").glob("*.html"))]
+    return [
+        site / "index.html",
+        site / "sweep.html",
+        *sorted((site / "models").glob("*.html")),
+        *sorted((site / "diffs").glob("*.html")),
+    ]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -70,7 +75,7 @@ def test_no_page_clips_a_label_or_caption(browser: Browser, demo_site: Path, wid
     )
     try:
         pages = _pages(demo_site)
-        assert len(pages) == 8
+        assert len(pages) == 12
         for page in pages:
             mark = browser.mark
             browser.navigate(page.as_uri())
