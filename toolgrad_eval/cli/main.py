@@ -25,6 +25,7 @@ _COMMANDS = {
     "generate": "toolgrad_eval.cli.generate:generate",
     "run": "toolgrad_eval.cli.run:run",
     "diff": "toolgrad_eval.cli.diff:diff",
+    "baselines": "toolgrad_eval.cli.baselines:baselines",
 }
 _DEFAULT = "evaluate"
 
@@ -65,6 +66,7 @@ def cli() -> None:
     toolgrad-eval run --model toolgrad-12b --dataset bfcl-run/ --report reports/mine/
     toolgrad-eval report --out reports/mine/
     toolgrad-eval demo        # everything, on the shipped synthetic data
+    toolgrad-eval baselines   # the real Gemma-3 4B BFCL run beside its model card
     """
 
 
