@@ -8,7 +8,7 @@ Prints, for the whole ``python -m toolgrad_eval`` command (start-up included):
      as many requests 16 at a time (bench_judge.py's BARE_SDK), and the ideal n x 0.3 / 16;
   2. a cached re-run of ``--cached`` queries, pass rate only, 3 rounds (every judgment from the
      cache), target under 1 s;
-  3. the same with a reference model (pass rate of both, win rate in both orders), same target.
+  3. the same with a reference model (pass rate of both, win rate one comparison per round), same target.
 Datasets are synthetic (ToolEval's converted format) and built in a temp dir; the fake server
 (tests/support/fake_openai.py, answering as tests/toolbench/builders.py's scripted judge) runs in
 this process. Not a timed test: numbers depend on the machine.
