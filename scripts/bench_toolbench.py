@@ -99,7 +99,7 @@ def main() -> None:
         )
         print(
             f"3. cached re-run of {args.cached} queries against a reference ({asked} judgments: pass rate of both, "
-            f"3 rounds, win rate in both orders): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
+            f"3 rounds, win rate one comparison per round): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
             f"the first run took {fill:.1f} s)"
         )
 
