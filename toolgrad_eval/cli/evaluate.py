@@ -129,7 +129,8 @@ class Finite(click.FloatRange):
     "--judge_template",
     "judge_template",
     default=None,
-    help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].",
+    help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: ToolEval's "
+    "two steps, toolbench-pass-answer-v1 then toolbench-pass-details-v1; a template named here is asked in one request].",
 )
 @click.option(
     "--cache-dir",
@@ -210,7 +211,8 @@ class Finite(click.FloatRange):
     "--strict",
     "strict",
     is_flag=True,
-    help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).",
+    help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out); "
+    "ToolBench: count queries without a readable answer as Unsolved (ToolEval leaves them out).",
 )
 @click.option(
     "--compare_model",
