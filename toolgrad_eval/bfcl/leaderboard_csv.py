@@ -1,4 +1,4 @@
-"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv), era-matched.
+"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv; v4 also data_agentic.csv), era-matched.
 
 Columns, ranking and number formats follow what bfcl-eval's leaderboard writer produced for the
 run's data version (v4: bfcl-eval 2026.3.23; v3: 2025.6.30), so the files drop into tools that read
@@ -21,11 +21,12 @@ from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
-from toolgrad_eval.bfcl.categories import SINGLE_TURN, file_prefix, to_v4
+from toolgrad_eval.bfcl.categories import AGENTIC, MEMORY, SINGLE_TURN, WEB_SEARCH, file_prefix, to_v4
 from toolgrad_eval.fileio import atomic_write_text
 
 NA = "N/A"
 CSV_FILES = ("data_overall.csv", "data_live.csv", "data_non_live.csv")
+AGENTIC_CSV = "data_agentic.csv"  # BFCL v4 only
 
 
 @dataclass
@@ -90,6 +91,23 @@ def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, fl
 
     std: float | str = round(statistics.stdev(data), 2) if len(data) > 1 else NA
     return round(statistics.mean(data), 2), std, round(p95, 2)
+
+
+def _agentic_row(m: ModelScores, sizes: Mapping[str, int]) -> list[Any]:
+    """The data_agentic.csv row (BFCL v4): web-search and memory means, and their mean."""
+    ws = [_cell(m, c, sizes) for c in WEB_SEARCH]
+    mem = [_cell(m, c, sizes) for c in MEMORY]
+    summary_ws, summary_mem = _unweighted(ws), _unweighted(mem)
+    agentic = _unweighted([summary_ws, summary_mem], na_if_missing=False)
+    return [
+        NA,
+        m.model,
+        agentic.shown,
+        summary_ws.shown,
+        *(x.shown for x in ws),
+        summary_mem.shown,
+        *(x.shown for x in mem),
+    ]
 
 
 def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[Any], list[Any], list[Any]]:
@@ -252,6 +270,18 @@ HEADERS = {
         ],
         "data_live.csv": _HEAD_LIVE,
         "data_non_live.csv": _HEAD_NL,
+        AGENTIC_CSV: [
+            "Rank",
+            "Model",
+            "Agentic Overall Acc",
+            "Web Search Summary",
+            "Web Search Base",
+            "Web Search No Snippet",
+            "Memory Summary",
+            "Memory KV",
+            "Memory Vector",
+            "Memory Recursive Summarization",
+        ],
     },
     "v3": {
         "data_overall.csv": [
@@ -296,6 +326,8 @@ def _render(rows: list[list[Any]], header: list[str], sort_index: int, raw: set[
 def render_csvs(models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> dict[str, str]:
     """File name -> CSV text for the three leaderboard files, one row per model."""
     per_file: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
+    if version == "v4":
+        per_file[AGENTIC_CSV] = [_agentic_row(m, sizes) for m in models]
     for m in models:
         overall, live, non_live = _rows(m, version, sizes)
         per_file["data_overall.csv"].append(overall)
@@ -342,7 +374,7 @@ def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[Mod
         ]
         for path in sorted(found):
             category = to_v4(version, path.name[prefix_len : -len("_score.json")])
-            if target is ours and category in SINGLE_TURN:
+            if target is ours and (category in SINGLE_TURN or category in AGENTIC):
                 continue  # ours are fresh; an old file of a category not scored now is stale
             head = scorefile.read_header(path)
             if head is not None and head["total_count"] > 0:
