@@ -88,9 +88,10 @@ def _write_agentic(model_dir: Path, fc: bool) -> None:
         lines = []
         for index, answer in enumerate(_answers(category)):
             make = cases[(index + number) % len(cases)]
-            lines.append(
-                json.dumps({"id": answer["id"].replace(source, category), "result": make(answer["ground_truth"][0])})
-            )
+            line = {"id": answer["id"].replace(source, category), "result": make(answer["ground_truth"][0])}
+            if not fc:  # BFCL times every step; a 0 is a step it did not time
+                line["latency"] = [[round(0.5 + index / 100, 2), 0], [1.25]]
+            lines.append(json.dumps(line))
         (folder / f"BFCL_v4_{category}_result.json").write_text("\n".join(lines) + "\n")
 
 
@@ -101,10 +102,11 @@ def _failures(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _csv_numbers(path: Path, skip: set[str]) -> list[tuple[str, ...]]:
-    """Each row's cells, less the columns in ``skip`` (names, links, cost), sorted."""
+    """Each row's cells, less the columns in ``skip`` (names, links, cost) and the rank (two models
+    with the same Overall may rank either way), sorted."""
     with path.open(newline="") as handle:
         rows = list(csv.reader(handle))
-    keep = [i for i, name in enumerate(rows[0]) if name not in skip]
+    keep = [i for i, name in enumerate(rows[0]) if name not in skip and name != "Rank"]
     return sorted(tuple(row[i] for i in keep) for row in rows[1:])
 
 
