@@ -162,8 +162,8 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
     steps: tuple[float, ...] = ()
     if isinstance(latency, list) and all(isinstance(turn, list) for turn in latency):
         steps = tuple(float(x) for turn in latency for x in turn if _is_number(x))
-    latency = float(latency) if _is_number(latency) else None
-    return ResultEntry(entry_id, record["result"], lineno, latency, steps), None
+    single = float(latency) if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
+    return ResultEntry(entry_id, record["result"], lineno, single, steps), None
 
 
 def _is_number(value: object) -> bool:
