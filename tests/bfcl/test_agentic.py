@@ -240,3 +240,16 @@ def test_several_models_in_one_run_show_their_overall(tmp_path: Path) -> None:
     assert runs.summaries["m1"]["overall"]["accuracy"] > runs.summaries["m2"]["overall"]["accuracy"]
     csv_rows = (run / "score" / "data_agentic.csv").read_text().splitlines()
     assert len(csv_rows) == 3  # both models, written by the last one over every score file
+
+
+def test_the_report_shows_the_overall_and_which_parts_were_scored(tmp_path: Path) -> None:
+    from toolgrad_eval.report import publish
+
+    run = _run(tmp_path, "m", GOOD)
+    run_bfcl(run, "m", tmp_path / "records" / "m", bfcl_data=_data(tmp_path), echo=lambda _: None)
+    site = publish([tmp_path / "records"], tmp_path / "site")
+    pages = list((tmp_path / "site" / "models").glob("*.html"))
+    assert pages and site.index.is_file()
+    html = "".join(p.read_text() for p in pages)
+    assert "<dt>Overall</dt>" in html and '<span class="badge">partial</span>' in html
+    assert "agentic 3/5, counted as 0" in html and "multi_turn 0/4, counted as 0" in html
