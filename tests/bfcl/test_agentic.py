@@ -79,15 +79,18 @@ def test_function_calling_steps_are_read_as_stored_calls() -> None:
     broken = check_agentic([[call, [{"search_engine_query": "{oops"}]]], ["Paris"], fmt="openai-fc")
     assert broken.verdict.error_type == ANSWER_NOT_FOUND
     # With no reader named, text steps are read as prompted calls and structured ones as stored calls.
-    assert check_agentic([[call, CALL, "Paris"]], ["Paris"], fmt=None).calls == (
+    mixed = check_agentic([[call, CALL]], ["Paris"], fmt=None)
+    assert mixed.verdict.error_type == NO_LAST_MESSAGE
+    assert mixed.calls == (
         [{"search_engine_query": {"keywords": "tea"}}],
         [{"search_engine_query": {"keywords": "tea"}}],
     )
+    assert check_agentic([[call, "Paris"]], ["Paris"], fmt=None).verdict.valid
 
 
-def test_a_long_string_turn_is_decoded_once_not_per_character(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The official loop decodes each character of a string turn; none can be a call, so we decode
-    none of them (a 2 MB string would otherwise cost two million decodes)."""
+def test_long_turns_cost_one_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The official loop decodes each character of a string turn (none can be a call) and every step
+    of a list turn; the verdict needs only the steps from the last text reply on."""
     calls = []
     real = agentic.decode
 
@@ -98,6 +101,9 @@ def test_a_long_string_turn_is_decoded_once_not_per_character(monkeypatch: pytes
     monkeypatch.setattr(agentic, "decode", counting)
     assert check_agentic(["a" * 2_000_000 + " Paris"], ["s"], fmt="python").verdict.valid
     assert len(calls) <= 1
+    calls.clear()
+    assert check_agentic([[CALL] * 100_000 + ["Paris"]], ["Paris"], fmt="python").verdict.valid
+    assert len(calls) == 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class AgenticCheck:
 
     verdict: Verdict
     reply: Any = None  # the last step that decodes to no call (None: none)
-    calls: tuple[Any, ...] = ()  # the steps that decoded to calls, decoded
+    calls: tuple[Any, ...] = ()  # the steps after the reply (all, when there is none), decoded
 
 
 def _step_calls(step: Any, fmt: str | None, version: str) -> Any:
@@ -116,14 +116,16 @@ def check_agentic(result: Any, answers: Sequence[str], *, fmt: str | None, versi
         return AgenticCheck(
             Verdict.fail(scorefile.MALFORMED_RESULT, f"The turn is a {type(turn).__name__}, not a list of steps.")
         )
+    # Only the last text reply matters: read from the end, and stop there (the official loop reads
+    # every step; the verdict is the same, and a long turn costs one decode instead of hundreds).
     reply: Any = None
-    calls = []
-    for step in steps:
+    calls: list[Any] = []
+    for step in reversed(steps):
         decoded = _step_calls(step, fmt, version)
         if decoded is None:
             reply = step
-        else:
-            calls.append(decoded)
+            break
+        calls.insert(0, decoded)
     if not reply:
         return AgenticCheck(
             Verdict.fail(NO_LAST_MESSAGE, "No step of the turn is a text reply (every step is a function call)."),
