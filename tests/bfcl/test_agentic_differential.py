@@ -32,14 +32,17 @@ REAL = Path(os.environ.get("TOOLGRAD_BFCL_REAL") or Path(__file__).resolve().par
 REAL_GEMMA = REAL / "v4-gemma-3-4b-it"
 PROMPT_MODEL = "google_gemma-3-4b-it"  # GemmaHandler, prompt mode
 FC_MODEL = "gpt-4o-2024-11-20-FC"  # OpenAI, function calling: [{name: "<JSON arguments>"}]
+QWEN_MODEL = "Qwen_Qwen3-8B-FC"  # QwenFCHandler: <tool_call> blocks of JSON in the text
+MODELS = {PROMPT_MODEL: "prompt", FC_MODEL: "openai", QWEN_MODEL: "qwen"}
 
 CALL_TEXT = "search_engine_query(keywords='tea', max_results=3)"
 CALL_FC = [{"search_engine_query": '{"keywords": "tea", "max_results": 3}'}]
+CALL_QWEN = '<tool_call>\n{"name": "search_engine_query", "arguments": {"keywords": "tea"}}\n</tool_call>'
 
 
-def _cases(fc: bool) -> list[Callable[[str], Any]]:
+def _cases(style: str) -> list[Callable[[str], Any]]:
     """Ways to answer one entry, given its first expected answer: the raw ``result`` values."""
-    call: Any = CALL_FC if fc else CALL_TEXT
+    call: Any = {"prompt": CALL_TEXT, "openai": CALL_FC, "qwen": CALL_QWEN}[style]
     text_call_like = "search_engine_query(keywords='tea'"  # unbalanced: decodes to no call
     return [
         lambda a: [[call, f"{{'answer': '{a}', 'context': 'found it'}}"]],  # passes
@@ -70,8 +73,8 @@ def _answers(category: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _write_agentic(model_dir: Path, fc: bool) -> None:
-    cases = _cases(fc)
+def _write_agentic(model_dir: Path, style: str) -> None:
+    cases = _cases(style)
     for number, category in enumerate(AGENTIC):
         source = "web_search" if category.startswith("web_search") else "memory"
         folder = model_dir / "agentic"
@@ -89,7 +92,7 @@ def _write_agentic(model_dir: Path, fc: bool) -> None:
         for index, answer in enumerate(_answers(category)):
             make = cases[(index + number) % len(cases)]
             line = {"id": answer["id"].replace(source, category), "result": make(answer["ground_truth"][0])}
-            if not fc:  # BFCL times every step; a 0 is a step it did not time
+            if style == "prompt":  # BFCL times every step; a 0 is a step it did not time
                 line["latency"] = [[round(0.5 + index / 100, 2), 0], [1.25]]
             lines.append(json.dumps(line))
         (folder / f"BFCL_v4_{category}_result.json").write_text("\n".join(lines) + "\n")
@@ -116,22 +119,22 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     result = root / "run" / "result"
     if REAL_GEMMA.is_dir():
         shutil.copytree(REAL_GEMMA / "result" / PROMPT_MODEL, result / PROMPT_MODEL)
-    _write_agentic(result / PROMPT_MODEL, fc=False)
-    _write_agentic(result / FC_MODEL, fc=True)
+    for model, style in MODELS.items():
+        _write_agentic(result / model, style)
     official = root / "official-score"
     categories = [*AGENTIC]
     if REAL_GEMMA.is_dir():
         categories += [p.name[len("BFCL_v4_") : -len("_result.json")] for p in REAL_GEMMA.rglob("*_result.json")]
-    or_skip(lambda: official_evaluate(result, official, [PROMPT_MODEL, FC_MODEL], categories))
+    or_skip(lambda: official_evaluate(result, official, list(MODELS), categories))
     ours = root / "run" / "score"
     # The CSVs are written by the model scored last, which alone has its latencies (the others' come
     # from their score files, which hold none): the model with real latencies goes last.
-    for model in (FC_MODEL, PROMPT_MODEL):
+    for model in (FC_MODEL, QWEN_MODEL, PROMPT_MODEL):
         run_bfcl(root / "run", model, root / f"record-{model}", bfcl_data=data_dir("v4"), echo=lambda _: None)
     return official, ours
 
 
-@pytest.mark.parametrize("model", [PROMPT_MODEL, FC_MODEL])
+@pytest.mark.parametrize("model", list(MODELS))
 @pytest.mark.parametrize("category", AGENTIC)
 def test_agentic_verdicts_match_the_official_evaluation(both: tuple[Path, Path], model: str, category: str) -> None:
     official, ours = both
@@ -169,4 +172,4 @@ def test_overall_csv_matches_the_official_one(both: tuple[Path, Path]) -> None:
     skip = {"Model", "Model Link", "Total Cost ($)", "Organization", "License"}
     ours_rows = _csv_numbers(ours / "data_overall.csv", skip)
     assert ours_rows == _csv_numbers(official / "data_overall.csv", skip)
-    assert len(ours_rows) == 2
+    assert len(ours_rows) == len(MODELS)
