@@ -259,3 +259,24 @@ def test_the_report_shows_the_overall_and_which_parts_were_scored(tmp_path: Path
     html = "".join(p.read_text() for p in pages)
     assert "<dt>Overall</dt>" in html and '<span class="badge">partial</span>' in html
     assert "agentic 3/5, counted as 0" in html and "multi_turn 0/4, counted as 0" in html
+
+
+def test_the_overall_takes_the_models_other_score_files_as_the_csv_does(tmp_path: Path) -> None:
+    """Multi-turn scored elsewhere (here: an official score file already in the score folder) fills
+    the Overall's multi-turn part, in the record as in data_overall.csv, and the record says so."""
+    run = _run(tmp_path, "m", GOOD)
+    folder = run / "score" / "m" / "multi_turn"
+    folder.mkdir(parents=True)
+    for name, accuracy in (("base", 0.5), ("miss_func", 0.25), ("miss_param", 0.25), ("long_context", 0.0)):
+        head = {"accuracy": accuracy, "correct_count": int(accuracy * 200), "total_count": 200}
+        (folder / f"BFCL_v4_multi_turn_{name}_score.json").write_text(json.dumps(head) + "\n")
+    summary = run_bfcl(run, "m", tmp_path / "out", bfcl_data=_data(tmp_path), echo=lambda _: None)
+    total = summary["overall"]
+    assert total["parts"]["multi_turn"]["missing"] == [] and total["parts"]["multi_turn"]["accuracy"] == 0.25
+    assert total["from_existing_score_files"] == [
+        f"multi_turn_{n}" for n in ("base", "long_context", "miss_func", "miss_param")
+    ]
+    agentic_part = 0.4 * ((1.0 + 0.0) / 2 + 0.5 / 3) / 2
+    assert total["accuracy"] == pytest.approx(agentic_part + 0.3 * 0.25)
+    row = (run / "score" / "data_overall.csv").read_text().splitlines()[1].split(",")
+    assert row[1] == f"{total['accuracy'] * 100:.2f}%" and total["label"] == "partial"

@@ -62,6 +62,8 @@ AGENTIC_SIZES = {
     "memory_rec_sum": 155,
 }
 MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+# Every category a run record may hold, in the order records and tables list them.
+RECORD_ORDER = (*SINGLE_TURN, *MULTI_TURN, *AGENTIC)
 
 # Categories BFCL defines that we recognise but do not score (multi-turn and agentic need
 # executable back-ends; the others were retired from the leaderboard).

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.agentic import score_agentic
 from toolgrad_eval.bfcl.aggregate import model_card, overall
-from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, SINGLE_TURN, SIZES
+from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, RECORD_ORDER, SINGLE_TURN, SIZES
 from toolgrad_eval.bfcl.data import BfclData, locate_data
 from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
@@ -186,10 +186,13 @@ def _run(
     scores = {o.category: o.score for o in outcomes if o.score is not None}
     aggregates = model_card(scores)
     sizes = _sizes(layout.version, data)
-    total = overall(scores, layout.version, sizes)
 
     ours = ModelScores(model, dict(scores), [x for o in outcomes for x in o.latencies])
     csv_models = models_in_score_dir(root, layout.version, ours)
+    # The Overall of data_overall.csv: this run's scores plus the model's score files of categories
+    # this run does not score (as BFCL's own writer reads the score folder), named in the record.
+    total = overall(ours.scores, layout.version, sizes)
+    reused = sorted(set(ours.scores) - set(scores))
     with writing(root):
         csv_paths = write_csvs(root, csv_models, layout.version, sizes)
 
@@ -208,9 +211,9 @@ def _run(
         "conventions": conventions.as_dict(),
         "generation": None if generated is None else generated.identity(),
         "error_types": _error_type_counts(outcomes),
-        "categories": {c: categories[c] for c in (*SINGLE_TURN, *AGENTIC) if c in categories},
+        "categories": {c: categories[c] for c in RECORD_ORDER if c in categories},
         "aggregates": aggregates,
-        "overall": total.as_dict(),
+        "overall": {**total.as_dict(), "from_existing_score_files": reused},
         "not_scored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.not_scored),
         "prerequisites_ignored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.prerequisites),
         "warnings": scorefile.scrub_text(warnings),
