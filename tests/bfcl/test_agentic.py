@@ -280,3 +280,20 @@ def test_the_overall_takes_the_models_other_score_files_as_the_csv_does(tmp_path
     assert total["accuracy"] == pytest.approx(agentic_part + 0.3 * 0.25)
     row = (run / "score" / "data_overall.csv").read_text().splitlines()[1].split(",")
     assert row[1] == f"{total['accuracy'] * 100:.2f}%" and total["label"] == "partial"
+
+
+def test_bfcl_v3_has_no_agentic_categories(tmp_path: Path) -> None:
+    """bfcl-eval 2025.6.30 (v3) ships no agentic data or checker: such a file is named, not scored."""
+    data = tmp_path / "data"
+    (data / "possible_answer").mkdir(parents=True)
+    (data / "BFCL_v3_simple.json").write_text("")
+    model_dir = tmp_path / "run" / "result" / "m"
+    model_dir.mkdir(parents=True)
+    (model_dir / "BFCL_v3_web_search_base_result.json").write_text(
+        json.dumps({"id": "web_search_base_0", "result": [["Paris"]]}) + "\n"
+    )
+    summary = run_bfcl(tmp_path / "run", "m", tmp_path / "out", bfcl_data=data, echo=lambda _: None)
+    assert summary["categories"] == {}
+    assert any("category not scored: the BFCL v3 data has no web_search_base" in w for w in summary["warnings"])
+    assert list(summary["overall"]["parts"]) == ["non_live", "live", "multi_turn"]
+    assert not (tmp_path / "run" / "score" / "data_agentic.csv").exists()
