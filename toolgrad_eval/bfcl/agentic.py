@@ -42,8 +42,8 @@ from toolgrad_eval.bfcl.categories import AGENTIC_SOURCE, MEMORY
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.decode import decode, is_empty_output, json_safe
 from toolgrad_eval.bfcl.layout import ResultFile
-from toolgrad_eval.bfcl.results import read_result_file
-from toolgrad_eval.bfcl.scoring import CategoryOutcome, _examples, _ids, _line_warnings
+from toolgrad_eval.bfcl.results import LineProblem, read_result_file
+from toolgrad_eval.bfcl.scoring import CategoryOutcome
 from toolgrad_eval.bfcl.verdict import Verdict
 
 __all__ = [
@@ -65,6 +65,20 @@ ANSWER_NOT_FOUND = "agentic:answer_not_found"
 # The memory scenarios whose question ids BFCL renames per back-end (every scenario of the data).
 MEMORY_SCENARIOS = ("student", "customer", "finance", "healthcare", "notetaker")
 _DROPPED = re.compile(r"[,./\-_*^()]")
+
+
+_EXAMPLES = 5  # ids or lines quoted in one warning, as for single-turn
+
+
+def _examples(items: list[str]) -> str:
+    return ", ".join(items[:_EXAMPLES]) + (f", ... ({len(items)} in all)" if len(items) > _EXAMPLES else "")
+
+
+def _line_warnings(where: str, problems: list[LineProblem], total: int) -> list[str]:
+    out = [f"{where}:{p.line}: {p.message}; line skipped" for p in problems[:_EXAMPLES]]
+    if total > _EXAMPLES:
+        out.append(f"{where}: {total - _EXAMPLES} more malformed lines skipped")
+    return out
 
 
 def normalise(text: str) -> str:
@@ -179,7 +193,7 @@ def score_agentic(rf: ResultFile, data: BfclData, model: str, *, fmt: str | None
         out.issues["malformed_lines"] = content.n_problems
     if content.n_entries and not content.copies and not data_ids & {p.id for p in content.problems}:
         out.warnings.append(
-            f"{where}: none of its {_ids(content.n_entries)} is a BFCL {rf.version} {rf.name} id "
+            f"{where}: none of its {content.n_entries} id{'' if content.n_entries == 1 else 's'} is a BFCL {rf.version} {rf.name} id "
             f"(e.g. {_examples(content.extra_ids)}); category not scored"
         )
         return out
