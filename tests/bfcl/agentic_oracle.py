@@ -1,4 +1,5 @@
-"""The official ``bfcl evaluate`` run as a whole, as a test oracle for agentic scoring and the Overall.
+"""The official ``bfcl evaluate`` run as a whole, as a test oracle for agentic scoring and the Overall
+(v4 and, for the Overall, v3).
 
 Unlike :mod:`oracle` (one entry at a time), this runs bfcl-eval's own ``eval_runner.runner`` on a
 result folder, so the official loading, id renaming, prerequisite skipping, score files and
@@ -22,12 +23,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
-def official_evaluate(result_dir: Path, score_dir: Path, models: list[str], categories: list[str]) -> None:
-    """Run bfcl-eval 2026.3.23's evaluation of ``models`` over ``categories`` into ``score_dir``."""
+def official_evaluate(
+    result_dir: Path, score_dir: Path, models: list[str], categories: list[str], version: str = "v4"
+) -> None:
+    """Run the era-matched bfcl-eval's evaluation of ``models`` over ``categories`` into ``score_dir``
+    (``version`` v4: 2026.3.23; v3: 2025.6.30)."""
     sys.path.insert(0, str(HERE))
     from oracle import OracleUnavailable, checker_site, oracle_python, tree_sitter_site
 
-    sites = [str(checker_site("v4")), str(tree_sitter_site())]
+    sites = [str(checker_site(version)), str(tree_sitter_site())]
     with tempfile.TemporaryDirectory(prefix="bfcl-agentic-oracle-") as scratch:
         env = {
             **os.environ,

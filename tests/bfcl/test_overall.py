@@ -4,10 +4,17 @@ data_overall.csv in test_agentic_differential.py)."""
 
 from __future__ import annotations
 
+import csv
+import os
+import shutil
+import sys
+from pathlib import Path
+
 import pytest
 
 from toolgrad_eval.bfcl.aggregate import CategoryScore, overall
 from toolgrad_eval.bfcl.categories import AGENTIC, MULTI_TURN, SINGLE_TURN, SIZES
+from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.bfcl.table import card_table, overall_cell
 
 V4_ALL = (*SINGLE_TURN, *MULTI_TURN, *AGENTIC)
@@ -84,3 +91,38 @@ def test_the_terminal_table_labels_a_partial_overall() -> None:
     assert "counted as 0: multi_turn, agentic" in text
     complete = overall(_scores({c: 1.0 for c in V4_ALL}), "v4", {})
     assert overall_cell(complete) == "100.00"
+
+
+REAL = Path(os.environ.get("TOOLGRAD_BFCL_REAL") or Path(__file__).resolve().parents[2].parent / "shared" / "bfcl-real")
+V3_MODEL = "meta-llama_Llama-3.1-8B-Instruct"  # the one model of v3-aafv in bfcl-eval 2025.6.30's registry
+
+
+@pytest.mark.skipif(not (REAL / "v3-aafv").is_dir(), reason="../shared/bfcl-real is not present")
+def test_v3_overall_matches_the_official_csv(tmp_path: Path) -> None:
+    """A real v3 run (non-live only): our data_overall.csv row and record Overall equal bfcl-eval
+    2025.6.30's. Its latency columns are left out: BFCL v3 shows none for models without a price
+    in its registry, which we do not ship."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from agentic_oracle import official_evaluate
+    from oracle import data_dir, or_skip
+
+    result = tmp_path / "run" / "result"
+    shutil.copytree(REAL / "v3-aafv" / "result" / V3_MODEL, result / V3_MODEL)
+    categories = ["simple", "java", "javascript", "multiple", "parallel", "parallel_multiple"]
+    or_skip(lambda: official_evaluate(result, tmp_path / "official", [V3_MODEL], categories, "v3"))
+    summary = run_bfcl(tmp_path / "run", V3_MODEL, tmp_path / "out", bfcl_data=data_dir("v3"), echo=lambda _: None)
+
+    def row(path: Path) -> dict[str, str]:
+        with path.open(newline="") as handle:
+            return next(csv.DictReader(handle))
+
+    ours, official = (
+        row(tmp_path / "run" / "score" / "data_overall.csv"),
+        row(tmp_path / "official" / "data_overall.csv"),
+    )
+    skip = {"Model", "Model Link", "Organization", "License"}
+    assert {k: v for k, v in ours.items() if k not in skip and "Latency" not in k and "Cost" not in k} == {
+        k: v for k, v in official.items() if k not in skip and "Latency" not in k and "Cost" not in k
+    }
+    assert f"{summary['overall']['accuracy'] * 100:.2f}%" == official["Overall Acc"] == "20.87%"
+    assert summary["overall"]["label"] == "partial"

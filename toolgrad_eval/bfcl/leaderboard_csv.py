@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
+from toolgrad_eval.bfcl.aggregate import overall as overall_accuracy
 from toolgrad_eval.bfcl.categories import AGENTIC, MEMORY, SINGLE_TURN, WEB_SEARCH, file_prefix, to_v4
 from toolgrad_eval.fileio import atomic_write_text
 
@@ -66,11 +67,6 @@ def _weighted(cells: Sequence[_Cell], na_if_missing: bool = True) -> _Cell:
     total = sum(c.total for c in cells)
     acc = sum(c.accuracy * c.total for c in cells) / total if total else 0.0
     return _Cell(acc, total, na_if_missing and any(c.missing for c in cells))
-
-
-def _by_weights(cells: Sequence[_Cell], weights: Sequence[float]) -> _Cell:
-    norm = sum(weights)
-    return _Cell(sum(c.accuracy * w / norm for c, w in zip(cells, weights)), sum(c.total for c in cells), False)
 
 
 def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, float | str]:
@@ -167,18 +163,18 @@ def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[
         overall_mt.shown,
         *(x.shown for x in mt),
     ]
+    # BFCL's Overall Accuracy, one rule for the CSV, the record and the tables (a category not
+    # scored counts 0; the number is always shown, as BFCL shows it).
+    total = overall_accuracy(m.scores, version, sizes).accuracy
     if version == "v3":
-        total = _unweighted([overall_l, overall_nl, overall_mt], na_if_missing=False)
-        overall = [NA, total.shown, m.model, NA, NA, mean, std, p95, *head, l_rel.shown, total_irrel.shown, NA, NA]
+        overall = [NA, total, m.model, NA, NA, mean, std, p95, *head, l_rel.shown, total_irrel.shown, NA, NA]
     else:
         ws = [c("web_search_base"), c("web_search_no_snippet")]
         mem = [c("memory_kv"), c("memory_vector"), c("memory_rec_sum")]
         summary_ws, summary_mem = _unweighted(ws), _unweighted(mem)
-        overall_agentic = _unweighted([summary_ws, summary_mem], na_if_missing=False)
-        total = _by_weights([overall_nl, overall_l, total_irrel, overall_mt, overall_agentic], [10, 10, 10, 30, 40])
         overall = [
             NA,
-            total.shown,
+            total,
             m.model,
             NA,
             NA,
