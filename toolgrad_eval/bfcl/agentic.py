@@ -24,6 +24,12 @@ them (BFCL v3 has no agentic categories):
 * Memory prerequisite conversations (``BFCL_v4_memory_<backend>_prereq_result.json``) only fill the
   memory the questions read; they are not scored (see ``layout``).
 
+Steps are read with our readers of each handler family (:mod:`.decode.families`), which reproduce
+the handlers' ``decode_ast``; the official loop calls ``decode_execute``, which reads a few unusual
+shapes otherwise (Qwen FC arguments given as JSON text, for one), so such a step may count as a call
+on one side only. On the shapes of tests/bfcl/test_agentic_differential.py (prompting, OpenAI FC and
+Qwen FC readers) every verdict agrees.
+
 Where we differ, on purpose: a missing or duplicated id fails that entry (``toolgrad:*`` error
 types, as for single-turn) where the official run stops; a turn that is not a list, string or object
 (the official loop crashes on it) is ``toolgrad:malformed_result``. Score-file lines keep the
