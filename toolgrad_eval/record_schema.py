@@ -109,11 +109,19 @@ class BfclSummary(_Summary):
     benchmark: Literal["bfcl"]
     data_version: Literal["v3", "v4"]
     data_source: str
-    categories: dict[str, BfclCategory] = Field(description="Single-turn categories scored, by v4 name.")
+    categories: dict[str, BfclCategory] = Field(description="Categories scored (single-turn, agentic), by v4 name.")
     aggregates: dict[str, Fraction | None] = Field(
         description=(
             "The model-card columns (BFCL's overall formulas); null when a category a column needs is missing."
         )
+    )
+    overall: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "BFCL's Overall Accuracy (a category not scored counts 0, as BFCL counts it): accuracy, "
+            "label ('partial' when a category was not scored), missing_categories, and per part its "
+            "accuracy, weight and scored/missing categories."
+        ),
     )
     error_types: dict[str, NonNegativeInt] = Field(description="Failed entries per BFCL error_type.")
     conventions: dict[str, Any] = Field(

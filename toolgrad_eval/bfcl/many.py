@@ -187,17 +187,34 @@ def summary_table(runs: ManyRuns) -> str:
 
     columns = ("non_live_overall", "live_overall", "relevance", "irrelevance")
     rows = [
-        [model, s["data_version"], s["n_samples"], *(_pct(s["aggregates"].get(c)) for c in columns)]
+        [model, s["data_version"], s["n_samples"], _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
         for model, s in runs.summaries.items()
     ]
     return str(
         tabulate(
             rows,
-            headers=["Model", "Data", "Entries", "Non-live overall", "Live overall", "Relevance", "Irrelevance"],
+            headers=[
+                "Model",
+                "Data",
+                "Entries",
+                "Overall",
+                "Non-live overall",
+                "Live overall",
+                "Relevance",
+                "Irrelevance",
+            ],
             tablefmt="github",
             disable_numparse=True,
         )
     )
+
+
+def _overall(summary: dict[str, Any]) -> str:
+    """BFCL's Overall, labelled partial when categories it needs were counted as 0."""
+    total = summary.get("overall")
+    if not isinstance(total, dict):
+        return "N/A"
+    return _pct(total.get("accuracy")) + (" (partial)" if total.get("partial") else "")
 
 
 def _pct(value: float | None) -> str:
