@@ -40,6 +40,10 @@ DEFAULT_JUDGE_MODEL = "gpt-4.1"
 VerdictParser = Callable[[str], tuple[Any, "str | None"]]
 
 
+def _ignore(_result: JudgeResult) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class JudgeSettings:
     model: str = DEFAULT_JUDGE_MODEL
@@ -99,6 +103,8 @@ class Judge:
             )
         self.meter = CostMeter(batch_price if batch else standard, standard, batch_price, settings.max_cost)
         self.batch_info: dict[str, Any] | None = None  # filled by a --batch run
+        # Sees every result of this judge's runs as it arrives (the session shows the first errors).
+        self.on_result: Callable[[JudgeResult], None] = _ignore
         self.limiter: AdaptiveLimit | None = None
         self.pool: EndpointPool | None = None
         self._counters = _Counters()

@@ -103,9 +103,14 @@ class JudgeStream:
         self._closed = True
         if not self.tasks:
             return []
+
+        def deliver(result: JudgeResult) -> None:
+            judge.on_result(result)
+            on_result(result)
+
         if judge.batch is not None:
             try:
-                return run_batch(judge, self.tasks, judge.batch, on_result=on_result)
+                return run_batch(judge, self.tasks, judge.batch, on_result=deliver)
             finally:
                 self.finished = time.perf_counter()
         for _ in self._threads:
@@ -121,7 +126,7 @@ class JudgeStream:
             if isinstance(item, BaseException):
                 raise item
             results.append(item)
-            on_result(item)
+            deliver(item)
         self.finished = time.perf_counter()
         for thread in self._threads:
             thread.join()

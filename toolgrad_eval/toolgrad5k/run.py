@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.judge.coverage import DEFAULT_MAX_JUDGE_ERRORS, Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
 from toolgrad_eval.judge.template import load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
@@ -21,7 +22,7 @@ from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
 from toolgrad_eval.toolgrad5k.runner import ModelRun, compare_runs, evaluate_model, rows_as_dicts
 
 DEFAULT_TEMPLATE = "qor-v1"
-Progress = Callable[[str], "Callable[[int, int], None] | None"]  # model -> its progress callback
+Progress = Callable[[str], "Callable[[int, int, int], None] | None"]  # model -> its (done, total, failed) callback
 
 
 def _no_progress(_model: str) -> None:
@@ -50,6 +51,7 @@ class Toolgrad5kRecord:
 
     output: Path
     runs: list[ModelRun]
+    max_judge_errors: float = DEFAULT_MAX_JUDGE_ERRORS
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -58,6 +60,14 @@ class Toolgrad5kRecord:
     @property
     def budget_reached(self) -> bool:
         return any(run.summary.get("budget_reached") for run in self.runs)
+
+    def coverage(self, run: ModelRun) -> Coverage:
+        return Coverage.of(run.summary, self.max_judge_errors)
+
+    @property
+    def exit_status(self) -> int:
+        """0 for a result, 3 after a --max-cost stop, 4 when too many judgments failed (coverage.py)."""
+        return max(self.coverage(run).exit_status(self.budget_reached) for run in self.runs)
 
 
 def run_toolgrad5k(
@@ -110,13 +120,14 @@ def run_toolgrad5k(
                     on_progress=progress(name),
                     use_stored=config.use_stored,
                 )
+            run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())
             if marker is not None:
                 run.summary["overwrite_run_started"] = marker.started
                 run.summary["overwrite_run_resumed"] = marker.resumed
                 markers.append(marker)
             runs.append(run)
 
-    record = Toolgrad5kRecord(config.output, runs)
+    record = Toolgrad5kRecord(config.output, runs, config.judge.max_judge_errors)
     if len(runs) == 2:
         record.summary["compare"] = compare_runs(runs[0], runs[1])
     write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))

@@ -1,0 +1,89 @@
+"""A run whose judge mostly failed is not a result (issue 24): through the real command against a
+real server on 127.0.0.1 that answers prose or the wrong schema, the command exits non-zero, the
+terminal table and summary.json say ``partial: n of N judged``, and the first error is printed
+once, while the run goes on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from judge.conftest import CHAT, dataset, expensive_prices, run
+from judge.test_process_exit import command
+from support.fake_openai import Reply
+
+PROSE = "The assistant did well overall; I would give it about 80 out of 100."
+
+
+def _replies(text: str, samples: int) -> list[Reply]:
+    """Every request of ``samples`` samples answered with ``text`` (a reply failing validation is
+    asked twice more before the sample is a judge error)."""
+    return [Reply.content(text)] * (3 * samples)
+
+
+def test_a_judge_answering_prose_makes_a_partial_run_that_exits_4(env, tmp_path, capsys):
+    data = dataset(tmp_path / "ds", 10, score=70)
+    env.script(_replies(PROSE, 8))  # one worker: the first eight samples get prose, the last two a verdict
+    code, s = run(data, "--num_process", "1")
+    printed = capsys.readouterr()
+    assert code == 4
+    assert s["partial"] is True and s["n_judged"] == 2 and s["n_needing_judgment"] == 10
+    assert s["n_judge_errors"] == 8 and s["n_qor"] == 2 and s["qor"] == 70
+    assert "8 judge errors" in s["partial_reason"] and s["max_judge_errors"] == 0.05
+    table = [line for line in printed.out.splitlines() if line.startswith("| m1 ")]
+    assert len(table) == 1 and "partial: 2 of 10 judged" in table[0]
+    assert printed.err.count("invalid judge reply: not JSON") == 1  # the first error, once, not eight times
+    assert "Partial result for m1 (partial: 2 of 10 judged)" in printed.err
+    assert env.count(CHAT) == 8 * 3 + 2  # the run went on: every sample was asked
+
+
+def test_a_judge_answering_the_wrong_schema_is_shown_once_and_partial(env, tmp_path, capsys):
+    data = dataset(tmp_path / "ds", 6, score=70)
+    env.script(_replies(json.dumps({"score": 80, "verdict": "good"}), 5))
+    code, s = run(data, "--num_process", "1")  # in order: five samples get the wrong schema
+    printed = capsys.readouterr()
+    assert code == 4 and s["partial"] is True and s["n_judged"] == 1 and s["n_judge_errors"] == 5
+    wrong = "invalid judge reply: missing num_requests, reason, response_scores, final_score"
+    assert printed.err.count(wrong) == 1
+    assert "partial: 1 of 6 judged" in printed.out
+
+
+def test_few_judge_errors_below_the_threshold_are_a_result_with_its_n(env, tmp_path, capsys):
+    data = dataset(tmp_path / "ds", 25, score=70)
+    env.script(_replies(PROSE, 1))  # 1 of 25 = 4%: below the default 5%
+    code, s = run(data, "--num_process", "1")
+    printed = capsys.readouterr()
+    assert code == 0 and s["partial"] is False and s["partial_reason"] is None
+    assert s["n_judged"] == 24 and s["n_needing_judgment"] == 25
+    assert "| 24 of 25 judged" in printed.out and "partial" not in printed.out
+    assert printed.err.count("invalid judge reply: not JSON") == 1  # still shown: an error is never silent
+    env.script(_replies(PROSE, 1))
+    code, s = run(data, "--num_process", "1", "--max-judge-errors", "0", "--overwrite")
+    assert code == 4 and s["partial"] is True and s["max_judge_errors"] == 0  # the threshold is an option
+
+
+def test_a_max_cost_stop_is_partial_in_the_table_and_the_record(env, tmp_path, capsys):
+    prices = expensive_prices(tmp_path)
+    data = dataset(tmp_path / "ds", 12, score=70)
+    _, probe = run(data, "--prices", str(prices), "--cache-dir", "probe-cache", out="probe")
+    budget = probe["cost_usd"] / 12 * 4.5
+    capsys.readouterr()
+    code, s = run(data, "--prices", str(prices), "--max-cost", f"{budget:.6f}", "--num_process", "1")
+    printed = capsys.readouterr()
+    judged = s["n_qor"]
+    assert code == 3 and s["budget_reached"] is True and 1 <= judged < 12
+    assert s["partial"] is True and s["n_judged"] == judged and s["n_needing_judgment"] == 12
+    assert f"{12 - judged} not judged (--max-cost)" in s["partial_reason"]
+    assert f"partial: {judged} of 12 judged" in printed.out
+    assert "judge error on" not in printed.err  # a budget stop is not a judge error
+
+
+def test_the_process_exits_4_and_prints_the_first_error_once(env, tmp_path):
+    data = dataset(tmp_path / "ds", 4, score=70)
+    env.script(_replies(PROSE, 4))
+    done = command(data, "--num_process", "2")
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.count("invalid judge reply: not JSON") == 1
+    assert "partial: 0 of 4 judged" in done.stdout
+    summary = json.loads(Path("out/summary.json").read_text())
+    assert summary["partial"] is True and summary["qor"] is None and summary["n_judged"] == 0
