@@ -13,8 +13,8 @@ from toolgrad_eval.cli.judging import (
     interrupted_says_where,
     judge_config,
     judged_cell,
+    judged_exit_status,
     notify,
-    partial_line,
     printable,
     progress_printer,
     show_warnings,
@@ -355,6 +355,7 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
     for run in record.runs:
         show_warnings(run.warnings)
     _print_toolgrad5k(record)
+    status = max(judged_exit_status(run.summary, record.max_judge_errors) for run in record.runs)
     s = record.summary
     if s.get("budget_reached"):
         judged = s["n_to_judge"] - s["n_not_judged"]
@@ -364,12 +365,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             "re-run with a higher --max-cost to finish.",
             err=True,
         )
-    for run in record.runs:
-        line = partial_line(run.summary, record.max_judge_errors)
-        if line:
-            click.echo(printable(line), err=True)
-    if record.exit_status:
-        raise SystemExit(record.exit_status)
+    if status:
+        raise SystemExit(status)
 
 
 def _print_toolgrad5k(record: Any) -> None:

@@ -19,7 +19,14 @@ def evaluate_toolbench(
 ) -> None:
     from tabulate import tabulate
 
-    from toolgrad_eval.cli.judging import cost_line, judge_config, notify, progress_printer, show_warnings
+    from toolgrad_eval.cli.judging import (
+        cost_line,
+        judge_config,
+        judged_exit_status,
+        notify,
+        progress_printer,
+        show_warnings,
+    )
     from toolgrad_eval.judge.session import RunInterrupted
     from toolgrad_eval.toolbench.run import DEFAULT_ROUNDS, PASS_TEMPLATE, ToolbenchConfig, run_toolbench
 
@@ -73,6 +80,7 @@ def evaluate_toolbench(
         click.echo(f"Not answered by {model} (left out): {', '.join(s['missing_test_sets'])}.")
     click.echo(cost_line(s))
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
+    status = judged_exit_status(s, config.judge.max_judge_errors)  # partial: n of N judged (judging.py)
     if s.get("budget_reached"):
         click.echo(
             f"Budget reached (--max-cost {s['max_cost_usd']}): {s['n_not_judged']} queries not judged (left out of the "
@@ -80,6 +88,8 @@ def evaluate_toolbench(
             err=True,
         )
         raise SystemExit(3)
+    if status:
+        raise SystemExit(status)
 
 
 def _num(value: float | None) -> str:

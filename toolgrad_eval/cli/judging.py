@@ -115,17 +115,15 @@ def partial_line(summary: dict[str, Any], max_judge_errors: float) -> str | None
     )
 
 
-def finish_judged(summary: dict[str, Any], max_judge_errors: float, *, budget_reached: bool) -> None:
-    """The last lines of a judged run: say why it is partial, and exit 3 (a --max-cost stop) or
-    4 (too many judge errors: the means are not a result) so that scripts see it; return otherwise."""
+def judged_exit_status(summary: dict[str, Any], max_judge_errors: float) -> int:
+    """Say why a run with too many judge errors is not a result (on stderr); return the exit status
+    scripts must see: 3 after a --max-cost stop, 4 with too many judge errors, else 0."""
     from toolgrad_eval.judge.coverage import Coverage
 
     line = partial_line(summary, max_judge_errors)
     if line:
         click.echo(printable(line), err=True)
-    status = Coverage.of(summary, max_judge_errors).exit_status(budget_reached)
-    if status:
-        raise SystemExit(status)
+    return Coverage.of(summary, max_judge_errors).exit_status(bool(summary.get("budget_reached")))
 
 
 def show_warnings(warnings: list[str]) -> None:

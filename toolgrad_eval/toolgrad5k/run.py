@@ -61,13 +61,12 @@ class Toolgrad5kRecord:
     def budget_reached(self) -> bool:
         return any(run.summary.get("budget_reached") for run in self.runs)
 
-    def coverage(self, run: ModelRun) -> Coverage:
-        return Coverage.of(run.summary, self.max_judge_errors)
-
     @property
     def exit_status(self) -> int:
         """0 for a result, 3 after a --max-cost stop, 4 when too many judgments failed (coverage.py)."""
-        return max(self.coverage(run).exit_status(self.budget_reached) for run in self.runs)
+        return max(
+            Coverage.of(run.summary, self.max_judge_errors).exit_status(self.budget_reached) for run in self.runs
+        )
 
 
 def run_toolgrad5k(
