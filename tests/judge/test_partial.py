@@ -6,6 +6,7 @@ once, while the run goes on."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from judge.conftest import CHAT, dataset, expensive_prices, run
@@ -87,3 +88,22 @@ def test_the_process_exits_4_and_prints_the_first_error_once(env, tmp_path):
     assert "partial: 0 of 4 judged" in done.stdout
     summary = json.loads(Path("out/summary.json").read_text())
     assert summary["partial"] is True and summary["qor"] is None and summary["n_judged"] == 0
+
+
+def test_the_report_marks_a_partial_cell(env, tmp_path):
+    from toolgrad_eval.cli.main import main
+
+    data = dataset(tmp_path / "ds", 10, score=70)
+    env.script(_replies(PROSE, 8))
+    assert run(data, "--num_process", "1", out="runs/partial")[0] == 4
+    assert run(data, "--num_process", "1", model="m1", out="runs/full", cache="cache2")[0] == 0  # complete
+    assert main(["report", "--runs", "runs/partial", "--out", "site"]) == 0
+    page = Path("site/index.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="num[^"]*" data-col="(\w+)">(.*?)</td>', page, re.S)
+    marked = [(column, html) for column, html in cells if "badge warn partial" in html]
+    assert len(marked) == 1 and marked[0][0] == "qor"  # the run's QoR, not its Recall nor any reported value
+    assert '<span class="v">70.00</span>' in marked[0][1] and ">partial: 2 of 10 judged<" in marked[0][1]
+    model_pages = list(Path("site/models").glob("*.html"))
+    assert any("partial: 2 of 10 judged" in p.read_text(encoding="utf-8") for p in model_pages)
+    assert main(["report", "--runs", "runs/full", "--out", "site-full"]) == 0
+    assert "badge warn partial" not in Path("site-full/index.html").read_text(encoding="utf-8")

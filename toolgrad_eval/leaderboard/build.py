@@ -108,7 +108,13 @@ def _scores(run: Run) -> dict[str, Cell]:
     for c in COLUMNS[run.benchmark]:
         strata = run.strata(c.key)
         n = sum(len(s.values) for s in strata) if strata else None
-        cells[c.key] = Cell(run.values.get(c.key), column_ci(strata, c.run_factor), n=n, ci_method=ci_method(strata))
+        cells[c.key] = Cell(
+            run.values.get(c.key),
+            column_ci(strata, c.run_factor),
+            n=n,
+            ci_method=ci_method(strata),
+            partial=run.partial if c.judged else None,
+        )
     return cells
 
 
