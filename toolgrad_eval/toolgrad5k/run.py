@@ -16,7 +16,7 @@ from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import ensure_writable_dir
 from toolgrad_eval.judge.coverage import DEFAULT_MAX_JUDGE_ERRORS, Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
-from toolgrad_eval.judge.template import load_template
+from toolgrad_eval.judge.template import RENDER_VARIABLES, load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
 from toolgrad_eval.toolgrad5k.runner import ModelRun, compare_runs, evaluate_model, rows_as_dicts
@@ -85,7 +85,7 @@ def run_toolgrad5k(
     dataset = Toolgrad5k(
         config.dataset, split=config.split, response_key=config.response_key or response_key_for(config.unbiased_writer)
     )
-    template = load_template(config.template)
+    template = load_template(config.template, variables=RENDER_VARIABLES)
     models = [model] + ([config.compare_model] if config.compare_model else [])
     dataset.test_ids()
     for name in models:
