@@ -244,9 +244,10 @@ def test_missing_key_when_judging_is_needed_is_one_clear_line(builder, monkeypat
     monkeypatch.chdir(tmp_path)
     builder.sample("s1", {"a": {}})
     builder.prediction("m1", "s1", {"intermediate_steps": [], KEY: "x"})
-    code, _ = run(builder.finish())
+    code, _ = run(builder.finish(), out="runs/m1")
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "OPENAI_API_KEY" in err
+    assert not Path("runs").exists()  # a failed run leaves no empty output folder (nor its parent)
 
 
 def test_rejected_key_aborts_with_one_line(builder, judge_env, capsys):
@@ -256,6 +257,10 @@ def test_rejected_key_aborts_with_one_line(builder, judge_env, capsys):
     code, _ = run(builder.finish())
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "401" in err[0]
+    assert not Path("out").exists()
+    Path("out").mkdir()  # a folder the user made is theirs: kept
+    judge_env.script([Reply.status(401)])
+    assert run(builder.finish())[0] == 2 and Path("out").is_dir()
 
 
 def test_compare_model_pairs_by_sample_id(builder, judge_env):

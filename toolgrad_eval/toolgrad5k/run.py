@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.fileio import ensure_writable_dir, removed_if_failed
 from toolgrad_eval.judge.coverage import DEFAULT_MAX_JUDGE_ERRORS, Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
-from toolgrad_eval.judge.template import RENDER_VARIABLES, load_template
+from toolgrad_eval.judge.overwrite import OverwriteRun
+from toolgrad_eval.judge.template import RENDER_VARIABLES, JudgeTemplate, load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
 from toolgrad_eval.toolgrad5k.runner import ModelRun, compare_runs, evaluate_model, rows_as_dicts
@@ -90,9 +91,29 @@ def run_toolgrad5k(
     dataset.test_ids()
     for name in models:
         dataset.check_model(name)
-    ensure_writable_dir(config.output, "run-record folder")
-    refuse_other_models_record(config.output, "toolgrad5k", model, config.judge.overwrite)
+    with removed_if_failed(config.output):  # a run that stops leaves no empty folder behind
+        ensure_writable_dir(config.output, "run-record folder")
+        refuse_other_models_record(config.output, "toolgrad5k", model, config.judge.overwrite)
+        runs, markers = _judge_models(config, dataset, template, models, notify, progress)
+        record = Toolgrad5kRecord(config.output, runs, config.judge.max_judge_errors)
+        if len(runs) == 2:
+            record.summary["compare"] = compare_runs(runs[0], runs[1])
+        write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))
+    if not record.budget_reached:
+        for marker in markers:
+            marker.finish()
+    return record
 
+
+def _judge_models(
+    config: Toolgrad5kConfig,
+    dataset: Toolgrad5k,
+    template: JudgeTemplate,
+    models: list[str],
+    notify: Notify | None,
+    progress: Progress,
+) -> tuple[list[ModelRun], list[OverwriteRun]]:
+    """Each model's run in one judge session, and the --overwrite markers to finish once the record is written."""
     runs: list[ModelRun] = []
     markers = []  # --overwrite: removed only once the whole command has done its work
     with judge_session(config.judge, notify) as session:
@@ -125,12 +146,4 @@ def run_toolgrad5k(
                 run.summary["overwrite_run_resumed"] = marker.resumed
                 markers.append(marker)
             runs.append(run)
-
-    record = Toolgrad5kRecord(config.output, runs, config.judge.max_judge_errors)
-    if len(runs) == 2:
-        record.summary["compare"] = compare_runs(runs[0], runs[1])
-    write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))
-    if not record.budget_reached:
-        for marker in markers:
-            marker.finish()
-    return record
+    return runs, markers
