@@ -19,14 +19,8 @@ def evaluate_toolbench(
 ) -> None:
     from tabulate import tabulate
 
-    from toolgrad_eval.cli.judging import (
-        cost_line,
-        judge_config,
-        judged_exit_status,
-        notify,
-        progress_printer,
-        show_warnings,
-    )
+    from toolgrad_eval.cli.judging import cost_line, judge_config, notify, progress_printer, show_warnings
+    from toolgrad_eval.cli.judging import judged_exit_status
     from toolgrad_eval.judge.session import RunInterrupted
     from toolgrad_eval.toolbench.run import DEFAULT_ROUNDS, PASS_TEMPLATE, ToolbenchConfig, run_toolbench
 
