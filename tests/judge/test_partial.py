@@ -107,3 +107,20 @@ def test_the_report_marks_a_partial_cell(env, tmp_path):
     assert any("partial: 2 of 10 judged" in p.read_text(encoding="utf-8") for p in model_pages)
     assert main(["report", "--runs", "runs/full", "--out", "site-full"]) == 0
     assert "badge warn partial" not in Path("site-full/index.html").read_text(encoding="utf-8")
+
+
+def test_the_progress_callback_counts_judge_errors(env, tmp_path):
+    from toolgrad_eval.judge.session import JudgeConfig
+    from toolgrad_eval.toolgrad5k.run import Toolgrad5kConfig, run_toolgrad5k
+
+    data = dataset(tmp_path / "ds", 5, score=70)
+    env.script(_replies(PROSE, 3))
+    seen: list[tuple[int, int, int]] = []
+    shown: list[str] = []
+    config = Toolgrad5kConfig(
+        dataset=data, model="m1", output=tmp_path / "out", judge=JudgeConfig(cache_dir=tmp_path / "cache")
+    )
+    record = run_toolgrad5k(config, notify=shown.append, progress=lambda model: lambda *step: seen.append(step))
+    assert seen == [(1, 5, 1), (2, 5, 2), (3, 5, 3), (4, 5, 3), (5, 5, 3)]  # one worker: in order
+    assert record.exit_status == 4 and record.summary["partial"] is True
+    assert [line for line in shown if line.startswith("judge error on s0000: invalid judge reply")] == shown
