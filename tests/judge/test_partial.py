@@ -124,3 +124,14 @@ def test_the_progress_callback_counts_judge_errors(env, tmp_path):
     assert seen == [(1, 5, 1), (2, 5, 2), (3, 5, 3), (4, 5, 3), (5, 5, 3)]  # one worker: in order
     assert record.exit_status == 4 and record.summary["partial"] is True
     assert [line for line in shown if line.startswith("judge error on s0000: invalid judge reply")] == shown
+
+
+def test_a_toolbench_judge_with_the_wrong_answer_status_is_partial_and_shown_once(env, tmp_path, capsys):
+    from toolbench.builders import DFS, TEST_SET, real_layout, run as run_toolbench
+
+    env.score_fn = lambda request: {"reason": "r", "answer_status": "Maybe"}
+    code, s = run_toolbench(real_layout(tmp_path / "tb"), DFS, "--judge-samples", "1")
+    err = capsys.readouterr().err
+    assert code == 4 and s["partial"] is True and s["n_judged"] == 0 and s["sopr"][TEST_SET] is None
+    assert err.count("answer_status is not one of Solved, Unsolved, Unsure") == 1  # three samples, shown once
+    assert f"Partial result for {DFS} (partial: 0 of 3 judged)" in err
