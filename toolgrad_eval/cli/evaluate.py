@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,10 @@ from toolgrad_eval.cli.judging import (
     show_warnings,
 )
 from toolgrad_eval.errors import ConfigError, DatasetError
+
+if TYPE_CHECKING:  # imported when the run starts: --help and BFCL runs do not load ToolGrad-5k
+    from toolgrad_eval.toolgrad5k.run import Toolgrad5kRecord
+    from toolgrad_eval.toolgrad5k.runner import ModelRun
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
 BFCL_FORMATS = (
@@ -369,8 +373,8 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         raise SystemExit(status)
 
 
-def _print_toolgrad5k(record: Any) -> None:
-    """The terminal table and lines of a ToolGrad-5k run (``record``: a Toolgrad5kRecord)."""
+def _print_toolgrad5k(record: Toolgrad5kRecord) -> None:
+    """The terminal table and lines of a ToolGrad-5k run."""
     from tabulate import tabulate
 
     runs, output, s = record.runs, record.output, record.summary
@@ -407,7 +411,7 @@ def _print_toolgrad5k(record: Any) -> None:
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
 
 
-def _print_compare(runs: list[Any], compare: dict[str, Any]) -> None:
+def _print_compare(runs: list[ModelRun], compare: dict[str, Any]) -> None:
     from tabulate import tabulate
 
     click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")

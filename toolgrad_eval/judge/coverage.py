@@ -86,10 +86,10 @@ class Coverage:
         }
 
     def exit_status(self, budget_reached: bool) -> int:
-        """0 for a result; 3 after a --max-cost stop; 4 when too many judgments failed."""
-        if budget_reached:
-            return BUDGET_EXIT
-        return PARTIAL_EXIT if self.too_many_errors else 0
+        """4 when too many judgments failed (whatever else happened); 3 after a --max-cost stop; else 0."""
+        if self.too_many_errors:
+            return PARTIAL_EXIT
+        return BUDGET_EXIT if budget_reached else 0
 
 
 class FirstErrors:
