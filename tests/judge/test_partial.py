@@ -12,6 +12,7 @@ from pathlib import Path
 from judge.conftest import CHAT, dataset, expensive_prices, run
 from judge.test_process_exit import command
 from support.fake_openai import Reply
+from toolgrad5k.builders import KEY, DatasetBuilder, call
 
 PROSE = "The assistant did well overall; I would give it about 80 out of 100."
 
@@ -93,16 +94,22 @@ def test_the_process_exits_4_and_prints_the_first_error_once(env, tmp_path):
 def test_the_report_marks_a_partial_cell(env, tmp_path):
     from toolgrad_eval.cli.main import main
 
-    data = dataset(tmp_path / "ds", 10, score=70)
+    builder = DatasetBuilder(tmp_path / "ds")
+    for i, score in enumerate([70] * 8 + [20, 40]):  # the two judged samples differ: their CI has a width
+        builder.sample(f"s{i}", {"a": {}}, query=f"question {i} FAKE_SCORE={score}")
+        builder.prediction("m1", f"s{i}", {"intermediate_steps": [call("a")], KEY: f"answer {i}"})
+    data = builder.finish()
     env.script(_replies(PROSE, 8))
     assert run(data, "--num_process", "1", out="runs/partial")[0] == 4
     assert run(data, "--num_process", "1", model="m1", out="runs/full", cache="cache2")[0] == 0  # complete
-    assert main(["report", "--runs", "runs/partial", "--out", "site"]) == 0
+    assert main(["report", "--runs", "runs/partial", "--out", "site", "--match", "m1=toolgrad-1b"]) == 0
     page = Path("site/index.html").read_text(encoding="utf-8")
     cells = re.findall(r'<td class="num[^"]*" data-col="(\w+)">(.*?)</td>', page, re.S)
     marked = [(column, html) for column, html in cells if "badge warn partial" in html]
-    assert len(marked) == 1 and marked[0][0] == "qor"  # the run's QoR, not its Recall nor any reported value
-    assert '<span class="v">70.00</span>' in marked[0][1] and ">partial: 2 of 10 judged<" in marked[0][1]
+    # the run's QoR and its difference from the reported one; not its Recall, nor any reported value
+    assert [column for column, _ in marked] == ["qor", "qor"]
+    assert '<span class="v">30.00</span>' in marked[0][1] and ">partial: 2 of 10 judged<" in marked[0][1]
+    assert "outside" not in marked[1][1]  # the reported 93.7 is outside [20, 40], but a partial value is no finding
     model_pages = list(Path("site/models").glob("*.html"))
     assert any("partial: 2 of 10 judged" in p.read_text(encoding="utf-8") for p in model_pages)
     assert main(["report", "--runs", "runs/full", "--out", "site-full"]) == 0
