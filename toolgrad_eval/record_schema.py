@@ -72,6 +72,20 @@ class _Judged(_Summary):
     budget_reached: bool = Field(description="--max-cost stopped the run before every sample was judged.")
     n_judge_errors: NonNegativeInt
     n_not_judged: NonNegativeInt = Field(description="Samples left unjudged by --max-cost (left out of the means).")
+    partial: bool = Field(
+        default=False,
+        description=(
+            "The means are not a result: judge errors above max_judge_errors, or samples left unjudged by "
+            "--max-cost (the command exits 4 or 3; the report marks the judged values 'partial: n of N judged')."
+        ),
+    )
+    n_judged: NonNegativeInt | None = Field(default=None, description="Samples with a verdict: the n of the means.")
+    n_needing_judgment: NonNegativeInt | None = Field(
+        default=None, description="Samples that needed a verdict (readable inputs): the N of 'n of N judged'."
+    )
+    max_judge_errors: Fraction | None = Field(
+        default=None, description="--max-judge-errors: the share of judge errors above which the run is partial."
+    )
 
 
 class Toolgrad5kSummary(_Judged):

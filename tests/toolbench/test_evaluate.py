@@ -261,9 +261,8 @@ def test_invalid_judge_reply_is_a_judge_error_not_a_zero(toolbench_judge, tmp_pa
     toolbench_judge.score_fn = lambda request: {"reason": "r", "answer_status": "Maybe"}
     data = real_layout(tmp_path / "tb")
     code, s = run(data, DFS, "--judge-samples", "1")
-    # every judgment failed: a partial run (exit 4), never a number
-    assert code == 4 and s["n_judge_errors"] == 3 and s["sopr"][TEST_SET] is None
-    assert s["partial"] == {"judged": 0, "of": 3}
+    assert code == 4 and s["n_judge_errors"] == 3 and s["sopr"][TEST_SET] is None  # no verdict: partial, exit 4
+    assert s["partial"] is True and s["n_judged"] == 0 and s["n_needing_judgment"] == 3
     assert "answer_status is not one of Solved, Unsolved, Unsure" in rows()[f"{TEST_SET}/608"]["judge_error"]
     assert toolbench_judge.count(CHAT) == 9  # each asked again twice (the judge's invalid-reply retries)
 

@@ -3,7 +3,7 @@
 ``--pred_model a,b,c`` or ``--pred_model all`` (every model folder under ``result/``): each model is
 scored exactly as a run of its own would score it (same score files, CSVs and run record), but the
 BFCL data of each version is located, read and parsed once and shared (``run_bfcl(loaded=...)``). A model that cannot be
-scored (no result files, score files that would be replaced without --overwrite) is reported and
+scored (no result files, unreadable data) is reported and
 the others go on.
 """
 

@@ -2,8 +2,8 @@
 
 ``run_bfcl`` is the entry point ``toolgrad-eval --pred_model M --dataset RUN`` calls when RUN holds
 ``result/<M>/`` (or ``results/<M>/``). The steps: find the result files (``layout``) and the data
-(``data``), pick the score folder (``scoredir``: refuses to replace score files without
-``overwrite``, before any scoring), score each category (``scoring``), then write score files,
+(``data``), pick the score folder (``scoredir``; re-scoring replaces this model's score files: it
+is free and deterministic, as BFCL's own ``evaluate``), score each category (``scoring``), then write score files,
 BFCL's leaderboard CSVs, the run record, and print the model-card table. Result files are never
 written to.
 """
@@ -22,7 +22,7 @@ from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, RECORD_ORDER, 
 from toolgrad_eval.bfcl.data import BfclData, locate_data
 from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
-from toolgrad_eval.bfcl.scoredir import ScoreFilesExistError, choose_score_root, record_path, refuse_existing, writing
+from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
@@ -33,7 +33,7 @@ from toolgrad_eval.generate.settings import read_settings, scoring_format
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
-__all__ = ["FORMATS", "ScoreFilesExistError", "run_bfcl"]
+__all__ = ["FORMATS", "run_bfcl"]
 
 FORMATS = ("auto", "python", "json", "fc", *FAMILIES)
 _MAX_WARNINGS_SHOWN = 20
@@ -125,7 +125,6 @@ def _run(
         rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name)
         for rf in (*layout.files, *layout.agentic)
     }
-    refuse_existing(model, root, list(targets.values()), overwrite)
 
     echo(
         f"BFCL {layout.version} run: {layout.model_dir} ({len(layout.files)} single-turn"

@@ -11,11 +11,10 @@ from typing import Any
 
 import click
 
-EXIT_PARTIAL = 4  # more than 5% judge errors: the numbers are not a result
-
 
 def evaluate_toolbench(options: dict[str, Any], *, output: Path) -> None:
     from toolgrad_eval.cli.judging import cost_line, judge_config, notify, progress_printer, show_warnings
+    from toolgrad_eval.cli.judging import judged_exit_status
     from toolgrad_eval.judge.session import RunInterrupted
     from toolgrad_eval.toolbench.run import DEFAULT_ROUNDS, ToolbenchConfig, run_toolbench
 
@@ -46,20 +45,19 @@ def evaluate_toolbench(options: dict[str, Any], *, output: Path) -> None:
     click.echo(_facts(s))
     click.echo(cost_line(s))
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
+    status = judged_exit_status(s, config.judge.max_judge_errors)  # partial: n of N judged (judging.py)
     if s.get("budget_reached"):
         click.echo(
             f"Budget reached (--max-cost {s['max_cost_usd']}): {s['n_not_judged']} queries not judged (left out of the "
             "means). Judged ones are cached: re-run with a higher --max-cost to finish.",
             err=True,
         )
-        raise SystemExit(3)
-    if s.get("partial"):
-        click.echo(f"{partial_line(s)}: more than 5% judge errors, these numbers are not a result.", err=True)
-        raise SystemExit(EXIT_PARTIAL)
+    if status:
+        raise SystemExit(status)
 
 
 def partial_line(s: dict[str, Any]) -> str:
-    return f"partial: {s['partial']['judged']} of {s['partial']['of']} judged"
+    return f"partial: {s['n_judged']} of {s['n_needing_judgment']} judged"
 
 
 def _table(s: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import Callable
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.judge.coverage import Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
 from toolgrad_eval.judge.template import load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
@@ -98,6 +99,7 @@ def run_toolbench(
             )
     if marker is not None:
         run.summary["overwrite_run_started"], run.summary["overwrite_run_resumed"] = marker.started, marker.resumed
+    run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())  # partial: n of N judged
     write_run_record(config.output, run.summary, rows_as_dicts(run))
     if marker is not None and not run.summary.get("budget_reached"):
         marker.finish()

@@ -27,7 +27,6 @@ from toolgrad_eval.toolbench.rows import PassResult, QueryRow
 
 _DISPLAY = 2000
 AVERAGE = "average"
-PARTIAL_SHARE = 0.05  # above this share of judge errors a run is partial: not a result (exit non-zero)
 TWO_STEP, SINGLE = "tooleval-two-step", "single-request (ours)"
 
 
@@ -129,9 +128,6 @@ def _run_facts(
 ) -> dict[str, Any]:
     """What was scored and how (the protocol and the judge's settings, for the record and the report)."""
     judge = judges.first
-    errors = sum(r.judge_error is not None and not r.not_judged for r in rows)
-    errors += sum(r.preference_error is not None for r in rows) if reference else 0
-    to_score = [r for r in rows if strict or not r.missing_answer]
     facts: dict[str, Any] = {
         "benchmark": "toolbench",
         "model": model,
@@ -148,7 +144,6 @@ def _run_facts(
         "strict": strict,
         "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in rows),
         "n_not_judged": sum(r.not_judged for r in rows),
-        "partial": _partial(errors, len(to_score)),
         "pass_protocol": judges.protocol,
         "judge_samples": judge.settings.samples,
         "judge_temperature": judge.temperature,
@@ -167,13 +162,6 @@ def _run_facts(
         facts["preference_temperature"] = preference_judge.temperature
         facts["preference_protocol"] = "tooleval-one-order"  # one comparison per round, seeded random order
     return facts
-
-
-def _partial(errors: int, total: int) -> dict[str, int] | None:
-    """``{"judged", "of"}`` when judge errors exceed PARTIAL_SHARE of the queries scored, else None."""
-    if total == 0 or errors <= PARTIAL_SHARE * total:
-        return None
-    return {"judged": total - errors, "of": total}
 
 
 @dataclass(frozen=True)
