@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
 from toolgrad_eval.fileio import atomic_write_text, remove_stale_temporaries
-from toolgrad_eval.redact import redact_url
+from toolgrad_eval.conninfo import redact_conninfo
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"
@@ -48,7 +48,7 @@ def redacted_command(argv: Iterable[str] | None = None) -> str:
         if arg.startswith("sk-"):
             out.append("***")
             continue
-        out.append(redact_url(arg))
+        out.append(redact_conninfo(arg))  # a --cache-url password too
     if out:
         out[0] = Path(out[0]).name
     return shlex.join(out)
