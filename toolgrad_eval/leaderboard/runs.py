@@ -13,7 +13,7 @@ from toolgrad_eval.errors import InputFileError, ToolgradError
 from toolgrad_eval.conninfo import redact_conninfo
 from toolgrad_eval.fileio import iter_lines, loads_bounded, read_json
 from toolgrad_eval.leaderboard.columns import BENCHMARKS, COLUMNS, TOOLBENCH_TEST_SETS, bfcl_weights
-from toolgrad_eval.leaderboard.text import MAX_TEXT, BuildMessage, clean_text
+from toolgrad_eval.leaderboard.text import MAX_TEXT, BuildMessage, clean_text, literal
 from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
 
 
@@ -73,9 +73,13 @@ class Run:
         return strata
 
 
-def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]:
-    """Every run record under ``roots`` (searched recursively), and notes on what was skipped."""
+def discover_runs(
+    roots: Sequence[Path], *, include_synthetic: bool = True
+) -> tuple[list[Run], list[BuildMessage]]:
+    """Every run record under ``roots`` (searched recursively), and notes on what was skipped.
+    ``include_synthetic=False``: records of synthetic (demo) data are left out, with one note."""
     runs: list[Run] = []
+    left_out = 0
     notes: list[BuildMessage] = []
     seen: set[Path] = set()
     for root in roots:
@@ -88,18 +92,40 @@ def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]
             seen.add(resolved)
             try:
                 run, note = load_run(summary_path)
-            except ToolgradError as exc:  # one damaged record must not stop the whole report
+            except InputFileError as exc:  # one damaged record must not stop the whole report
+                run, note = None, _set_aside(summary_path, exc)
+            except ToolgradError as exc:
                 run, note = None, BuildMessage.about(summary_path, f"skipped, unreadable run record: {exc}")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:  # fields of the wrong shape
                 run, note = (
                     None,
                     BuildMessage.about(summary_path, f"skipped, damaged run record ({type(exc).__name__}: {exc})"),
                 )
+            if run is not None and run.synthetic and not include_synthetic:
+                left_out += 1
+                continue
             if run is not None:
                 runs.append(run)
             if note:
                 notes.append(note)
+    if left_out:
+        notes.append(
+            BuildMessage(
+                literal(
+                    f"{left_out} run record(s) of SYNTHETIC demo data left out (pass --include-synthetic to show them)"
+                )
+            )
+        )
     return runs, notes
+
+
+def _set_aside(summary_path: Path, exc: InputFileError) -> BuildMessage:
+    """The note on a record set aside: the file at fault named once (a page shows it without the
+    author's folders), then what is wrong with it."""
+    problem = literal(exc.problem)
+    if exc.path == summary_path:
+        return BuildMessage("{}: skipped, unreadable run record: " + problem, (summary_path,))
+    return BuildMessage("{}: skipped, unreadable run record: {}: " + problem, (summary_path, exc.path))
 
 
 def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
