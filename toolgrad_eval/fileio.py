@@ -166,7 +166,14 @@ def ensure_writable_dir(path: Path, what: str) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see either the old file or the new one, never half.
+    """Write ``text`` to ``path`` so that readers see either the old file or the new one, never half
+    (``atomic_write_lines``)."""
+    atomic_write_lines(path, (text,))
+
+
+def atomic_write_lines(path: Path, parts: Iterable[str]) -> None:
+    """Write the texts ``parts`` yields to ``path``, one after another as they come (memory holds one,
+    never the file), so that readers see either the old file or the new one, never half.
 
     The temporary file is created with the usual 0o666-minus-umask permissions (not mkstemp's
     0o600), so a published report stays readable by a web server running as another user.
@@ -185,7 +192,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise OutputError(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for part in parts:  # written as they come: memory holds one part, never the whole file
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
