@@ -7,7 +7,11 @@ per sample), written by :func:`toolgrad_eval.record.write_run_record`. Only the 
 rely on are pinned here; a summary may carry more (they are allowed, and documented where they are
 made). The ``schema`` key names this version; a change that breaks a reader gets a new one.
 
-Not imported on the scoring path: pydantic's import would cost every BFCL run ~100 ms.
+The models are applied where records cross a boundary: a judged benchmark's record is checked before
+it is written (``record.write_run_record``), and every record when it is read for a report or a diff
+(``leaderboard/runs.py``: ``summary_problems`` / ``row_problems``, which let a record lack keys its
+readers do not need but never hold a value of the wrong type or out of range). Not imported on the BFCL
+scoring path: pydantic's import would cost every BFCL run ~100 ms.
 """
 
 from __future__ import annotations
