@@ -64,7 +64,16 @@ def test_a_real_run_with_a_query_password_leaks_it_nowhere(tmp_path: Path, monke
         monkeypatch.chdir(tmp_path)
         run = tmp_path / "toolgrad-eval-out" / "toolgrad5k" / "demo-toolgrad-12b"
         dataset = demo_root() / "toolgrad5k-synthetic"
-        argv = ["--pred_model", "demo-toolgrad-12b", "--dataset", str(dataset), "--output", str(run), "--cache-url", url]
+        argv = [
+            "--pred_model",
+            "demo-toolgrad-12b",
+            "--dataset",
+            str(dataset),
+            "--output",
+            str(run),
+            "--cache-url",
+            url,
+        ]
         monkeypatch.setattr(sys, "argv", ["toolgrad-eval", *argv])  # what the record's command is made from
         assert main(argv) == 0
         code = main(["cache", "export", "verdicts.jsonl", "--cache-url", url])

@@ -85,7 +85,9 @@ def test_a_run_after_a_hostile_import_judges_again_and_saves_nothing_negative(en
 
 def test_an_overlong_line_is_rejected_without_being_held(tmp_path: Path) -> None:
     good = _entry_line("b" * 64, _record(None))
-    export = _export_of([good, '{"key": "' + "c" * (3 << 20) + '"}\n', _entry_line("d" * 64, _record(None))], tmp_path / "x.jsonl")
+    export = _export_of(
+        [good, '{"key": "' + "c" * (3 << 20) + '"}\n', _entry_line("d" * 64, _record(None))], tmp_path / "x.jsonl"
+    )
     with JudgmentCache(tmp_path / "cache") as cache:
         done = import_cache(cache, export, max_line=1 << 20)
     assert (done.added, done.rejected) == (2, 1)
@@ -124,7 +126,9 @@ def test_memory_of_an_export_does_not_grow_with_the_cache(tmp_path: Path) -> Non
 
 def test_memory_of_an_import_with_a_huge_line_stays_under_its_cap(tmp_path: Path) -> None:
     """A 40 MB line under a 1 MB cap: rejected after reading 1 MB of it at a time."""
-    export = _export_of(['{"key": "' + "c" * (40 << 20) + '"}\n', _entry_line("d" * 64, _record(None))], tmp_path / "x.jsonl")
+    export = _export_of(
+        ['{"key": "' + "c" * (40 << 20) + '"}\n', _entry_line("d" * 64, _record(None))], tmp_path / "x.jsonl"
+    )
     growth = _peak_growth_mib(
         "from pathlib import Path\n"
         "from toolgrad_eval.judge.cache import JudgmentCache\n"

@@ -10,7 +10,16 @@ from toolgrad_eval.cli.main import main
 def test_report_command_writes_the_site(demo_runs: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "reports" / "demo"
     code = main(
-        ["report", "--runs", str(demo_runs), "--out", str(out), "--match", "demo-gemma-3-4b=Gemma-3 12B", "--include-synthetic"]
+        [
+            "report",
+            "--runs",
+            str(demo_runs),
+            "--out",
+            str(out),
+            "--match",
+            "demo-gemma-3-4b=Gemma-3 12B",
+            "--include-synthetic",
+        ]
     )
     assert code == 0
     printed = capsys.readouterr().out

@@ -177,7 +177,9 @@ class PostgresStore:
         raise AssertionError("unreachable")
 
     def _connect(self, psycopg: Any) -> Any:
-        con = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name="toolgrad-eval")
+        con = psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name="toolgrad-eval"
+        )
         with con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             for statement in _SCHEMA:

@@ -73,9 +73,7 @@ class Run:
         return strata
 
 
-def discover_runs(
-    roots: Sequence[Path], *, include_synthetic: bool = True
-) -> tuple[list[Run], list[BuildMessage]]:
+def discover_runs(roots: Sequence[Path], *, include_synthetic: bool = True) -> tuple[list[Run], list[BuildMessage]]:
     """Every run record under ``roots`` (searched recursively), and notes on what was skipped.
     ``include_synthetic=False``: records of synthetic (demo) data are left out, with one note."""
     runs: list[Run] = []
