@@ -309,6 +309,8 @@ _KEPT_ITEMS = 50
 
 
 def _compact(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, str):
         return value if len(value) <= MAX_TEXT else clean_text(value, _KEPT_TEXT)
     if isinstance(value, list):
