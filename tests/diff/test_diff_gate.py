@@ -109,3 +109,30 @@ def test_other_bfcl_versions_are_not_paired_and_json_says_so(tmp_path: Path, cap
     assert note.startswith("BFCL not compared:") and "benchmark versions: data_version 'v4' in A, 'v3' in B" in note
     code, _, err = _run(capsys, str(runs / "abfcl"), str(runs / "bbfcl"))
     assert code == 2 and "BFCL not compared" in err
+
+
+def test_a_broken_record_under_runs_is_set_aside_with_a_note(tmp_path: Path, capsys) -> None:
+    runs = tmp_path / "runs"
+    toolgrad5k_record(runs / "a", "model-a", _values(["s1", "s2"]))
+    toolgrad5k_record(runs / "b", "model-b", _values(["s1", "s2"]))
+    toolgrad5k_record(runs / "b-old", "model-b", _values(["s1", "s2"]))
+    summary = json.loads((runs / "b-old" / SUMMARY_FILE).read_text(encoding="utf-8"))
+    (runs / "b-old" / SUMMARY_FILE).write_text(json.dumps(summary).replace('"n_samples": 2', '"n_samples": -5'))
+    code, out, err = _run(capsys, "model-a", "model-b", "--runs", str(runs), "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert [d["b"]["record"] for d in payload["diffs"]] == [str(runs / "b")]
+    (note,) = payload["notes"]
+    assert "b-old" in note and "n_samples: Input should be greater than or equal to 0" in note
+    assert "b-old" in err
+
+
+def test_toolbench_records_are_not_paired_as_if_they_were_toolgrad5k(tmp_path: Path, capsys) -> None:
+    from toolgrad_eval.record import write_run_record
+
+    for model in ("tb-a", "tb-b"):
+        rows = [{"id": f"G1_instruction/{i}", "test_set": "G1_instruction", "score": 1.0} for i in range(3)]
+        write_run_record(tmp_path / model, {"benchmark": "toolbench", "model": model, "n_samples": 3}, rows)
+    code, out, err = _run(capsys, str(tmp_path / "tb-a"), str(tmp_path / "tb-b"), "--fail-on-regression")
+    assert code == 2 and out == ""
+    assert "not compared: diff compares BFCL and ToolGrad-5k records" in err

@@ -74,11 +74,12 @@ def diff(
 
     check_metrics(metrics)
     roots = list(runs) or [DEFAULT_RUNS]
-    pairing = pair_records(find_records(a, roots), find_records(b, roots), a, b)
+    skipped: list[str] = []  # records the search set aside (damaged, or failing the record schema)
+    pairing = pair_records(find_records(a, roots, skipped), find_records(b, roots, skipped), a, b)
     diffs = [diff_runs(x, y) for x, y in pairing.pairs]
     found = [line for d in diffs for line in regressions(d, metrics, alpha)]
     empty = [line for d in diffs for line in uncompared(d, metrics)]
-    notes = [*pairing.notes, *empty]
+    notes = [*skipped, *pairing.notes, *empty]
     if as_json:
         payload = {
             "diffs": [d.as_dict() for d in diffs],

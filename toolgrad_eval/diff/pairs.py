@@ -16,9 +16,10 @@ from toolgrad_eval.record import SUMMARY_FILE
 _KNOWN_SHOWN = 12
 
 
-def find_records(spec: str, roots: Sequence[Path]) -> list[Run]:
+def find_records(spec: str, roots: Sequence[Path], notes: list[str] | None = None) -> list[Run]:
     """The run records ``spec`` names: a record folder (or its summary.json), else every latest
-    record of the model named ``spec`` under ``roots`` (one per benchmark and data version)."""
+    record of the model named ``spec`` under ``roots`` (one per benchmark and data version).
+    ``notes`` receives what the search set aside (a damaged record, one failing the schema)."""
     path = Path(spec)
     summary = path / SUMMARY_FILE if path.is_dir() else path
     if summary.name == SUMMARY_FILE and summary.is_file():
@@ -28,7 +29,9 @@ def find_records(spec: str, roots: Sequence[Path]) -> list[Run]:
         return [run]
     if path.is_dir():
         raise InputFileError(path, f"no {SUMMARY_FILE} here: not a run-record folder")
-    runs, _ = discover_runs(list(roots))
+    runs, found_notes = discover_runs(list(roots))
+    if notes is not None:
+        notes.extend(str(n) for n in found_notes if "skipped" in str(n) and str(n) not in notes)
     found = [run for run in runs if run.model == spec]
     if not found:
         known = sorted({run.model for run in runs})
@@ -43,6 +46,8 @@ def find_records(spec: str, roots: Sequence[Path]) -> list[Run]:
         latest[(run.benchmark, run.data_version)] = run
     return list(latest.values())
 
+
+DIFFABLE = ("bfcl", "toolgrad5k")  # benchmarks whose per-sample rows diff knows how to pair
 
 # Summary keys that name the questions a run answered: two runs that differ in one were not asked the
 # same questions, and pairing their samples by id would mix them. (BFCL's data version, ToolGrad-5k's
@@ -82,6 +87,10 @@ def pair_records(a: list[Run], b: list[Run], spec_a: str, spec_b: str) -> Pairin
     for run_a in a:
         same = [r for r in b if r.benchmark == run_a.benchmark]
         if not same:
+            continue
+        if run_a.benchmark not in DIFFABLE:
+            title = BENCHMARK_TITLES.get(run_a.benchmark, run_a.benchmark)
+            notes.append(f"{title} not compared: diff compares BFCL and ToolGrad-5k records ({run_a.path})")
             continue
         match = next((r for r in same if identity_mismatch(run_a, r) is None), None)
         if match is not None:
