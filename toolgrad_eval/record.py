@@ -92,8 +92,9 @@ def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Ma
     """Serialise both files first (a value JSON cannot hold fails before anything is replaced),
     then write the rows, then the summary, so a summary never points at missing rows. The summary
     carries the rows' SHA-256: a crash between the two writes leaves new rows beside the old
-    summary, which readers can tell (``rows_match_summary``). A judged benchmark's record that the
-    record schema refuses (record_schema.py, the one definition) is not written: a ToolgradError."""
+    summary, which readers can tell (``leaderboard.runs.load_run`` hashes the rows it reads). A
+    judged benchmark's record that the record schema refuses (record_schema.py, the one
+    definition) is not written: a ToolgradError."""
     rows = list(rows)
     rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
     full = {**provenance(), **summary, "per_sample_sha256": _digest(rows_text)}
@@ -119,12 +120,6 @@ def _check(output: Path, summary: dict[str, Any], rows: list[Mapping[str, Any]])
             f"{output}: the run record does not match its schema ({'; '.join(problems)}), so it was not written "
             "(paid judgments are in the cache: running again costs nothing)"
         )
-
-
-def rows_match_summary(summary: Mapping[str, Any], rows_text: str) -> bool:
-    """False when the summary names other rows than these (records from before the digest match)."""
-    digest = summary.get("per_sample_sha256")
-    return not isinstance(digest, str) or _digest(rows_text) == digest
 
 
 def _digest(rows_text: str) -> str:
