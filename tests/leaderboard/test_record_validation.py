@@ -93,3 +93,15 @@ def test_report_goes_on_without_the_broken_record(toolgrad5k_run, runs_root: Pat
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "nan-model/summary.json: skipped, unreadable run record: unreadable JSON value (NaN" in page
     assert str(tmp_path) not in page  # the note names the file without the author's folders
+
+
+def test_a_password_in_an_older_records_command_is_never_shown(toolgrad5k_run, runs_root: Path, tmp_path) -> None:
+    folder = toolgrad5k_run("old-model")
+    summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary["command"] = "toolgrad-eval --cache-url 'host=db password=pg-s3cret-old' --pred_model old-model"
+    (folder / SUMMARY_FILE).write_text(json.dumps(summary), encoding="utf-8")
+    (run,), _ = discover_runs([runs_root])
+    assert run.summary["command"] == "toolgrad-eval --cache-url 'host=db password=***' --pred_model old-model"
+    assert main(["report", "--runs", str(runs_root), "--out", str(tmp_path / "site"), "--include-synthetic"]) == 0
+    pages = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*") if p.is_file())
+    assert "pg-s3cret-old" not in pages and "old-model" in pages
