@@ -136,3 +136,13 @@ def test_toolbench_records_are_not_paired_as_if_they_were_toolgrad5k(tmp_path: P
     code, out, err = _run(capsys, str(tmp_path / "tb-a"), str(tmp_path / "tb-b"), "--fail-on-regression")
     assert code == 2 and out == ""
     assert "not compared: diff compares BFCL and ToolGrad-5k records" in err
+
+
+def test_a_bfcl_category_missing_from_one_run_fails_its_gate(tmp_path: Path, capsys) -> None:
+    bfcl_record(tmp_path / "a", "model-a", {"simple_python": [None, None], "multiple": [None, "x"]})
+    bfcl_record(tmp_path / "b", "model-b", {"simple_python": [None, None]})
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    code, _, err = _run(capsys, a, b, "--fail-on-regression", "--metric", "multiple")
+    assert code == 2 and "BFCL multiple: nothing compared (no entry of the category was scored in both runs)" in err
+    code, _, _ = _run(capsys, a, b, "--fail-on-regression", "--metric", "simple_python")
+    assert code == 0

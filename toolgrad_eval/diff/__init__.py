@@ -138,6 +138,8 @@ def _why_empty(diff: RunDiff) -> str:
             return f"run {side} has no per-sample rows: {run.path}"
     unpaired = diff.bfcl.unpaired if diff.bfcl else diff.toolgrad5k.unpaired if diff.toolgrad5k else {}
     paired = diff.bfcl.overall.n_paired if diff.bfcl else None
+    if paired:  # BFCL entries were paired, just none of the chosen category
+        return "no entry of the category was scored in both runs"
     if paired == 0 or (diff.toolgrad5k is not None and not _shared_ids(diff)):
         return f"no sample id is in both runs (A only {unpaired.get('only_a', 0)}, B only {unpaired.get('only_b', 0)})"
     return "no sample has a value in both runs: every value is null in one of them"
