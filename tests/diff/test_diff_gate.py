@@ -127,15 +127,18 @@ def test_a_broken_record_under_runs_is_set_aside_with_a_note(tmp_path: Path, cap
     assert "b-old" in err
 
 
-def test_toolbench_records_are_not_paired_as_if_they_were_toolgrad5k(tmp_path: Path, capsys) -> None:
+def test_toolbench_records_with_no_query_in_common_fail_the_gate(tmp_path: Path, capsys) -> None:
+    """ToolBench records are paired as ToolBench (never as ToolGrad-5k rows); none shared: exit 2."""
     from toolgrad_eval.record import write_run_record
 
-    for model in ("tb-a", "tb-b"):
-        rows = [{"id": f"G1_instruction/{i}", "test_set": "G1_instruction", "score": 1.0} for i in range(3)]
+    for model, first in (("tb-a", 0), ("tb-b", 10)):
+        rows = [
+            {"id": f"G1_instruction/{i}", "test_set": "G1_instruction", "score": 1.0} for i in range(first, first + 3)
+        ]
         write_run_record(tmp_path / model, {"benchmark": "toolbench", "model": model, "n_samples": 3}, rows)
     code, out, err = _run(capsys, str(tmp_path / "tb-a"), str(tmp_path / "tb-b"), "--fail-on-regression")
-    assert code == 2 and out == ""
-    assert "not compared: diff compares BFCL and ToolGrad-5k records" in err
+    assert code == 2
+    assert "ToolBench sopr: nothing compared (no sample id is in both runs (A only 3, B only 3))" in err
 
 
 def test_a_bfcl_category_missing_from_one_run_fails_its_gate(tmp_path: Path, capsys) -> None:

@@ -121,7 +121,9 @@ def metric_names(benchmark: str) -> tuple[str, ...]:
 def _chosen(diff: RunDiff, metrics: Sequence[str]) -> list[str]:
     if metrics:
         return [m for m in metrics if m in metric_names(diff.benchmark)]
-    return ["overall"] if diff.bfcl else list(TOOLBENCH_METRICS) if diff.toolbench else list(METRICS)
+    if diff.toolbench is not None:  # the win rate only where both runs were compared with one reference
+        return ["sopr", "sowr"] if diff.toolbench.reference else ["sopr"]
+    return ["overall"] if diff.bfcl else list(METRICS)
 
 
 def uncompared(diff: RunDiff, metrics: Sequence[str] = ()) -> list[str]:
@@ -147,11 +149,12 @@ def _why_empty(diff: RunDiff) -> str:
             return f"run {side} has no usable {PER_SAMPLE_FILE} (missing, or left by another run): {run.path}"
         if not run.samples:
             return f"run {side} has no per-sample rows: {run.path}"
-    unpaired = diff.bfcl.unpaired if diff.bfcl else diff.toolgrad5k.unpaired if diff.toolgrad5k else {}
+    found = diff.bfcl or diff.toolgrad5k or diff.toolbench
+    unpaired = found.unpaired if found is not None else {}
     paired = diff.bfcl.overall.n_paired if diff.bfcl else None
     if paired:  # BFCL entries were paired, just none of the chosen category
         return "no entry of the category was scored in both runs"
-    if paired == 0 or (diff.toolgrad5k is not None and not _shared_ids(diff)):
+    if paired == 0 or (diff.bfcl is None and not _shared_ids(diff)):
         return f"no sample id is in both runs (A only {unpaired.get('only_a', 0)}, B only {unpaired.get('only_b', 0)})"
     return "no sample has a value in both runs: every value is null in one of them"
 

@@ -47,7 +47,7 @@ def find_records(spec: str, roots: Sequence[Path], notes: list[str] | None = Non
     return list(latest.values())
 
 
-DIFFABLE = ("bfcl", "toolgrad5k")  # benchmarks whose per-sample rows diff knows how to pair
+DIFFABLE = ("bfcl", "toolgrad5k", "toolbench")  # benchmarks whose per-sample rows diff knows how to pair
 
 # Summary keys that name the questions a run answered: two runs that differ in one were not asked the
 # same questions, and pairing their samples by id would mix them. (BFCL's data version, ToolGrad-5k's
@@ -90,7 +90,7 @@ def pair_records(a: list[Run], b: list[Run], spec_a: str, spec_b: str) -> Pairin
             continue
         if run_a.benchmark not in DIFFABLE:
             title = BENCHMARK_TITLES.get(run_a.benchmark, run_a.benchmark)
-            notes.append(f"{title} not compared: diff compares BFCL and ToolGrad-5k records ({run_a.path})")
+            notes.append(f"{title} not compared: diff compares BFCL, ToolGrad-5k and ToolBench records ({run_a.path})")
             continue
         match = next((r for r in same if identity_mismatch(run_a, r) is None), None)
         if match is not None:
