@@ -24,6 +24,7 @@ from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir,
 from toolgrad_eval.bfcl.scoredir import ScoreFilesExistError, choose_score_root, record_path, refuse_existing, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
+from toolgrad_eval.bfcl.multi_turn import MULTI_TURN, score_multi_turn
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -107,7 +108,8 @@ def _run(
     ensure_writable_dir(output, "run-record folder")
     refuse_other_models_record(output, "bfcl", model, overwrite)
     layout = find_run(dataset, model)
-    if not layout.files:
+    multi_turn = [f for f in layout.not_scored if f.category in MULTI_TURN]
+    if not layout.files and not multi_turn:
         others = ", ".join(sorted(f.name for f in layout.not_scored)) or "none"
         raise DatasetError(
             layout.model_dir,
@@ -120,7 +122,10 @@ def _run(
     if loaded is not None:
         loaded[layout.version] = data
     root = choose_score_root(layout, output, score_dir, echo)
-    targets = {rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name) for rf in layout.files}
+    targets = {
+        rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name)
+        for rf in (*layout.files, *multi_turn)
+    }
     refuse_existing(model, root, list(targets.values()), overwrite)
 
     echo(
@@ -154,6 +159,7 @@ def _run(
         score_category(rf, data, model, fmt=fmt, underscore_to_dot=underscore_to_dot, family=family)
         for rf in layout.files
     ]
+    outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
     for o in outcomes:
         warnings.extend(o.warnings)
 
@@ -199,7 +205,7 @@ def _run(
         "conventions": conventions.as_dict(),
         "generation": None if generated is None else generated.identity(),
         "error_types": _error_type_counts(outcomes),
-        "categories": {c: categories[c] for c in SINGLE_TURN if c in categories},
+        "categories": {c: categories[c] for c in (*SINGLE_TURN, *MULTI_TURN) if c in categories},
         "aggregates": aggregates,
         "not_scored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.not_scored),
         "warnings": scorefile.scrub_text(warnings),
@@ -219,10 +225,27 @@ def _run(
     return summary
 
 
+def _multi_turn_format(fmt: str, family: str | None, rf: Any) -> str:
+    """How a multi-turn file's steps are read: the option, the model's family, else what the file holds
+    (stored function calls, a list, are read the function-calling way; text the prompting way)."""
+    if fmt != "auto":
+        return fmt
+    if family is not None:
+        return family
+    from toolgrad_eval.bfcl.results import read_result_file
+
+    for copies in read_result_file(rf.path).copies.values():
+        for turn in copies[0].result if isinstance(copies[0].result, list) else []:
+            for step in turn if isinstance(turn, list) else []:
+                return "fc" if isinstance(step, (list, dict)) else "python"
+    return "python"
+
+
 def _layout_warnings(layout: RunLayout) -> list[str]:
     out = []
-    if layout.not_scored:
-        names = ", ".join(sorted(f.name for f in layout.not_scored))
+    not_scored = [f for f in layout.not_scored if f.category not in MULTI_TURN]
+    if not_scored:
+        names = ", ".join(sorted(f.name for f in not_scored))
         out.append(f"{layout.model_dir}: not scored by toolgrad-eval (single-turn only): {names}")
     for path in layout.unknown:
         out.append(f"{path}: not a BFCL {layout.version} single-turn result file name; ignored")
@@ -251,5 +274,6 @@ def _error_type_counts(outcomes: list[CategoryOutcome]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for o in outcomes:
         for f in o.failures:
-            counts[f["error_type"]] = counts.get(f["error_type"], 0) + 1
+            kind = f["error_type"] if "error_type" in f else f["error"]["error_type"]  # multi-turn: nested
+            counts[kind] = counts.get(kind, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
