@@ -22,7 +22,7 @@ from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.multi_turn.bounded import run_bounded
 from toolgrad_eval.bfcl.multi_turn.calls import execution_calls
 from toolgrad_eval.bfcl.multi_turn.checker import check_entry
-from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, simulator_dir
+from toolgrad_eval.bfcl.multi_turn.simulators import SimulatorsNotFoundError, load_classes, simulator_dir
 from toolgrad_eval.bfcl.results import read_result_file
 from toolgrad_eval.bfcl.scoring import CategoryOutcome
 
@@ -63,7 +63,11 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
     if missing_data is not None:
         out.warnings.append(f"{rf.path}: category not scored: {missing_data} not found")
         return out
-    classes = load_classes(simulator_dir(data.root, version))
+    try:
+        classes = load_classes(simulator_dir(data.root, version))
+    except SimulatorsNotFoundError as exc:  # an older fetch: the single-turn categories still score
+        out.warnings.append(f"{rf.path}: category not scored: {exc}")
+        return out
     entries = data.entries(rf.category)
     content = read_result_file(rf.path, {e.id for e in entries})
     out.latencies.extend(content.latencies)
