@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 from bfcl import oracle
 from toolgrad_eval.bfcl.runner import run_bfcl
+from toolgrad_eval.diff.bfcl import diff_bfcl
+from toolgrad_eval.leaderboard.runs import load_run
 
 
 def test_multi_turn_run_scores_and_records(tmp_path: Path) -> None:
@@ -30,3 +33,47 @@ def test_multi_turn_run_scores_and_records(tmp_path: Path) -> None:
     assert head["correct_count"] == category["correct_count"] == 200 - len(failed)
     rows = [json.loads(x) for x in (tmp_path / "out" / "per_sample.jsonl").read_text().splitlines()]
     assert sum(r["valid"] for r in rows) == category["correct_count"]
+    rows = list(csv.reader((tmp_path / "run" / "score" / "data_multi_turn.csv").read_text().splitlines()))
+    accuracy = category["correct_count"] / 200
+    assert rows == [
+        ["Rank", "Model", "Multi Turn Overall Acc", "Base", "Miss Func", "Miss Param", "Long Context"],
+        ["1", "some-model", f"{accuracy / 4 * 100:.2f}%", f"{accuracy * 100:.2f}%", "N/A", "N/A", "N/A"],
+    ]
+
+
+def _run(tmp_path: Path, name: str, data: Path, cut: set[int]) -> Path:
+    folder = tmp_path / name / "result" / "m" / "multi_turn"
+    folder.mkdir(parents=True)
+    answers = (data / "possible_answer" / "BFCL_v4_multi_turn_miss_param.json").read_text().splitlines()
+    lines = []
+    for i, line in enumerate(answers):
+        truth = json.loads(line)
+        turns = [["[" + ", ".join(t) + "]"] if t else [] for t in truth["ground_truth"]]
+        lines.append(json.dumps({"id": truth["id"], "result": turns[:-1] if i in cut else turns}))
+    (folder / "BFCL_v4_multi_turn_miss_param_result.json").write_text("\n".join(lines) + "\n")
+    run_bfcl(tmp_path / name, "m", tmp_path / f"{name}-out", bfcl_data=data, fmt="python", echo=lambda _m: None)
+    return tmp_path / f"{name}-out" / "summary.json"
+
+
+def test_diff_flips_multi_turn_entries(tmp_path: Path) -> None:
+    data = oracle.or_skip(lambda: oracle.data_dir("v4"))
+    run_a, _ = load_run(_run(tmp_path, "a", data, {0, 1}))
+    run_b, _ = load_run(_run(tmp_path, "b", data, {1, 2}))
+    assert run_a is not None and run_b is not None
+    diff = diff_bfcl(run_a, run_b)
+    (category,) = [c for c in diff.categories if c.category == "multi_turn_miss_param"]
+    assert category.n_paired == 200
+    flips = {e.id: (e.direction, e.error_type_a, e.error_type_b) for e in diff.flipped}
+    # Entry 0 is cut in a only, entry 2 in b only; entry 1 fails in both (no flip). Whole answers in
+    # prompt form pass unless they hold positional arguments (dropped by the prompting decoder).
+    assert flips and set(flips) <= {"multi_turn_miss_param_0", "multi_turn_miss_param_2"}
+    assert flips.get("multi_turn_miss_param_0", ("fail_to_pass", "multi_turn:force_terminated", None)) == (
+        "fail_to_pass",
+        "multi_turn:force_terminated",
+        None,
+    )
+    assert flips.get("multi_turn_miss_param_2", ("pass_to_fail", None, "multi_turn:force_terminated")) == (
+        "pass_to_fail",
+        None,
+        "multi_turn:force_terminated",
+    )
