@@ -72,7 +72,8 @@ def test_refused_names_are_never_called(setup: tuple[dict[str, type], Any], tmp_
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the bounds need fork")
-def test_huge_arithmetic_is_bounded_and_the_run_goes_on(setup: tuple[dict[str, type], Any]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_huge_arithmetic_is_bounded_and_the_run_goes_on(setup: tuple[dict[str, type], Any], workers: int) -> None:
     classes, entry = setup
     turns = len(entry.answer)
     honest = [[[c] for c in turn] for turn in entry.answer]
@@ -90,6 +91,6 @@ def test_huge_arithmetic_is_bounded_and_the_run_goes_on(setup: tuple[dict[str, t
     def check(decoded: list[list[list[str]]]) -> dict[str, Any]:
         return check_entry(classes, entry.question, decoded, entry.answer, model="m", version="v4")
 
-    verdicts = run_bounded(jobs, check)
+    verdicts = run_bounded(jobs, check, workers=workers)  # with 2: one bounded entry in each child's chunk
     assert [v.get("error_type") for v in verdicts] == [BOUNDED, None, BOUNDED, None]
     assert verdicts[1]["valid"] and verdicts[3]["valid"]

@@ -188,7 +188,9 @@ def _run(
     ours = ModelScores(model, dict(scores), [x for o in outcomes for x in o.latencies])
     csv_models = models_in_score_dir(root, layout.version, ours)
     with writing(root):
-        csv_paths = write_csvs(root, csv_models, layout.version, _sizes(layout.version, data))
+        # A multi-turn-only run reads no single-turn data just for sizes: the era's are known.
+        sizes = _sizes(layout.version, data) if layout.files else dict(SIZES[layout.version])
+        csv_paths = write_csvs(root, csv_models, layout.version, sizes)
 
     summary: dict[str, Any] = {
         "benchmark": "bfcl",

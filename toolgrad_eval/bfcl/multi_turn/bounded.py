@@ -34,18 +34,93 @@ _HEADER = struct.Struct("!Q")
 Check = Callable[[Any], dict[str, Any]]
 
 
-def run_bounded(jobs: Sequence[Any], check: Check) -> list[dict[str, Any]]:
-    """``check(job)`` for every job, in order; a job that exceeds its bound gives a failure dict."""
+def run_bounded(jobs: Sequence[Any], check: Check, workers: int | None = None) -> list[dict[str, Any]]:
+    """``check(job)`` for every job, in order; a job that exceeds its bound gives a failure dict.
+
+    The jobs are split into contiguous chunks checked by up to ``workers`` children at once (default:
+    one per core, at least ``_MIN_CHUNK`` jobs each)."""
     if not jobs:
         return []
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return [_guarded(check, job) for job in jobs]
-    out: list[dict[str, Any]] = []
-    while len(out) < len(jobs):
-        out.extend(_child_run(jobs, len(out), check))
-        if len(out) < len(jobs):  # the child stopped inside this job
-            out.append(_bounded_failure(f"stopped after more than {CPU_SECONDS} s of CPU or {MEMORY_BYTES >> 20} MB"))
-    return out
+    n = workers or min(os.cpu_count() or 1, max(1, len(jobs) // _MIN_CHUNK))
+    size = -(-len(jobs) // n)
+    chunks = [_Chunk(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+    for chunk in chunks:
+        chunk.spawn(jobs, check)
+    while any(c.fd is not None for c in chunks):
+        active = {c.fd: c for c in chunks if c.fd is not None}
+        ready, _, _ = select.select(list(active), [], [], 1.0)
+        for fd in ready:
+            active[fd].read()
+        for chunk in active.values():
+            if chunk.fd is not None and time.monotonic() > chunk.deadline:
+                os.kill(chunk.pid, 9)  # neither finishing nor using CPU: a simulator should never wait
+                chunk.read()
+        for chunk in chunks:
+            if chunk.fd is None and chunk.done < chunk.end:  # the child stopped inside job `done`
+                chunk.results.append(
+                    _bounded_failure(f"stopped after more than {CPU_SECONDS} s of CPU or {MEMORY_BYTES >> 20} MB")
+                )
+                chunk.done += 1
+                if chunk.done < chunk.end:
+                    chunk.spawn(jobs, check)
+    return [verdict for chunk in chunks for verdict in chunk.results]
+
+
+_MIN_CHUNK = 25  # jobs per child at the least: forking costs a few milliseconds
+
+
+class _Chunk:
+    """Jobs ``start`` to ``end`` (exclusive), checked by one child at a time, in order."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.end = end
+        self.done = start  # the next job without a verdict
+        self.results: list[dict[str, Any]] = []
+        self.fd: int | None = None
+        self.pid = 0
+        self.buffer = b""
+        self.deadline = 0.0
+
+    def spawn(self, jobs: Sequence[Any], check: Check) -> None:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_fd)
+            status = 0
+            try:
+                _child_loop(jobs[: self.end], self.done, check, write_fd)
+            except BaseException:  # noqa: BLE001 - a child must not run the parent's code after a crash
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self.fd, self.pid, self.buffer = read_fd, pid, b""
+        self.deadline = time.monotonic() + WALL_SECONDS
+
+    def read(self) -> None:
+        """Take what the child sent; at its end, close the pipe and reap it."""
+        assert self.fd is not None
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.buffer += chunk
+            while len(self.buffer) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self.buffer)
+                if len(self.buffer) < _HEADER.size + size:
+                    break
+                self.results.append(pickle.loads(self.buffer[_HEADER.size : _HEADER.size + size]))
+                self.buffer = self.buffer[_HEADER.size + size :]
+                self.done += 1
+                self.deadline = time.monotonic() + WALL_SECONDS
+            if self.done < self.end:
+                return
+        os.close(self.fd)
+        self.fd = None
+        os.waitpid(self.pid, 0)
 
 
 def _guarded(check: Check, job: Any) -> dict[str, Any]:
@@ -61,45 +136,6 @@ def _bounded_failure(why: str) -> dict[str, Any]:
         "error_message": f"Execution of this entry was stopped by toolgrad-eval's bound: {why}.",
         "error_type": BOUNDED,
     }
-
-
-def _child_run(jobs: Sequence[Any], start: int, check: Check) -> list[dict[str, Any]]:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        status = 0
-        try:
-            _child_loop(jobs, start, check, write_fd)
-        except BaseException:  # noqa: BLE001 - a child must not run the parent's code after a crash
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    results: list[dict[str, Any]] = []
-    buffer = b""
-    deadline = time.monotonic() + WALL_SECONDS
-    try:
-        while start + len(results) < len(jobs):
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, 9)
-                break
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            buffer += chunk
-            while len(buffer) >= _HEADER.size:
-                (size,) = _HEADER.unpack_from(buffer)
-                if len(buffer) < _HEADER.size + size:
-                    break
-                results.append(pickle.loads(buffer[_HEADER.size : _HEADER.size + size]))
-                buffer = buffer[_HEADER.size + size :]
-                deadline = time.monotonic() + WALL_SECONDS
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    return results
 
 
 def _child_loop(jobs: Sequence[Any], start: int, check: Check, write_fd: int) -> None:
