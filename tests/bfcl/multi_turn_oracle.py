@@ -73,9 +73,9 @@ def _worker(version: str, job_path: str, scratch: str) -> None:
     if hasattr(bfcl_utils, "_get_file_lock"):  # v4 locks score files with filelock (a stand-in here)
         bfcl_utils._get_file_lock = lambda path: contextlib.nullcontext()
 
-    module, name = HANDLERS[version]
     data = Path(oracle.checker_site(version)) / "bfcl_eval" / "data"
     for i, job in enumerate(json.loads(Path(job_path).read_text())):
+        module, name = job.get("handler") or HANDLERS[version]
         handler = object.__new__(getattr(importlib.import_module(module), name))
         handler.is_fc_model = job["is_fc"]
         handler.model_name = handler.registry_name = job["model"]

@@ -110,3 +110,58 @@ def test_multi_turn_matches_official_runner(version: str, tmp_path: Path) -> Non
         "multi_turn:force_terminated",
         "multi_turn:inference_error",
     }, seen_types
+
+
+def _qwen_step(step: Any) -> Any:
+    """An FC step (``[{name: json}]``) as QwenFCHandler's text: one <tool_call> block per call."""
+    if not isinstance(step, list):
+        return step
+    blocks = []
+    for call in step:
+        for name, args in call.items():
+            try:
+                arguments = json.loads(args)
+            except ValueError:
+                arguments = args  # text arguments: the handler hands them to json.loads, which fails
+            blocks.append("<tool_call>\n" + json.dumps({"name": name, "arguments": arguments}) + "\n</tool_call>")
+    return "Let me do that.\n" + "\n".join(blocks)
+
+
+# (format, handler module, handler class, FC corpus?): families whose decode_execute differs
+FAMILIES = [
+    ("qwen-fc", "bfcl_eval.model_handler.local_inference.qwen_fc", "QwenFCHandler", True),
+    ("python", "bfcl_eval.model_handler.local_inference.gemma", "GemmaHandler", False),
+]
+
+
+@pytest.mark.parametrize(("fmt", "module", "handler", "is_fc"), FAMILIES)
+def test_multi_turn_families_match_official_handlers(
+    fmt: str, module: str, handler: str, is_fc: bool, tmp_path: Path
+) -> None:
+    version = "v4"
+    data = BfclData(oracle.or_skip(lambda: oracle.data_dir(version)), version, "test")
+    classes = load_classes(simulator_dir(data.root, version))
+    jobs = [j for j in _jobs(version, data, classes) if j["is_fc"] == is_fc and j["category"] == "multi_turn_base"]
+    for job in jobs:
+        job["handler"] = [module, handler]
+        job["model"] = job["model"] + "-" + handler
+        if fmt == "qwen-fc":
+            for r in job["results"]:
+                if isinstance(r["result"], list):
+                    r["result"] = [[_qwen_step(s) for s in turn] for turn in r["result"]]
+    official = oracle.or_skip(lambda: multi_turn_oracle.official_score_lines(version, jobs))
+    compared = 0
+    for job, theirs in zip(jobs, official):
+        name = job["category"]
+        path = tmp_path / job["model"] / f"BFCL_{version}_{name}_result.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in job["results"]))
+        outcome = score_multi_turn(ResultFile(path, Path("."), version, name, name), data, job["model"], fmt=fmt)
+        wanted = {r["id"] for r in job["results"]}
+        ours = {i: [_summary(x) for x in outcome.failures if x["id"] == i] for i in wanted}
+        expected: dict[str, list[dict[str, Any]]] = {i: [] for i in wanted}
+        for line in theirs[1:]:
+            expected[line["id"]].append(_summary(line))
+        assert ours == expected, job["model"]
+        compared += len(wanted)
+    assert compared > 50

@@ -32,6 +32,10 @@ MAX_CALL_CHARS = 1_000_000  # one step's strings together; real steps are a few 
 
 # Formats whose decode_execute is the official convert_to_function_call over the stored result.
 _CONVERT = frozenset({"fc", "openai-fc", "mistral-fc", "phi-fc"})
+# Families that read their own shape, then hand [{name: arguments}] to convert_to_function_call.
+_DECODE_THEN_CONVERT = frozenset({"qwen-fc", "glm"})
+# Families whose decode_execute joins arguments with ", " (the others with ",").
+_SPACED = frozenset({"functiongemma", "hammer", "minicpm-fc", "mining"})
 # Formats read with the prompting decoder and written with nested-call syntax.
 _PROMPTING = frozenset({"python", "phi", "gemini", "nemotron", "claude", "mistral", "nvidia", "databricks"})
 
@@ -46,15 +50,18 @@ def execution_calls(raw: Any, fmt: str, version: Version) -> list[str]:
         ]
     elif fmt == "json":
         calls = [_repr_call(name, args) for item in decode_json_calls(raw) for name, args in item.items()]
+    elif fmt in _DECODE_THEN_CONVERT:
+        calls = _convert_to_function_call(decode(raw, fmt, "python", version))
     else:
         decoded = decode(raw, fmt, "python", version)
         if not isinstance(decoded, list):
             raise DecodeError("not a list of calls")
         calls = []
+        sep = ", " if fmt in _SPACED else ","
         for item in decoded:
             if not isinstance(item, dict):
                 raise DecodeError("a call is not an object")
-            calls.extend(_repr_call(name, args) for name, args in item.items())
+            calls.extend(_repr_call(name, args, sep) for name, args in item.items())
     if sum(len(c) for c in calls) > MAX_CALL_CHARS:
         raise DecodeError(f"calls longer than {MAX_CALL_CHARS} characters")
     return calls
@@ -84,10 +91,10 @@ def _convert_to_function_call(raw: Any) -> list[str]:
     return out
 
 
-def _repr_call(name: Any, args: Any) -> str:
+def _repr_call(name: Any, args: Any, sep: str = ",") -> str:
     if not isinstance(args, dict):
         raise DecodeError("arguments are not an object")
-    return f"{name}({','.join(f'{k}={_repr(v)}' for k, v in args.items())})"
+    return f"{name}({sep.join(f'{k}={_repr(v)}' for k, v in args.items())})"
 
 
 def _nested_call(name: Any, args: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from toolgrad_eval.bfcl.multi_turn.execute import Side, Version
 
-__all__ = ["EMPTY_TURN", "RESPONSE_MISMATCH", "STATE_MISMATCH", "check_entry", "json_ready"]
+__all__ = ["EMPTY_TURN", "RESPONSE_MISMATCH", "STATE_MISMATCH", "check_entry", "json_ready", "missing_results"]
 
 EMPTY_TURN = "multi_turn:empty_turn_model_response"
 STATE_MISMATCH = "multi_turn:instance_state_mismatch"
@@ -77,7 +77,7 @@ def check_entry(
         if state is not None:
             state["execution_result"] = execution_results
             return state
-        missing = _missing(truth_results, all_model_results)
+        missing = missing_results(truth_results, all_model_results)
         if missing:
             return {
                 "valid": False,
@@ -123,7 +123,7 @@ def _public_state(instance: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(instance).items() if not k.startswith("_")}
 
 
-def _missing(truth_results: list[str], model_results: list[str]) -> list[str]:
+def missing_results(truth_results: list[str], model_results: list[str]) -> list[str]:
     """Ground-truth results not matched by a model result; each model result matches at most once."""
     pool = list(model_results)
     missing = []
