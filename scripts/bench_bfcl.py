@@ -407,14 +407,19 @@ def multi_turn_line(args: argparse.Namespace, data_root: Path, source: Path, scr
     cli = ""
     if args.official_cli_venv is not None:  # the real `bfcl evaluate`, nothing stubbed
         bfcl, versions = cli_venv(args.official_cli_venv.resolve(), scratch)
+        python = str(bfcl.parent / "python")
+        if subprocess.run([python, "-c", "import mpmath"], capture_output=True).returncode != 0:
+            # bfcl-eval declares it; the single-turn path never imports it, the simulators do
+            subprocess.run([python, "-m", "pip", "install", "-q", "mpmath"], capture_output=True, check=True)
         root = scratch / "mt-cli-root"
         shutil.copytree(run / "result", root / "result")
-        cli_env = dict(env, BFCL_PROJECT_ROOT=str(root))
+        # The OpenAI handler's constructor wants a key; scoring never calls the API: a placeholder.
+        cli_env = dict(env, BFCL_PROJECT_ROOT=str(root), OPENAI_API_KEY="placeholder-never-used")
         cli_cmd = [str(bfcl), "evaluate", "--model", MULTI_TURN_AS, "--test-category", "multi_turn"]
         t_cli, c_cli = _wall_and_cpu(cli_cmd, repeat, cli_env, cwd=root)
         cli = (
             f"\n{'multi-turn CLI':<14} ours {t_ours * 1000:8.1f} ms   bfcl evaluate {t_cli * 1000:8.1f} ms   "
-            f"ratio {t_cli / t_ours:5.1f}x wall, {c_cli / c_ours:5.1f}x CPU   (real CLI, {versions.split()[1]}; "
+            f"ratio {t_cli / t_ours:5.1f}x wall, {c_cli / c_ours:5.1f}x CPU   (real CLI, {versions.split(',')[0]}; "
             f"passed {passed(root / 'score')})"
         )
     return (

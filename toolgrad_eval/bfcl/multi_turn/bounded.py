@@ -1,13 +1,14 @@
-"""Entries checked in a forked worker, each under a CPU-time and memory bound.
+"""Entries checked in forked workers, each entry under a CPU-time and memory bound.
 
 A model's arguments reach the simulators as they are: ``power(base=10, exponent=10**9)`` or
 ``logarithm(..., precision=10**7)`` would run for minutes and take gigabytes in a faithful
-simulator. The checks run in a child process that, before each entry, sets its soft CPU-time
-limit to at most ``CPU_SECONDS`` past what it has used (the kernel stops it with SIGXCPU) and its
-address-space limit to ``MEMORY_BYTES`` above its current size (a MemoryError ends the entry). An
-entry that stops the child is a recorded failure (``toolgrad:execution_bounded``); a new child
-takes the next entry, so the run goes on. Where there is no ``fork`` (Windows, macOS spawn) or
-no ``resource`` limits, entries are checked in this process without those bounds.
+simulator. The checks run in child processes (contiguous chunks of entries, at most one child per
+core), each of which, before each entry, sets a profiling timer of ``CPU_SECONDS`` of CPU time
+(the kernel stops the child with SIGPROF) and an address-space limit ``MEMORY_BYTES`` above its
+current size (a MemoryError ends the entry). An entry that stops its child is a recorded failure
+(``toolgrad:execution_bounded``); a new child takes the chunk's next entry, so the run goes on.
+Where there is no ``fork`` (Windows, macOS spawn), entries are checked in this process without
+those bounds.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from toolgrad_eval.bfcl.multi_turn.execute import BoundExceeded
 __all__ = ["BOUNDED", "CPU_SECONDS", "MEMORY_BYTES", "run_bounded"]
 
 BOUNDED = "toolgrad:execution_bounded"
-CPU_SECONDS = 2
-MEMORY_BYTES = 300 * 1024 * 1024
+CPU_SECONDS = 1.0  # per entry; real entries take milliseconds
+MEMORY_BYTES = 160 * 1024 * 1024  # address space per entry above what the worker already holds
 WALL_SECONDS = 30.0  # a child that neither finishes nor uses CPU (it should never sleep) is stopped
 _HEADER = struct.Struct("!Q")
 
@@ -140,16 +141,21 @@ def _bounded_failure(why: str) -> dict[str, Any]:
 
 def _child_loop(jobs: Sequence[Any], start: int, check: Check, write_fd: int) -> None:
     import resource
+    import signal
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The profiling timer counts this process's CPU time; on expiry SIGPROF, whose default action
+    # ends the process even inside one long C operation (a huge power), where no handler would run.
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
     _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
     _, mem_hard = resource.getrlimit(resource.RLIMIT_AS)
     page = os.sysconf("SC_PAGE_SIZE")
     for job in jobs[start:]:
         used = resource.getrusage(resource.RUSAGE_SELF)
-        # Whole seconds only: the soft limit lands 1 to CPU_SECONDS seconds after this point.
-        soft_cpu = int(used.ru_utime + used.ru_stime) + CPU_SECONDS
+        # A backstop in whole seconds, should the timer be disturbed.
+        soft_cpu = int(used.ru_utime + used.ru_stime) + 3
         resource.setrlimit(resource.RLIMIT_CPU, (_capped(soft_cpu, cpu_hard), cpu_hard))
+        signal.setitimer(signal.ITIMER_PROF, CPU_SECONDS)
         with open("/proc/self/statm", "rb") as statm:
             size = int(statm.read().split()[0]) * page
         resource.setrlimit(resource.RLIMIT_AS, (_capped(size + MEMORY_BYTES, mem_hard), mem_hard))
@@ -159,6 +165,7 @@ def _child_loop(jobs: Sequence[Any], start: int, check: Check, write_fd: int) ->
         except (BoundExceeded, MemoryError):
             return  # the parent records this job as bounded
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             resource.setrlimit(resource.RLIMIT_AS, (mem_hard, mem_hard))
         data = _HEADER.pack(len(payload)) + payload
         view = memoryview(data)
