@@ -94,3 +94,29 @@ def test_huge_arithmetic_is_bounded_and_the_run_goes_on(setup: tuple[dict[str, t
     verdicts = run_bounded(jobs, check, workers=workers)  # with 2: one bounded entry in each child's chunk
     assert [v.get("error_type") for v in verdicts] == [BOUNDED, None, BOUNDED, None]
     assert verdicts[1]["valid"] and verdicts[3]["valid"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the bounds need fork")
+def test_hostile_corpus_steps_are_failures_and_never_run_code(
+    setup: tuple[dict[str, type], Any], tmp_path: Path
+) -> None:
+    from bfcl.hostile import hostile_multi_turn_steps
+    from toolgrad_eval.bfcl.multi_turn.score import decode_turns
+
+    classes, entry = setup
+    marker = tmp_path / "ran"
+    cases = hostile_multi_turn_steps(str(marker))
+    honest = [[[c] for c in turn] for turn in entry.answer]
+    jobs = [decode_turns([[case.step], *entry.answer[1:]], "openai-fc", "v4") for case in cases]
+    jobs = [[turns[0], *honest[1:]] for turns in jobs] + [honest]
+
+    def check(decoded: list[list[list[str]]]) -> dict[str, Any]:
+        return check_entry(classes, entry.question, decoded, entry.answer, model="m", version="v4")
+
+    verdicts = run_bounded(jobs, check, workers=2)
+    assert not marker.exists()
+    kinds = {case.name: v.get("error_type") for case, v in zip(cases, verdicts)}
+    assert kinds["power-10-to-10e9"] == kinds["logarithm-precision-10e7"] == BOUNDED
+    # Every other case ends as an ordinary verdict: the run went on, and the last entry still passes.
+    assert sum(k == BOUNDED for k in kinds.values()) == 2, kinds
+    assert verdicts[-1]["valid"]

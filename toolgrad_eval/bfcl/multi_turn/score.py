@@ -130,7 +130,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
         if verdict.get("valid"):
             out.correct += 1  # v3 counts a text result of the right length that checks out, besides its error line
             continue
-        verdict = dict(verdict)
+        verdict = _capped(dict(verdict))
         verdict.pop("valid", None)
         line: dict[str, Any] = {
             "id": entry.id,
@@ -139,7 +139,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
             "valid": False,
             "error": verdict,
             "prompt": _prompt(entry),
-            "model_result_raw": raws[entry.id],
+            "model_result_raw": _shown_turns(raws[entry.id]),
             "model_result_decoded": decoded,
             "possible_answer": entry.answer,
         }
@@ -163,6 +163,24 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
     return out
 
 
+def _shown_turns(turns: list[Any]) -> list[Any]:
+    """The raw turns as written to the score file: each step bounded on its own (a huge step becomes
+    its cut JSON text), the turns-of-steps shape kept, as BFCL's lines have it."""
+    return [[scorefile.shown(step) for step in t] if isinstance(t, list) else scorefile.shown(t) for t in turns]
+
+
+def _capped(value: Any) -> Any:
+    """Every string in a verdict's details cut at the score file's limit (execution results can echo
+    a model's huge arguments); the shape kept."""
+    if isinstance(value, str):
+        return scorefile.shown(value)
+    if isinstance(value, dict):
+        return {k: _capped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_capped(v) for v in value]
+    return value
+
+
 def _message(line: dict[str, Any]) -> str:
     message = line["error"].get("error_message", "")
     return scorefile.shown(message[0] if isinstance(message, list) and message else str(message))  # type: ignore[no-any-return]
@@ -182,7 +200,7 @@ def _inference_line(
         "valid": False,
         "error": {"error_message": [message], "error_type": kind},
         "prompt": _prompt(entry),
-        "model_result": raw,
+        "model_result": _shown_turns(raw) if isinstance(raw, list) else scorefile.shown(raw),
         "possible_answer": entry.answer,
     }
     if version == "v4":
