@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from functools import partial
 from pathlib import Path
 
 from bfcl import oracle
+from toolgrad_eval.bfcl.many import run_bfcl_models
 from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.diff.bfcl import diff_bfcl
 from toolgrad_eval.leaderboard.runs import load_run
@@ -77,3 +79,30 @@ def test_diff_flips_multi_turn_entries(tmp_path: Path) -> None:
         None,
         "multi_turn:force_terminated",
     )
+
+
+def test_several_models_in_one_run_score_multi_turn_like_separate_runs(tmp_path: Path) -> None:
+    data = oracle.or_skip(lambda: oracle.data_dir("v4"))
+    answers = (data / "possible_answer" / "BFCL_v4_multi_turn_base.json").read_text().splitlines()[:30]
+    models = ["m-a", "m-b", "m-c"]
+    for k, model in enumerate(models):
+        folder = tmp_path / "run" / "result" / model / "multi_turn"
+        folder.mkdir(parents=True)
+        lines = []
+        for i, line in enumerate(answers):
+            truth = json.loads(line)
+            turns = [["[" + ", ".join(t) + "]"] if t else [] for t in truth["ground_truth"]]
+            lines.append(json.dumps({"id": truth["id"], "result": turns[:-1] if i % 3 == k else turns}))
+        (folder / "BFCL_v4_multi_turn_base_result.json").write_text("\n".join(lines) + "\n")
+    rows = {}
+    for workers in (1, 3):  # 3: the middle model in a forked worker, which forks its own checkers
+        score = partial(run_bfcl, tmp_path / "run", bfcl_data=data, fmt="python", score_dir=tmp_path / f"s{workers}")
+        runs = run_bfcl_models(
+            models, lambda m, w=workers: tmp_path / f"o{w}" / m, score, echo=lambda _: None, workers=workers
+        )
+        assert runs.failed == {}
+        rows[workers] = {m: (tmp_path / f"o{workers}" / m / "per_sample.jsonl").read_text() for m in models}
+    assert rows[1] == rows[3]
+    for model in models:
+        failed = [json.loads(x) for x in rows[1][model].splitlines() if not json.loads(x)["valid"]]
+        assert {"multi_turn:force_terminated"} <= {r["error_type"] for r in failed}
