@@ -25,8 +25,13 @@ def test_multi_turn_run_scores_and_records(tmp_path: Path) -> None:
         turns = [["[" + ", ".join(t) + "]"] if t else [] for t in truth["ground_truth"]]
         lines.append(json.dumps({"id": truth["id"], "result": turns[:-1] if i % 4 == 0 else turns}))
     (folder / "BFCL_v4_multi_turn_base_result.json").write_text("\n".join(lines) + "\n")
-    summary = run_bfcl(tmp_path / "run", "some-model", tmp_path / "out", bfcl_data=data, fmt="python")
+    printed: list[str] = []
+    summary = run_bfcl(
+        tmp_path / "run", "some-model", tmp_path / "out", bfcl_data=data, fmt="python", echo=printed.append
+    )
     category = summary["categories"]["multi_turn_base"]
+    table_row = f"| multi_turn_base | {category['accuracy'] * 100:.2f} | {category['correct_count']}/200 |"
+    assert any(table_row in " ".join(text.split()) for text in printed)
     assert category["total_count"] == 200  # every question is an entry; 180 have no result line
     assert summary["error_types"]["multi_turn:force_terminated"] == 5
     assert summary["error_types"]["toolgrad:missing_result"] == 180

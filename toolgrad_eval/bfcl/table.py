@@ -19,7 +19,8 @@ def card_table(model: str, aggregates: Mapping[str, float | None], incomplete: S
 
 
 def category_table(version: str, categories: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line per single-turn category: accuracy, correct/total, or N/A when not scored."""
+    """One line per single-turn category (accuracy, correct/total, or N/A when not scored), then one
+    per other category scored."""
     rows = []
     for cat in SINGLE_TURN:
         c = categories.get(cat)
@@ -28,6 +29,9 @@ def category_table(version: str, categories: Mapping[str, Mapping[str, Any]]) ->
             rows.append([name, "N/A", ""])
         else:
             rows.append([name, percent(c["accuracy"]), f"{c['correct_count']}/{c['total_count']}"])
+    for cat, c in categories.items():  # other categories scored (multi-turn), only when they were
+        if cat not in SINGLE_TURN:
+            rows.append([cat, percent(c["accuracy"]), f"{c['correct_count']}/{c['total_count']}"])
     return github_table(["category", "accuracy", "correct"], rows, colalign=("left", "right", "right"))
 
 
