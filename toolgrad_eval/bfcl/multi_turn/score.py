@@ -12,6 +12,8 @@ single-turn categories. Score-file lines carry the official keys in the official
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Literal
 
 from toolgrad_eval.bfcl import scorefile
@@ -22,7 +24,12 @@ from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.multi_turn.bounded import run_bounded
 from toolgrad_eval.bfcl.multi_turn.calls import execution_calls
 from toolgrad_eval.bfcl.multi_turn.checker import check_entry
-from toolgrad_eval.bfcl.multi_turn.simulators import SimulatorsNotFoundError, load_classes, simulator_dir
+from toolgrad_eval.bfcl.multi_turn.simulators import (
+    CLASS_MODULES,
+    SimulatorsNotFoundError,
+    load_classes,
+    simulator_dir,
+)
 from toolgrad_eval.bfcl.results import read_result_file
 from toolgrad_eval.bfcl.scoring import CategoryOutcome
 
@@ -76,6 +83,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
         out.warnings.extend(f"{rf.path}:{p.line}: {p.message}; line skipped" for p in content.problems[:5])
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
 
+    docs = _FunctionDocs(data.root)
     lines: dict[str, list[dict[str, Any]]] = {}
     jobs: list[tuple[Entry, list[list[list[str]]]]] = []
     raws: dict[str, Any] = {}
@@ -104,7 +112,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
         own: list[dict[str, Any]] = []
         if not isinstance(raw, list):
             msg = "Error during inference phase. Model did not output a list of model responses."
-            own.append(_inference_line(entry, model, rf.name, INFERENCE_ERROR, msg, raw, version, log))
+            own.append(_inference_line(entry, model, rf.name, INFERENCE_ERROR, msg, raw, version, log, docs))
             if version == "v4" or not hasattr(raw, "__len__"):
                 lines[entry.id] = own
                 continue
@@ -113,7 +121,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
                 "Model was force-terminated during inference phase. The length of the model result turns "
                 f"({len(raw)}) does not match the length of the ground truth turns ({len(truth)})."
             )
-            own.append(_inference_line(entry, model, rf.name, FORCE_TERMINATED, msg, raw, version, log))
+            own.append(_inference_line(entry, model, rf.name, FORCE_TERMINATED, msg, raw, version, log, docs))
             lines[entry.id] = own
             continue
         if own:  # v3: a text as long as the turns goes on to be checked, as officially
@@ -138,7 +146,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
             "test_category": rf.name,
             "valid": False,
             "error": verdict,
-            "prompt": _prompt(entry),
+            "prompt": _prompt(entry, docs),
             "model_result_raw": _shown_turns(raws[entry.id]),
             "model_result_decoded": decoded,
             "possible_answer": entry.answer,
@@ -186,12 +194,56 @@ def _message(line: dict[str, Any]) -> str:
     return scorefile.shown(message[0] if isinstance(message, list) and message else str(message))  # type: ignore[no-any-return]
 
 
-def _prompt(entry: Entry) -> dict[str, Any]:
-    return {k: v for k, v in entry.question.items() if k != "function"}
+def _prompt(entry: Entry, docs: "_FunctionDocs | None" = None) -> dict[str, Any]:
+    """The question as BFCL's runner writes it: without function docs, and (miss_func) with each
+    held-out function's name replaced by its doc, as its loader hands the entry over."""
+    prompt = {k: v for k, v in entry.question.items() if k != "function"}
+    missed = prompt.get("missed_function")
+    if docs is not None and isinstance(missed, dict):
+        prompt["missed_function"] = docs.held_out(prompt.get("involved_classes") or [], missed)
+    return prompt
+
+
+class _FunctionDocs:
+    """The simulators' function docs (``multi_turn_func_doc/``), read once per file when needed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._docs: dict[str, list[dict[str, Any]]] = {}
+
+    def held_out(self, involved: list[str], missed: dict[str, Any]) -> dict[str, Any]:
+        pool = [doc for name in involved for doc in self._of(name)]
+        out: dict[str, Any] = {}
+        for turn, names in missed.items():
+            out[turn] = []
+            for name in names if isinstance(names, list) else []:
+                for i, doc in enumerate(pool):
+                    if doc.get("name") == name:
+                        out[turn].append(pool.pop(i))
+                        break
+        return out
+
+    def _of(self, class_name: str) -> list[dict[str, Any]]:
+        if class_name not in self._docs:
+            path = self.root / "multi_turn_func_doc" / f"{CLASS_MODULES.get(class_name, class_name)}.json"
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+                self._docs[class_name] = [json.loads(x) for x in lines if x.strip()]
+            except (OSError, ValueError):
+                self._docs[class_name] = []  # the prompt keeps the names; the verdict does not depend on it
+        return self._docs[class_name]
 
 
 def _inference_line(
-    entry: Entry, model: str, name: str, kind: str, message: str, raw: Any, version: Version, log: Any
+    entry: Entry,
+    model: str,
+    name: str,
+    kind: str,
+    message: str,
+    raw: Any,
+    version: Version,
+    log: Any,
+    docs: "_FunctionDocs | None" = None,
 ) -> dict[str, Any]:
     line: dict[str, Any] = {
         "id": entry.id,
@@ -199,7 +251,7 @@ def _inference_line(
         "test_category": name,
         "valid": False,
         "error": {"error_message": [message], "error_type": kind},
-        "prompt": _prompt(entry),
+        "prompt": _prompt(entry, docs),
         "model_result": _shown_turns(raw) if isinstance(raw, list) else scorefile.shown(raw),
         "possible_answer": entry.answer,
     }
