@@ -19,6 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 REAL = Path(os.environ.get("TOOLGRAD_BFCL_REAL") or REPO.parent / "shared" / "bfcl-real")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 RUNS = {"v4-gpt-oss-120b-mt": "openai_gpt-oss-120b"}
+# Entries whose error details (not verdicts) differ from the published lines, and why.
+DETAIL_DIFFERENCES = {
+    "multi_turn_miss_func_20": "the model called exec(cmd=[...]): the official checker ran Python's exec "
+    "(a TypeError); we refuse it",
+    "multi_turn_miss_param_47": "a float's last digit (4.853406592853679 there, ...68 here): the publisher's "
+    "Python/mpmath",
+}
 
 
 @pytest.mark.skipif(not REAL.is_dir() and not IN_CI, reason="../shared/bfcl-real is not present outside CI")
@@ -41,3 +48,7 @@ def test_multi_turn_verdicts_match_published_score_files(run: str, model: str, t
         assert {x["id"]: x["model_result_decoded"] for x in our_failed if "model_result_decoded" in x} == {
             x["id"]: x["model_result_decoded"] for x in failed if "model_result_decoded" in x
         }
+        # The error dicts (messages, execution results, state differences) too, but for known causes.
+        ours_errors = {x["id"]: x["error"] for x in our_failed}
+        differing = {x["id"] for x in failed if x["error"] != ours_errors[x["id"]]}
+        assert differing <= DETAIL_DIFFERENCES.keys(), sorted(differing - DETAIL_DIFFERENCES.keys())
