@@ -111,3 +111,28 @@ def test_several_models_in_one_run_score_multi_turn_like_separate_runs(tmp_path:
     for model in models:
         failed = [json.loads(x) for x in rows[1][model].splitlines() if not json.loads(x)["valid"]]
         assert {"multi_turn:force_terminated"} <= {r["error_type"] for r in failed}
+
+
+def test_fetch_unpacks_the_simulator_sources_beside_the_data(tmp_path: Path) -> None:
+    import zipfile
+
+    from toolgrad_eval.bfcl import fetch
+    from toolgrad_eval.bfcl.multi_turn.simulators import simulator_dir
+
+    wheel = tmp_path / "w.whl"
+    members = {
+        "bfcl_eval/data/BFCL_v4_multi_turn_base.json": "{}",
+        "bfcl_eval/eval_checker/multi_turn_eval/func_source_code/gorilla_file_system.py": "# sim",
+        "bfcl_eval/eval_checker/multi_turn_eval/func_source_code/notes.txt": "not a module",
+        "bfcl_eval/eval_checker/multi_turn_eval/multi_turn_utils.py": "# the eval-ing checker: never unpacked",
+    }
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    target = tmp_path / "v4"
+    assert fetch.unpack_data(wheel, target, "v4") == 2
+    assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == [
+        "BFCL_v4_multi_turn_base.json",
+        "func_source_code/gorilla_file_system.py",
+    ]
+    assert simulator_dir(target, "v4") == target / "func_source_code"
