@@ -128,7 +128,7 @@ def run_generation(options: dict[str, Any], *, overwrite: bool, then: str = "") 
     says what was not done because of them."""
     from toolgrad_eval.generate.progress import progress_for
     from toolgrad_eval.generate.runner import GenerateOptions, generate, parse_categories
-    from toolgrad_eval.generate.sender import GenerateAborted, GenerateIncomplete, SendSettings
+    from toolgrad_eval.generate.sender import GenerateIncomplete, SendSettings
 
     settings = GenerateOptions(
         model=options["model"],
@@ -155,8 +155,6 @@ def run_generation(options: dict[str, Any], *, overwrite: bool, then: str = "") 
             err=True,
         )
         raise SystemExit(130) from None
-    except GenerateAborted as exc:
-        raise GenerateAborted(f"{exc} (replies received so far are kept; the same command resumes)") from None
     _print_summary(summary)
     if summary["errors"]:
         raise GenerateIncomplete(

@@ -32,7 +32,7 @@ from toolgrad_eval.fileio import replace_lone_surrogates
 from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
 from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, ResultFile, error_line
-from toolgrad_eval.generate.sender import Job, SendSettings, Sender
+from toolgrad_eval.generate.sender import GenerateAborted, Job, SendSettings, Sender
 from toolgrad_eval.generate.settings import GenerationSettings, Invocation, PromptInfo, read_settings, write_settings
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import endpoint_urls, make_pool
@@ -165,7 +165,14 @@ def generate(
             f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
             f"{model_dir}; {options.mode} mode" + (f", prompt: {system_prompt.describe()}" if system_prompt else "")
         )
-        outcome = _send(jobs, record, options, settings, on_progress, refused)
+        try:
+            outcome = _send(jobs, record, options, settings, on_progress, refused)
+        except GenerateAborted as exc:
+            kept = sum(len(s.done) - len(s.failed) for s in stores.values())
+            where = f"{kept} replies are kept in {model_dir}; the same command resumes" if settings_written else (
+                "nothing was written"
+            )
+            raise GenerateAborted(f"{exc} ({where})") from None
     finally:
         for store in stores.values():
             store.close()

@@ -120,7 +120,7 @@ class EndpointPool:
                 return Failure(
                     "abort",
                     f"no {who} reply in {now - self._answered_at:.0f} s of retrying (last: {failure.message}); "
-                    "stopping (the run's retry budget); what was received is kept and the same command resumes",
+                    "stopping (the run's retry budget)",
                 )
         return failure
 
