@@ -46,7 +46,9 @@ def cli(cwd: Path, *args: str, timeout: float = 120) -> Ran:
     env.pop("OPENAI_BASE_URL", None)
     started = time.monotonic()
     with open(cwd / "stdout.txt", "wb") as out, open(cwd / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "toolgrad_eval", *args], cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "toolgrad_eval", *args], cwd=cwd, stdout=out, stderr=err, env=env
+        )
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

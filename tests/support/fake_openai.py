@@ -122,9 +122,7 @@ _ROUTES = [  # (method, route template, regex); the template is what script(path
 class Reply:
     """One scripted answer to one request."""
 
-    kind: Literal[
-        "ok", "status", "malformed", "content", "stall", "drop", "drip", "huge", "redirect", "error_body"
-    ]
+    kind: Literal["ok", "status", "malformed", "content", "stall", "drop", "drip", "huge", "redirect", "error_body"]
     code: int = 200
     retry_after: float | None = None
     text: str = ""

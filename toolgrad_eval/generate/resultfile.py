@@ -61,7 +61,9 @@ class ResultFile:
     _lines: dict[str, bytes] = field(default_factory=dict, repr=False)  # id -> its line, as read or written
     _others: list[bytes] = field(default_factory=list, repr=False)  # lines kept that are not a wanted entry
     _fd: int | None = field(default=None, repr=False)
-    _pending: list[bytes] | None = field(default=None, repr=False)  # lines to rewrite the file with before the first append
+    _pending: list[bytes] | None = field(
+        default=None, repr=False
+    )  # lines to rewrite the file with before the first append
 
     @classmethod
     def open(cls, path: Path, wanted: Iterable[str], *, overwrite: bool = False) -> ResultFile:

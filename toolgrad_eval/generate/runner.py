@@ -169,8 +169,10 @@ def generate(
             outcome = _send(jobs, record, options, settings, on_progress, refused)
         except GenerateAborted as exc:
             kept = sum(len(s.done) - len(s.failed) for s in stores.values())
-            where = f"{kept} replies are kept in {model_dir}; the same command resumes" if settings_written else (
-                "nothing was written"
+            where = (
+                f"{kept} replies are kept in {model_dir}; the same command resumes"
+                if settings_written
+                else ("nothing was written yet; the same command resumes")
             )
             raise GenerateAborted(f"{exc} ({where})") from None
     finally:
@@ -308,9 +310,7 @@ def _check_settings(
         return None
     old, new = earlier.identity(), settings.identity()
     changed = [k for k in new if old.get(k) != new[k]]
-    other_data = [
-        c for c, digest in settings.question_data.items() if earlier.question_data.get(c, digest) != digest
-    ]
+    other_data = [c for c, digest in settings.question_data.items() if earlier.question_data.get(c, digest) != digest]
     if other_data and not changed:
         raise ConfigError(
             f"{model_dir}: results there were generated from other question data ({other_data[0]}: "

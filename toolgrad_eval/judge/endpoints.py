@@ -134,8 +134,13 @@ class EndpointPool:
         if all(e.given_up is not None for e in self.endpoints):
             reasons = "; ".join(str(e.given_up) for e in self.endpoints)
             return Failure("abort", f"{who} unreachable for {window:g} s: {reasons}")
-        if endpoint.given_up is None and endpoint.served == 0:  # still probing: short pauses, not the request's attempts
-            return Failure("retry", f"{endpoint.name}: {why}", retry_after=self.probe_seconds / 6, counted=False)
+        if endpoint.given_up is None and endpoint.served == 0:  # still probing: not the request's attempts
+            # the retry goes at once to a replica that is not failing to connect; else after a short pause
+            others = any(
+                e is not endpoint and e.given_up is None and e.unreachable_since is None for e in self.endpoints
+            )
+            pause = 0.0 if others else self.probe_seconds / 6
+            return Failure("retry", f"{endpoint.name}: {why}", retry_after=pause, counted=False)
         return Failure(failure.action, f"{endpoint.name}: {why}", failure.retry_after)
 
     def stats(self) -> list[dict[str, Any]]:
@@ -193,7 +198,6 @@ def make_pool(
         client = openai.OpenAI(
             api_key=api_key, base_url=url, max_retries=0, timeout=http_client.timeout, http_client=http_client
         )
-        client.total_timeout = timeout  # read by post_chat: the deadline of each request, in all
         endpoints.append(Endpoint(url=url, client=client))
     return EndpointPool(endpoints, rest_seconds=rest_seconds, max_stall=max_stall)
 
@@ -217,7 +221,8 @@ def post_chat(client: Any, body: dict[str, Any]) -> dict[str, Any]:
     """
     import json
 
-    seconds = float(getattr(client, "total_timeout", None) or client.timeout.read or 600.0)
+    configured = client.timeout  # make_pool's: read = the --timeout, which post_chat makes the total deadline
+    seconds = float(getattr(configured, "read", configured) or 600.0)
     with transport.limits(seconds):
         try:
             response = client.post("/chat/completions", body=body, cast_to=transport.response_type(), stream=True)
@@ -232,8 +237,8 @@ def post_chat(client: Any, body: dict[str, Any]) -> dict[str, Any]:
             # the SDK's own classes, so that retry.classify and the judge read it as any other failure
             import openai
 
-            error = openai.APITimeoutError if limit.kind == "deadline" else openai.APIConnectionError
-            raise error(request=_request_of(exc)) from limit
+            kind = openai.APITimeoutError if limit.kind == "deadline" else openai.APIConnectionError
+            raise kind(request=_request_of(exc)) from limit
     try:
         reply = json.loads(content)
     except RecursionError:  # a hostile body nested past the parser's depth: a malformed reply, not a crash
@@ -249,7 +254,7 @@ def post_chat(client: Any, body: dict[str, Any]) -> dict[str, Any]:
         raise BadReply(f"HTTP 200 reply is not a completion ({why})")
     from toolgrad_eval.fileio import replace_lone_surrogates
 
-    return replace_lone_surrogates(reply) if b"\\u" in content.lower() else reply  # type: ignore[no-any-return]
+    return replace_lone_surrogates(reply) if b"\\u" in content.lower() else reply
 
 
 def _request_of(exc: BaseException) -> Any:

@@ -98,7 +98,9 @@ def hit() -> ReplyLimitExceeded | None:
 
 
 def past_deadline() -> ReplyLimitExceeded:
-    _local.hit = ReplyLimitExceeded("deadline", f"no complete reply within {_local.seconds:g} s (the request's deadline)")
+    _local.hit = ReplyLimitExceeded(
+        "deadline", f"no complete reply within {_local.seconds:g} s (the request's deadline)"
+    )
     return _local.hit  # type: ignore[no-any-return]
 
 
