@@ -166,9 +166,10 @@ def test_a_server_dripping_bytes_ends_at_the_deadline(tmp_path, bfcl_data, part)
     assert ran.seconds < 40  # 2 s deadline + one retry; without a total deadline it never ends
 
 
-def test_huge_replies_are_cut_at_the_cap_with_bounded_memory_and_output(tmp_path, bfcl_data):
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "until-close"])
+def test_huge_replies_are_cut_at_the_cap_with_bounded_memory_and_output(tmp_path, bfcl_data, declared):
     with FakeModel(bfcl_data, every=0) as server:
-        server.script([Reply.huge(200 * 1024 * 1024)] * 4)
+        server.script([Reply.huge(200 * 1024 * 1024, declared=declared)] * 4)
         ran = cli(tmp_path, *generate_args(bfcl_data, server.base_url, extra=("--num_process", "4")))
     assert ran.code == 2 and len(ran.error_lines) == 1 and "reply larger than" in ran.err
     assert ran.rss_mb < 300, ran.rss_mb  # 4 x 200 MB in flight (was 2.3 GB)
@@ -215,3 +216,19 @@ def test_resume_and_scoring_with_other_question_data_are_refused(tmp_path, bfcl_
     assert ran.code == 2 and len(ran.error_lines) == 1 and "other question data (simple_python" in ran.err
     scored = cli(tmp_path, "--pred_model", "m", "--dataset", "run", "--bfcl-data", str(bfcl_data))
     assert scored.code == 2 and "not the question data" in scored.err and len(scored.error_lines) == 1
+
+
+def test_post_chat_hands_back_no_lone_surrogate_and_refuses_an_error_body(fake_openai, monkeypatch):
+    """The HTTP layer itself (judge and generate share it): a reply's lone surrogate escape becomes
+    U+FFFD before anyone sees it; a 200 ``{"error": ...}`` body is a BadReply, not an empty answer."""
+    from toolgrad_eval.judge.endpoints import BadReply, make_pool, post_chat
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    client = make_pool([fake_openai.base_url], timeout=5, on_request=lambda _r: None).endpoints[0].client
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    fake_openai.script([Reply.content("a \udfff b \ud83d\ude00")])
+    content = post_chat(client, body)["choices"][0]["message"]["content"]
+    assert content == "a \ufffd b \U0001f600"  # the lone one replaced, the pair kept
+    fake_openai.script([Reply.error_body("overloaded")])
+    with pytest.raises(BadReply, match="not a completion .*overloaded"):
+        post_chat(client, body)

@@ -42,8 +42,8 @@ body is not JSON), content(text) (a well-formed completion with that message con
 stall(seconds, until=None) (wait, then answer normally; with ``until``, a threading.Event, as soon
 as the test sets it), drop() (close the socket with no response).
 Hostile kinds: drip(part, interval) (one byte every ``interval`` seconds, of the headers or of
-the body, until the client gives up), huge(nbytes) (a 200 completion whose content is ``nbytes``
-long, streamed, never held whole), redirect(location, code=302), error_body(message) (a 200
+the body, until the client gives up), huge(nbytes, declared=True) (a 200 completion whose content
+is ``nbytes`` long, streamed, never held whole; without Content-Length when not ``declared``), redirect(location, code=302), error_body(message) (a 200
 whose body is ``{"error": ...}`` with no choices).
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
@@ -159,8 +159,9 @@ class Reply:
         return cls("drip", text=part, seconds=interval)
 
     @classmethod
-    def huge(cls, nbytes: int) -> Reply:
-        return cls("huge", code=nbytes)
+    def huge(cls, nbytes: int, declared: bool = True) -> Reply:
+        """``declared=False``: no Content-Length, the body ends when the connection closes."""
+        return cls("huge", code=nbytes, text="declared" if declared else "")
 
     @classmethod
     def redirect(cls, location: str, code: int = 302) -> Reply:
@@ -579,7 +580,10 @@ class _Handler(BaseHTTPRequestHandler):
             tail = b'"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(head) + reply.code + len(tail)))
+            if reply.text == "declared":
+                self.send_header("Content-Length", str(len(head) + reply.code + len(tail)))
+            else:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(head)
             piece, left = b"x" * 65536, reply.code
