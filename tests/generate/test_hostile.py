@@ -100,11 +100,17 @@ def result_lines(tmp_path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_a_dead_server_stops_at_the_door_and_leaves_nothing(tmp_path, bfcl_data):
-    url = dead_url()
-    ran = cli(tmp_path, *generate_args(bfcl_data, url))
+@pytest.mark.parametrize("failure", ["refused", "tls"])
+def test_a_dead_server_stops_at_the_door_and_leaves_nothing(tmp_path, bfcl_data, failure):
+    if failure == "refused":
+        url, why = dead_url(), "Connection refused"
+        ran = cli(tmp_path, *generate_args(bfcl_data, url))
+    else:  # https to a plain HTTP server: the TLS handshake fails
+        with FakeModel(bfcl_data, every=0) as server:
+            url, why = f"https://user:{KEY}@127.0.0.1:{server.port}/v1", "SSL"
+            ran = cli(tmp_path, *generate_args(bfcl_data, url))
     assert ran.code == 2, ran.err
-    assert len(ran.error_lines) == 1 and "unreachable" in ran.err and "Connection refused" in ran.err
+    assert len(ran.error_lines) == 1 and "unreachable" in ran.err and why in ran.err
     assert url.split("@")[1] in ran.err and KEY not in ran.err + ran.out  # names the URL, not the key
     assert ran.seconds < 30  # a 3 s probe (was: retries for minutes)
     assert not (tmp_path / "run").exists()  # no settings file, no empty folder

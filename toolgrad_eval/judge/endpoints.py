@@ -63,7 +63,7 @@ class EndpointPool:
     max_stall: float = 600.0  # seconds without any answer, while requests fail, before the run stops
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _turn: itertools.count[int] = field(default_factory=itertools.count)
-    _answered_at: float = field(default_factory=time.monotonic)  # the last answer (or the start)
+    _answered_at: float | None = None  # the last answer, or the first request (a run may start with cache hits)
 
     def acquire(self) -> Endpoint:
         with self._lock:
@@ -79,6 +79,8 @@ class EndpointPool:
                 chosen = min(order, key=lambda e: e.resting_until)
             chosen.in_flight += 1
             chosen.requests += 1
+            if self._answered_at is None:
+                self._answered_at = now
             return chosen
 
     def release(self, endpoint: Endpoint, outcome: EndpointOutcome = "served") -> None:
@@ -116,10 +118,10 @@ class EndpointPool:
             endpoint.unreachable_since = None
             if failure.action in ("fail", "bad_reply"):  # the server answered this request: not a stall
                 self._answered_at = now
-            elif failure.action in ("retry", "rate_limited") and now - self._answered_at > self.max_stall:
+            elif failure.action in ("retry", "rate_limited") and now - (self._answered_at or now) > self.max_stall:
                 return Failure(
                     "abort",
-                    f"no {who} reply in {now - self._answered_at:.0f} s of retrying (last: {failure.message}); "
+                    f"no {who} reply in {now - (self._answered_at or now):.0f} s of retrying (last: {failure.message}); "
                     "stopping (the run's retry budget)",
                 )
         return failure
