@@ -100,11 +100,29 @@ def result_lines(tmp_path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.mark.parametrize("failure", ["refused", "tls"])
+def not_http(listener: socket.socket) -> None:
+    """Answer every connection as an SSH server would (a banner, then hang up): not HTTP."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+
+@pytest.mark.parametrize("failure", ["refused", "tls", "not-http"])
 def test_a_dead_server_stops_at_the_door_and_leaves_nothing(tmp_path, bfcl_data, failure):
     if failure == "refused":
         url, why = dead_url(), "Connection refused"
         ran = cli(tmp_path, *generate_args(bfcl_data, url))
+    elif failure == "not-http":  # --base-url pointed at another service's port
+        import threading
+
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            threading.Thread(target=not_http, args=(listener,), daemon=True).start()
+            url, why = f"http://user:{KEY}@127.0.0.1:{listener.getsockname()[1]}/v1", "without sending a response"
+            ran = cli(tmp_path, *generate_args(bfcl_data, url))
     else:  # https to a plain HTTP server: the TLS handshake fails
         with FakeModel(bfcl_data, every=0) as server:
             url, why = f"https://user:{KEY}@127.0.0.1:{server.port}/v1", "SSL"

@@ -8,8 +8,8 @@ less work. An endpoint whose request failed (no connection, timeout, 5xx) rests 
 requests go to the others first, so the retry lands elsewhere and a dead replica stops eating
 attempts; when every endpoint rests, the one whose rest ends first is used.
 
-Fail at the door: an endpoint that cannot be connected to at all (refused, DNS, TLS) and has never
-answered is probed for ``probe_seconds`` (a few seconds, short pauses, not counted as the request's
+Fail at the door: an endpoint that cannot be connected to at all (refused, DNS, TLS, a peer that is
+not an HTTP server or hangs up before any response) and has never answered is probed for ``probe_seconds`` (a few seconds, short pauses, not counted as the request's
 attempts), then given up; one that answered before is given up after ``lost_seconds`` of nothing
 but refused connections. A given-up endpoint gets no more requests; when every endpoint is given
 up, the next failure is an ``abort``: one line naming the URLs (credentials hidden) and the error.

@@ -115,10 +115,15 @@ def causes(exc: BaseException) -> list[BaseException]:
 
 
 def connection_failure(exc: BaseException) -> str | None:
-    """Why no connection could be made (refused, DNS, TLS, connect timeout), or None when the server
-    was reached (a timeout while waiting for its reply, a dropped connection, an HTTP error)."""
+    """Why no HTTP exchange could be had (refused, DNS, TLS, a connect timeout, a peer that is not an
+    HTTP server or hangs up before answering), or None when it was had or may be under way (a
+    timeout waiting for the reply, an HTTP error, a reply past its deadline or size cap)."""
+    import openai
+
     chain = causes(exc)
-    if not any(type(e).__name__ in ("ConnectError", "ConnectTimeout") for e in chain):
+    if not isinstance(exc, openai.APIConnectionError) or limit_cause(exc) is not None:
+        return None
+    if isinstance(exc, openai.APITimeoutError) and not any(type(e).__name__ == "ConnectTimeout" for e in chain):
         return None
     return brief(chain[-1]) or type(chain[-1]).__name__
 
