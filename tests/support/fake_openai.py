@@ -214,7 +214,8 @@ def echo_key(answer: dict, authorization: str) -> dict:
     )
     answer["model"] = f"{answer['model']} (key {key})"
     for call in answer["choices"][0]["message"].get("tool_calls") or []:  # a model's tool call repeats it too
-        call["function"]["arguments"] = json.dumps({"auth": authorization, "token": key})
+        # the key plain, and in JSON escapes that only decoding the arguments reveals
+        call["function"]["arguments"] = '{"auth": "' + authorization + '", "token": "' + escaped + '"}'
     return answer
 
 

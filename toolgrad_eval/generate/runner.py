@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ def generate(
         if not settings_written:
             write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
             settings_written = True
-        stores[category].append(replace_lone_surrogates(redact_value(line)))
+        stores[category].append(replace_lone_surrogates(_redacted(line)))
 
     try:
         for category in options.categories:
@@ -324,6 +325,30 @@ def _check_settings(
             "pass --overwrite to regenerate them, or choose another --dataset"
         )
     return earlier
+
+
+def _redacted(line: dict[str, Any]) -> dict[str, Any]:
+    """``line`` with every credential hidden, also inside FC arguments (JSON text) where only decoding
+    shows it (``"\\u0073k-..."``): the scorer decodes them, and what it writes must hold no key."""
+    line = redact_value(line)
+    result = line.get("result")
+    if isinstance(result, list):
+        line["result"] = [_redacted_call(call) for call in result]
+    return line
+
+
+def _redacted_call(call: Any) -> Any:
+    if not isinstance(call, dict) or len(call) != 1:
+        return call
+    ((name, arguments),) = call.items()
+    if not isinstance(arguments, str) or "\\u" not in arguments:
+        return call
+    try:
+        decoded = json.loads(arguments)
+    except (ValueError, RecursionError):
+        return call
+    hidden = redact_value(decoded)
+    return call if hidden == decoded else {name: json.dumps(hidden, ensure_ascii=False)}
 
 
 def question_fingerprints(data: BfclData, categories: tuple[str, ...] | list[str]) -> dict[str, str]:
