@@ -21,7 +21,16 @@ import threading
 import time
 from typing import Any, Callable, Iterator
 
-__all__ = ["CONNECT_SECONDS", "MAX_REPLY_BYTES", "ReplyLimitExceeded", "http_client", "limited", "response_type"]
+__all__ = [
+    "CONNECT_SECONDS",
+    "MAX_REPLY_BYTES",
+    "ReplyLimitExceeded",
+    "hit",
+    "http_client",
+    "limited",
+    "limits",
+    "response_type",
+]
 
 MAX_REPLY_BYTES = 8 * 1024 * 1024  # a reply of 1,000,000 characters of JSON-escaped text fits; 200 MB does not
 CONNECT_SECONDS = 10.0  # a host that accepts no connection in this long is unreachable, whatever --timeout says
