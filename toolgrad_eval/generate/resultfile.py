@@ -108,9 +108,7 @@ class ResultFile:
         # strict UTF-8: replies are cleaned of lone surrogates on arrival (endpoints.post_chat), so
         # one left here is a bug to see, not bytes to write into a file every reader rejects
         data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        if self._pending is not None:
-            self._rewrite(self._pending)
-            self._pending = None
+        self.commit()
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
@@ -122,6 +120,13 @@ class ResultFile:
         if record.get("toolgrad_error") is not None:
             self.failed.add(record["id"])
         self._lines[record["id"]] = data.rstrip(b"\n")
+
+    def commit(self) -> None:
+        """Apply what opening decided (an --overwrite truncation, dropped lines): done before the
+        first new line, by this file or by any file of the same run (see generate's runner)."""
+        if self._pending is not None:
+            self._rewrite(self._pending)
+            self._pending = None
 
     def close(self) -> None:
         if self._fd is not None:

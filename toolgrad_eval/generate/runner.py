@@ -144,6 +144,8 @@ def generate(
         if not settings_written:
             write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
             settings_written = True
+            for store in stores.values():  # every --overwrite truncation at once: no old file under new settings
+                store.commit()
         stores[category].append(replace_lone_surrogates(_redacted(line)))
 
     try:
@@ -151,6 +153,8 @@ def generate(
             entries = data.entries(category)
             order[category] = [e.id for e in entries]
             store = stores[category] = ResultFile.open(paths[category], order[category], overwrite=options.overwrite)
+            if settings_written:
+                store.commit()
             for why, count in store.dropped.items():
                 echo(f"{paths[category]}: {count} {why} dropped")
             for entry in entries:
