@@ -8,11 +8,13 @@ less work. An endpoint whose request failed (no connection, timeout, 5xx) rests 
 requests go to the others first, so the retry lands elsewhere and a dead replica stops eating
 attempts; when every endpoint rests, the one whose rest ends first is used.
 
-Fail at the door: an endpoint that cannot be connected to at all (refused, DNS, TLS, a peer that is
-not an HTTP server or hangs up before any response) and has never answered is probed for ``probe_seconds`` (a few seconds, short pauses, not counted as the request's
-attempts), then given up; one that answered before is given up after ``lost_seconds`` of nothing
-but refused connections. A given-up endpoint gets no more requests; when every endpoint is given
-up, the next failure is an ``abort``: one line naming the URLs (credentials hidden) and the error.
+Fail at the door: an endpoint with which no HTTP exchange can be had (connection refused, DNS,
+TLS, a peer that is not an HTTP server or hangs up before answering) and that has never answered
+is probed for ``probe_seconds`` (short pauses, not counted as the request's attempts; the retry
+goes at once to another replica when one connects), then given up; one that answered before is
+given up after ``lost_seconds`` of nothing but such failures. A given-up endpoint gets no more
+requests; when every endpoint is given up, the next failure is an ``abort``: one line naming the
+URLs (credentials hidden) and the error.
 
 A run-level budget: when no request has been answered for ``max_stall`` seconds while requests
 keep failing (429s forever, 5xx, timeouts), the next failure is an ``abort`` too, instead of
