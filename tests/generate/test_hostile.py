@@ -121,7 +121,7 @@ def test_a_dead_server_stops_at_the_door_and_leaves_nothing(tmp_path, bfcl_data,
 
         with socket.create_server(("127.0.0.1", 0)) as listener:
             threading.Thread(target=not_http, args=(listener,), daemon=True).start()
-            url, why = f"http://user:{KEY}@127.0.0.1:{listener.getsockname()[1]}/v1", "without sending a response"
+            url, why = f"http://user:{KEY}@127.0.0.1:{listener.getsockname()[1]}/v1", ""  # a reset or a hang-up
             ran = cli(tmp_path, *generate_args(bfcl_data, url))
     else:  # https to a plain HTTP server: the TLS handshake fails
         with FakeModel(bfcl_data, every=0) as server:

@@ -9,8 +9,8 @@ requests go to the others first, so the retry lands elsewhere and a dead replica
 attempts; when every endpoint rests, the one whose rest ends first is used.
 
 Fail at the door: an endpoint with which no HTTP exchange can be had (connection refused, DNS,
-TLS, a peer that is not an HTTP server or hangs up before answering) and that has never answered
-is probed for ``probe_seconds`` (short pauses, not counted as the request's attempts; the retry
+TLS, a peer that is not an HTTP server or hangs up before answering) and that has never sent an
+HTTP response is probed for ``probe_seconds`` (short pauses, not counted as the request's attempts; the retry
 goes at once to another replica when one connects), then given up; one that answered before is
 given up after ``lost_seconds`` of nothing but such failures. A given-up endpoint gets no more
 requests; when every endpoint is given up, the next failure is an ``abort``: one line naming the
@@ -48,6 +48,7 @@ class Endpoint:
     served: int = 0  # requests answered (2xx)
     failures: int = 0  # requests that failed in a way that rests the endpoint
     resting_until: float = 0.0  # time.monotonic(); 0: not resting
+    answered: bool = False  # it sent an HTTP response (any status) at least once
     unreachable_since: float | None = None  # first of the connection failures in a row
     given_up: str | None = None  # why it gets no more requests (unreachable)
 
@@ -97,6 +98,7 @@ class EndpointPool:
                 endpoint.served += 1
                 endpoint.resting_until = 0.0
             if outcome == "served":
+                endpoint.answered = True
                 endpoint.unreachable_since = None
                 self._answered_at = time.monotonic()
 
@@ -118,6 +120,10 @@ class EndpointPool:
             if unreachable is not None:
                 return self._unreachable(endpoint, unreachable, failure, who, now)
             endpoint.unreachable_since = None
+            import openai
+
+            if not isinstance(exc, openai.APITimeoutError):
+                endpoint.answered = True  # an HTTP status or a body: it speaks HTTP
             if failure.action in ("fail", "bad_reply"):  # the server answered this request: not a stall
                 self._answered_at = now
             elif failure.action in ("retry", "rate_limited") and now - (self._answered_at or now) > self.max_stall:
@@ -132,13 +138,13 @@ class EndpointPool:
         """A request that found no connection: probe, give the endpoint up, or stop the run."""
         if endpoint.unreachable_since is None:
             endpoint.unreachable_since = now
-        window = self.probe_seconds if endpoint.served == 0 else self.lost_seconds
+        window = self.lost_seconds if endpoint.answered else self.probe_seconds
         if endpoint.given_up is None and now - endpoint.unreachable_since >= window:
             endpoint.given_up = f"{endpoint.name}: {why}"
         if all(e.given_up is not None for e in self.endpoints):
             reasons = "; ".join(str(e.given_up) for e in self.endpoints)
             return Failure("abort", f"{who} unreachable for {window:g} s: {reasons}")
-        if endpoint.given_up is None and endpoint.served == 0:  # still probing: not the request's attempts
+        if endpoint.given_up is None and not endpoint.answered:  # still probing: not the request's attempts
             # the retry goes at once to a replica that is not failing to connect; else after a short pause
             others = any(
                 e is not endpoint and e.given_up is None and e.unreachable_since is None for e in self.endpoints
