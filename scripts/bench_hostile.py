@@ -7,7 +7,14 @@ peak RSS (getrusage of the child), with the limits the project holds itself to: 
 (tag-fence attacks, 40,000-space '<' runs, huge responses, deep JSON) against the same re-run with
 ordinary predictions, as a ratio (target <= 1.2): hostile text must not make a fully cached run slow.
 
-    python scripts/bench_hostile.py [--repeat K]
+Hostile and dead servers (``--only servers`` runs just these): `generate`, `run` and a judged run
+against servers on 127.0.0.1 that refuse connections, drip bytes, send 200 MB replies, answer 429
+forever, redirect, send an error body on a 200, echo the key or a lone surrogate. Each ends within 2 s
+beyond its documented deadline (the 3 s probe of an unreachable endpoint, a --timeout of 2 s, a
+--max-stall of 2 s; none for the rest), under 300 MB, with under 20 MB written, one line on stderr
+when it fails, the exit status that tells the truth, and the key in no file.
+
+    python scripts/bench_hostile.py [--repeat K] [--only servers]
 
 Cases are generated here (nothing large is stored): the BFCL outputs come from
 tests/bfcl/hostile.py and the broken files, environments and hostile names from
@@ -25,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -201,14 +209,120 @@ def key_echo_case(scratch: Path) -> int:
     return int(not ok)
 
 
+def server_cases(scratch: Path) -> int:
+    """The hostile and dead servers (see the module docstring); returns how many cases failed."""
+    from generate.questions import DEMO_DATA, unique_questions
+    from generate.test_hostile import KEY, cli, dead_url
+    from judge.conftest import dataset
+    from support.fake_model import FakeModel
+    from support.fake_openai import Reply
+
+    data = unique_questions(DEMO_DATA, scratch / "servers-data")
+    judged = dataset(scratch / "servers-judged", 8)
+    surrogate = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": "a \\udfff"}}]})
+
+    def generate(*urls: str, extra: tuple[str, ...] = (), command: str = "generate") -> list[str]:
+        args = [command, "--model", "m", "--dataset", "run", "--bfcl-data", str(data), "--categories", "simple_python"]
+        return [*args, *(a for url in urls for a in ("--base-url", url)), "--num_process", "4", *extra]
+
+    def judge(url: str, *extra: str) -> list[str]:
+        return ["--pred_model", "m1", "--dataset", str(judged), "--judge-endpoint", url, "--cache-dir", "cache", *extra]
+
+    # name, server setup (kwargs, script), argv for a server URL, documented wait (s), expected exit.
+    # A case's limit: the same command against a well-behaved server (its baseline, measured first,
+    # here) + the documented wait + 2 s. Waits: the 3 s probe of an unreachable endpoint; a --timeout
+    # of 2 s plus at most 1 s of backoff before the retry; a --max-stall of 2 s plus one Retry-After.
+    timeout = ("--timeout", "2")
+    cases: list[tuple[str, dict[str, Any], list[Any], Callable[[str], list[str]], float, int]] = [
+        ("generate-plain (baseline)", {}, [], lambda url: generate(url), 0.0, 0),
+        ("judge-plain (baseline)", {}, [], lambda url: judge(url), 0.0, 0),
+        ("run-plain (baseline)", {}, [], lambda url: generate(url, command="run"), 0.0, 0),
+        ("generate-dead-endpoint", {}, [], lambda _url: generate(dead_url()), 3.0, 2),
+        ("generate-two-dead-replicas", {}, [], lambda _url: generate(dead_url(), dead_url()), 3.0, 2),
+        ("generate-one-dead-replica", {}, [], lambda url: generate(dead_url(), url), 0.0, 0),
+        ("judge-dead-endpoint", {}, [], lambda _url: judge(dead_url()), 3.0, 2),
+        ("generate-drip-headers", {}, [Reply.drip("headers", 0.2)], lambda url: generate(url, extra=timeout), 3.0, 0),
+        ("generate-drip-body", {}, [Reply.drip("body", 0.2)], lambda url: generate(url, extra=timeout), 3.0, 0),
+        ("judge-drip-headers", {}, [Reply.drip("headers", 0.2)], lambda url: judge(url, *timeout), 3.0, 0),
+        ("judge-drip-body", {}, [Reply.drip("body", 0.2)], lambda url: judge(url, *timeout), 3.0, 0),
+        ("generate-4x200MB-replies", {}, [Reply.huge(200 * 1024 * 1024)] * 4, lambda url: generate(url), 0.0, 2),
+        (
+            "generate-429-forever",
+            {"fault_rate": 1.0, "fault": Reply.status(429, retry_after=0.2)},
+            [],
+            lambda url: generate(url, extra=("--max-stall", "2")),
+            2.2,
+            2,
+        ),
+        (
+            "generate-redirect",
+            {},
+            [Reply.redirect("http://127.0.0.1:9/v1/chat/completions")],
+            lambda url: generate(url),
+            0.0,
+            2,
+        ),
+        (
+            "generate-error-body-on-200",
+            {},
+            [Reply.error_body()] * 2,
+            lambda url: generate(url, extra=("--num_process", "1")),
+            0.0,
+            2,
+        ),
+        ("generate-lone-surrogate", {}, [Reply.malformed(surrogate)], lambda url: generate(url), 0.0, 0),
+        ("run-server-echoes-the-key", {"echo_auth": True}, [], lambda url: generate(url, command="run"), 0.0, 0),
+    ]
+    baselines: dict[str, float] = {}
+    failures = 0
+    for name, kwargs, script, argv, deadline, expected in cases:
+        cwd = scratch / "servers" / name
+        cwd.mkdir(parents=True)
+        with FakeModel(data, every=0, **kwargs) as server:
+            server.script(script)
+            ran = cli(cwd, *argv(server.base_url))
+        files = [p for p in cwd.rglob("*") if p.is_file() and p.name not in ("stdout.txt", "stderr.txt")]
+        written = sum(p.stat().st_size for p in files)
+        leaked = [p for p in cwd.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+        one_line = expected == 0 or len(ran.error_lines) == 1
+        command = name.split("-")[0]
+        if name.endswith("(baseline)"):
+            baselines[command] = ran.seconds
+        limit = baselines.get(command, 0.0) + deadline + LIMIT_SECONDS
+        ok = (
+            ran.code == expected
+            and ran.seconds < limit
+            and ran.rss_mb < LIMIT_MB
+            and written < 20 * 1024 * 1024
+            and one_line
+            and not leaked
+        )
+        failures += not ok
+        print(
+            f"{name:34} {ran.seconds:8.2f} {ran.rss_mb:8.0f}  {ran.code:4d}  {'yes' if ok else 'NO'}"
+            f"  (limit {limit:.1f} s: baseline + {deadline:g} s + 2 s; {written / 1e6:.1f} MB written"
+            f"{', key leaked' if leaked else ''}"
+            f"{'' if one_line else f', {len(ran.error_lines)} stderr lines'})"
+        )
+    return failures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="cached re-runs timed per side (best of)")
+    parser.add_argument("--only", choices=["servers"], help="run only the hostile-server cases")
     args = parser.parse_args()
     failures = 0
+    if args.only == "servers":
+        with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
+            print(f"{'case':34} {'seconds':>8} {'peak MB':>8}  exit  within limits")
+            failures = server_cases(Path(tmp))
+        print(f"{'all cases within limits' if not failures else f'{failures} case(s) over a limit'}")
+        sys.exit(1 if failures else 0)
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
         scratch = Path(tmp)
         print(f"{'case':34} {'seconds':>8} {'peak MB':>8}  exit  within limits")
+        failures += server_cases(scratch)
         cases = [(f"bfcl-{c.name}", bfcl_case(scratch / c.name, c.category, c.result)) for c in hostile_outputs()]
         cases += broken_file_cases(scratch)
         for name, run in cases:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 _SK_KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{8,}")
@@ -38,3 +39,15 @@ def redact_secrets(text: str) -> str:
     for key in configured_keys():
         text = text.replace(key, "***")
     return _SK_KEY.sub("sk-***", _BEARER.sub(r"\1***", redact_url(text)))
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` (decoded JSON: a model's reply, a result line) with :func:`redact_secrets` applied
+    to every string in it, keys included: a server may echo the key inside a tool call's arguments."""
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    return value

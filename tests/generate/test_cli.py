@@ -101,3 +101,33 @@ def test_progress_shows_rate_and_eta_on_a_terminal_only():
     bar(10, 10)
     text = stream.getvalue()
     assert "Generating m  5/10" in text and "/s  ETA " in text and text.endswith("\n")
+
+
+def test_the_progress_line_counts_errors_apart_from_done(model_env, bfcl_data):
+    """Entries that failed are not done: the line shows them as errors, and ends when done + errors
+    reach the total (a run against a server answering errors counts none as done)."""
+    from support.fake_openai import Reply
+    from toolgrad_eval.generate.runner import GenerateOptions, generate
+    from toolgrad_eval.generate.sender import SendSettings
+
+    calls: list[tuple[int, int, int]] = []
+    with FakeModel(bfcl_data, every=0) as server:
+        server.script([Reply.status(400, message="too long")] * 3)
+        summary = generate(
+            GenerateOptions(
+                model="m",
+                dataset=model_env / "run",
+                categories=("simple_python",),
+                base_urls=(server.base_url,),
+                bfcl_data=bfcl_data,
+                num_process=1,
+                send=SendSettings(backoff_base=0.01),
+            ),
+            echo=lambda *_: None,
+            on_progress=lambda *counts: calls.append(counts),
+        )
+    assert summary["errors"] == 3 and calls[-1] == (5, 8, 3)
+    stream = io.StringIO()
+    bar = Progress("Generating m", stream, interval=0.0)
+    bar(5, 8, 3)
+    assert "Generating m  5/8, 3 errors" in stream.getvalue() and stream.getvalue().endswith("\n")

@@ -69,4 +69,4 @@ def test_a_reply_nested_past_the_parser_is_an_error_not_a_crash(model_env, bfcl_
             ),
             echo=lambda *_: None,
         )
-    assert summary["sent"] == 8 and summary["errors"] == 1 and summary["retry_next_run"] == 1
+    assert summary["sent"] == 8 and summary["errors"] == 1 and "nested too deeply" in summary["first_error"]

@@ -14,9 +14,9 @@ def _rows(path):
 REQUEST_ERROR = '{"id": "c", "result": "Error during inference: too long", "toolgrad_error": "request"}'
 
 
-def test_done_ids_torn_line_and_transport_errors(tmp_path):
+def test_done_ids_torn_line_and_error_lines(tmp_path):
     path = tmp_path / "r.json"
-    path.write_text(
+    original = (
         '{"id": "a", "result": "x"}\n'
         '{"id": "b", "result": "Error during inference: HTTP 503", "toolgrad_error": "transport"}\n'
         f"{REQUEST_ERROR}\n"
@@ -25,18 +25,25 @@ def test_done_ids_torn_line_and_transport_errors(tmp_path):
         '{"id": "zz", "result": "an id the data lacks"}\n'
         '{"id": "d", "res'
     )
+    path.write_text(original)
     store = ResultFile.open(path, ["a", "b", "c", "d"])
-    assert store.done == {"a", "c"}  # a request error is an answer; a transport error is sent again
-    assert store.dropped == {"transport error, sent again": 1, "second line for an id": 1, "unfinished last line": 1}
+    assert store.done == {"a"}  # an error line of ours is never an answer: its entry is sent again
+    assert store.dropped == {"error line, sent again": 2, "second line for an id": 1, "unfinished last line": 1}
+    assert path.read_text() == original  # nothing is rewritten before the first new line
+    store.append({"id": "b", "result": ""})
     assert path.read_text().splitlines() == [
         '{"id": "a", "result": "x"}',
-        REQUEST_ERROR,
         "not json at all",
         '{"id": "zz", "result": "an id the data lacks"}',
+        '{"id": "b", "result": ""}',
     ]
-    store.append({"id": "b", "result": ""})
+    store.append({"id": "c", "result": "y"})
     store.append(error_line("d", "HTTP 500", "transport"))
-    assert store.sort_if_complete(["a", "b", "c", "d"])
+    assert not store.sort_if_complete(["a", "b", "c", "d"])  # an entry failed: not complete
+    again = ResultFile.open(path, ["a", "b", "c", "d"])
+    assert again.done == {"a", "b", "c"}
+    again.append({"id": "d", "result": "z"})
+    assert again.sort_if_complete(["a", "b", "c", "d"])
     lines = path.read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines[:4]] == ["a", "b", "c", "d"]
     assert lines[4:] == ["not json at all", '{"id": "zz", "result": "an id the data lacks"}']  # others kept, last
@@ -57,17 +64,20 @@ def test_overwrite_starts_empty_and_incomplete_files_keep_their_order(tmp_path):
     path.parent.mkdir()
     path.write_text('{"id": "a", "result": "x"}\n')
     store = ResultFile.open(path, ["a", "b", "c"], overwrite=True)
-    assert store.done == set() and path.read_text() == ""
+    assert store.done == set() and path.read_text() == '{"id": "a", "result": "x"}\n'  # emptied at the first line only
     store.append({"id": "c", "result": 1})
     store.append({"id": "a", "result": 2})
     assert not store.sort_if_complete(["a", "b", "c"])
     assert [r["id"] for r in _rows(path)] == ["c", "a"]
 
 
-def test_non_ascii_and_lone_surrogates_are_written_as_one_line(tmp_path):
+def test_non_ascii_is_one_line_and_an_invalid_utf8_line_is_dropped(tmp_path):
     path = tmp_path / "r.json"
-    store = ResultFile.open(path, ["a"])
-    store.append({"id": "a", "result": "naïve \ud800 text\nwith a newline"})
+    # what an older version wrote for a lone surrogate: bytes no UTF-8 reader accepts
+    path.write_bytes(b'{"id": "a", "result": "bad \xed\xa0\x80 text"}\n{"id": "b", "result": "ok"}\n')
+    store = ResultFile.open(path, ["a", "b"])
+    assert store.done == {"b"} and store.dropped == {"line that is not valid UTF-8, sent again": 1}
+    store.append({"id": "a", "result": "naïve \ufffd text\nwith a newline"})
     store.close()
-    assert path.read_bytes().count(b"\n") == 1
-    assert ResultFile.open(path, ["a"]).done == {"a"}
+    assert path.read_bytes().decode("utf-8").count("\n") == 2  # valid UTF-8, one line per entry
+    assert ResultFile.open(path, ["a", "b"]).done == {"a", "b"}

@@ -134,7 +134,7 @@ def test_transport_errors_are_recorded_then_sent_again_by_the_next_run(model_env
     with FakeModel(bfcl_data, every=0) as server:
         server.script([Reply.status(503), Reply.status(503), Reply.drop(), Reply.drop()])  # two entries fail twice
         first = generate(GenerateOptions(**base, base_urls=(server.base_url,)), echo=lambda *_: None)
-        assert first["errors"] == first["retry_next_run"] == 2
+        assert first["errors"] == 2
         errors = [json.loads(line) for line in path.read_text().splitlines() if "toolgrad_error" in line]
         assert len(errors) == 2 and all(e["result"].startswith("Error during inference: ") for e in errors)
         server.reset()
@@ -144,7 +144,7 @@ def test_transport_errors_are_recorded_then_sent_again_by_the_next_run(model_env
     assert len(rows) == 8 and not any("toolgrad_error" in r for r in rows)
 
 
-def test_a_request_the_server_refuses_is_that_entrys_answer(model_env, bfcl_data):
+def test_a_request_the_server_refuses_is_an_error_sent_again(model_env, bfcl_data):
     from support.fake_openai import Reply
 
     with FakeModel(bfcl_data, every=0) as server:
@@ -157,9 +157,11 @@ def test_a_request_the_server_refuses_is_that_entrys_answer(model_env, bfcl_data
             bfcl_data=bfcl_data,
             num_process=1,
         )
-        assert generate(options, echo=lambda *_: None)["retry_next_run"] == 0
+        first = generate(options, echo=lambda *_: None)
+        assert first["errors"] == 1 and "prompt is longer than the context" in first["first_error"]
         server.reset()
-        assert generate(options, echo=lambda *_: None)["sent"] == 0 == server.count()
+        again = generate(options, echo=lambda *_: None)  # a failed entry is never an answer a resume skips
+        assert again["sent"] == 1 == server.count() and again["errors"] == 0
 
 
 def test_overwrite_regenerates_and_changed_settings_are_refused(model_env, bfcl_data):
@@ -197,3 +199,33 @@ def test_result_files_of_another_tool_are_not_added_to(model_env, bfcl_data):
             echo=lambda *_: None,
         )
     assert path.read_text() == '{"id": "simple_python_0", "result": "[f()]"}\n'
+
+
+def test_an_overwrite_stopped_after_its_first_reply_leaves_no_old_result_under_new_settings(model_env, bfcl_data):
+    """--overwrite empties nothing before the first reply (a dead server leaves the old run whole),
+    and every file at once when it comes: a stop then cannot leave results of the old settings
+    that a resume with the new ones would take as done."""
+    from support.fake_openai import Reply
+    from toolgrad_eval.generate.sender import GenerateAborted
+
+    base = dict(
+        model="m",
+        dataset=model_env / "run",
+        categories=("simple_python", "irrelevance"),
+        bfcl_data=bfcl_data,
+        num_process=1,
+    )
+    model_dir = model_env / "run" / "result" / "m"
+    with FakeModel(bfcl_data) as server:
+        generate(GenerateOptions(**base, base_urls=(server.base_url,)), echo=lambda *_: None)
+        before = {p: p.read_bytes() for p in model_dir.rglob("*.json")}
+        server.reset()
+        server.script([Reply.ok(), Reply.status(401)])
+        with pytest.raises(GenerateAborted, match="1 replies are kept"):
+            generate(GenerateOptions(**base, base_urls=(server.base_url,), mode="prompt", overwrite=True), echo=print)
+    assert sorted(_result_ids(model_dir)) == ["simple_python_0"]  # the other file emptied too, not left old
+    irrelevance = next(model_dir.rglob("BFCL_v4_irrelevance_result.json"))
+    assert irrelevance.read_bytes() == b"" and before[irrelevance] != b""
+    with FakeModel(bfcl_data) as server:
+        again = generate(GenerateOptions(**base, base_urls=(server.base_url,), mode="prompt"), echo=lambda *_: None)
+    assert again["sent"] == len(_result_ids(model_dir)) - 1 and again["errors"] == 0

@@ -35,3 +35,34 @@ def test_comma_separated_base_url_and_a_dead_endpoint(monkeypatch, tmp_path):
         monkeypatch.setenv("OPENAI_BASE_URL", f"{good.base_url},{bad.base_url}")
         code, s = run(dataset(tmp_path / "ds", 10), "--num_process", "2")
         assert code == 0 and s["n_qor"] == 10 and good.count(CHAT) == 10 and bad.count(CHAT) >= 1
+
+
+def _judge_cli(tmp_path, *args):
+    from generate.test_hostile import cli
+
+    data = dataset(tmp_path / "ds", 4)
+    return cli(tmp_path, "--pred_model", "m1", "--dataset", str(data), "--cache-dir", "cache", "-o", "out", *args)
+
+
+def test_a_dead_judge_endpoint_stops_the_run_at_the_door(tmp_path):
+    """Through the command line: connection refused is known in a few seconds, not after minutes of
+    retries; one line names the URL (credentials hidden) and the error; non-zero exit."""
+    from generate.test_hostile import KEY, dead_url
+
+    url = dead_url()
+    ran = _judge_cli(tmp_path, "--judge-endpoint", url, "--num_process", "4")
+    assert ran.code == 2 and len(ran.error_lines) == 1, ran.err
+    assert "judge unreachable" in ran.err and url.split("@")[1] in ran.err and "Connection refused" in ran.err
+    assert KEY not in ran.err + ran.out
+    assert ran.seconds < 30
+
+
+def test_a_judge_dripping_its_reply_ends_at_the_deadline(tmp_path):
+    from support.fake_openai import Reply
+
+    with MeteredFake() as server:
+        server.script([Reply.drip("headers", interval=0.2), Reply.drip("body", interval=0.2)])
+        ran = _judge_cli(tmp_path, "--judge-endpoint", server.base_url, "--num_process", "1", "--timeout", "2")
+        assert server.count(CHAT) == 6  # two requests ended at their deadline, were asked again
+    assert ran.code == 0, ran.err
+    assert ran.seconds < 40  # 2 x 2 s deadlines; without a total deadline it never ends

@@ -41,6 +41,10 @@ the test says, whatever the machine's load).
 body is not JSON), content(text) (a well-formed completion with that message content),
 stall(seconds, until=None) (wait, then answer normally; with ``until``, a threading.Event, as soon
 as the test sets it), drop() (close the socket with no response).
+Hostile kinds: drip(part, interval) (one byte every ``interval`` seconds, of the headers or of
+the body, until the client gives up), huge(nbytes, declared=True) (a 200 completion whose content
+is ``nbytes`` long, streamed, never held whole; without Content-Length when not ``declared``), redirect(location, code=302), error_body(message) (a 200
+whose body is ``{"error": ...}`` with no choices).
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
 Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
@@ -118,7 +122,7 @@ _ROUTES = [  # (method, route template, regex); the template is what script(path
 class Reply:
     """One scripted answer to one request."""
 
-    kind: Literal["ok", "status", "malformed", "content", "stall", "drop"]
+    kind: Literal["ok", "status", "malformed", "content", "stall", "drop", "drip", "huge", "redirect", "error_body"]
     code: int = 200
     retry_after: float | None = None
     text: str = ""
@@ -149,6 +153,31 @@ class Reply:
     @classmethod
     def drop(cls) -> Reply:
         return cls("drop")
+
+    @classmethod
+    def drip(cls, part: Literal["headers", "body"] = "body", interval: float = 1.0) -> Reply:
+        return cls("drip", text=part, seconds=interval)
+
+    @classmethod
+    def huge(cls, nbytes: int, declared: bool = True) -> Reply:
+        """``declared=False``: no Content-Length, the body ends when the connection closes."""
+        return cls("huge", code=nbytes, text="declared" if declared else "")
+
+    @classmethod
+    def redirect(cls, location: str, code: int = 302) -> Reply:
+        return cls("redirect", code=code, text=location)
+
+    @classmethod
+    def error_body(cls, message: str = "the model crashed") -> Reply:
+        return cls("error_body", text=message)
+
+
+class Hostile(Exception):
+    """Raised inside handlers: the handler writes this reply itself (dripped or streamed)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.kind)
+        self.reply = reply
 
 
 def default_score(request: dict) -> int:
@@ -184,6 +213,9 @@ def echo_key(answer: dict, authorization: str) -> dict:
         + '", "response_scores": [70], "final_score": 70}'
     )
     answer["model"] = f"{answer['model']} (key {key})"
+    for call in answer["choices"][0]["message"].get("tool_calls") or []:  # a model's tool call repeats it too
+        # the key plain, and in JSON escapes that only decoding the arguments reveals
+        call["function"]["arguments"] = '{"auth": "' + authorization + '", "token": "' + escaped + '"}'
     return answer
 
 
@@ -366,6 +398,12 @@ class FakeOpenAI:
             return None
         if reply.kind == "malformed":
             raise Answer(200, reply.text.encode())
+        if reply.kind in ("drip", "huge"):
+            raise Hostile(reply)
+        if reply.kind == "redirect":
+            raise Answer(reply.code, b"", {"Location": reply.text})
+        if reply.kind == "error_body":
+            raise Answer(200, {"error": {"message": reply.text, "type": "server_error", "code": None}})
         headers = {}
         if reply.retry_after is not None:
             headers = {"retry-after": f"{reply.retry_after:g}", "retry-after-ms": str(int(reply.retry_after * 1000))}
@@ -516,6 +554,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        except Hostile as hostile:
+            self.close_connection = True
+            try:
+                self._hostile(hostile.reply, fake)
+            except OSError:  # the client gave up, as it should
+                pass
+            return
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
@@ -528,6 +573,37 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout) first
             self.close_connection = True
+
+    def _hostile(self, reply: Reply, fake: FakeOpenAI) -> None:
+        if reply.kind == "huge":  # a valid completion whose content is reply.code bytes, sent in pieces
+            head = b'{"id": "chatcmpl-huge", "object": "chat.completion", "choices": [{"index": 0, '
+            head += b'"finish_reason": "stop", "message": {"role": "assistant", "content": "'
+            tail = b'"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if reply.text == "declared":
+                self.send_header("Content-Length", str(len(head) + reply.code + len(tail)))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(head)
+            piece, left = b"x" * 65536, reply.code
+            while left > 0 and not fake._stopping.is_set():
+                self.wfile.write(piece[:left])
+                left -= min(left, len(piece))
+            self.wfile.write(tail)
+            return
+        # drip: one byte every reply.seconds, of the headers (never finished) or of a body that never ends
+        if reply.text == "headers":
+            dripped = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000
+        else:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+            dripped = b'{"choices": [' + b" " * 100_000
+        for byte in dripped:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            if fake._stopping.wait(reply.seconds):
+                return
 
     do_GET = do_POST = do_DELETE = _serve
 

@@ -96,7 +96,22 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         is_flag=True,
         help="Download the matching bfcl-eval data if it is not cached.",
     ),
-    click.option("--timeout", type=Finite(min=1), default=300.0, show_default=True, help="Seconds per request."),
+    click.option(
+        "--timeout",
+        type=Finite(min=1),
+        default=300.0,
+        show_default=True,
+        help="Seconds per request in all (connect, send, wait, read): a server dripping bytes ends there too.",
+    ),
+    click.option(
+        "--max-stall",
+        "--max_stall",
+        "max_stall",
+        type=Finite(min=1),
+        default=600.0,
+        show_default=True,
+        help="Stop (resumable) when no reply came for this many seconds while requests kept failing (429s, 5xx, timeouts).",
+    ),
 ]
 
 
@@ -107,11 +122,13 @@ def generate_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def run_generation(options: dict[str, Any], *, overwrite: bool) -> dict[str, Any]:
-    """Generate from parsed CLI options; prints progress (terminal only) and a summary; returns it."""
+def run_generation(options: dict[str, Any], *, overwrite: bool, then: str = "") -> dict[str, Any]:
+    """Generate from parsed CLI options; prints progress (terminal only) and a summary; returns it.
+    Entries that got no reply end it with a GenerateIncomplete (one line, non-zero exit); ``then``
+    says what was not done because of them."""
     from toolgrad_eval.generate.progress import progress_for
     from toolgrad_eval.generate.runner import GenerateOptions, generate, parse_categories
-    from toolgrad_eval.generate.sender import GenerateAborted, SendSettings
+    from toolgrad_eval.generate.sender import GenerateIncomplete, SendSettings
 
     settings = GenerateOptions(
         model=options["model"],
@@ -127,7 +144,7 @@ def run_generation(options: dict[str, Any], *, overwrite: bool) -> dict[str, Any
         bfcl_data=options["bfcl_data"],
         fetch=options["fetch_bfcl_data"],
         overwrite=overwrite,
-        send=SendSettings(timeout=options["timeout"]),
+        send=SendSettings(timeout=options["timeout"], max_stall=options["max_stall"]),
     )
     try:
         summary = generate(settings, echo=click.echo, on_progress=progress_for(f"Generating {options['model']}"))
@@ -138,9 +155,12 @@ def run_generation(options: dict[str, Any], *, overwrite: bool) -> dict[str, Any
             err=True,
         )
         raise SystemExit(130) from None
-    except GenerateAborted as exc:
-        raise GenerateAborted(f"{exc} (replies received so far are kept; the same command resumes)") from None
     _print_summary(summary)
+    if summary["errors"]:
+        raise GenerateIncomplete(
+            f"{summary['errors']} of {summary['sent']} entries got no reply (first: {summary['first_error'][:300]}); "
+            f"they are recorded as errors, not answers{then}: run the same command again to send them"
+        )
     return summary
 
 
@@ -153,12 +173,6 @@ def _print_summary(s: dict[str, Any]) -> None:
     if len(s["servers"]) > 1:
         for server in s["servers"]:
             click.echo(f"  {server['url']}: {server['served']} answered, {server['failures']} failed requests")
-    if s["errors"]:
-        click.echo(
-            f"{s['errors']} entries recorded as errors; {s['retry_next_run']} of them (transport errors) "
-            "are sent again by the next run of the same command.",
-            err=True,
-        )
     click.echo(f"Results: {s['result_dir']}")
 
 

@@ -32,7 +32,7 @@ def run(**options: Any) -> None:
     from toolgrad_eval.bfcl.runner import run_bfcl
     from toolgrad_eval.cli.evaluate import default_output
 
-    summary = run_generation(options, overwrite=options["overwrite"])
+    summary = run_generation(options, overwrite=options["overwrite"], then="; nothing was scored")
     folder = summary["folder"]
     output = options["output"] or default_output("bfcl", folder)
     run_bfcl(

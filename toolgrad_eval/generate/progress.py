@@ -10,23 +10,26 @@ __all__ = ["Progress", "progress_for"]
 
 
 class Progress:
-    """Redraws ``label  done/total  rate/s  ETA`` in place; at most every ``interval`` seconds."""
+    """Redraws ``label  done/total  rate/s  ETA`` in place (and ``, N errors`` once there are any:
+    failed entries are not done); at most every ``interval`` seconds."""
 
     def __init__(self, label: str, stream: TextIO, interval: float = 0.2) -> None:
         self.label, self.stream, self.interval = label, stream, interval
         self._started = time.monotonic()
         self._drawn = 0.0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, errors: int = 0) -> None:
         now = time.monotonic()
-        if done < total and now - self._drawn < self.interval:
+        finished = done + errors >= total
+        if not finished and now - self._drawn < self.interval:
             return
         self._drawn = now
         elapsed = max(now - self._started, 1e-9)
-        rate = done / elapsed
-        eta = _duration((total - done) / rate) if rate > 0 else "?"
-        self.stream.write(f"\r{self.label}  {done}/{total}  {rate:.1f}/s  ETA {eta}  ")
-        if done >= total:
+        rate = (done + errors) / elapsed
+        eta = _duration((total - done - errors) / rate) if rate > 0 else "?"
+        failed = f", {errors} errors" if errors else ""
+        self.stream.write(f"\r{self.label}  {done}/{total}{failed}  {rate:.1f}/s  ETA {eta}  ")
+        if finished:
             self.stream.write("\n")
         self.stream.flush()
 

@@ -10,14 +10,18 @@ When generation starts over a file:
 * entries with a line are done and are not sent again;
 * a torn last line (no newline: the process died while writing it) is dropped; other lines that
   are not entries (not JSON, no id) are left as they are, and the scorer reports them;
-* lines recording a transport error (``"toolgrad_error": "transport"``, written after the retries
-  ran out) are dropped, so that entry is sent again: BFCL-style error lines of their own
-  (``Error during inference: ...``) otherwise count as the model's answer;
+* lines recording an error of ours (``"toolgrad_error"``: the retries ran out, the server refused
+  the request, the reply was not a completion) are dropped, so that entry is sent again: a failed
+  entry is never an answer a resume skips (BFCL-style error lines of other tools,
+  ``Error during inference: ...`` without that field, are left as they are);
+* a line that is not valid UTF-8 (a lone surrogate written by an older version) is dropped and
+  its entry sent again: the file must stay readable by every JSON reader;
 * a second line for an id already done is dropped (a line is appended only for an id not done,
   so only an edit or another tool can leave one).
 
 When anything was dropped the file is rewritten atomically (temporary file, then rename) before the
-first new line is appended. Once every entry of the category has a line, the file is rewritten in
+first new line is appended. Nothing is written (no folder, no file, no ``--overwrite`` truncation)
+until the first line is appended: a run that fails before its first reply leaves the folder as it was. Once every entry of the category has a line, the file is rewritten in
 data order, as the official generator leaves it.
 """
 
@@ -38,6 +42,7 @@ ERROR_PREFIX = "Error during inference: "  # how BFCL's generator records an ent
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # a generated file for the largest category is ~10 MB
 TRANSPORT, REQUEST = "transport", "request"
 _TORN = "unfinished last line"
+_NOT_UTF8 = "line that is not valid UTF-8, sent again"
 
 
 def error_line(entry_id: str, message: str, kind: str) -> dict[str, Any]:
@@ -51,17 +56,21 @@ def error_line(entry_id: str, message: str, kind: str) -> dict[str, Any]:
 class ResultFile:
     path: Path
     done: set[str] = field(default_factory=set)  # ids with a line
+    failed: set[str] = field(default_factory=set)  # of them, ids whose line this run records an error
     dropped: dict[str, int] = field(default_factory=dict)  # why lines were dropped when opening
     _lines: dict[str, bytes] = field(default_factory=dict, repr=False)  # id -> its line, as read or written
     _others: list[bytes] = field(default_factory=list, repr=False)  # lines kept that are not a wanted entry
     _fd: int | None = field(default=None, repr=False)
+    _pending: list[bytes] | None = field(
+        default=None, repr=False
+    )  # lines to rewrite the file with before the first append
 
     @classmethod
     def open(cls, path: Path, wanted: Iterable[str], *, overwrite: bool = False) -> ResultFile:
         """Read what ``path`` holds for the ``wanted`` ids and make it ready to append to."""
         store = cls(Path(path))
         if overwrite:
-            store._rewrite([])
+            store._pending = []
             return store
         wanted_ids = set(wanted)
         kept: list[bytes] = []
@@ -69,14 +78,17 @@ class ResultFile:
             if problem == _TORN:
                 store.dropped[problem] = 1
                 continue
+            if problem == _NOT_UTF8:
+                store.dropped[problem] = store.dropped.get(problem, 0) + 1
+                continue
             if problem is not None:
                 kept.append(raw)
                 store._others.append(raw)
                 continue
             record = json.loads(raw)
             entry_id = record["id"]
-            if record.get("toolgrad_error") == TRANSPORT:
-                store.dropped["transport error, sent again"] = store.dropped.get("transport error, sent again", 0) + 1
+            if record.get("toolgrad_error") is not None:
+                store.dropped["error line, sent again"] = store.dropped.get("error line, sent again", 0) + 1
                 continue
             if entry_id in store.done:
                 store.dropped["second line for an id"] = store.dropped.get("second line for an id", 0) + 1
@@ -88,12 +100,15 @@ class ResultFile:
                 store._others.append(raw)
             kept.append(raw)
         if store.dropped or not _ends_with_newline(store.path):
-            store._rewrite(kept)
+            store._pending = kept
         return store
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one entry's line with a single write (the id must not be done yet)."""
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+        # strict UTF-8: replies are cleaned of lone surrogates on arrival (endpoints.post_chat), so
+        # one left here is a bug to see, not bytes to write into a file every reader rejects
+        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        self.commit()
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
@@ -102,7 +117,16 @@ class ResultFile:
             written = os.write(self._fd, view)
             view = view[written:]
         self.done.add(record["id"])
+        if record.get("toolgrad_error") is not None:
+            self.failed.add(record["id"])
         self._lines[record["id"]] = data.rstrip(b"\n")
+
+    def commit(self) -> None:
+        """Apply what opening decided (an --overwrite truncation, dropped lines): done before the
+        first new line, by this file or by any file of the same run (see generate's runner)."""
+        if self._pending is not None:
+            self._rewrite(self._pending)
+            self._pending = None
 
     def close(self) -> None:
         if self._fd is not None:
@@ -110,9 +134,11 @@ class ResultFile:
             self._fd = None
 
     def sort_if_complete(self, order: list[str]) -> bool:
-        """Rewrite the file in data ``order`` once every id has a line; True when it is complete."""
-        if any(entry_id not in self._lines for entry_id in order):
+        """Rewrite the file in data ``order`` once every id has a line and none is an error; True when
+        it is complete."""
+        if self.failed or any(entry_id not in self._lines for entry_id in order):
             return False
+        self._pending = None  # the rewrite below leaves out what was dropped
         self.close()
         in_order = [self._lines[entry_id] for entry_id in order] + self._others
         if [raw for raw, _ in _read_lines(self.path)] != in_order:
@@ -121,7 +147,7 @@ class ResultFile:
 
     def _rewrite(self, lines: list[bytes]) -> None:
         self.close()
-        atomic_write_text(self.path, "".join(raw.decode("utf-8", "surrogatepass") + "\n" for raw in lines))
+        atomic_write_text(self.path, "".join(raw.decode("utf-8") + "\n" for raw in lines))
 
 
 def _read_lines(path: Path) -> list[tuple[bytes, str | None]]:
@@ -162,6 +188,10 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def _problem(raw: bytes) -> str | None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOT_UTF8
     try:
         record = json.loads(raw)
     except (ValueError, RecursionError):

@@ -5,12 +5,20 @@ check the settings against those the folder was generated with, open each catego
 (entries already there are skipped), send what is missing through the endpoint pool, append each
 reply as it comes, and record the settings and who answered beside the results. Nothing here
 scores; :func:`toolgrad_eval.bfcl.runner.run_bfcl` reads the files afterwards.
+
+Nothing is written before the first line: a run that fails at the door (no data, a dead server)
+leaves no settings file and no folder. Every line is redacted (a server echoing the key in a
+tool call) and free of lone surrogates before it is written. The settings record a fingerprint of
+the question files used (sha256 per category, beside the bfcl-eval release): a resume over other
+question data is refused, and so is scoring against other data (settings.check_question_data).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -20,15 +28,17 @@ from typing import Any, Callable, Literal
 from toolgrad_eval import __version__
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, SINGLE_TURN, file_prefix, group, native_name, to_v4
 from toolgrad_eval.bfcl.data import BfclData, installed_package, locate_data
-from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.errors import ConfigError, InputFileError
+from toolgrad_eval.fileio import replace_lone_surrogates
 from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
 from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, ResultFile, error_line
-from toolgrad_eval.generate.sender import Job, SendSettings, Sender
+from toolgrad_eval.generate.sender import GenerateAborted, Job, SendSettings, Sender
 from toolgrad_eval.generate.settings import GenerationSettings, Invocation, PromptInfo, read_settings, write_settings
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import endpoint_urls, make_pool
 from toolgrad_eval.names import check_model_name
+from toolgrad_eval.redact import redact_value
 
 __all__ = ["CATEGORY_GROUPS", "GenerateOptions", "generate", "parse_categories", "result_folder"]
 
@@ -92,7 +102,7 @@ def generate(
     options: GenerateOptions,
     *,
     echo: Callable[[str], Any] = print,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Generate the missing results of ``options.categories``; returns what was done (see the CLI)."""
     folder = result_folder(options.model)
@@ -112,9 +122,12 @@ def generate(
         max_tokens=options.max_tokens,
         system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
         tool_version=__version__,
+        question_data=question_fingerprints(data, options.categories),
     )
     paths = {c: result_path(model_dir, options.version, c) for c in options.categories}
     earlier = _check_settings(model_dir, settings, paths, options.overwrite)
+    if earlier is not None and earlier.question_data and not options.overwrite:  # categories of other runs kept
+        settings = dataclasses.replace(settings, question_data={**earlier.question_data, **settings.question_data})
     request = RequestOptions(options.model, options.mode, options.temperature, options.max_tokens, system_prompt)
 
     stores: dict[str, ResultFile] = {}
@@ -123,12 +136,25 @@ def generate(
     refused = 0
     invocation = Invocation(started_at=_now())
     history = () if options.overwrite or earlier is None else earlier.invocations
-    write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
+    settings_written = False
+
+    def record(category: str, line: dict[str, Any]) -> None:
+        """Append one line; the settings go beside the results before the first one (and only then)."""
+        nonlocal settings_written
+        if not settings_written:
+            write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
+            settings_written = True
+            for store in stores.values():  # every --overwrite truncation at once: no old file under new settings
+                store.commit()
+        stores[category].append(replace_lone_surrogates(_redacted(line)))
+
     try:
         for category in options.categories:
             entries = data.entries(category)
             order[category] = [e.id for e in entries]
             store = stores[category] = ResultFile.open(paths[category], order[category], overwrite=options.overwrite)
+            if settings_written:
+                store.commit()
             for why, count in store.dropped.items():
                 echo(f"{paths[category]}: {count} {why} dropped")
             for entry in entries:
@@ -137,14 +163,23 @@ def generate(
                 try:
                     jobs.append(Job((category, entry.id), build_body(entry.question, category, request)))
                 except ValueError as exc:  # one malformed question: its line says why, the run goes on
-                    store.append(error_line(entry.id, f"malformed question: {exc}", REQUEST))
+                    record(category, error_line(entry.id, f"malformed question: {exc}", REQUEST))
                     refused += 1
         skipped = sum(len(s.done) for s in stores.values()) - refused
         echo(
             f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
             f"{model_dir}; {options.mode} mode" + (f", prompt: {system_prompt.describe()}" if system_prompt else "")
         )
-        outcome = _send(jobs, stores, options, settings, on_progress)
+        try:
+            outcome = _send(jobs, record, options, settings, on_progress, refused)
+        except GenerateAborted as exc:
+            kept = sum(len(s.done) - len(s.failed) for s in stores.values())
+            where = (
+                f"{kept} replies are kept in {model_dir}; the same command resumes"
+                if settings_written
+                else ("nothing was written yet; the same command resumes")
+            )
+            raise GenerateAborted(f"{exc} ({where})") from None
     finally:
         for store in stores.values():
             store.close()
@@ -158,7 +193,8 @@ def generate(
         prompt_tokens=outcome["prompt_tokens"],
         completion_tokens=outcome["completion_tokens"],
     )
-    write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
+    if settings_written or earlier is not None:
+        write_settings(model_dir, dataclasses.replace(settings, invocations=(*history, invocation)))
     return {
         "model": options.model,
         "result_dir": str(model_dir),
@@ -169,7 +205,7 @@ def generate(
         "sent": len(jobs),
         "skipped": skipped,
         "errors": outcome["errors"] + refused,
-        "retry_next_run": outcome["retryable"],
+        "first_error": outcome["first_error"],
         "servers": outcome["servers"],
         "prompt_tokens": outcome["prompt_tokens"],
         "completion_tokens": outcome["completion_tokens"],
@@ -183,12 +219,13 @@ def generate(
 
 def _send(
     jobs: list[Job],
-    stores: dict[str, ResultFile],
+    record: Callable[[str, dict[str, Any]], None],
     options: GenerateOptions,
     settings: GenerationSettings,
-    on_progress: Callable[[int, int], None] | None,
+    on_progress: Callable[[int, int, int], None] | None,
+    refused: int,
 ) -> dict[str, Any]:
-    counts = {"errors": 0, "retryable": 0, "http_requests": 0}
+    counts: dict[str, Any] = {"errors": 0, "http_requests": 0, "first_error": None}
     meter = CostMeter(None)
     if not jobs:
         return {**counts, "servers": [], "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
@@ -203,10 +240,14 @@ def _send(
         counts["http_requests"] += 1  # called on the SDK's threads; a lost increment only blurs a figure
 
     pool = make_pool(
-        urls, timeout=options.send.timeout, on_request=count_request, rest_seconds=options.send.rest_seconds
+        urls,
+        timeout=options.send.timeout,
+        on_request=count_request,
+        rest_seconds=options.send.rest_seconds,
+        max_stall=options.send.max_stall,
     )
     started = time.perf_counter()
-    done = 0
+    answered = 0
     try:
         for outcome in Sender(pool, options.num_process, options.send, meter).run(jobs):
             category, entry_id = outcome.key
@@ -219,14 +260,14 @@ def _send(
                     "output_token_count": tokens_out,
                     "latency": round(outcome.latency, 4),
                 }
+                answered += 1
             else:
                 counts["errors"] += 1
-                counts["retryable"] += outcome.retryable
+                counts["first_error"] = counts["first_error"] or f"{entry_id}: {outcome.error or 'no reply'}"
                 line = error_line(entry_id, outcome.error or "no reply", TRANSPORT if outcome.retryable else REQUEST)
-            stores[category].append(line)
-            done += 1
-            if on_progress is not None:
-                on_progress(done, len(jobs))
+            record(category, line)
+            if on_progress is not None:  # failed entries are counted apart, never as done
+                on_progress(answered, len(jobs), counts["errors"] + refused)
     finally:
         pool.close()
     return {
@@ -274,6 +315,13 @@ def _check_settings(
         return None
     old, new = earlier.identity(), settings.identity()
     changed = [k for k in new if old.get(k) != new[k]]
+    other_data = [c for c, digest in settings.question_data.items() if earlier.question_data.get(c, digest) != digest]
+    if other_data and not changed:
+        raise ConfigError(
+            f"{model_dir}: results there were generated from other question data ({other_data[0]}: "
+            f"{earlier.question_data[other_data[0]][:19]} -> {settings.question_data[other_data[0]][:19]}); "
+            "pass --overwrite to regenerate them with this data, or choose another --dataset"
+        )
     if changed:
         what = ", ".join(f"{k} {old.get(k)!r} -> {new[k]!r}" for k in changed[:3])
         raise ConfigError(
@@ -281,6 +329,42 @@ def _check_settings(
             "pass --overwrite to regenerate them, or choose another --dataset"
         )
     return earlier
+
+
+def _redacted(line: dict[str, Any]) -> dict[str, Any]:
+    """``line`` with every credential hidden, also inside FC arguments (JSON text) where only decoding
+    shows it (``"\\u0073k-..."``): the scorer decodes them, and what it writes must hold no key."""
+    line = redact_value(line)
+    result = line.get("result")
+    if isinstance(result, list):
+        line["result"] = [_redacted_call(call) for call in result]
+    return line
+
+
+def _redacted_call(call: Any) -> Any:
+    if not isinstance(call, dict) or len(call) != 1:
+        return call
+    ((name, arguments),) = call.items()
+    if not isinstance(arguments, str) or "\\u" not in arguments:
+        return call
+    try:
+        decoded = json.loads(arguments)
+    except (ValueError, RecursionError):
+        return call
+    hidden = redact_value(decoded)
+    return call if hidden == decoded else {name: json.dumps(hidden, ensure_ascii=False)}
+
+
+def question_fingerprints(data: BfclData, categories: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``{category: "sha256:<hex>"}`` of the question files the entries come from."""
+    out = {}
+    for category in categories:
+        path = data.question_file(category)
+        try:
+            out[category] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise InputFileError(path, f"cannot read ({exc.strerror or exc})") from None
+    return out
 
 
 def _now() -> str:

@@ -6,8 +6,11 @@ resting, and hands the outcome back to the one thread that writes result files. 
 handled as the judge handles them (:mod:`toolgrad_eval.judge.retry`): 429s wait out Retry-After
 and lower the concurrency (:mod:`toolgrad_eval.judge.limiter`); timeouts, dropped connections and
 5xx are retried with backoff, on another replica when there is one (the failed one rests); any
-other 4xx is this entry's answer (recorded, not retried); a refused key or unknown model stops the
-run. Tokens are counted by the judge's :class:`~toolgrad_eval.judge.cost.CostMeter`.
+other 4xx, a reply over the size cap, or a 200 whose body is not a completion (asked once more)
+fails the entry (recorded as an error, sent again by the next run); a refused key, an unknown
+model, a redirect, every replica unreachable or the run's retry budget spent stops the run (see
+:mod:`toolgrad_eval.judge.endpoints`). Tokens are counted by the judge's
+:class:`~toolgrad_eval.judge.cost.CostMeter`.
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ from toolgrad_eval.judge.endpoints import EndpointPool, post_chat
 from toolgrad_eval.judge.limiter import AdaptiveLimit
 from toolgrad_eval.judge.retry import Attempts
 
-__all__ = ["GenerateAborted", "Outcome", "SendSettings", "Sender"]
+__all__ = ["GenerateAborted", "GenerateIncomplete", "Outcome", "SendSettings", "Sender"]
 
 
 class GenerateAborted(ToolgradError):
-    """The model server refused us in a way no retry can fix (bad key, unknown model, no quota)."""
+    """The run stopped: the model server refused us in a way no retry can fix (bad key, unknown
+    model, no quota, a redirect), every replica is unreachable, or the retry budget is spent."""
+
+
+class GenerateIncomplete(ToolgradError):
+    """Some entries got no reply: recorded as errors (not answers), sent again by the next run."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class SendSettings:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     rest_seconds: float = 10.0  # a replica whose request failed gets no new request for this long (if others can)
+    max_stall: float = 600.0  # the run stops after this long without any reply while requests keep failing
 
 
 @dataclass(frozen=True)
