@@ -143,6 +143,13 @@ class BfclSummary(_Summary):
         ),
     )
     error_types: dict[str, NonNegativeInt] = Field(description="Failed entries per BFCL error_type.")
+    question_data: dict[str, str] | None = Field(
+        default=None,
+        description=(
+            "Per category scored, 'sha256:<hex>' of the question file it was scored against: diff pairs "
+            "two runs only where the categories both scored have the same questions."
+        ),
+    )
     conventions: dict[str, Any] = Field(
         description=(
             "How outputs were decoded: the registry model, its handler, FC or prompt, underscore_to_dot, decoder family."

@@ -111,6 +111,29 @@ def test_other_bfcl_versions_are_not_paired_and_json_says_so(tmp_path: Path, cap
     assert code == 2 and "BFCL not compared" in err
 
 
+def _question_data(folder: Path, digests: dict[str, str]) -> None:
+    summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary["question_data"] = digests
+    (folder / SUMMARY_FILE).write_text(json.dumps(summary), encoding="utf-8")
+
+
+def test_bfcl_runs_on_other_question_data_are_not_paired(tmp_path: Path) -> None:
+    """The BFCL record names each scored category's question file by its SHA-256: runs whose shared
+    categories were scored against other questions are not paired; other categories may differ."""
+    from toolgrad_eval.diff.pairs import identity_mismatch
+    from toolgrad_eval.leaderboard.runs import load_run
+
+    bfcl_record(tmp_path / "a", "model-a", {"simple_python": [None, None], "multiple": [None]})
+    bfcl_record(tmp_path / "b", "model-b", {"simple_python": [None, "x"]})
+    _question_data(tmp_path / "a", {"simple_python": "sha256:11", "multiple": "sha256:22"})
+    _question_data(tmp_path / "b", {"simple_python": "sha256:11", "live_simple": "sha256:33"})
+    runs = [load_run(tmp_path / side / SUMMARY_FILE)[0] for side in ("a", "b")]
+    assert None not in runs and identity_mismatch(*runs) is None
+    _question_data(tmp_path / "b", {"simple_python": "sha256:99"})
+    why = identity_mismatch(*[load_run(tmp_path / side / SUMMARY_FILE)[0] for side in ("a", "b")])
+    assert why == "different question data in 1 categories (simple_python)"
+
+
 def test_a_broken_record_under_runs_is_set_aside_with_a_note(tmp_path: Path, capsys) -> None:
     runs = tmp_path / "runs"
     toolgrad5k_record(runs / "a", "model-a", _values(["s1", "s2"]))

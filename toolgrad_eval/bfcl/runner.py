@@ -11,9 +11,10 @@ written to.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import gc
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.agentic import score_agentic
@@ -217,6 +218,7 @@ def _run(
         "conventions": conventions.as_dict(),
         "generation": None if generated is None else generated.identity(),
         "error_types": _error_type_counts(outcomes),
+        "question_data": _question_digests(data, categories),
         "categories": {c: categories[c] for c in RECORD_ORDER if c in categories},
         "aggregates": aggregates,
         "overall": {**total.as_dict(), "from_existing_score_files": reused},
@@ -281,6 +283,17 @@ def _sizes(version: str, data: BfclData) -> dict[str, int]:
             except ToolgradError:
                 pass
     return sizes
+
+
+def _question_digests(data: BfclData, categories: Mapping[str, Any]) -> dict[str, str]:
+    """``{category: "sha256:<hex>"}`` of each scored category's question file (diff pairs runs on these)."""
+    digests = {}
+    for category in sorted(categories):
+        try:
+            digests[category] = "sha256:" + hashlib.sha256(data.question_file(category).read_bytes()).hexdigest()
+        except OSError:
+            continue  # scored from elsewhere (an older data folder): no digest, nothing claimed
+    return digests
 
 
 def _error_type_counts(outcomes: list[CategoryOutcome]) -> dict[str, int]:

@@ -55,7 +55,6 @@ DIFFABLE = ("bfcl", "toolgrad5k", "toolbench")  # benchmarks whose per-sample ro
 IDENTITY_KEYS = {
     "data_version": "benchmark versions",
     "split": "question sets (splits)",
-    "data_fingerprint": "question data",
 }
 
 
@@ -67,6 +66,11 @@ def identity_mismatch(a: Run, b: Run) -> str | None:
         x, y = a.summary.get(key), b.summary.get(key)
         if x is not None and y is not None and x != y:
             return f"different {what}: {key} {_shown(x)} in A, {_shown(y)} in B"
+    x, y = a.summary.get("question_data"), b.summary.get("question_data")
+    if isinstance(x, dict) and isinstance(y, dict):  # BFCL: per category, where both runs scored it
+        other = sorted(c for c in x.keys() & y.keys() if x[c] != y[c])
+        if other:
+            return f"different question data in {len(other)} categories ({', '.join(other[:5])})"
     return None
 
 
