@@ -63,6 +63,15 @@ def _signatures(classes: dict[str, type]) -> dict[str, list[str]]:
     return out
 
 
+def _step(call: str, is_fc: bool, signatures: dict[str, list[str]]) -> Any:
+    """One ground-truth call as a step, its positional arguments named (as a model writes them)."""
+    if is_fc:
+        return corpus.as_step([call], True, signatures)
+    name, args, kwargs = corpus.parse_call(call)
+    named = {**dict(zip(signatures.get(name, []), args)), **kwargs}
+    return "[" + name + "(" + ", ".join(f"{k}={v!r}" for k, v in named.items()) + ")]"
+
+
 def _script(data: BfclData, category: str, is_fc: bool) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
     """Opening message -> scripted turns, and the sabotage of each sabotaged entry's id."""
     signatures = _signatures(load_classes(simulator_dir(data.root, data.version)))
@@ -85,7 +94,7 @@ def _script(data: BfclData, category: str, is_fc: bool) -> tuple[dict[str, list[
                     sabotage[entry.id] = "argument"
                     break
         opening = entry.question["question"][0][0]["content"]
-        script[opening] = [[corpus.as_step([call], is_fc, signatures) for call in turn] for turn in truth]
+        script[opening] = [[_step(call, is_fc, signatures) for call in turn] for turn in truth]
     return script, sabotage
 
 
@@ -114,7 +123,11 @@ def _our_failures(path: Path, data: BfclData, version: str, category: str, is_fc
     return {line["id"]: line["error"]["error_type"] for line in outcome.failures}
 
 
-CASES = [("v4", "fc", "multi_turn_base"), ("v4", "prompt", "multi_turn_miss_func"), ("v3", "fc", "multi_turn_miss_param")]
+CASES = [
+    ("v4", "fc", "multi_turn_base"),
+    ("v4", "prompt", "multi_turn_miss_func"),
+    ("v3", "fc", "multi_turn_miss_param"),
+]
 
 
 @pytest.mark.parametrize(("version", "mode", "category"), CASES)
@@ -125,7 +138,9 @@ def test_generated_conversations_score_alike_in_both_checkers(
     data = BfclData(data_dir, version, "test")
     is_fc = mode == "fc"
     script, sabotage = _script(data, category, is_fc)
-    forever = frozenset(e.question["question"][0][0]["content"] for e in data.entries(category) if sabotage.get(e.id) == "forever")
+    forever = frozenset(
+        e.question["question"][0][0]["content"] for e in data.entries(category) if sabotage.get(e.id) == "forever"
+    )
     with ConversationServer(script, mode=mode, forever=forever) as server:
         summary = _run(data_dir, tmp_path / "run", version, category, mode, server.base_url)
     assert summary["errors"] == 0 and summary["complete_categories"] == [category]
@@ -133,7 +148,11 @@ def test_generated_conversations_score_alike_in_both_checkers(
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["id"] for line in lines] == [e.id for e in data.entries(category)]
     for line in lines:  # BFCL's shape: result[turn][step], counts and latency alike
-        assert [len(t) for t in line["result"]] == [len(t) for t in line["latency"]] == [len(t) for t in line["input_token_count"]]
+        assert (
+            [len(t) for t in line["result"]]
+            == [len(t) for t in line["latency"]]
+            == [len(t) for t in line["input_token_count"]]
+        )
     stopped = next(line for line in lines if sabotage.get(line["id"]) == "forever")
     assert len(stopped["result"]) == 1 and len(stopped["result"][0]) == MAX_STEPS + 1  # forced out in turn 0
 
@@ -158,7 +177,9 @@ def test_kill_and_resume_sends_only_unfinished_entries(tmp_path: Path, model_env
     command = [sys.executable, "-m", "toolgrad_eval", "generate", "--model", MODEL, "--dataset", str(tmp_path / "run")]
     command += ["--categories", category, "--bfcl-data", str(data_dir), "--num_process", "3"]
     with ConversationServer(script, mode=mode, delay=0.02) as server:
-        child = subprocess.Popen([*command, "--base-url", server.base_url], env=os.environ.copy(), stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [*command, "--base-url", server.base_url], env=os.environ.copy(), stderr=subprocess.DEVNULL
+        )
         kill_at = random.Random().randint(20, 60)
         while len(server.log) < kill_at and child.poll() is None:
             time.sleep(0.005)

@@ -78,7 +78,11 @@ class ConversationServer:
             "created": 0,
             "model": body.get("model", ""),
             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": len(messages) * 10, "completion_tokens": 5, "total_tokens": len(messages) * 10 + 5},
+            "usage": {
+                "prompt_tokens": len(messages) * 10,
+                "completion_tokens": 5,
+                "total_tokens": len(messages) * 10 + 5,
+            },
         }
 
 
