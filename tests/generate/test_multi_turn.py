@@ -32,13 +32,14 @@ from toolgrad_eval.bfcl.multi_turn.score import score_multi_turn
 from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, simulator_dir
 from toolgrad_eval.generate.conversation import MAX_STEPS
 from toolgrad_eval.generate.runner import GenerateOptions, generate
+from toolgrad_eval.generate.sender import SendSettings
 
 PICKS = (0, 3, 37, 75, 110, 140, 170, 199)
 MODEL = "scripted/mt-model"
 FOLDER = "scripted_mt-model"
 
 
-def _trimmed_data(version: str, category: str, dest: Path) -> Path:
+def _trimmed_data(version: str, category: str, dest: Path, picks: tuple[int, ...] = PICKS) -> Path:
     """The release's data with only PICKS of ``category`` (and what generation needs beside it)."""
     source = oracle.or_skip(lambda: oracle.data_dir(version))
     site = source.parent
@@ -47,7 +48,7 @@ def _trimmed_data(version: str, category: str, dest: Path) -> Path:
     for rel in (f"{prefix}_{category}.json", f"possible_answer/{prefix}_{category}.json"):
         lines = (source / rel).read_text().splitlines()
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        (dest / rel).write_text("".join(lines[i] + "\n" for i in PICKS))
+        (dest / rel).write_text("".join(lines[i] + "\n" for i in picks))
     shutil.copytree(source / "multi_turn_func_doc", dest / "multi_turn_func_doc")
     shutil.copytree(site / "eval_checker" / "multi_turn_eval" / "func_source_code", dest / "func_source_code")
     shutil.copy(site / "constants" / "default_prompts.py", dest / "default_prompts.py")
@@ -98,16 +99,19 @@ def _script(data: BfclData, category: str, is_fc: bool) -> tuple[dict[str, list[
     return script, sabotage
 
 
-def _run(data_dir: Path, dataset: Path, version: str, category: str, mode: str, url: str) -> dict[str, Any]:
+def _run(
+    data_dir: Path, dataset: Path, version: str, category: str, mode: str, *urls: str, send: SendSettings | None = None
+) -> dict[str, Any]:
     options = GenerateOptions(
         model=MODEL,
         dataset=dataset,
         mode=mode,  # type: ignore[arg-type]
         categories=(category,),
         version=version,  # type: ignore[arg-type]
-        base_urls=(url,),
+        base_urls=urls,
         num_process=4,
         bfcl_data=data_dir,
+        send=send or SendSettings(),
     )
     return generate(options, echo=lambda _line: None)
 

@@ -5,7 +5,7 @@ stands from the request alone (turn: the user messages that are not returned too
 assistant messages since that turn's message) and answers the scripted step: FC mode a ``tool_calls``
 reply, prompt mode the text; past the turn's script it answers in text ("Done."). A conversation named
 in ``forever`` answers its first scripted call at every step (it never stops on its own). Every request
-is recorded with the conversation it belongs to.
+is recorded with the conversation it belongs to; conversations named in ``failing`` get HTTP 500.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ class ConversationServer:
         mode: str = "fc",
         forever: frozenset[str] = frozenset(),
         delay: float = 0.0,
+        failing: frozenset[str] = frozenset(),
     ) -> None:
         self.script, self.mode, self.forever, self.delay = script, mode, forever, delay
+        self.failing = set(failing)  # openings answered with HTTP 500 (a broken replica, for them)
         self.log: list[tuple[str, int, int]] = []  # (opening, turn, step) per request
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -94,8 +96,10 @@ def _handler(server: ConversationServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server name
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            data = json.dumps(server.answer(body)).encode()
-            self.send_response(200)
+            answer = server.answer(body)
+            failed = any(m.get("content") in server.failing for m in body["messages"][:3])
+            data = json.dumps({"error": {"message": "scripted failure"}} if failed else answer).encode()
+            self.send_response(500 if failed else 200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, TextIO
@@ -179,35 +179,60 @@ def send_conversations(
         long_context = "long_context" in item.category or "composite" in item.category
         try:
             process.open(entry.id, entry.involved_classes, entry.initial_config, long_context)
+        except ValueError as exc:
+            return error_line(entry.id, f"malformed question: {exc}", REQUEST)
+        try:
             conversation = Conversation(
                 entry, mode, version, ask, process.execute, base_body, prompt, dots_to_underscores
             )
             return conversation.run()
         except RequestFailed as exc:
             return error_line(entry.id, str(exc), TRANSPORT if exc.retryable else REQUEST)
-        except (Bounded, ValueError) as exc:
+        except Bounded as exc:
             return error_line(entry.id, f"toolgrad-eval stopped executing this entry's calls: {exc}", REQUEST)
 
+    todo: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[tuple[Pending, dict[str, Any]] | BaseException] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not sender.stop.is_set():
+            item = todo.get()
+            if item is None:
+                return
+            try:
+                finished.put((item, converse(item)))
+            except BaseException as exc:  # handed to the writing thread, which raises it
+                sender.stop.set()
+                finished.put(exc)
+                return
+
+    for item in pending:
+        todo.put(item)
+    # Daemon threads, as the sender's: on Ctrl-C or an abort nothing waits for a request in flight.
+    threads = [threading.Thread(target=work, name=f"conversation-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        todo.put(None)
+        thread.start()
     started = time.perf_counter()
-    done = 0
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conversation")
     try:
-        futures: dict[Future[dict[str, Any]], Pending] = {executor.submit(converse, p): p for p in pending}
-        waiting = set(futures)
-        while waiting:
-            finished, waiting = wait(waiting, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in finished:
-                line = future.result()  # GenerateAborted and bugs stop the run here
-                if "toolgrad_error" in line:
-                    out.errors += 1
-                    out.retryable += line["toolgrad_error"] == TRANSPORT
-                stores[futures[future].category].append(line)
-                done += 1
-                if progress is not None:
-                    progress(done, len(pending), out.requests, out.errors)
+        for done in range(1, len(pending) + 1):
+            while True:
+                try:
+                    got = finished.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
+                    break
+                except queue.Empty:
+                    continue
+            if isinstance(got, BaseException):
+                raise got  # GenerateAborted (a refused key...) or a bug: the run stops
+            item, line = got
+            if "toolgrad_error" in line:
+                out.errors += 1
+                out.retryable += line["toolgrad_error"] == TRANSPORT
+            stores[item.category].append(line)  # the whole entry, in one append
+            if progress is not None:
+                progress(done, len(pending), out.requests, out.errors)
     finally:
         sender.stop.set()
-        executor.shutdown(wait=True, cancel_futures=True)
         for process in processes:
             process.close()
         pool.close()
