@@ -130,7 +130,8 @@ def _our_failures(path: Path, data: BfclData, version: str, category: str, is_fc
 CASES = [
     ("v4", "fc", "multi_turn_base"),
     ("v4", "prompt", "multi_turn_miss_func"),
-    ("v3", "fc", "multi_turn_miss_param"),
+    ("v3", "fc", "multi_turn_miss_func"),
+    ("v3", "prompt", "multi_turn_miss_param"),
 ]
 
 
@@ -145,8 +146,15 @@ def test_generated_conversations_score_alike_in_both_checkers(
     forever = frozenset(
         e.question["question"][0][0]["content"] for e in data.entries(category) if sabotage.get(e.id) == "forever"
     )
-    with ConversationServer(script, mode=mode, forever=forever) as server:
+    held_out = {
+        e.question["question"][0][0]["content"]: {int(t): n for t, n in e.question["missed_function"].items()}
+        for e in data.entries(category)
+        if e.question.get("missed_function")
+    }
+    assert bool(held_out) == (category == "multi_turn_miss_func")
+    with ConversationServer(script, mode=mode, forever=forever, held_out=held_out) as server:
         summary = _run(data_dir, tmp_path / "run", version, category, mode, server.base_url)
+    assert server.violations == []
     assert summary["errors"] == 0 and summary["complete_categories"] == [category]
     path = _result_path(tmp_path / "run", version, category)
     lines = [json.loads(line) for line in path.read_text().splitlines()]

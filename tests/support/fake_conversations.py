@@ -29,7 +29,10 @@ class ConversationServer:
         forever: frozenset[str] = frozenset(),
         delay: float = 0.0,
         failing: frozenset[str] = frozenset(),
+        held_out: dict[str, dict[int, list[str]]] | None = None,  # opening -> turn -> functions added then
     ) -> None:
+        self.held_out = held_out or {}
+        self.violations: list[str] = []  # what a real server or model would have refused or not seen
         self.script, self.mode, self.forever, self.delay = script, mode, forever, delay
         self.failing = set(failing)  # openings answered with HTTP 500 (a broken replica, for them)
         self.log: list[tuple[str, int, int]] = []  # (opening, turn, step) per request
@@ -60,6 +63,7 @@ class ConversationServer:
             self.log.append((opening, turn, step))
         if self.delay:
             time.sleep(self.delay)
+        self._check(body, opening, turn)
         steps = self.script[opening]
         if opening in self.forever:
             planned: Any = next(s for t in steps for s in t)
@@ -86,6 +90,31 @@ class ConversationServer:
                 "total_tokens": len(messages) * 10 + 5,
             },
         }
+
+    def _check(self, body: dict[str, Any], opening: str, turn: int) -> None:
+        """Tool calls answered by tool messages with their ids (FC), functions offered only from their turn."""
+        messages, problems = body["messages"], []
+        for i, message in enumerate(messages):
+            ids = [c["id"] for c in message.get("tool_calls") or []]
+            if ids:
+                answered = [m.get("tool_call_id") for m in messages[i + 1 : i + 1 + len(ids)] if m["role"] == "tool"]
+                if answered != ids:
+                    problems.append(f"tool calls {ids} answered by {answered}")
+        if self.mode == "fc":
+            offered = " ".join(t["function"]["name"] for t in body.get("tools", []))
+        else:
+            offered = " ".join(str(m.get("content")) for m in messages if m["role"] in ("system", "user"))
+        for added_at, names in self.held_out.get(opening, {}).items():
+            for name in names:
+                # a function doc (JSON or Python repr) or a tool name, not a word of the user's question
+                if self.mode == "fc":
+                    shown = name in offered.split()
+                else:
+                    shown = f"'name': '{name}'" in offered or f'"name": "{name}"' in offered
+                if shown != (turn >= added_at):
+                    problems.append(f"{name} offered={shown} at turn {turn} (added at {added_at})")
+        with self._lock:
+            self.violations.extend(problems)
 
 
 def _is_turn(message: dict[str, Any]) -> bool:
