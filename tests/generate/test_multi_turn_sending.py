@@ -83,3 +83,20 @@ def test_progress_line_counts_entries_requests_and_errors() -> None:
     progress(3, 3, 30, 1)
     assert stream.getvalue().endswith("\rConversations m  entries 3/3  requests 30  errors 1  \n")
     assert "entries 1/3  requests 7  errors 0" in stream.getvalue()
+
+
+def test_a_scenario_the_simulator_cannot_load_costs_its_entry_only(tmp_path: Path, model_env: Path) -> None:
+    data_dir, data, openings = _setup(tmp_path, (0, 3))
+    script, _ = _script(data, CATEGORY, True)
+    questions = data_dir / f"BFCL_v4_{CATEGORY}.json"
+    rows = [json.loads(line) for line in questions.read_text().splitlines()]
+    rows[0]["initial_config"] = {"GorillaFileSystem": {"root": 5}}  # not a folder tree
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with ConversationServer(script) as server:
+        summary = _run(data_dir, tmp_path / "run", "v4", CATEGORY, "fc", server.base_url)
+        asked = {opening for opening, _, _ in server.log}
+    lines = _lines(tmp_path)
+    broken = lines[rows[0]["id"]]
+    assert broken["result"].startswith(ERROR_PREFIX + "malformed question") and broken["toolgrad_error"] == "request"
+    assert summary["errors"] == 1 and isinstance(lines[rows[1]["id"]]["result"], list)
+    assert asked == {o for o, i in openings.items() if i == rows[1]["id"]}

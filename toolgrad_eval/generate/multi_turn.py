@@ -179,7 +179,7 @@ def send_conversations(
         long_context = "long_context" in item.category or "composite" in item.category
         try:
             process.open(entry.id, entry.involved_classes, entry.initial_config, long_context)
-        except ValueError as exc:
+        except (ValueError, Bounded) as exc:
             return error_line(entry.id, f"malformed question: {exc}", REQUEST)
         try:
             conversation = Conversation(

@@ -114,6 +114,9 @@ def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
             except KeyError as exc:
                 conn.send(("error", f"involved class {exc} is not a BFCL simulator"))
                 continue
+            except Exception as exc:  # noqa: BLE001 - a scenario the simulator cannot load: this entry's error
+                conn.send(("error", f"initial_config cannot be loaded ({type(exc).__name__}: {exc})"[:1000]))
+                continue
             conn.send(("ok",))
             continue
         assert side is not None
