@@ -31,7 +31,7 @@ from typing import Any, Callable, Literal, TextIO
 
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.multi_turn.score import MULTI_TURN
-from toolgrad_eval.bfcl.multi_turn.simulators import simulator_dir
+from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, simulator_dir
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.generate.conversation import Asked, Conversation, MultiTurnEntry, RequestFailed
 from toolgrad_eval.generate.functions import with_language_notes
@@ -159,15 +159,19 @@ def send_conversations(
     workers = max(1, min(num_process, len(pending)))
     sender = Sender(pool, workers, send, meter)
     local = threading.local()
-    processes: list[SimulatorProcess] = []
     version: Literal["v3", "v4"] = "v4" if data.version == "v4" else "v3"
+    load_classes(simulators)  # here once: children forked before the threads start inherit them
+    processes = [SimulatorProcess(simulators, version, folder) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    idle: queue.SimpleQueue[SimulatorProcess] = queue.SimpleQueue()
+    for process in processes:
+        idle.put(process)
 
     def converse(item: Pending) -> dict[str, Any]:
         process: SimulatorProcess | None = getattr(local, "process", None)
         if process is None:
-            process = local.process = SimulatorProcess(simulators, version, folder)
-            with lock:
-                processes.append(process)
+            process = local.process = idle.get()  # one per thread, started above (restarted if it dies)
         entry = item.entry
 
         def ask(body: dict[str, Any]) -> Asked:

@@ -2,8 +2,8 @@
 
 While generating, an entry's simulator state must live across requests that take seconds each, so
 the checker's forked-per-chunk worker (:mod:`toolgrad_eval.bfcl.multi_turn.bounded`) does not fit.
-Each conversation thread owns one child process instead (started with ``forkserver`` where there is
-one, so no thread of this process is forked); the child loads the pinned simulators once, creates a
+Each conversation thread owns one child process instead (forked before the threads start, or started
+with ``forkserver`` later, so no threaded process is forked); the child loads the pinned simulators once, creates a
 fresh set of instances for each entry and runs the calls with the scorer's dispatcher
 (:class:`toolgrad_eval.bfcl.multi_turn.execute.Side`: no ``eval``, public simulator methods only).
 Before each step it sets its soft CPU limit ``CPU_SECONDS`` past what it has used and its address
@@ -15,7 +15,9 @@ new child. Without ``resource`` (Windows) the time limit is the only bound.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
@@ -46,10 +48,26 @@ class SimulatorProcess:
 
     def __init__(self, folder: Path, version: Version, model: str) -> None:
         self.folder, self.version, self.model = folder, version, model
-        methods = multiprocessing.get_all_start_methods()
-        self._context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         self._process: Any = None
         self._conn: Connection | None = None
+
+    def start(self) -> None:
+        """Start the child now. In a process with no other thread it is forked (it inherits the
+        simulators already loaded here, so it is ready at once); otherwise ``forkserver`` (or
+        ``spawn``) starts it, since forking a threaded process can copy a lock held mid-use."""
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods and threading.active_count() == 1:
+            method = "fork"
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
+        context = multiprocessing.get_context(method)
+        parent, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child, str(self.folder), self.version, self.model), daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
 
     def open(self, entry_id: str, involved: list[str], initial_config: dict[str, Any], long_context: bool) -> None:
         """Fresh instances for an entry; ValueError when its classes are not simulators."""
@@ -76,13 +94,7 @@ class SimulatorProcess:
 
     def _ask(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
         if self._process is None:
-            parent, child = self._context.Pipe()
-            self._process = self._context.Process(
-                target=_serve, args=(child, str(self.folder), self.version, self.model), daemon=True
-            )
-            self._process.start()
-            child.close()
-            self._conn = parent
+            self.start()
         assert self._conn is not None
         why = f"took more than {WALL_SECONDS:.0f} s"
         try:
@@ -98,11 +110,19 @@ class SimulatorProcess:
 
 def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
     """The child: entries' instances, one at a time, and their calls under the bounds."""
+    import signal
+
     from toolgrad_eval.bfcl.multi_turn.simulators import load_classes
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
+    parent = os.getppid()  # ours, or the forkserver's (which ends with ours)
     classes = load_classes(Path(folder))
     side: Side | None = None
     while True:
+        # A forked sibling may hold our pipe's other end, so EOF alone may never come: watch the parent.
+        while not conn.poll(1.0):
+            if os.getppid() != parent:
+                return
         try:
             message = conn.recv()
         except EOFError:
