@@ -10,6 +10,7 @@ is recorded with the conversation it belongs to; conversations named in ``failin
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 import time
@@ -100,6 +101,11 @@ class ConversationServer:
                 answered = [m.get("tool_call_id") for m in messages[i + 1 : i + 1 + len(ids)] if m["role"] == "tool"]
                 if answered != ids:
                     problems.append(f"tool calls {ids} answered by {answered}")
+        for message in messages:  # prompt mode: results as the repr of [{"role", "name", "content"}, ...]
+            if message["role"] == "user" and str(message.get("content")).startswith(_RESULTS_PREFIX):
+                shown = ast.literal_eval(message["content"])
+                if not all(set(r) == {"role", "name", "content"} and isinstance(r["content"], str) for r in shown):
+                    problems.append(f"results message not in the official shape: {message['content'][:200]}")
         if self.mode == "fc":
             offered = " ".join(t["function"]["name"] for t in body.get("tools", []))
         else:
