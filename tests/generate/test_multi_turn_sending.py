@@ -6,13 +6,15 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from generate.test_multi_turn import PICKS, _result_path, _run, _script, _trimmed_data
 from support.fake_conversations import ConversationServer
 
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.generate.multi_turn import ConversationProgress
 from toolgrad_eval.generate.resultfile import ERROR_PREFIX
-from toolgrad_eval.generate.sender import SendSettings
+from toolgrad_eval.generate.sender import GenerateAborted, SendSettings
 
 CATEGORY = "multi_turn_base"
 MATH_PICK = 15  # multi_turn_base_15 involves MathAPI
@@ -100,3 +102,19 @@ def test_a_scenario_the_simulator_cannot_load_costs_its_entry_only(tmp_path: Pat
     assert broken["result"].startswith(ERROR_PREFIX + "malformed question") and broken["toolgrad_error"] == "request"
     assert summary["errors"] == 1 and isinstance(lines[rows[1]["id"]]["result"], list)
     assert asked == {o for o, i in openings.items() if i == rows[1]["id"]}
+
+
+def test_a_refused_key_stops_the_run_leaving_only_whole_entries(tmp_path: Path, model_env: Path) -> None:
+    data_dir, data, openings = _setup(tmp_path)
+    script, _ = _script(data, CATEGORY, True)
+    with ConversationServer(script, refuse_after=30) as server:
+        with pytest.raises(GenerateAborted, match="refused"):
+            _run(data_dir, tmp_path / "run", "v4", CATEGORY, "fc", server.base_url, send=FAST)
+        server.refuse_after = None
+        kept = _lines(tmp_path) if _result_path(tmp_path / "run", "v4", CATEGORY).exists() else {}
+        assert len(kept) < len(openings) and all(isinstance(line["result"], list) for line in kept.values())
+        before = len(server.log)
+        _run(data_dir, tmp_path / "run", "v4", CATEGORY, "fc", server.base_url, send=FAST)
+        again = {openings[opening] for opening, _, _ in server.log[before:]}
+    assert again == set(openings.values()) - set(kept)
+    assert all(isinstance(line["result"], list) for line in _lines(tmp_path).values())

@@ -5,7 +5,7 @@ stands from the request alone (turn: the user messages that are not returned too
 assistant messages since that turn's message) and answers the scripted step: FC mode a ``tool_calls``
 reply, prompt mode the text; past the turn's script it answers in text ("Done."). A conversation named
 in ``forever`` answers its first scripted call at every step (it never stops on its own). Every request
-is recorded with the conversation it belongs to; conversations named in ``failing`` get HTTP 500.
+is recorded with the conversation it belongs to; conversations named in ``failing`` get HTTP 500, every request after ``refuse_after`` HTTP 401.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ class ConversationServer:
         delay: float = 0.0,
         failing: frozenset[str] = frozenset(),
         held_out: dict[str, dict[int, list[str]]] | None = None,  # opening -> turn -> functions added then
+        refuse_after: int | None = None,  # requests answered before every later one gets HTTP 401
     ) -> None:
+        self.refuse_after = refuse_after
         self.held_out = held_out or {}
         self.violations: list[str] = []  # what a real server or model would have refused or not seen
         self.script, self.mode, self.forever, self.delay = script, mode, forever, delay
@@ -133,8 +135,9 @@ def _handler(server: ConversationServer) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
             answer = server.answer(body)
             failed = any(m.get("content") in server.failing for m in body["messages"][:3])
-            data = json.dumps({"error": {"message": "scripted failure"}} if failed else answer).encode()
-            self.send_response(500 if failed else 200)
+            refused = server.refuse_after is not None and len(server.log) > server.refuse_after
+            data = json.dumps({"error": {"message": "scripted failure"}} if failed or refused else answer).encode()
+            self.send_response(401 if refused else 500 if failed else 200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
