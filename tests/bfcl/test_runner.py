@@ -91,9 +91,10 @@ def test_demo_run_writes_score_files_csvs_and_record(tmp_path: Path) -> None:
     assert summary["synthetic"] is True and summary["data_version"] == "v4" and summary["benchmark"] == "bfcl"
     assert list(summary["categories"]) == list(SINGLE_TURN)
     assert set(summary["question_data"]) == set(SINGLE_TURN)  # what diff pairs runs on
-    assert summary["question_data"]["simple_python"] == "sha256:" + hashlib.sha256(
-        (DEMO / "data" / "BFCL_v4_simple_python.json").read_bytes()
-    ).hexdigest()
+    assert (
+        summary["question_data"]["simple_python"]
+        == "sha256:" + hashlib.sha256((DEMO / "data" / "BFCL_v4_simple_python.json").read_bytes()).hexdigest()
+    )
     assert set(summary["aggregates"]) == set(AGGREGATE_KEYS)
     assert all(v is not None and 0 <= v <= 1 for v in summary["aggregates"].values())
 

@@ -72,7 +72,7 @@ def test_bad_options_are_one_line(model_env, bfcl_data, capsys):
                 "--dataset",
                 "run",
                 "--categories",
-                "multi_turn_base",
+                "web_search",
                 "--bfcl-data",
                 str(bfcl_data),
                 "--base-url",
@@ -83,7 +83,7 @@ def test_bad_options_are_one_line(model_env, bfcl_data, capsys):
     )
     assert main(["generate", "--model", "..", "--dataset", "run", "--bfcl-data", str(bfcl_data)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "not a single-turn BFCL category" in err[0] and "--model '..'" in err[1]
+    assert len(err) == 2 and "not a BFCL category toolgrad-eval generates" in err[0] and "--model '..'" in err[1]
 
 
 class _Terminal(io.StringIO):

@@ -39,7 +39,9 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         "--categories",
         default="single_turn",
         show_default=True,
-        help="single_turn, live, non_live, or a comma-separated list of categories.",
+        help="single_turn, live, non_live, multi_turn, or a comma-separated list of categories. multi_turn_* run "
+        "a conversation per entry (calls executed on BFCL's simulators). Not generated: memory_* (not yet) and "
+        "web_search (needs the live web and a search API key).",
     ),
     click.option(
         "--num_process",

@@ -30,6 +30,7 @@ from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, SINGLE_TURN, file_p
 from toolgrad_eval.bfcl.data import BfclData, installed_package, locate_data
 from toolgrad_eval.errors import ConfigError, InputFileError
 from toolgrad_eval.fileio import replace_lone_surrogates
+from toolgrad_eval.generate import multi_turn
 from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
 from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, ResultFile, error_line
@@ -46,6 +47,7 @@ CATEGORY_GROUPS = {
     "single_turn": SINGLE_TURN,
     "non_live": tuple(c for c in SINGLE_TURN if group(c) == "non_live"),
     "live": tuple(c for c in SINGLE_TURN if group(c) == "live"),
+    "multi_turn": multi_turn.MULTI_TURN,
 }
 DEFAULT_TEMPERATURE = 0.001  # BFCL's own default
 
@@ -81,10 +83,10 @@ def parse_categories(text: str, version: str) -> tuple[str, ...]:
             continue
         expanded = CATEGORY_GROUPS.get(name) or (to_v4(version, name),)
         for category in expanded:
-            if category not in SINGLE_TURN:
+            if category not in SINGLE_TURN + multi_turn.MULTI_TURN:
                 raise ConfigError(
-                    f"--categories: {name!r} is not a single-turn BFCL category "
-                    f"(choose from single_turn, live, non_live, {', '.join(SINGLE_TURN)})"
+                    f"--categories: {name!r} is not a BFCL category toolgrad-eval generates (choose from "
+                    f"single_turn, live, non_live, multi_turn, {', '.join(SINGLE_TURN + multi_turn.MULTI_TURN)})"
                 )
             if category not in out:
                 out.append(category)
@@ -95,7 +97,8 @@ def parse_categories(text: str, version: str) -> tuple[str, ...]:
 
 def result_path(model_dir: Path, version: str, category: str) -> Path:
     name = f"{file_prefix(version)}_{native_name(version, category)}_result.json"
-    return model_dir / group(category) / name if version == "v4" else model_dir / name
+    folder = "multi_turn" if category in multi_turn.MULTI_TURN else group(category)
+    return model_dir / folder / name if version == "v4" else model_dir / name
 
 
 def generate(
@@ -132,6 +135,8 @@ def generate(
 
     stores: dict[str, ResultFile] = {}
     jobs: list[Job] = []
+    conversations: list[multi_turn.Pending] = []
+    func_docs: dict[str, Any] = {}
     order: dict[str, list[str]] = {}
     refused = 0
     invocation = Invocation(started_at=_now())
@@ -161,17 +166,23 @@ def generate(
                 if entry.id in store.done:
                     continue
                 try:
+                    if category in multi_turn.MULTI_TURN:  # a conversation per entry (generate/multi_turn.py)
+                        conversations.append(
+                            multi_turn.Pending(category, multi_turn.prepare_entry(entry, data.root, func_docs))
+                        )
+                        continue
                     jobs.append(Job((category, entry.id), build_body(entry.question, category, request)))
                 except ValueError as exc:  # one malformed question: its line says why, the run goes on
                     record(category, error_line(entry.id, f"malformed question: {exc}", REQUEST))
                     refused += 1
         skipped = sum(len(s.done) for s in stores.values()) - refused
         echo(
-            f"BFCL {options.version} ({data.source}): {len(jobs)} entries to send, {skipped} already in "
+            f"BFCL {options.version} ({data.source}): {len(jobs) + len(conversations)} entries to send, {skipped} already in "
             f"{model_dir}; {options.mode} mode" + (f", prompt: {system_prompt.describe()}" if system_prompt else "")
         )
         try:
             outcome = _send(jobs, record, options, settings, on_progress, refused)
+            talked = multi_turn.send_from_options(conversations, record, options, data, request, folder, outcome)
         except GenerateAborted as exc:
             kept = sum(len(s.done) - len(s.failed) for s in stores.values())
             where = (
@@ -187,7 +198,7 @@ def generate(
     invocation = dataclasses.replace(
         invocation,
         finished_at=_now(),
-        sent=len(jobs),
+        sent=len(jobs) + talked,
         errors=outcome["errors"] + refused,
         servers=outcome["servers"],
         prompt_tokens=outcome["prompt_tokens"],
@@ -202,7 +213,7 @@ def generate(
         "mode": options.mode,
         "data_version": options.version,
         "data_source": data.source,
-        "sent": len(jobs),
+        "sent": len(jobs) + talked,
         "skipped": skipped,
         "errors": outcome["errors"] + refused,
         "first_error": outcome["first_error"],

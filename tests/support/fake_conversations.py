@@ -1,0 +1,149 @@
+"""A real OpenAI-compatible server on 127.0.0.1 that plays BFCL multi-turn conversations from a script.
+
+Each conversation is recognised by its first user message. The server reads where the conversation
+stands from the request alone (turn: the user messages that are not returned tool results; step: the
+assistant messages since that turn's message) and answers the scripted step: FC mode a ``tool_calls``
+reply, prompt mode the text; past the turn's script it answers in text ("Done."). A conversation named
+in ``forever`` answers its first scripted call at every step (it never stops on its own). Every request
+is recorded with the conversation it belongs to; conversations named in ``failing`` get HTTP 500, every request after ``refuse_after`` HTTP 401.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TEXT_REPLY = "Done."
+_RESULTS_PREFIX = "[{'role': 'tool'"  # prompt mode: returned results are a user message starting so
+
+
+class ConversationServer:
+    def __init__(
+        self,
+        script: dict[str, list[list[Any]]],  # opening user message -> turns -> steps (FC calls or prompt text)
+        *,
+        mode: str = "fc",
+        forever: frozenset[str] = frozenset(),
+        delay: float = 0.0,
+        failing: frozenset[str] = frozenset(),
+        held_out: dict[str, dict[int, list[str]]] | None = None,  # opening -> turn -> functions added then
+        refuse_after: int | None = None,  # requests answered before every later one gets HTTP 401
+    ) -> None:
+        self.refuse_after = refuse_after
+        self.held_out = held_out or {}
+        self.violations: list[str] = []  # what a real server or model would have refused or not seen
+        self.script, self.mode, self.forever, self.delay = script, mode, forever, delay
+        self.failing = set(failing)  # openings answered with HTTP 500 (a broken replica, for them)
+        self.log: list[tuple[str, int, int]] = []  # (opening, turn, step) per request
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ConversationServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        messages = body["messages"]
+        turns = [i for i, m in enumerate(messages) if _is_turn(m)]
+        opening = messages[turns[0]]["content"]
+        turn = len(turns) - 1
+        step = sum(1 for m in messages[turns[-1] :] if m["role"] == "assistant")
+        with self._lock:
+            self.log.append((opening, turn, step))
+        if self.delay:
+            time.sleep(self.delay)
+        self._check(body, opening, turn)
+        steps = self.script[opening]
+        if opening in self.forever:
+            planned: Any = next(s for t in steps for s in t)
+        else:
+            planned = steps[turn][step] if turn < len(steps) and step < len(steps[turn]) else TEXT_REPLY
+        if self.mode == "fc" and isinstance(planned, list):
+            calls = [
+                {"id": f"call_{turn}_{step}_{i}", "type": "function", "function": {"name": n, "arguments": a}}
+                for i, call in enumerate(planned)
+                for n, a in call.items()
+            ]
+            message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": calls}
+        else:
+            message = {"role": "assistant", "content": planned}
+        return {
+            "id": f"chatcmpl-{len(self.log)}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", ""),
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": len(messages) * 10,
+                "completion_tokens": 5,
+                "total_tokens": len(messages) * 10 + 5,
+            },
+        }
+
+    def _check(self, body: dict[str, Any], opening: str, turn: int) -> None:
+        """Tool calls answered by tool messages with their ids (FC), functions offered only from their turn."""
+        messages, problems = body["messages"], []
+        for i, message in enumerate(messages):
+            ids = [c["id"] for c in message.get("tool_calls") or []]
+            if ids:
+                answered = [m.get("tool_call_id") for m in messages[i + 1 : i + 1 + len(ids)] if m["role"] == "tool"]
+                if answered != ids:
+                    problems.append(f"tool calls {ids} answered by {answered}")
+        for message in messages:  # prompt mode: results as the repr of [{"role", "name", "content"}, ...]
+            if message["role"] == "user" and str(message.get("content")).startswith(_RESULTS_PREFIX):
+                shown = ast.literal_eval(message["content"])
+                if not all(set(r) == {"role", "name", "content"} and isinstance(r["content"], str) for r in shown):
+                    problems.append(f"results message not in the official shape: {message['content'][:200]}")
+        if self.mode == "fc":
+            offered = " ".join(t["function"]["name"] for t in body.get("tools", []))
+        else:
+            offered = " ".join(str(m.get("content")) for m in messages if m["role"] in ("system", "user"))
+        for added_at, names in self.held_out.get(opening, {}).items():
+            for name in names:
+                # a function doc (JSON or Python repr) or a tool name, not a word of the user's question
+                if self.mode == "fc":
+                    shown = name in offered.split()
+                else:
+                    shown = f"'name': '{name}'" in offered or f'"name": "{name}"' in offered
+                if shown != (turn >= added_at):
+                    problems.append(f"{name} offered={shown} at turn {turn} (added at {added_at})")
+        with self._lock:
+            self.violations.extend(problems)
+
+
+def _is_turn(message: dict[str, Any]) -> bool:
+    return message.get("role") == "user" and not str(message.get("content", "")).startswith(_RESULTS_PREFIX)
+
+
+def _handler(server: ConversationServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            answer = server.answer(body)
+            failed = any(m.get("content") in server.failing for m in body["messages"][:3])
+            refused = server.refuse_after is not None and len(server.log) > server.refuse_after
+            data = json.dumps({"error": {"message": "scripted failure"}} if failed or refused else answer).encode()
+            self.send_response(401 if refused else 500 if failed else 200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
