@@ -113,3 +113,29 @@ def test_a_dangling_cache_db_link_creates_nothing_outside_the_folder(tmp_path, c
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "cache.db: a link to" in line and "which does not exist" in line
     assert list(elsewhere.iterdir()) == [] and not (tmp_path / "x.jsonl").exists()
+
+
+def test_an_empty_database_is_damage_unless_a_peer_is_creating_it(tmp_path):
+    """Processes sharing a new cache start together: the file one of them just created is empty for a
+    moment (its header not written yet) and must not read as a truncated cache; one that stays empty
+    is one line."""
+    import threading
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "cache.db").write_bytes(b"")
+    with pytest.raises(ConfigError, match="is empty \\(0 bytes\\), so it was truncated"):
+        JudgmentCache(folder).get("0" * 64)
+
+    peer = tmp_path / "peer"
+    JudgmentCache(peer).put("1" * 64, record(4))  # a database with its header, as a peer writes it
+    header = (peer / "cache.db").read_bytes()
+    shutil.rmtree(folder)
+    folder.mkdir()
+    (folder / "cache.db").write_bytes(b"")
+    filler = threading.Timer(0.5, lambda: (folder / "cache.db").write_bytes(header))
+    filler.start()
+    try:
+        JudgmentCache(folder).open()  # no error: the peer's database is used
+    finally:
+        filler.join()

@@ -242,7 +242,7 @@ def _check_half_states(database: Path) -> None:
                 f"{path}: a link to {os.readlink(path)}, which does not exist; the judgment cache is not created "
                 "outside its folder: remove the link, or point it at the cache database"
             )
-    if database.is_file() and database.stat().st_size == 0:
+    if database.is_file() and database.stat().st_size == 0 and not _filled_by_a_peer(database):
         raise ConfigError(
             f"{database}: the judgment cache database is empty (0 bytes), so it was "
             "truncated: a damaged cache, not a new one; move the folder aside to start anew"
@@ -254,6 +254,21 @@ def _check_half_states(database: Path) -> None:
             "missing (deleted or moved without its log): a damaged cache; move the folder aside "
             "(or put the database back beside its log)"
         )
+
+
+def _filled_by_a_peer(database: Path, wait: float = 3.0) -> bool:
+    """Whether an empty database gets its header within ``wait`` seconds: processes sharing a new cache
+    start together, and one of them may have just created the file it has not written yet (a file
+    that stays empty was truncated)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            if database.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            return False
+    return False
 
 
 def network_filesystem(folder: Path, mounts: str | None = None) -> str | None:
