@@ -33,11 +33,12 @@ def _result_ids(model_dir: Path) -> list[str]:
 
 
 def _logged(log: Path) -> list[str]:
-    """The last user message of every chat request the server logged."""
+    """The last user message of every whole chat request the server logged (a request whose body was
+    cut off by the kill -9 is logged without one: it was never a request the model could answer)."""
     out = []
     for line in log.read_text().splitlines():
         record = json.loads(line)
-        if record["path"] == "/v1/chat/completions":
+        if record["path"] == "/v1/chat/completions" and record["json"] is not None:
             out.append(record["json"]["messages"][-1]["content"])
     return out
 

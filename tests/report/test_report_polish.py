@@ -74,7 +74,16 @@ def test_a_sweep_of_one_run_is_refused(demo: Path, tmp_path: Path, capsys) -> No
         publish([demo / "runs"], tmp_path / "a", series=["demo-gemma-3-4b"])
     with pytest.raises(ConfigError, match="at least two runs"):
         publish([demo / "runs"], tmp_path / "b", series=["demo-gemma-3-4*"])  # a glob matching one run
-    args = ["report", "--runs", str(demo / "runs"), "--out", str(tmp_path / "c"), "--series", "demo-toolgrad-4b", "--include-synthetic"]
+    args = [
+        "report",
+        "--runs",
+        str(demo / "runs"),
+        "--out",
+        str(tmp_path / "c"),
+        "--series",
+        "demo-toolgrad-4b",
+        "--include-synthetic",
+    ]
     assert main(args) == 2 and "at least two runs" in capsys.readouterr().err
     assert not (tmp_path / "c" / "index.html").exists()
 
