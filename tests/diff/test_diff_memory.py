@@ -71,3 +71,37 @@ def test_a_huge_score_file_is_streamed(demo_runs: Path, tmp_path: Path) -> None:
     flipped, described = map(int, out.split())
     assert flipped == 13 and described >= 1  # the flips, described from the score files as before
     assert growth < 20, f"reading the score files grew the peak RSS by {growth} MiB"
+
+
+def test_a_model_page_reads_a_huge_score_file_a_line_at_a_time(demo_runs: Path, tmp_path: Path) -> None:
+    """The report's failure details (leaderboard/details.py) read the same 40 MB score file with bounded
+    memory, count every failure, and keep only the bounded examples; a multi-turn line keeps its
+    error type (nested in ``error``), not "unknown"."""
+    runs = tmp_path / "runs"
+    shutil.copytree(demo_runs / "bfcl", runs)
+    summary = json.loads((runs / DEMO_PAIR[1] / SUMMARY_FILE).read_text())
+    category, info = next(iter(summary["categories"].items()))
+    score_file = runs / DEMO_PAIR[1] / info["score_file"]
+    from toolgrad_eval.leaderboard.details import run_details
+    from toolgrad_eval.leaderboard.runs import load_run
+
+    failed_before = run_details(load_run(runs / DEMO_PAIR[1] / SUMMARY_FILE)[0]).n_failed
+    with score_file.open("a", encoding="utf-8") as handle:
+        for i in range(40):
+            line = {"id": f"huge_{i}", "valid": False, "error": ["x"], "model_result_raw": "z" * (1 << 20)}
+            handle.write(json.dumps(line) + "\n")
+        nested = {"error_type": "multi_turn:instance_state_mismatch", "error_message": ["differs"]}
+        handle.write(json.dumps({"id": "nested_0", "valid": False, "error": nested}) + "\n")
+    script = (
+        "from toolgrad_eval.leaderboard.details import run_details\n"
+        "from toolgrad_eval.leaderboard.runs import load_run\n"
+        "before = peak()\n"
+        f"run, _ = load_run(__import__('pathlib').Path({str(runs / DEMO_PAIR[1] / SUMMARY_FILE)!r}))\n"
+        "d = run_details(run)\n"
+        "print(before); print(peak())\n"
+        "print(d.n_failed, len(d.failures), dict(d.error_counts).get('multi_turn:instance_state_mismatch', 0))\n"
+    )
+    growth, out = _peak_growth_mib(script)
+    n_failed, shown, nested_count = map(int, out.split())
+    assert n_failed == failed_before + 41 and shown < n_failed and nested_count == 1
+    assert growth < 20, f"reading the score file grew the peak RSS by {growth} MiB"

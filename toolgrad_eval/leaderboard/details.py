@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from toolgrad_eval.bfcl.categories import NO_ANSWER, to_v4
 from toolgrad_eval.errors import InputFileError
-from toolgrad_eval.fileio import loads_bounded
+from toolgrad_eval.fileio import iter_lines, loads_bounded
 from toolgrad_eval.leaderboard.runs import Run
 from toolgrad_eval.leaderboard.text import clean_text
 from toolgrad_eval.leaderboard.toolbench import QueryView, toolbench_queries
@@ -142,6 +142,8 @@ def _bfcl_details(run: Run) -> RunDetails:
     notes: list[str] = []
     failures: list[Failure] = []
     counts: Counter[str] = Counter()
+    taken: Counter[str] = Counter()
+    n_failed = 0
     categories = run.summary.get("categories") or {}
     for name, info in categories.items():
         category = to_v4(version, name)
@@ -150,15 +152,20 @@ def _bfcl_details(run: Run) -> RunDetails:
             if isinstance(info, dict) and info.get("score_file"):
                 notes.append(f"Score file for {category} not found: {clean_text(info['score_file'], 300)}")
             continue
-        for line in score_lines(score_file):
-            counts[clean_text(line.get("error_type") or "unknown", 200)] += 1
-            failures.append(failure_of_line(line, category))
+        for line in score_lines(score_file):  # every failure counted, examples kept (bounded)
+            error_type = clean_text(line.get("error_type") or "unknown", 200)
+            counts[error_type] += 1
+            n_failed += 1
+            if taken[error_type] < MAX_PER_ERROR_TYPE and len(failures) < MAX_FAILURES:
+                taken[error_type] += 1
+                failures.append(failure_of_line(line, category))
     if not counts:
         # Without score files, per-sample rows still say what failed and why.
         for row in run.samples:
             if row.get("valid") is False:
                 category = to_v4(version, str(row.get("category", "")))
                 counts[clean_text(row.get("error_type") or "unknown", 200)] += 1
+                n_failed += 1
                 failures.append(
                     Failure(
                         id=clean_text(row.get("id"), 200),
@@ -170,7 +177,7 @@ def _bfcl_details(run: Run) -> RunDetails:
                         expected="",
                     )
                 )
-    return RunDetails(run, counts.most_common(), failures=_examples(failures), n_failed=len(failures), notes=notes)
+    return RunDetails(run, counts.most_common(), failures=_examples(failures), n_failed=n_failed, notes=notes)
 
 
 def _examples(failures: list[Failure]) -> list[Failure]:
@@ -252,17 +259,36 @@ def resolve_score_file(run: Run, score_file: Any) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def score_lines(path: Path) -> list[Mapping[str, Any]]:
-    """The failure lines of an official-format score file (the first line is the header)."""
+def score_lines(path: Path) -> Iterator[Mapping[str, Any]]:
+    """The failure lines of an official-format score file (the first line is its header), read one at
+    a time (a 100 MB score file costs one line of memory), each in the single-turn shape: a multi-turn
+    or agentic line keeps its error type inside ``error``."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read score file ({exc})") from None
-    lines: list[Mapping[str, Any]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if number == 1 or not raw.strip():
-            continue
-        row = loads_bounded(raw, f"{path}:{number}")
-        if isinstance(row, dict) and row.get("valid") is False:
-            lines.append(row)
-    return lines
+        with path.open("rb") as handle:
+            for number, raw in iter_lines(handle, path):
+                if number == 1 or not raw.strip():
+                    continue
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputFileError(f"{path}:{number}", "not valid UTF-8") from None
+                row = loads_bounded(text, f"{path}:{number}")
+                if isinstance(row, dict) and row.get("valid") is False:
+                    yield _flat_error(row)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read score file ({exc.strerror or exc})") from None
+
+
+def _flat_error(line: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A multi-turn or agentic score-file line (its error type inside ``error``, its prompt the bare
+    turns) in the single-turn shape the failure reader takes."""
+    error = line.get("error")
+    if not isinstance(error, dict):
+        return line
+    prompt = line.get("prompt")
+    return {
+        **line,
+        "error_type": error.get("error_type"),
+        "error": error.get("error_message"),
+        "prompt": prompt if isinstance(prompt, dict) else {"question": prompt},
+    }
