@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolgrad_eval.bfcl.categories import NOT_SCORED_PREFIXES, SINGLE_TURN, VERSIONS, file_prefix, native_name, to_v4
-from toolgrad_eval.detect import BFCL_RESULT_DIRS as RESULT_DIRS
+from toolgrad_eval.detect import BFCL_RESULT_DIRS
 from toolgrad_eval.detect import is_bfcl_run as is_bfcl_run  # the layout test, beside the reader
 from toolgrad_eval.errors import DatasetError
 
+RESULT_DIRS = BFCL_RESULT_DIRS
 _RESULT_NAME = re.compile(r"^BFCL_(v\d+)_(\w+?)_result\.json$")
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 
