@@ -8,7 +8,10 @@ Prints, for the whole ``python -m toolgrad_eval`` command (start-up included):
      as many requests 16 at a time (bench_judge.py's BARE_SDK), and the ideal n x 0.3 / 16;
   2. a cached re-run of ``--cached`` queries, pass rate only, 3 rounds (every judgment from the
      cache), target under 1 s;
-  3. the same with a reference model (pass rate of both, win rate in both orders), same target.
+  3. the same with a reference model (pass rate of both, win rate one comparison per round), same target;
+  4. the bootstrap CI of ``--bootstrap-n`` queries (default 100,000): peak memory (tracemalloc, numpy's
+     allocations included) of ours, drawn in blocks, beside the one (resamples, n) matrix of
+     stats.bootstrap_ci in the same run, and whether the two intervals are equal.
 Datasets are synthetic (ToolEval's converted format) and built in a temp dir; the fake server
 (tests/support/fake_openai.py, answering as tests/toolbench/builders.py's scripted judge) runs in
 this process. Not a timed test: numbers depend on the machine.
@@ -51,6 +54,26 @@ def scripted(request: dict) -> dict | int:
     return marker_judge(request) if "response_format" in request else 1
 
 
+def bootstrap_memory(n: int) -> None:
+    import random
+    import tracemalloc
+
+    from toolgrad_eval.stats import bootstrap_ci
+    from toolgrad_eval.toolbench import aggregate
+
+    values = [100.0 * (random.Random(i).random() < 0.6) for i in range(n)]
+    peaks, cis = [], []
+    for compute in (aggregate.bootstrap_ci, bootstrap_ci):
+        tracemalloc.start()
+        cis.append(compute(values))
+        peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
+    print(
+        f"4. bootstrap CI of {n:,} queries: peak {peaks[0]:.0f} MiB in blocks, {peaks[1]:.0f} MiB as one matrix "
+        f"(ratio {peaks[1] / peaks[0]:.1f}x); same interval: {cis[0] == cis[1]}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=int, default=500)
@@ -58,7 +81,10 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--cached", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each item (the median is reported)")
+    parser.add_argument("--bootstrap-n", type=int, default=100_000)
     args = parser.parse_args()
+    if args.bootstrap_n > 0:
+        bootstrap_memory(args.bootstrap_n)
     ideal = args.queries * args.latency / args.num_process
     with tempfile.TemporaryDirectory(prefix="bench-toolbench-") as name:
         tmp = Path(name)
@@ -99,7 +125,7 @@ def main() -> None:
         )
         print(
             f"3. cached re-run of {args.cached} queries against a reference ({asked} judgments: pass rate of both, "
-            f"3 rounds, win rate in both orders): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
+            f"3 rounds, win rate one comparison per round): {wall:.2f} s{_runs(walls)} ({'under' if wall < 1 else 'OVER'} the 1 s target; "
             f"the first run took {fill:.1f} s)"
         )
 

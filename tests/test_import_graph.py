@@ -1,6 +1,7 @@
 """The package's import graph has a direction: no cycles (at any level: module top, function
-bodies), and the judge imports nothing above it (no benchmark, runner, record, report or CLI).
-Imports under ``if TYPE_CHECKING:`` are annotations only and do not count."""
+bodies, and ``if TYPE_CHECKING:`` blocks: a circle of annotations is still two modules that must
+be read together), and the judge imports nothing above it (no benchmark, runner, record, report
+or CLI)."""
 
 from __future__ import annotations
 
@@ -27,21 +28,14 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
+# Any cycle fails, type-only ones included.
+PENDING: set[frozenset[str]] = set()
 
 
 def _imports(tree: ast.AST, modules: set[str]) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -111,7 +105,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles():
-    assert _cycles(graph()) == []
+    assert [c for c in _cycles(graph()) if frozenset(c) not in PENDING] == []
 
 
 def test_the_judge_imports_nothing_above_it():
@@ -128,7 +122,7 @@ def test_the_judge_imports_nothing_above_it():
 def test_the_checks_can_fail():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     tree = ast.parse("import x.y\nif TYPE_CHECKING:\n    import x.z\ndef f():\n    from x import w\n")
-    assert _imports(tree, {"x.y", "x.z", "x.w"}) == {"x.y", "x.w"}
+    assert _imports(tree, {"x.y", "x.z", "x.w"}) == {"x.y", "x.z", "x.w"}  # type-only imports count
 
 
 def test_modules_have_plain_names_and_no_private_name_crosses_modules() -> None:
@@ -150,3 +144,21 @@ def test_modules_have_plain_names_and_no_private_name_crosses_modules() -> None:
                     if alias.name.startswith("_") and not alias.name.startswith("__")
                 ]
     assert crossing == []
+
+
+# No exception: every CLI function is within the limit.
+LONG_PENDING: set[str] = set()
+MAX_CLI_FUNCTION_LINES = 60
+
+
+def test_no_cli_function_is_over_60_lines() -> None:
+    """A command parses options, calls the library and prints (docs/ARCHITECTURE.md): a long CLI
+    function is library code in the wrong place."""
+    long = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_CLI_FUNCTION_LINES and f"{path.name}:{node.name}" not in LONG_PENDING:
+                    long.append(f"{path.name}:{node.name} ({lines} lines)")
+    assert long == []

@@ -55,11 +55,11 @@ EXPECTED = {
     ),
     "toolgrad5k": (
         COMMON | {"detect", "judge", "judges", "names", "stats", "toolgrad5k"},
-        {"click", "diskcache", "pydantic", "tabulate"},  # no openai: every verdict is stored
+        {"click", "diskcache", "jinja2", "markupsafe", "pydantic", "tabulate"},  # no openai: every verdict is stored
     ),
     "toolbench": (
-        COMMON | {"detect", "judge", "judges", "names", "stats", "toolbench"},
-        {"click", "diskcache", "numpy", "pydantic", "tabulate"},
+        COMMON | {"detect", "judge", "judges", "names", "toolbench"},
+        {"click", "diskcache", "jinja2", "markupsafe", "numpy", "pydantic", "tabulate"},
     ),
     "report": (
         COMMON | {"benchmarks", "bfcl", "detect", "diff", "leaderboard", "report", "stats"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -9,7 +10,7 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from toolgrad_eval.errors import InputFileError, OutputError
 
@@ -116,6 +117,26 @@ def ensure_writable_dir(path: Path, what: str) -> None:
         probe.unlink()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the {what} ({exc.strerror or exc})") from None
+
+
+@contextlib.contextmanager
+def removed_if_failed(path: Path) -> Iterator[None]:
+    """If the block fails, the folders it made for ``path`` (``path`` and its missing parents) are
+    removed again while still empty: a run that stopped leaves no empty output folder behind."""
+    made = []
+    folder = Path(path)
+    while not folder.exists() and folder.parent != folder:
+        made.append(folder)  # deepest first
+        folder = folder.parent
+    try:
+        yield
+    except BaseException:
+        for folder in made:
+            try:
+                folder.rmdir()  # only an empty folder: anything written there stays
+            except OSError:
+                break
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:

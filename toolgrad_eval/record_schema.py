@@ -72,6 +72,20 @@ class _Judged(_Summary):
     budget_reached: bool = Field(description="--max-cost stopped the run before every sample was judged.")
     n_judge_errors: NonNegativeInt
     n_not_judged: NonNegativeInt = Field(description="Samples left unjudged by --max-cost (left out of the means).")
+    partial: bool = Field(
+        default=False,
+        description=(
+            "The means are not a result: judge errors above max_judge_errors, or samples left unjudged by "
+            "--max-cost (the command exits 4 or 3; the report marks the judged values 'partial: n of N judged')."
+        ),
+    )
+    n_judged: NonNegativeInt | None = Field(default=None, description="Samples with a verdict: the n of the means.")
+    n_needing_judgment: NonNegativeInt | None = Field(
+        default=None, description="Samples that needed a verdict (readable inputs): the N of 'n of N judged'."
+    )
+    max_judge_errors: Fraction | None = Field(
+        default=None, description="--max-judge-errors: the share of judge errors above which the run is partial."
+    )
 
 
 class Toolgrad5kSummary(_Judged):
@@ -109,11 +123,19 @@ class BfclSummary(_Summary):
     benchmark: Literal["bfcl"]
     data_version: Literal["v3", "v4"]
     data_source: str
-    categories: dict[str, BfclCategory] = Field(description="Single-turn categories scored, by v4 name.")
+    categories: dict[str, BfclCategory] = Field(description="Categories scored (single-turn, agentic), by v4 name.")
     aggregates: dict[str, Fraction | None] = Field(
         description=(
             "The model-card columns (BFCL's overall formulas); null when a category a column needs is missing."
         )
+    )
+    overall: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "BFCL's Overall Accuracy (a category not scored counts 0, as BFCL counts it): accuracy, "
+            "label ('partial' when a category was not scored), missing_categories, and per part its "
+            "accuracy, weight and scored/missing categories."
+        ),
     )
     error_types: dict[str, NonNegativeInt] = Field(description="Failed entries per BFCL error_type.")
     conventions: dict[str, Any] = Field(

@@ -14,7 +14,7 @@ import pytest
 from toolgrad_eval.bfcl import scoredir
 from toolgrad_eval.bfcl.aggregate import AGGREGATE_KEYS
 from toolgrad_eval.bfcl.categories import SINGLE_TURN
-from toolgrad_eval.bfcl.runner import ScoreFilesExistError, run_bfcl
+from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.errors import ConfigError, DatasetError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -152,15 +152,15 @@ def test_demo_fine_tunes_score_higher(tmp_path: Path) -> None:
         assert agg[tuned]["live_overall"] >= agg[base]["live_overall"]
 
 
-def test_default_score_dir_is_beside_result_and_needs_overwrite(demo_copy: Path, tmp_path: Path) -> None:
+def test_default_score_dir_is_beside_result_and_a_rescore_replaces_it(demo_copy: Path, tmp_path: Path) -> None:
     summary, _ = run(demo_copy, tmp_path / "out")
     assert summary["score_dir"] == str((demo_copy / "score" / MODEL).resolve())
     assert (demo_copy / "score" / "data_overall.csv").is_file()
-    with pytest.raises(ScoreFilesExistError) as info:
-        run(demo_copy, tmp_path / "out")
-    message = str(info.value)
-    assert "\n" not in message and "--overwrite" in message and "--score-dir" in message
-    run(demo_copy, tmp_path / "out", overwrite=True)
+    scores = sorted((demo_copy / "score" / MODEL).rglob("*_score.json"))
+    written = {p: p.read_bytes() for p in scores}
+    scores[0].write_text("stale\n")
+    again, _ = run(demo_copy, tmp_path / "out")  # no --overwrite: re-scoring is free, its own files are replaced
+    assert {p: p.read_bytes() for p in scores} == written and again["aggregates"] == summary["aggregates"]
     summary, _ = run(demo_copy, tmp_path / "out", score_dir=tmp_path / "elsewhere")
     assert summary["score_dir"] == str((tmp_path / "elsewhere" / MODEL).resolve())
 

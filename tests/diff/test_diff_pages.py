@@ -113,7 +113,7 @@ def test_unknown_names_are_refused(site, tmp_path: Path) -> None:
 def test_stale_comparison_pages_are_removed_but_not_the_users(site, tmp_path: Path) -> None:
     runs = site.leaderboard.runs[0].path.parent.parent
     out = tmp_path / "site"
-    publish([runs], out, diffs=[("demo-toolgrad-4b", "demo-gemma-3-4b")], series=["demo-gemma-3-4b"])
+    publish([runs], out, diffs=[("demo-toolgrad-4b", "demo-gemma-3-4b")], series=["demo-gemma-3-4b,demo-toolgrad-4b"])
     asked = out / "diffs" / "demo-toolgrad-4b--demo-gemma-3-4b-bfclv4.html"
     assert asked.is_file() and (out / "sweep.html").is_file()
     (out / "diffs" / "mine.html").write_text("<p>the user's own page</p>")

@@ -47,7 +47,7 @@ def test_failed_and_invalid_lines_are_errors_and_only_they_are_resubmitted(env, 
     )
     data = dataset(tmp_path / "ds", 4)
     code, s = run(data, *FAST)
-    assert code == 0 and s["n_judge_errors"] == 1 and s["n_qor"] == 3
+    assert code == 4 and s["n_judge_errors"] == 1 and s["n_qor"] == 3 and s["partial"] is True  # 1 of 4 failed
     assert "invalid judge reply in batch" in rows()["s0001"]["judge_error"]
     env.score_fn = lambda request: 70
     code, s = run(data, *FAST)
@@ -137,7 +137,7 @@ def test_malformed_result_lines_are_errors_for_their_samples_and_the_run_goes_on
     env.rewrite_batch_lines(damage)
     data = dataset(tmp_path / "ds", 5, score=60)
     code, s = run(data, *FAST)
-    assert code == 0 and s["n_qor"] == 2 and s["n_judge_errors"] == 3
+    assert code == 4 and s["n_qor"] == 2 and s["n_judge_errors"] == 3 and s["partial"] is True
     assert s["prompt_tokens"] == usages[3]["prompt_tokens"] + usages[4]["prompt_tokens"]
     errors = sorted(r["judge_error"] for r in rows().values() if r["judge_error"])
     assert errors == [

@@ -59,7 +59,7 @@ def test_a_key_echoed_in_error_replies_reaches_no_file_and_no_output(echoing, tm
     builder = DatasetBuilder(tmp_path / "ToolGrad-5k")
     for i in range(3):
         builder.sample(f"s{i}", {"a": {}}).prediction("m1", f"s{i}", {"intermediate_steps": [], KEY: f"answer {i}"})
-    assert run_main(builder.finish())[0] == 0
+    assert run_main(builder.finish())[0] == 4  # every judgment failed: partial, and the first error is printed
     assert echoing.count("/v1/chat/completions") == 3  # the errors were really received
     errors = [
         json.loads(line).get("judge_error") or "" for line in Path("out/per_sample.jsonl").read_text().splitlines()

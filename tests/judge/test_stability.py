@@ -39,4 +39,4 @@ def test_k_judgments_mean_spread_and_cache(env, tmp_path):
 def test_a_missing_judgment_makes_the_sample_a_judge_error(env, tmp_path):
     env.score_fn = lambda request: {"bad": 1} if request.get("seed") == 1 else 80
     code, s = run(dataset(tmp_path / "ds", 2), "--judge-samples", "2")
-    assert code == 0 and s["n_judge_errors"] == 2 and s["n_qor"] == 0 and s["qor"] is None
+    assert code == 4 and s["n_judge_errors"] == 2 and s["n_qor"] == 0 and s["qor"] is None

@@ -59,18 +59,41 @@ def test_stratified_ci_resamples_within_each_test_set():
     assert avg.value == 50.0 and avg.ci == (50.0, 50.0)
 
 
-@pytest.mark.parametrize(
-    ("statuses", "expected"),
-    [
-        (["Solved", "Solved", "Unsolved"], "Solved"),
-        (["Unsolved", "Unsure", "Unsolved"], "Unsolved"),
-        (["Solved", "Unsolved"], "Unsure"),  # a tie
-        (["Solved", "Unsure", "Unsolved"], "Unsure"),
-        (["Unsure"], "Unsure"),
-    ],
-)
-def test_majority_status(statuses, expected):
-    assert aggregate.majority(statuses) == expected
+@pytest.mark.parametrize("n", [2, 3, 7, 101, 1001])
+def test_blocked_bootstrap_gives_the_one_matrix_numbers(monkeypatch, n):
+    """Drawn in blocks of a few rows, the CI is stats.bootstrap_ci's exactly (same seed, same draws)."""
+    import random
+
+    from toolgrad_eval.stats import bootstrap_ci
+
+    monkeypatch.setattr(aggregate, "_BLOCK_ELEMENTS", 2 * n + 1)  # blocks of 2 rows: 1,000 blocks
+    values = [random.Random(i).random() * 100 for i in range(n)]
+    assert aggregate.bootstrap_ci(values) == bootstrap_ci(values)
+
+
+def test_bootstrap_memory_is_bounded_by_blocks(monkeypatch):
+    """100,000 queries: no draw larger than a block (one (resamples, n) matrix would be 2e8 indices)."""
+    import numpy as np
+
+    largest = []
+    real = np.random.Generator.integers
+
+    class Counting:
+        def __init__(self, rng):
+            self.rng = rng
+
+        def integers(self, low, high, size):
+            largest.append(size[0] * size[1])
+            return real(self.rng, low, high, size=size)
+
+    monkeypatch.setattr(aggregate, "_resampled_means", _wrap(aggregate._resampled_means, Counting))
+    rate = aggregate.pass_rate([["Solved"] if i % 3 else ["Unsolved"] for i in range(100_000)])
+    assert rate.ci is not None and rate.ci[0] < 200 / 3 < rate.ci[1]
+    assert len(largest) >= 200 and max(largest) <= aggregate._BLOCK_ELEMENTS
+
+
+def _wrap(function, counting):
+    return lambda data, rng: function(data, counting(rng))
 
 
 @pytest.mark.parametrize(

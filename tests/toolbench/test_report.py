@@ -33,6 +33,18 @@ def runs(toolbench_judge, tmp_path) -> Path:
     return tmp_path / "runs"
 
 
+def _votes(qid: str) -> tuple[int, int]:
+    """A judge that always prefers answer_0 gives each round to whoever the seeded order put first."""
+    from toolgrad_eval.toolbench.preference import model_first
+
+    first = sum(model_first(f"{TEST_SET}/{qid}", r) for r in range(3))
+    return first, 3 - first
+
+
+def _wins() -> int:
+    return 1 + sum(_votes(q)[0] > 1 for q in ("1073", "608"))  # 588 is won on status
+
+
 def _site(runs: Path, out: Path):
     return publish([runs], out, matches={DFS: "stb-gpt-3.5-turbo-0613-dfs", COT: "stb-gpt-3.5-turbo-0613-cot"})
 
@@ -46,7 +58,7 @@ def test_leaderboard_rows_values_and_cis(runs, tmp_path):
     reported, ours, delta = dfs.rows
     assert reported.cells["sopr_G1_instruction"].value == 60.3 and reported.cells["sowr_G1_instruction"].value == 60.7
     assert ours.cells["sopr_G1_instruction"].value == 100.0 and ours.cells["sopr_G1_instruction"].n == 3
-    assert ours.cells["sowr_G1_instruction"].value == pytest.approx(100 / 3)
+    assert ours.cells["sowr_G1_instruction"].value == pytest.approx(100 * _wins() / 3)
     assert ours.cells["sowr_G1_instruction"].ci is not None  # bootstrap over the three queries
     assert ours.cells["sopr_average"].value is None  # one test set of six: no Average to compare
     assert delta.cells["sopr_G1_instruction"].value == pytest.approx(100.0 - 60.3)
@@ -78,8 +90,11 @@ def test_html_table_and_model_page_per_query(runs, tmp_path):
         "100",
         "cache",
     ]
-    assert rows["588"][8].startswith("win (6–0, status)")
-    assert rows["1073"][8].startswith("tie (3–3")
+    assert rows["588"][8].startswith("win (3–0, status)")
+    assert rows["588"][9].startswith("rounds 0: model (status), 1: model (status), 2: model (status)")
+    votes = _votes("1073")
+    assert rows["1073"][8].startswith(f"{'win' if votes[0] > 1 else 'loss'} ({votes[0]}–{votes[1]}, judge)")
+    assert "Judge settings: pass rate tooleval-two-step, temperature 0.2 (win rate 0.2)" in page.text()
     assert "fake: Solved" in rows["608"][5]
     cot = parse((site.out / "models" / f"{COT}.html").read_text(encoding="utf-8"))
     reasons = [
@@ -102,7 +117,7 @@ def test_pages_in_a_browser_keep_hostile_text_inert(runs, tmp_path):
             assert browser.evaluate("typeof window.__xss") == "undefined"
             assert all(url.startswith("file://") for url in browser.requests(mark))
         text = browser.evaluate("document.body.innerText")
-        assert "SSS" in text and "win (6–0, status)" in text
+        assert "SSS" in text and "win (3–0, status)" in text
         browser.navigate((site.out / "models" / "evil.html").as_uri())
         text = browser.evaluate("document.body.innerText")
         print("TEXT>>", text)

@@ -47,6 +47,24 @@ SIZES: dict[str, dict[str, int]] = {
 }
 SIZES["v3"] = {**SIZES["v4"], "live_irrelevance": 882, "live_relevance": 18}
 
+# BFCL v4's agentic categories (v3 has none): scored from the final text reply alone. Both web-search
+# categories ask the same questions, from BFCL_v4_web_search.json; the three memory back-ends the
+# same ones, from BFCL_v4_memory.json; BFCL renames the ids per category (see ``agentic``).
+WEB_SEARCH = ("web_search_base", "web_search_no_snippet")
+MEMORY = ("memory_kv", "memory_vector", "memory_rec_sum")
+AGENTIC = (*WEB_SEARCH, *MEMORY)
+AGENTIC_SOURCE = {**{c: "web_search" for c in WEB_SEARCH}, **{c: "memory" for c in MEMORY}}
+AGENTIC_SIZES = {
+    "web_search_base": 100,
+    "web_search_no_snippet": 100,
+    "memory_kv": 155,
+    "memory_vector": 155,
+    "memory_rec_sum": 155,
+}
+MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+# Every category a run record may hold, in the order records and tables list them.
+RECORD_ORDER = (*SINGLE_TURN, *MULTI_TURN, *AGENTIC)
+
 # Categories BFCL defines that we recognise but do not score (multi-turn and agentic need
 # executable back-ends; the others were retired from the leaderboard).
 NOT_SCORED_PREFIXES = ("multi_turn", "web_search", "memory", "format_sensitivity", "exec", "rest", "sql", "chatable")

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from toolgrad_eval.bfcl import datacache
 from toolgrad_eval.bfcl import fetch as _fetch
-from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, NO_ANSWER, file_prefix, native_name
+from toolgrad_eval.bfcl.categories import AGENTIC_SOURCE, BFCL_EVAL_RELEASE, NO_ANSWER, file_prefix, native_name
 from toolgrad_eval.errors import DatasetError, InputFileError, ToolgradError
 
 
@@ -50,7 +50,9 @@ class BfclData:
     _cache: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     def question_file(self, category: str) -> Path:
-        return self.root / f"{file_prefix(self.version)}_{native_name(self.version, category)}.json"
+        # The agentic categories share their source files (ids renamed per category by ``agentic``).
+        name = AGENTIC_SOURCE.get(category) or native_name(self.version, category)
+        return self.root / f"{file_prefix(self.version)}_{name}.json"
 
     def answer_file(self, category: str) -> Path:
         return self.root / "possible_answer" / self.question_file(category).name

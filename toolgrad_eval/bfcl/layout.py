@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolgrad_eval.bfcl.categories import NOT_SCORED_PREFIXES, SINGLE_TURN, VERSIONS, file_prefix, native_name, to_v4
+from toolgrad_eval.bfcl.categories import (
+    AGENTIC,
+    NOT_SCORED_PREFIXES,
+    SINGLE_TURN,
+    VERSIONS,
+    file_prefix,
+    native_name,
+    to_v4,
+)
 from toolgrad_eval.detect import BFCL_RESULT_DIRS
 from toolgrad_eval.detect import is_bfcl_run as is_bfcl_run  # the layout test, beside the reader
 from toolgrad_eval.errors import DatasetError
@@ -40,6 +48,10 @@ class RunLayout:
     files: tuple[ResultFile, ...]  # single-turn categories we score, in SINGLE_TURN order
     not_scored: tuple[ResultFile, ...]  # categories BFCL has but we do not score (multi-turn, ...)
     unknown: tuple[Path, ...]  # result-like files whose name or category we do not know
+    agentic: tuple[ResultFile, ...] = ()  # agentic categories we score, in AGENTIC order
+    # Memory prerequisite conversations (``memory_<backend>_prereq``): inputs to the memory entries,
+    # never scored (the official checker skips them too).
+    prerequisites: tuple[ResultFile, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -125,21 +137,37 @@ def find_run(dataset: Path, model: str) -> RunLayout:
 
     scored: dict[str, ResultFile] = {}
     not_scored: list[ResultFile] = []
+    agentic: dict[str, ResultFile] = {}
+    prerequisites: list[ResultFile] = []
     for f in parsed:
-        if f.category in SINGLE_TURN:
-            if f.category in scored:
+        if f.category in AGENTIC or f.category in SINGLE_TURN:
+            taken = agentic if f.category in AGENTIC else scored
+            if f.category in taken:
                 raise DatasetError(
                     model_dir,
-                    f"two result files for {f.name}: {scored[f.category].path.relative_to(model_dir)} "
+                    f"two result files for {f.name}: {taken[f.category].path.relative_to(model_dir)} "
                     f"and {f.path.relative_to(model_dir)}",
                 )
-            scored[f.category] = f
+            taken[f.category] = f
+        elif f.category.endswith("_prereq") and f.category[: -len("_prereq")] in AGENTIC:
+            prerequisites.append(f)
         elif f.category.startswith(NOT_SCORED_PREFIXES):
             not_scored.append(f)
         else:
             unknown.append(f.path)
     files = tuple(scored[c] for c in SINGLE_TURN if c in scored)
-    return RunLayout(dataset, roots[0], model_dir, model, version, files, tuple(not_scored), tuple(sorted(unknown)))
+    return RunLayout(
+        dataset,
+        roots[0],
+        model_dir,
+        model,
+        version,
+        files,
+        tuple(not_scored),
+        tuple(sorted(unknown)),
+        agentic=tuple(agentic[c] for c in AGENTIC if c in agentic),
+        prerequisites=tuple(prerequisites),
+    )
 
 
 def _versions_found(parsed: list[ResultFile], model_dir: Path) -> str:

@@ -1,4 +1,4 @@
-"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv), era-matched.
+"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv; v4 also data_agentic.csv), era-matched.
 
 Columns, ranking and number formats follow what bfcl-eval's leaderboard writer produced for the
 run's data version (v4: bfcl-eval 2026.3.23; v3: 2025.6.30), so the files drop into tools that read
@@ -21,11 +21,13 @@ from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
-from toolgrad_eval.bfcl.categories import SINGLE_TURN, file_prefix, to_v4
+from toolgrad_eval.bfcl.aggregate import overall as overall_accuracy
+from toolgrad_eval.bfcl.categories import AGENTIC, MEMORY, SINGLE_TURN, WEB_SEARCH, file_prefix, to_v4
 from toolgrad_eval.fileio import atomic_write_text
 
 NA = "N/A"
 CSV_FILES = ("data_overall.csv", "data_live.csv", "data_non_live.csv")
+AGENTIC_CSV = "data_agentic.csv"  # BFCL v4 only
 
 
 @dataclass
@@ -67,11 +69,6 @@ def _weighted(cells: Sequence[_Cell], na_if_missing: bool = True) -> _Cell:
     return _Cell(acc, total, na_if_missing and any(c.missing for c in cells))
 
 
-def _by_weights(cells: Sequence[_Cell], weights: Sequence[float]) -> _Cell:
-    norm = sum(weights)
-    return _Cell(sum(c.accuracy * w / norm for c, w in zip(cells, weights)), sum(c.total for c in cells), False)
-
-
 def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, float | str]:
     """Mean, standard deviation and 95th percentile (linear interpolation), rounded to 0.01 s."""
     data = [
@@ -90,6 +87,23 @@ def latency_stats(values: Sequence[float]) -> tuple[float | str, float | str, fl
 
     std: float | str = round(statistics.stdev(data), 2) if len(data) > 1 else NA
     return round(statistics.mean(data), 2), std, round(p95, 2)
+
+
+def _agentic_row(m: ModelScores, sizes: Mapping[str, int]) -> list[Any]:
+    """The data_agentic.csv row (BFCL v4): web-search and memory means, and their mean."""
+    ws = [_cell(m, c, sizes) for c in WEB_SEARCH]
+    mem = [_cell(m, c, sizes) for c in MEMORY]
+    summary_ws, summary_mem = _unweighted(ws), _unweighted(mem)
+    agentic = _unweighted([summary_ws, summary_mem], na_if_missing=False)
+    return [
+        NA,
+        m.model,
+        agentic.shown,
+        summary_ws.shown,
+        *(x.shown for x in ws),
+        summary_mem.shown,
+        *(x.shown for x in mem),
+    ]
 
 
 def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[Any], list[Any], list[Any]]:
@@ -149,18 +163,18 @@ def _rows(m: ModelScores, version: str, sizes: Mapping[str, int]) -> tuple[list[
         overall_mt.shown,
         *(x.shown for x in mt),
     ]
+    # BFCL's Overall Accuracy, one rule for the CSV, the record and the tables (a category not
+    # scored counts 0; the number is always shown, as BFCL shows it).
+    total = overall_accuracy(m.scores, version, sizes).accuracy
     if version == "v3":
-        total = _unweighted([overall_l, overall_nl, overall_mt], na_if_missing=False)
-        overall = [NA, total.shown, m.model, NA, NA, mean, std, p95, *head, l_rel.shown, total_irrel.shown, NA, NA]
+        overall = [NA, total, m.model, NA, NA, mean, std, p95, *head, l_rel.shown, total_irrel.shown, NA, NA]
     else:
         ws = [c("web_search_base"), c("web_search_no_snippet")]
         mem = [c("memory_kv"), c("memory_vector"), c("memory_rec_sum")]
         summary_ws, summary_mem = _unweighted(ws), _unweighted(mem)
-        overall_agentic = _unweighted([summary_ws, summary_mem], na_if_missing=False)
-        total = _by_weights([overall_nl, overall_l, total_irrel, overall_mt, overall_agentic], [10, 10, 10, 30, 40])
         overall = [
             NA,
-            total.shown,
+            total,
             m.model,
             NA,
             NA,
@@ -252,6 +266,18 @@ HEADERS = {
         ],
         "data_live.csv": _HEAD_LIVE,
         "data_non_live.csv": _HEAD_NL,
+        AGENTIC_CSV: [
+            "Rank",
+            "Model",
+            "Agentic Overall Acc",
+            "Web Search Summary",
+            "Web Search Base",
+            "Web Search No Snippet",
+            "Memory Summary",
+            "Memory KV",
+            "Memory Vector",
+            "Memory Recursive Summarization",
+        ],
     },
     "v3": {
         "data_overall.csv": [
@@ -296,6 +322,8 @@ def _render(rows: list[list[Any]], header: list[str], sort_index: int, raw: set[
 def render_csvs(models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> dict[str, str]:
     """File name -> CSV text for the three leaderboard files, one row per model."""
     per_file: dict[str, list[list[Any]]] = {name: [] for name in CSV_FILES}
+    if version == "v4":
+        per_file[AGENTIC_CSV] = [_agentic_row(m, sizes) for m in models]
     for m in models:
         overall, live, non_live = _rows(m, version, sizes)
         per_file["data_overall.csv"].append(overall)
@@ -342,7 +370,7 @@ def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[Mod
         ]
         for path in sorted(found):
             category = to_v4(version, path.name[prefix_len : -len("_score.json")])
-            if target is ours and category in SINGLE_TURN:
+            if target is ours and (category in SINGLE_TURN or category in AGENTIC):
                 continue  # ours are fresh; an old file of a category not scored now is stale
             head = scorefile.read_header(path)
             if head is not None and head["total_count"] > 0:

@@ -3,7 +3,7 @@
 ``--pred_model a,b,c`` or ``--pred_model all`` (every model folder under ``result/``): each model is
 scored exactly as a run of its own would score it (same score files, CSVs and run record), but the
 BFCL data of each version is located, read and parsed once and shared (``run_bfcl(loaded=...)``). A model that cannot be
-scored (no result files, score files that would be replaced without --overwrite) is reported and
+scored (no result files, unreadable data) is reported and
 the others go on.
 """
 
@@ -181,17 +181,34 @@ def summary_table(runs: ManyRuns) -> str:
 
     columns = ("non_live_overall", "live_overall", "relevance", "irrelevance")
     rows = [
-        [model, s["data_version"], s["n_samples"], *(_pct(s["aggregates"].get(c)) for c in columns)]
+        [model, s["data_version"], s["n_samples"], _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
         for model, s in runs.summaries.items()
     ]
     return str(
         tabulate(
             rows,
-            headers=["Model", "Data", "Entries", "Non-live overall", "Live overall", "Relevance", "Irrelevance"],
+            headers=[
+                "Model",
+                "Data",
+                "Entries",
+                "Overall",
+                "Non-live overall",
+                "Live overall",
+                "Relevance",
+                "Irrelevance",
+            ],
             tablefmt="github",
             disable_numparse=True,
         )
     )
+
+
+def _overall(summary: dict[str, Any]) -> str:
+    """BFCL's Overall, labelled partial when categories it needs were counted as 0."""
+    total = summary.get("overall")
+    if not isinstance(total, dict):
+        return "N/A"
+    return _pct(total.get("accuracy")) + (" (partial)" if total.get("partial") else "")
 
 
 def _pct(value: float | None) -> str:

@@ -38,6 +38,9 @@ class ResultEntry:
     result: Any
     line: int
     latency: float | None
+    # Multi-turn and agentic lines time every step (``[[1.2, 0.8], [2.1]]``): BFCL's latency
+    # statistics take each one.
+    step_latencies: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ResultFileContent:
             kept.append(entry)
         if entry.latency is not None:
             self.latencies.append(entry.latency)
+        self.latencies.extend(entry.step_latencies)
 
     def add_problem(self, problem: LineProblem, wanted: Collection[str] | None) -> None:
         self.n_problems += 1
@@ -155,5 +159,12 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
     if "result" not in record:
         return None, LineProblem(lineno, 'no "result"', entry_id)
     latency = record.get("latency")
-    latency = float(latency) if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
-    return ResultEntry(entry_id, record["result"], lineno, latency), None
+    steps: tuple[float, ...] = ()
+    if isinstance(latency, list) and all(isinstance(turn, list) for turn in latency):
+        steps = tuple(float(x) for turn in latency for x in turn if _is_number(x))
+    single = float(latency) if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
+    return ResultEntry(entry_id, record["result"], lineno, single, steps), None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -2,8 +2,8 @@
 
 ``run_bfcl`` is the entry point ``toolgrad-eval --pred_model M --dataset RUN`` calls when RUN holds
 ``result/<M>/`` (or ``results/<M>/``). The steps: find the result files (``layout``) and the data
-(``data``), pick the score folder (``scoredir``: refuses to replace score files without
-``overwrite``, before any scoring), score each category (``scoring``), then write score files,
+(``data``), pick the score folder (``scoredir``; re-scoring replaces this model's score files: it
+is free and deterministic, as BFCL's own ``evaluate``), score each category (``scoring``), then write score files,
 BFCL's leaderboard CSVs, the run record, and print the model-card table. Result files are never
 written to.
 """
@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from toolgrad_eval.bfcl import scorefile
-from toolgrad_eval.bfcl.aggregate import model_card
-from toolgrad_eval.bfcl.categories import SINGLE_TURN, SIZES
+from toolgrad_eval.bfcl.agentic import score_agentic
+from toolgrad_eval.bfcl.aggregate import model_card, overall
+from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, RECORD_ORDER, SINGLE_TURN, SIZES
 from toolgrad_eval.bfcl.data import BfclData, locate_data
 from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
-from toolgrad_eval.bfcl.scoredir import ScoreFilesExistError, choose_score_root, record_path, refuse_existing, writing
+from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
@@ -32,7 +33,7 @@ from toolgrad_eval.generate.settings import read_settings, scoring_format
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
-__all__ = ["FORMATS", "ScoreFilesExistError", "run_bfcl"]
+__all__ = ["FORMATS", "run_bfcl"]
 
 FORMATS = ("auto", "python", "json", "fc", *FAMILIES)
 _MAX_WARNINGS_SHOWN = 20
@@ -107,7 +108,7 @@ def _run(
     ensure_writable_dir(output, "run-record folder")
     refuse_other_models_record(output, "bfcl", model, overwrite)
     layout = find_run(dataset, model)
-    if not layout.files:
+    if not layout.files and not layout.agentic:
         others = ", ".join(sorted(f.name for f in layout.not_scored)) or "none"
         raise DatasetError(
             layout.model_dir,
@@ -120,11 +121,14 @@ def _run(
     if loaded is not None:
         loaded[layout.version] = data
     root = choose_score_root(layout, output, score_dir, echo)
-    targets = {rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name) for rf in layout.files}
-    refuse_existing(model, root, list(targets.values()), overwrite)
+    targets = {
+        rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name)
+        for rf in (*layout.files, *layout.agentic)
+    }
 
     echo(
-        f"BFCL {layout.version} run: {layout.model_dir} ({len(layout.files)} single-turn result files); "
+        f"BFCL {layout.version} run: {layout.model_dir} ({len(layout.files)} single-turn"
+        f"{f', {len(layout.agentic)} agentic' if layout.agentic else ''} result files); "
         f"data: {data.source}"
     )
     if layout.synthetic:
@@ -154,6 +158,8 @@ def _run(
         score_category(rf, data, model, fmt=fmt, underscore_to_dot=underscore_to_dot, family=family)
         for rf in layout.files
     ]
+    # Agentic steps are read with the model's reader (per step when its conventions name none).
+    outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
     for o in outcomes:
         warnings.extend(o.warnings)
 
@@ -178,11 +184,16 @@ def _run(
         categories[o.category] = entry
     scores = {o.category: o.score for o in outcomes if o.score is not None}
     aggregates = model_card(scores)
+    sizes = _sizes(layout.version, data)
 
     ours = ModelScores(model, dict(scores), [x for o in outcomes for x in o.latencies])
     csv_models = models_in_score_dir(root, layout.version, ours)
+    # The Overall of data_overall.csv: this run's scores plus the model's score files of categories
+    # this run does not score (as BFCL's own writer reads the score folder), named in the record.
+    total = overall(ours.scores, layout.version, sizes)
+    reused = sorted(set(ours.scores) - set(scores))
     with writing(root):
-        csv_paths = write_csvs(root, csv_models, layout.version, _sizes(layout.version, data))
+        csv_paths = write_csvs(root, csv_models, layout.version, sizes)
 
     summary: dict[str, Any] = {
         "benchmark": "bfcl",
@@ -199,9 +210,11 @@ def _run(
         "conventions": conventions.as_dict(),
         "generation": None if generated is None else generated.identity(),
         "error_types": _error_type_counts(outcomes),
-        "categories": {c: categories[c] for c in SINGLE_TURN if c in categories},
+        "categories": {c: categories[c] for c in RECORD_ORDER if c in categories},
         "aggregates": aggregates,
+        "overall": {**total.as_dict(), "from_existing_score_files": reused},
         "not_scored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.not_scored),
+        "prerequisites_ignored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.prerequisites),
         "warnings": scorefile.scrub_text(warnings),
     }
     write_run_record(output, summary, (row for o in outcomes for row in o.rows))
@@ -213,7 +226,7 @@ def _run(
     incomplete = [
         c for c, v in categories.items() if v.get("issues", {}).keys() & {"missing", "malformed_lines", "conflicting"}
     ]
-    echo(card_table(model, aggregates, incomplete))
+    echo(card_table(model, aggregates, incomplete, total))
     echo(category_table(layout.version, categories))
     echo(f"Score files: {root / model}  Leaderboard CSVs: {root}  Run record: {output}")
     return summary
@@ -223,7 +236,7 @@ def _layout_warnings(layout: RunLayout) -> list[str]:
     out = []
     if layout.not_scored:
         names = ", ".join(sorted(f.name for f in layout.not_scored))
-        out.append(f"{layout.model_dir}: not scored by toolgrad-eval (single-turn only): {names}")
+        out.append(f"{layout.model_dir}: not scored by toolgrad-eval: {names}")
     for path in layout.unknown:
         out.append(f"{path}: not a BFCL {layout.version} single-turn result file name; ignored")
     if layout.unknown and layout.missing:  # a near miss: say what it may have been meant as
@@ -236,8 +249,8 @@ def _layout_warnings(layout: RunLayout) -> list[str]:
 
 def _sizes(version: str, data: BfclData) -> dict[str, int]:
     """Entry counts per category for BFCL's weighted columns: from the data when it has them."""
-    sizes = dict(SIZES[version])
-    for cat in SINGLE_TURN:
+    sizes = {**SIZES[version], **(AGENTIC_SIZES if version == "v4" else {})}
+    for cat in (*SINGLE_TURN, *AGENTIC):
         if data.has(cat):
             try:
                 sizes[cat] = len(data.entries(cat))
@@ -250,6 +263,7 @@ def _error_type_counts(outcomes: list[CategoryOutcome]) -> dict[str, int]:
     """Failed entries per error type, all categories together (most frequent first)."""
     counts: dict[str, int] = {}
     for o in outcomes:
-        for f in o.failures:
-            counts[f["error_type"]] = counts.get(f["error_type"], 0) + 1
+        for row in o.rows:
+            if not row["valid"]:
+                counts[row["error_type"]] = counts.get(row["error_type"], 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

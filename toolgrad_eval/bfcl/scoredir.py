@@ -5,7 +5,8 @@
 - unless the dataset is read-only, or is data shipped with toolgrad-eval (the demo runs, inside the
   installed package): then ``<output>/score/``, and the run says so.
 
-Existing score files are replaced only with ``--overwrite``.
+A run replaces the model's own score files: re-scoring is free and deterministic (BFCL's own
+``evaluate`` does the same), so ``--overwrite`` keeps its one meaning, re-judging (paid).
 """
 
 from __future__ import annotations
@@ -19,10 +20,6 @@ from typing import Any, Callable, Iterator
 
 from toolgrad_eval.bfcl.layout import RunLayout
 from toolgrad_eval.errors import ToolgradError
-
-
-class ScoreFilesExistError(ToolgradError):
-    """Score files from an earlier run would be replaced."""
 
 
 def record_path(path: Path, output: Path) -> str:
@@ -84,15 +81,6 @@ def choose_score_root(layout: RunLayout, output: Path, score_dir: Path | None, e
     fallback = output / "score"
     echo(f"Note: {reason}; writing score files to {fallback} instead (choose with --score-dir).")
     return fallback
-
-
-def refuse_existing(model: str, root: Path, targets: list[Path], overwrite: bool) -> None:
-    existing = [p for p in targets if p.exists()]
-    if existing and not overwrite:
-        raise ScoreFilesExistError(
-            f"{existing[0]}: score files for {model} already exist ({len(existing)} in {root / model}); "
-            "pass --overwrite to replace them or --score-dir DIR to write elsewhere"
-        )
 
 
 @contextlib.contextmanager

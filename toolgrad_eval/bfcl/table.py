@@ -1,27 +1,48 @@
-"""The terminal tables printed after a BFCL run: model-card columns, then per category."""
+"""The terminal tables printed after a BFCL run: Overall and model-card columns, then per category."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from toolgrad_eval.bfcl.aggregate import CARD_COLUMNS, percent
-from toolgrad_eval.bfcl.categories import SINGLE_TURN, native_name
+from toolgrad_eval.bfcl.aggregate import CARD_COLUMNS, Overall, percent
+from toolgrad_eval.bfcl.categories import AGENTIC, MULTI_TURN, SINGLE_TURN, native_name
 
 
-def card_table(model: str, aggregates: Mapping[str, float | None], incomplete: Sequence[str] = ()) -> str:
-    """Model-card columns (percent, 2 decimals; N/A when a needed category is missing)."""
-    headers = ["model", *(title for _, title in CARD_COLUMNS)]
-    row = [model, *(percent(aggregates.get(key)) for key, _ in CARD_COLUMNS)]
+def overall_cell(total: Overall | None) -> str:
+    """``41.20`` for a complete Overall, ``12.35 (partial)`` when a category was counted as 0."""
+    if total is None:
+        return "N/A"
+    return percent(total.accuracy) + (" (partial)" if total.partial else "")
+
+
+def card_table(
+    model: str,
+    aggregates: Mapping[str, float | None],
+    incomplete: Sequence[str] = (),
+    total: Overall | None = None,
+) -> str:
+    """Overall (labelled partial when BFCL would count missing categories as 0), then the model-card
+    columns (percent, 2 decimals; N/A when a needed category is missing)."""
+    lead = [("Overall", overall_cell(total))] if total is not None else []
+    headers = ["model", *(title for title, _ in lead), *(title for _, title in CARD_COLUMNS)]
+    row = [model, *(cell for _, cell in lead), *(percent(aggregates.get(key)) for key, _ in CARD_COLUMNS)]
     text = github_table(headers, [row])
+    if total is not None:
+        text += f"\nOverall (BFCL {total.version}) parts scored: {total.scored_parts()}"
     if incomplete:
         text += "\n* scored with missing or unusable result lines counted as failed: " + ", ".join(incomplete)
     return text
 
 
 def category_table(version: str, categories: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line per single-turn category: accuracy, correct/total, or N/A when not scored."""
+    """One line per category: accuracy, correct/total, or N/A when not scored. Single-turn lines
+    always; multi-turn and agentic lines when at least one category of the group was scored."""
+    names = list(SINGLE_TURN)
+    for group in (MULTI_TURN, AGENTIC):
+        if any(c in categories for c in group):
+            names += group
     rows = []
-    for cat in SINGLE_TURN:
+    for cat in names:
         c = categories.get(cat)
         name = native_name(version, cat)
         if c is None:

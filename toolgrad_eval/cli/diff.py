@@ -35,7 +35,7 @@ DEFAULT_RUNS = Path("toolgrad-eval-out")
     "metrics",
     multiple=True,
     help="Metric --fail-on-regression tests (repeatable): overall or a BFCL category; recall, success_rate, "
-    "qor [default: BFCL overall and every ToolGrad-5k metric].",
+    "qor; sopr, sowr (ToolBench) [default: BFCL overall and every ToolGrad-5k and ToolBench metric].",
 )
 @click.option(
     "--alpha",

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from toolgrad_eval.cli.judging import cost_line, judge_config, notify, printable, progress_printer, show_warnings
+from toolgrad_eval.cli.judging import (
+    cost_line,
+    interrupted_says_where,
+    judge_config,
+    judged_cell,
+    judged_exit_status,
+    notify,
+    printable,
+    progress_printer,
+    show_warnings,
+)
 from toolgrad_eval.errors import ConfigError, DatasetError
+
+if TYPE_CHECKING:  # imported when the run starts: --help and BFCL runs do not load ToolGrad-5k
+    from toolgrad_eval.toolgrad5k.run import Toolgrad5kRecord
+    from toolgrad_eval.toolgrad5k.runner import ModelRun
 
 # The BFCL decodings --format offers (kept here as data: importing the BFCL runner costs start-up).
 BFCL_FORMATS = (
@@ -83,7 +97,7 @@ class Finite(click.FloatRange):
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Re-judge even when a stored or cached verdict exists (BFCL: replace existing score files).",
+    help="Re-judge even when a stored or cached verdict exists (paid). BFCL re-scoring always replaces its own score files.",
 )
 @click.option(
     "--ignore-stored",
@@ -129,7 +143,8 @@ class Finite(click.FloatRange):
     "--judge_template",
     "judge_template",
     default=None,
-    help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: toolbench-pass-v1].",
+    help="Judge template id under judges/, or a path to a template file [default: qor-v1; ToolBench: ToolEval's "
+    "two steps, toolbench-pass-answer-v1 then toolbench-pass-details-v1; a template named here is asked in one request].",
 )
 @click.option(
     "--cache-dir",
@@ -195,6 +210,15 @@ class Finite(click.FloatRange):
     default=None,
     help="Stop starting judge requests before the estimated spend passes this many USD (exit status 3).",
 )
+@click.option(
+    "--max-judge-errors",
+    "--max_judge_errors",
+    "max_judge_errors",
+    type=Finite(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Share of the samples needing a verdict whose judgment may fail before the run is partial: not a result, exit status 4.",
+)
 @click.option("--batch", "use_batch", is_flag=True, help="Judge through the OpenAI Batch API (half price; resumable).")
 @click.option("--batch-id", "--batch_id", "batch_id", default=None, help="Resume polling this batch (implies --batch).")
 @click.option(
@@ -210,7 +234,8 @@ class Finite(click.FloatRange):
     "--strict",
     "strict",
     is_flag=True,
-    help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out).",
+    help="Count errored/empty predictions as 0 in the Success Rate mean (the reference leaves them out); "
+    "ToolBench: count queries without a readable answer as Unsolved (ToolEval leaves them out).",
 )
 @click.option(
     "--compare_model",
@@ -308,9 +333,6 @@ def default_output(benchmark: str, model: str) -> Path:
 
 
 def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
-    from tabulate import tabulate
-
-    from toolgrad_eval.judge.session import RunInterrupted
     from toolgrad_eval.toolgrad5k.run import DEFAULT_TEMPLATE, Toolgrad5kConfig, run_toolgrad5k
 
     model = options["pred_model"]
@@ -328,27 +350,43 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
         use_stored=not options["ignore_stored"],
         num_process=options["num_process"],
     )
-    try:
+    with interrupted_says_where():
         record = run_toolgrad5k(config, notify=notify, progress=progress_printer)
-    except RunInterrupted as exc:
+    for run in record.runs:
+        show_warnings(run.warnings)
+    _print_toolgrad5k(record)
+    status = max(judged_exit_status(run.summary, record.max_judge_errors) for run in record.runs)
+    s = record.summary
+    if s.get("budget_reached"):
+        judged = s["n_to_judge"] - s["n_not_judged"]
         click.echo(
-            f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
-            "run the same command again to continue.",
+            f"Budget reached (--max-cost {s['max_cost_usd']}): judged {judged} of {s['n_to_judge']} samples that needed the judge; "
+            f"{s['n_not_judged']} not judged (left out of the QoR mean). Judged ones are cached: "
+            "re-run with a higher --max-cost to finish.",
             err=True,
         )
-        raise SystemExit(130) from None
-    runs, output, s = record.runs, record.output, record.summary
-    for run in runs:
-        show_warnings(run.warnings)
+    if status:
+        raise SystemExit(status)
 
+
+def _print_toolgrad5k(record: Toolgrad5kRecord) -> None:
+    """The terminal table and lines of a ToolGrad-5k run."""
+    from tabulate import tabulate
+
+    runs, output, s = record.runs, record.output, record.summary
     table = [
-        [r.model, _fmt(r.summary["recall"], 6), _fmt(r.summary["success_rate"], 6), _fmt(r.summary["qor"], 3)]
+        [
+            r.model,
+            _fmt(r.summary["recall"], 6),
+            _fmt(r.summary["success_rate"], 6),
+            _fmt(r.summary["qor"], 3),
+            judged_cell(r.summary, record.max_judge_errors),
+        ]
         for r in runs
     ]
     click.echo("ToolGrad-5k" + (" (SYNTHETIC demo data)" if s["synthetic"] else ""))
-    click.echo(
-        tabulate(table, headers=["Model", "Recall", "Success Rate", "QoR"], tablefmt="github", disable_numparse=True)
-    )
+    headers = ["Model", "Recall", "Success Rate", "QoR", "Judged (QoR n)"]
+    click.echo(tabulate(table, headers=headers, tablefmt="github", disable_numparse=True))
     click.echo(
         f"\n{s['n_samples']} samples: {s['stored_verdicts']} stored verdicts, {s['cache_hits']} cached, "
         f"{s['judge_requests']} judge requests ({s['judge_model']}, {s['judge_template']}); "
@@ -365,25 +403,21 @@ def _evaluate_toolgrad5k(options: dict[str, Any]) -> None:
             f"Success Rate averages {s['n_success_rate']} samples; errored predictions are left out as in the reference (--strict counts them as 0)."
         )
     if "compare" in s:
-        click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")
-        rows = []
-        for metric, test in s["compare"]["tests"].items():
-            rows.append(
-                [metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)]
-            )
-        click.echo(
-            tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True)
-        )
+        _print_compare(runs, s["compare"])
     click.echo(f"\nRun record: {output}/summary.json, {output}/per_sample.jsonl")
-    if s.get("budget_reached"):
-        judged = s["n_to_judge"] - s["n_not_judged"]
-        click.echo(
-            f"Budget reached (--max-cost {s['max_cost_usd']}): judged {judged} of {s['n_to_judge']} samples that needed the judge; "
-            f"{s['n_not_judged']} not judged (left out of the QoR mean). Judged ones are cached: "
-            "re-run with a higher --max-cost to finish.",
-            err=True,
-        )
-        raise SystemExit(3)
+
+
+def _print_compare(runs: list[ModelRun], compare: dict[str, Any]) -> None:
+    from tabulate import tabulate
+
+    click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")
+    rows = [
+        [metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)]
+        for metric, test in compare["tests"].items()
+    ]
+    click.echo(
+        tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True)
+    )
 
 
 def _evaluate_bfcl(options: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@ lines (progress bar, cost line, warnings, notices) they print alike."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
@@ -34,6 +35,7 @@ def judge_config(options: dict[str, Any], *, default_samples: int) -> JudgeConfi
         cache_url=options["cache_url"],
         claim_lease=options["claim_lease"],
         overwrite=options["overwrite"],
+        max_judge_errors=options["max_judge_errors"],
     )
 
 
@@ -48,25 +50,80 @@ def cost_line(s: dict[str, Any]) -> str:
     return f"{tokens} = ${s['cost_usd']:.4f}{tier}; cached verdicts reused this run saved ${s['cost_saved_usd']:.4f}."
 
 
+@contextlib.contextmanager
+def interrupted_says_where() -> Iterator[None]:
+    """Ctrl-C during a judged run: one line saying where the received judgments are, exit 130."""
+    from toolgrad_eval.judge.session import RunInterrupted
+
+    try:
+        yield
+    except RunInterrupted as exc:
+        click.echo(
+            f"\nInterrupted. Every judgment received so far is cached in {exc.where}; "
+            "run the same command again to continue.",
+            err=True,
+        )
+        raise SystemExit(130) from None
+
+
 def notify(line: str) -> None:
     click.echo(printable(line), err=True)
 
 
 def progress_printer(model: str):
+    """A progress bar on a terminal (None elsewhere); ``failed``, the judge errors so far, shows beside it."""
     if not sys.stderr.isatty():
         return None
     state: dict[str, Any] = {}
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, failed: int = 0) -> None:
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = click.progressbar(length=total, label=f"Judging {model}", file=sys.stderr)
+            bar = state["bar"] = click.progressbar(
+                length=total, label=f"Judging {model}", file=sys.stderr, item_show_func=_errors_shown
+            )
             bar.__enter__()
-        bar.update(1)
+        bar.update(1, failed)
         if done == total:
             bar.__exit__(None, None, None)
 
     return update
+
+
+def _errors_shown(failed: int | None) -> str | None:
+    return f"{failed} judge error{'' if failed == 1 else 's'}" if failed else None
+
+
+def judged_cell(summary: dict[str, Any], max_judge_errors: float) -> str:
+    """The terminal table's "Judged" cell: ``n of N judged``, or ``partial: n of N judged``."""
+    from toolgrad_eval.judge.coverage import Coverage
+
+    return Coverage.of(summary, max_judge_errors).label
+
+
+def partial_line(summary: dict[str, Any], max_judge_errors: float) -> str | None:
+    """Why a run with too many judge errors is not a result (None when it has few enough)."""
+    from toolgrad_eval.judge.coverage import Coverage
+
+    coverage = Coverage.of(summary, max_judge_errors)
+    if not coverage.too_many_errors:
+        return None
+    return (
+        f"Partial result for {summary.get('model')} ({coverage.label}): {coverage.reason()}. Its means cover the "
+        "judged samples only and are marked partial in the run record and the report; fix the judge (see the first "
+        "errors above) and run the same command again: judged samples are cached."
+    )
+
+
+def judged_exit_status(summary: dict[str, Any], max_judge_errors: float) -> int:
+    """Say why a run with too many judge errors is not a result (on stderr); return the exit status
+    scripts must see: 3 after a --max-cost stop, 4 with too many judge errors, else 0."""
+    from toolgrad_eval.judge.coverage import Coverage
+
+    line = partial_line(summary, max_judge_errors)
+    if line:
+        click.echo(printable(line), err=True)
+    return Coverage.of(summary, max_judge_errors).exit_status(bool(summary.get("budget_reached")))
 
 
 def show_warnings(warnings: list[str]) -> None:

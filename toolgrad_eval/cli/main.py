@@ -25,6 +25,7 @@ _COMMANDS = {
     "generate": "toolgrad_eval.cli.generate:generate",
     "run": "toolgrad_eval.cli.run:run",
     "diff": "toolgrad_eval.cli.diff:diff",
+    "baselines": "toolgrad_eval.cli.baselines:baselines",
 }
 _DEFAULT = "evaluate"
 
@@ -49,8 +50,18 @@ class _DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in _COMMANDS and args[0] not in ("--help", "-h", "--version"):
+            if not args[0].startswith("-"):  # evaluate takes no word of its own: a mistyped command
+                raise ToolgradError(_unknown_command(args[0]))
             args = [_DEFAULT, *args]
         return super().parse_args(ctx, args)
+
+
+def _unknown_command(word: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, _COMMANDS, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"commands: {', '.join(sorted(_COMMANDS))}"
+    return f"no command {word!r}; {hint} (scoring needs no command: toolgrad-eval --pred_model M --dataset D)"
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +76,7 @@ def cli() -> None:
     toolgrad-eval run --model toolgrad-12b --dataset bfcl-run/ --report reports/mine/
     toolgrad-eval report --out reports/mine/
     toolgrad-eval demo        # everything, on the shipped synthetic data
+    toolgrad-eval baselines   # the real Gemma-3 4B BFCL run beside its model card
     """
 
 

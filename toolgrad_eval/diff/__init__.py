@@ -26,6 +26,8 @@ from toolgrad_eval.diff.significance import (
     mcnemar_exact,
     paired_difference,
 )
+from toolgrad_eval.diff.toolbench import METRICS as TOOLBENCH_METRICS
+from toolgrad_eval.diff.toolbench import ToolbenchDiff, diff_toolbench
 from toolgrad_eval.diff.toolgrad5k import (
     METRICS,
     Disagreement,
@@ -47,6 +49,7 @@ __all__ = [
     "PairedDifference",
     "RunDiff",
     "SampleDelta",
+    "ToolbenchDiff",
     "Toolgrad5kDiff",
     "check_metrics",
     "diff_runs",
@@ -69,6 +72,7 @@ class RunDiff:
     b: Run
     bfcl: BfclDiff | None = None
     toolgrad5k: Toolgrad5kDiff | None = None
+    toolbench: ToolbenchDiff | None = None
 
     @property
     def benchmark(self) -> str:
@@ -87,7 +91,8 @@ class RunDiff:
                 "synthetic": run.synthetic,
             }
 
-        body = self.bfcl.as_dict() if self.bfcl else self.toolgrad5k.as_dict() if self.toolgrad5k else {}
+        found = self.bfcl or self.toolgrad5k or self.toolbench
+        body = found.as_dict() if found else {}
         return {"benchmark": self.benchmark, "synthetic": self.synthetic, "a": side(self.a), "b": side(self.b), **body}
 
 
@@ -98,12 +103,16 @@ def diff_runs(a: Run, b: Run, *, describe: bool = True) -> RunDiff:
         raise ConfigError(f"cannot compare a {a.benchmark} run with a {b.benchmark} run ({a.path}, {b.path})")
     if a.benchmark == "bfcl":
         return RunDiff(a, b, bfcl=diff_bfcl(a, b, describe=describe))
+    if a.benchmark == "toolbench":
+        return RunDiff(a, b, toolbench=diff_toolbench(a, b))
     return RunDiff(a, b, toolgrad5k=diff_toolgrad5k(a, b))
 
 
 def metric_names(benchmark: str) -> tuple[str, ...]:
     from toolgrad_eval.bfcl.categories import SINGLE_TURN
 
+    if benchmark == "toolbench":
+        return TOOLBENCH_METRICS
     return ("overall", *SINGLE_TURN) if benchmark == "bfcl" else METRICS
 
 
@@ -114,7 +123,7 @@ def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAU
     if metrics:
         chosen = [m for m in metrics if m in metric_names(diff.benchmark)]
     else:
-        chosen = ["overall"] if diff.bfcl else list(METRICS)
+        chosen = ["overall"] if diff.bfcl else list(TOOLBENCH_METRICS) if diff.toolbench else list(METRICS)
     found = []
     if diff.bfcl is not None:
         tested = {c.category: c for c in diff.bfcl.categories} | {"overall": diff.bfcl.overall}
@@ -133,12 +142,30 @@ def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAU
                     f"ToolGrad-5k {name}: mean change {d.mean_diff:+.4g} over {d.n} samples "
                     f"(paired t-test p = {d.p_value:.4g})"
                 )
+    if diff.toolbench is not None:
+        found += _toolbench_regressions(diff.toolbench, chosen, alpha)
+    return found
+
+
+def _toolbench_regressions(d: ToolbenchDiff, chosen: Sequence[str], alpha: float) -> list[str]:
+    found = []
+    if "sopr" in chosen and d.n_solved_to_unsolved > d.n_unsolved_to_solved and d.mcnemar.p_value < alpha:
+        found.append(
+            f"ToolBench SoPR: {d.n_solved_to_unsolved} solved->unsolved vs {d.n_unsolved_to_solved} "
+            f"unsolved->solved (McNemar exact p = {d.mcnemar.p_value:.4g})"
+        )
+    w = d.sowr
+    if "sowr" in chosen and w and w.mean_diff is not None and w.mean_diff < 0 and w.p_value is not None:
+        if w.p_value < alpha:
+            found.append(
+                f"ToolBench SoWR: change {w.mean_diff:+.4g} over {w.n} queries (paired t-test p = {w.p_value:.4g})"
+            )
     return found
 
 
 def check_metrics(metrics: Sequence[str]) -> None:
     """Every name in ``metrics`` must be a metric of some benchmark (a typo must not silently pass CI)."""
-    known = set(metric_names("bfcl")) | set(METRICS)
+    known = set(metric_names("bfcl")) | set(METRICS) | set(TOOLBENCH_METRICS)
     unknown = [m for m in metrics if m not in known]
     if unknown:
         raise ConfigError(f"--metric {', '.join(unknown)}: unknown; choose among {', '.join(sorted(known))}")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from toolgrad_eval.bfcl.categories import SINGLE_TURN, to_v4
+from toolgrad_eval.bfcl.categories import AGENTIC, MULTI_TURN, SINGLE_TURN, to_v4
 from toolgrad_eval.diff.significance import (
     McNemar,
     PairedDifference,
@@ -158,11 +158,16 @@ def diff_bfcl(a: Run, b: Run, *, describe: bool = True) -> BfclDiff:
     return BfclDiff(b.data_version, categories, overall, changes, flipped, len(flipped_keys), unpaired, notes)
 
 
+_CATEGORY_ORDER = (*SINGLE_TURN, *MULTI_TURN, *AGENTIC)
+
+
 def _order(key: tuple[str, str]) -> tuple[int, str, int, str]:
-    """SINGLE_TURN order, then ids in their natural order (simple_python_2 before simple_python_10)."""
+    """Single-turn, multi-turn, agentic, then ids in their natural order (simple_python_2 before
+    simple_python_10; memory_kv_2-customer-2 before memory_kv_10-healthcare-0)."""
     category, entry = key
-    rank = SINGLE_TURN.index(category) if category in SINGLE_TURN else len(SINGLE_TURN)
+    rank = _CATEGORY_ORDER.index(category) if category in _CATEGORY_ORDER else len(_CATEGORY_ORDER)
     stem, _, number = entry.rpartition("_")
+    number = number.split("-", 1)[0]
     return (rank, category, int(number) if number.isdigit() else -1, entry if not number.isdigit() else stem)
 
 
@@ -250,11 +255,26 @@ def _failure_lines(run: Run, notes: list[str]) -> dict[tuple[str, str], Any]:
             continue
         try:
             for line in score_lines(path):
-                failure = failure_of_line(line, category)
+                failure = failure_of_line(_flat_error(line), category)
                 found[(category, failure.id)] = failure
         except ToolgradError as exc:
             notes.append(f"Score file not read: {clean_text(str(exc), 300)}")
     return found
+
+
+def _flat_error(line: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An agentic score-file line (its error type inside ``error``, its prompt the bare turns) in the
+    single-turn shape the failure reader takes."""
+    error = line.get("error")
+    if not isinstance(error, dict):
+        return line
+    prompt = line.get("prompt")
+    return {
+        **line,
+        "error_type": error.get("error_type"),
+        "error": error.get("error_message"),
+        "prompt": prompt if isinstance(prompt, dict) else {"question": prompt},
+    }
 
 
 def _passing_outputs(run: Run, keys: list[tuple[str, str]], notes: list[str]) -> dict[tuple[str, str], str]:
@@ -284,7 +304,7 @@ def _passing_outputs(run: Run, keys: list[tuple[str, str]], notes: list[str]) ->
     for category, entry in keys:
         wanted.setdefault(category, set()).add(entry)
     out: dict[tuple[str, str], str] = {}
-    for rf in layout.files:
+    for rf in (*layout.files, *layout.agentic):
         if rf.category not in wanted:
             continue
         try:

@@ -163,4 +163,29 @@ def render(diff: RunDiff) -> str:
                 f"Unpaired samples (in one run only, not compared): A {t.unpaired['only_a']}, B {t.unpaired['only_b']}"
             )
         lines.extend(f"Note: {_printable(n, 300)}" for n in t.notes)
+    if diff.toolbench is not None:
+        lines += _toolbench_lines(diff.toolbench, table)
     return "\n".join(lines)
+
+
+def _toolbench_lines(d: Any, table: Any) -> list[str]:
+    rows = [["SoPR", d.sopr.n, _f(d.sopr.mean_a, 1), _f(d.sopr.mean_b, 1), _f(d.sopr.mean_diff, 2), _ci(d.sopr.ci, 2)]]
+    if d.sowr is not None:
+        w = d.sowr
+        rows.append(["SoWR", w.n, _f(w.mean_a, 1), _f(w.mean_b, 1), _f(w.mean_diff, 2), _ci(w.ci, 2)])
+    lines = [table(rows, ["Metric", "Pairs", "A %", "B %", "B-A", "95% CI (paired bootstrap)"])]
+    lines.append(
+        f"Solved->unsolved {d.n_solved_to_unsolved}, unsolved->solved {d.n_unsolved_to_solved} "
+        f"(McNemar exact p = {_p(d.mcnemar.p_value)})"
+    )
+    for name, ids in (("solved->unsolved", d.solved_to_unsolved), ("unsolved->solved", d.unsolved_to_solved)):
+        if ids:
+            lines.append(f"  {name}: {_printable(', '.join(ids[:_SHOWN_IDS]), 400)}")
+    for change, ids in d.preference_changes.items():
+        lines.append(
+            f"  against {_printable(d.reference, 80)} {change}: {len(ids)} ({_printable(', '.join(ids[:4]), 200)})"
+        )
+    if sum(d.unpaired.values()):
+        lines.append(f"Unpaired queries (in one run only): A {d.unpaired['only_a']}, B {d.unpaired['only_b']}")
+    lines.extend(f"Note: {_printable(n, 300)}" for n in d.notes)
+    return lines

@@ -21,16 +21,14 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from toolgrad_eval.fileio import atomic_write_json
+from toolgrad_eval.judge.protocol import TaskJudge
 from toolgrad_eval.judge.reply import reply_parts
 from toolgrad_eval.judge.retry import backoff_delay, classify
 from toolgrad_eval.judge.task import NOT_JUDGED, JudgeAborted, JudgeResult, JudgeTask
 from toolgrad_eval.redact import redact_secrets, redact_url
-
-if TYPE_CHECKING:
-    from toolgrad_eval.judge.client import Judge
 
 _TERMINAL = {"completed", "failed", "expired", "cancelled"}
 _STATE_FORMAT = 1
@@ -42,12 +40,12 @@ class BatchOptions:
     batch_id: str | None = None  # resume this batch instead of looking for or submitting one
 
 
-def state_dir(judge: Judge) -> Path:
+def state_dir(judge: TaskJudge) -> Path:
     return judge.cache.directory / "batches"
 
 
 def run_batch(
-    judge: Judge, tasks: Sequence[JudgeTask], options: BatchOptions, *, on_result: Callable[[JudgeResult], None]
+    judge: TaskJudge, tasks: Sequence[JudgeTask], options: BatchOptions, *, on_result: Callable[[JudgeResult], None]
 ) -> list[JudgeResult]:
     client = judge.client(len(tasks))
     remaining = {t.key: t for t in tasks}
@@ -125,7 +123,7 @@ def run_batch(
 
 
 def _claim(
-    judge: Judge, tasks: list[JudgeTask], *, wait: bool
+    judge: TaskJudge, tasks: list[JudgeTask], *, wait: bool
 ) -> tuple[list[JudgeTask], list[JudgeTask], dict[str, JudgeResult]]:
     """(tasks this process now claims, tasks another process claims, verdicts found in the cache
     meanwhile). ``wait``: wait for each key until its verdict is cached or its claim is free."""
@@ -154,7 +152,9 @@ def _claim(
     return mine, elsewhere, hits
 
 
-def _within_budget(judge: Judge, tasks: list[JudgeTask], committed: float) -> tuple[list[JudgeTask], list[JudgeTask]]:
+def _within_budget(
+    judge: TaskJudge, tasks: list[JudgeTask], committed: float
+) -> tuple[list[JudgeTask], list[JudgeTask]]:
     """The prefix of tasks whose estimated batch cost fits --max-cost (all of them without one),
     after what this command has spent (an earlier model of --compare_model) and ``committed``."""
     meter = judge.meter
@@ -176,7 +176,7 @@ def _endpoint(client: Any) -> str:
 
 
 def _submit(
-    judge: Judge, client: Any, tasks: list[JudgeTask], folder: Path, endpoint: str
+    judge: TaskJudge, client: Any, tasks: list[JudgeTask], folder: Path, endpoint: str
 ) -> tuple[Path, dict[str, Any]]:
     lines = "".join(
         json.dumps(
@@ -208,7 +208,7 @@ def _submit(
     return path, state
 
 
-def _create(judge: Judge, client: Any, path: Path, state: dict[str, Any], *, look_first: bool) -> None:
+def _create(judge: TaskJudge, client: Any, path: Path, state: dict[str, Any], *, look_first: bool) -> None:
     """Create the batch for the uploaded file exactly once. A creation whose reply was lost (a
     timeout, a crash before the state file was written) may have happened: before every retry, and
     first of all when ``look_first``, a batch already made from this file is adopted instead."""
@@ -280,7 +280,7 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     return state if ok else None
 
 
-def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
+def _call(judge: TaskJudge, fn: Callable[[], Any]) -> Any:
     """One Batch/Files API call, retried on transient failures like a live request."""
     attempt = 0
     while True:
@@ -300,7 +300,7 @@ def _call(judge: Judge, fn: Callable[[], Any]) -> Any:
 
 
 def _finish(
-    judge: Judge,
+    judge: TaskJudge,
     client: Any,
     path: Path,
     state: dict[str, Any],
@@ -339,7 +339,7 @@ def _finish(
 
 
 def _ingest(
-    judge: Judge,
+    judge: TaskJudge,
     client: Any,
     batch: Any,
     state: dict[str, Any],

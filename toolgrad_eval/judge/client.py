@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from toolgrad_eval.errors import ConfigError
+from toolgrad_eval.judge.batch import BatchOptions
 from toolgrad_eval.judge.cache import JudgmentCache, cache_key
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import EndpointPool, endpoint_urls, make_pool, post_chat
@@ -31,13 +32,14 @@ from toolgrad_eval.judge.template import JudgeTemplate, TraceStep
 from toolgrad_eval.judge.verdict import parse_verdict
 from toolgrad_eval.redact import redact_secrets
 
-if TYPE_CHECKING:
-    from toolgrad_eval.judge.batch import BatchOptions
-
 DEFAULT_JUDGE_MODEL = "gpt-4.1"
 # Reads a judge reply against the template's schema: (verdict, None) or (None, what is wrong). A
 # verdict has ``as_dict()`` (what the cache stores beside the raw reply).
 VerdictParser = Callable[[str], tuple[Any, "str | None"]]
+
+
+def _ignore(_result: JudgeResult) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class Judge:
             )
         self.meter = CostMeter(batch_price if batch else standard, standard, batch_price, settings.max_cost)
         self.batch_info: dict[str, Any] | None = None  # filled by a --batch run
+        # Sees every result of this judge's runs as it arrives (the session shows the first errors).
+        self.on_result: Callable[[JudgeResult], None] = _ignore
         self.limiter: AdaptiveLimit | None = None
         self.pool: EndpointPool | None = None
         self._counters = _Counters()
@@ -245,9 +249,9 @@ class Judge:
 
     def stream(self, *, num_process: int = 1) -> JudgeStream:
         """A run that judges tasks while they are still being submitted (see JudgeStream)."""
-        return JudgeStream(self, num_process)
+        return JudgeStream(self, num_process, self.batch)
 
-    def _judge_one(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
+    def judge_one(self, task: JudgeTask, stop: threading.Event) -> JudgeResult:
         """Judge one task within the run whose stop signal is ``stop``: claim its key first, so that
         processes sharing the cache ask once (claims.py); a verdict another process received
         meanwhile is a cache hit."""

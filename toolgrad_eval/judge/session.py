@@ -21,6 +21,7 @@ from toolgrad_eval.judge.cache import JudgmentCache, default_cache_dir, open_cac
 from toolgrad_eval.judge.cache_base import Claim
 from toolgrad_eval.judge.claims import DEFAULT_LEASE
 from toolgrad_eval.judge.client import DEFAULT_JUDGE_MODEL, Judge, JudgeSettings
+from toolgrad_eval.judge.coverage import DEFAULT_MAX_JUDGE_ERRORS, FirstErrors
 from toolgrad_eval.judge.overwrite import OverwriteRun
 from toolgrad_eval.judge.prices import PriceTable, load_prices
 from toolgrad_eval.judge.template import JudgeTemplate
@@ -50,6 +51,7 @@ class JudgeConfig:
     cache_url: str | None = None  # a PostgreSQL server shared by many hosts (cache_dir keeps markers and Batch state)
     claim_lease: float = DEFAULT_LEASE  # seconds a claim on a cache key lasts unless renewed (claims.py)
     overwrite: bool = False  # re-judge; verdicts from before the run are not used
+    max_judge_errors: float = DEFAULT_MAX_JUDGE_ERRORS  # a larger share of failed judgments makes the run partial
 
     def settings(self) -> JudgeSettings:
         return JudgeSettings(
@@ -83,6 +85,10 @@ class JudgeSession:
     notify: Notify = _quiet
     unusable_cache: ConfigError | None = None  # the cache cannot be used; fatal once a judgment is needed
     judges: list[Judge] = field(default_factory=list)
+    errors: FirstErrors = field(init=False)  # each distinct judge error shown once, as it happens
+
+    def __post_init__(self) -> None:
+        self.errors = FirstErrors(self.notify)
 
     def judge(self, template: JudgeTemplate, **extra: Any) -> Judge:
         """The judge for ``template``; every judge of a session shares the first one's cost meter."""
@@ -97,6 +103,7 @@ class JudgeSession:
         )
         if self.judges:
             made.meter = self.judges[0].meter
+        made.on_result = self.errors.see
         self.judges.append(made)
         return made
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from toolgrad_eval.judge.batch import run_batch
+from toolgrad_eval.judge.batch import BatchOptions, run_batch
 from toolgrad_eval.judge.limiter import AdaptiveLimit
+from toolgrad_eval.judge.protocol import TaskJudge
 from toolgrad_eval.judge.task import JudgeAborted, JudgeResult, JudgeTask
-
-if TYPE_CHECKING:  # the Judge builds its streams: this module sits below it
-    from toolgrad_eval.judge.client import Judge
 
 
 class JudgeStream:
@@ -26,8 +24,9 @@ class JudgeStream:
     ``results``. Nothing is started, and no key is needed, when nothing is submitted.
     """
 
-    def __init__(self, judge: Judge, num_process: int) -> None:
+    def __init__(self, judge: TaskJudge, num_process: int, batch: BatchOptions | None = None) -> None:
         self._judge = judge
+        self._batch = batch  # --batch: the tasks go out as one Batch API job in results()
         self._workers = max(1, num_process)
         self._todo: queue.SimpleQueue[JudgeTask | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[JudgeResult | BaseException] = queue.SimpleQueue()
@@ -64,10 +63,10 @@ class JudgeStream:
             raise self._error
         if self.started is None:
             self.started = time.perf_counter()
-        if self._judge.batch is None and self._stop is None:
+        if self._batch is None and self._stop is None:
             self._start()  # may raise (no key): then the task is not counted as submitted
         self.tasks.append(task)
-        if self._judge.batch is None:
+        if self._batch is None:
             if len(self._threads) < self._workers:  # one worker per task, up to num_process
                 # Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the process must not wait at
                 # exit for requests in flight (up to --timeout each). Finished verdicts are cached.
@@ -90,7 +89,7 @@ class JudgeStream:
             if task is None:
                 return
             try:
-                self._done.put(self._judge._judge_one(task, stop))
+                self._done.put(self._judge.judge_one(task, stop))
             except BaseException as exc:  # handed to the main thread, which re-raises it
                 if self._error is None:
                     self._error = exc
@@ -103,9 +102,14 @@ class JudgeStream:
         self._closed = True
         if not self.tasks:
             return []
-        if judge.batch is not None:
+
+        def deliver(result: JudgeResult) -> None:
+            judge.on_result(result)
+            on_result(result)
+
+        if self._batch is not None:
             try:
-                return run_batch(judge, self.tasks, judge.batch, on_result=on_result)
+                return run_batch(judge, self.tasks, self._batch, on_result=deliver)
             finally:
                 self.finished = time.perf_counter()
         for _ in self._threads:
@@ -121,7 +125,7 @@ class JudgeStream:
             if isinstance(item, BaseException):
                 raise item
             results.append(item)
-            on_result(item)
+            deliver(item)
         self.finished = time.perf_counter()
         for thread in self._threads:
             thread.join()

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Collection, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,6 +25,9 @@ from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.fence import fence
 
 DEFAULT_TEMPLATE = "qor-v1"
+# What JudgeTemplate.render gives a template's user text (benchmarks rendering their own blocks
+# name theirs when they load it).
+RENDER_VARIABLES = ("query", "trace", "response", "reference")
 _BLOCK_TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
 
 
@@ -91,7 +94,7 @@ class JudgeTemplate:
 
     def render(self, *, query: str, calls: Sequence[TraceStep], response: str, reference: str) -> list[dict[str, str]]:
         limits = self.spec.limits
-        user = _compiled(self.spec.user).render(
+        user = self._render_user(
             query=_fence(_clip(query, limits.query_chars)),
             trace=_fence(render_trace(calls, limits.tool_output_chars, limits.trace_chars)),
             response=_fence(_clip(response, limits.response_chars)),
@@ -102,8 +105,20 @@ class JudgeTemplate:
     def render_blocks(self, tags: Sequence[str], **blocks: str) -> list[dict[str, str]]:
         """Render a benchmark's own template: every value is fenced against every tag in ``tags``, so
         untrusted text cannot close its block early. Clipping to ``spec.limits`` is the caller's."""
-        user = _compiled(self.spec.user).render(**{name: fence(text, tags) for name, text in blocks.items()})
+        user = self._render_user(**{name: fence(text, tags) for name, text in blocks.items()})
         return [{"role": "system", "content": self.spec.system}, {"role": "user", "content": user}]
+
+    def _render_user(self, **values: str) -> str:
+        """The user text; a variable the caller does not give is one line, not a jinja2 traceback
+        (load_template checks it first when told the variables)."""
+        from jinja2 import UndefinedError
+
+        try:
+            return str(_compiled(self.spec.user).render(**values))
+        except UndefinedError as exc:
+            raise ConfigError(
+                f"judge template {self.id}: {exc.message} (this run provides {', '.join(sorted(values))})"
+            ) from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -149,8 +164,13 @@ def available_templates() -> list[str]:
     return sorted(p.stem for p in templates_dir().glob("*.json"))
 
 
-def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
-    """Load a shipped template by id (``qor-v1``) or any template file by path."""
+def load_template(name_or_path: str = DEFAULT_TEMPLATE, *, variables: Collection[str] | None = None) -> JudgeTemplate:
+    """Load a shipped template by id (``qor-v1``) or any template file by path.
+
+    ``variables``: what the run will render the user text with (``RENDER_VARIABLES`` for
+    :meth:`JudgeTemplate.render`); a template using any other is refused here, in one line naming
+    the template and the variable, before anything is read or paid. A template file may not claim
+    the id of a shipped template with other content (its verdicts would be recorded as the shipped one's)."""
     path = Path(name_or_path)
     if not (path.suffix == ".json" and path.is_file()):
         path = templates_dir() / f"{name_or_path}.json"
@@ -166,7 +186,38 @@ def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: invalid judge template ({where}: {first['msg']})") from None
     expected = f"{spec.name}-v{spec.version}"
-    if path.stem != expected and path.parent == templates_dir():
+    shipped = path.resolve().parent == templates_dir().resolve()
+    if path.stem != expected and shipped:
         raise ConfigError(f"{path}: file name must be {expected}.json to match its name and version")
     canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return JudgeTemplate(id=expected, sha256=hashlib.sha256(canonical.encode()).hexdigest(), spec=spec)
+    template = JudgeTemplate(id=expected, sha256=hashlib.sha256(canonical.encode()).hexdigest(), spec=spec)
+    if not shipped and (templates_dir() / f"{expected}.json").is_file():
+        if load_template(expected).sha256 != template.sha256:
+            raise ConfigError(
+                f"{path}: claims the id {expected} of a judge template shipped with toolgrad-eval, with other "
+                "content; give it another name or version"
+            )
+    _check_user_text(path, template, variables)
+    return template
+
+
+def _check_user_text(path: Path, template: JudgeTemplate, variables: Collection[str] | None) -> None:
+    """The user text compiles, and (``variables`` given) uses no variable the run does not provide."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    try:
+        compiled = _compiled(template.spec.user)
+    except TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"{path}: judge template {template.id}: its user text is not a valid Jinja template "
+            f"({exc.message}, line {exc.lineno})"
+        ) from None
+    if variables is None:
+        return
+    used = meta.find_undeclared_variables(compiled.environment.parse(template.spec.user))
+    unknown = sorted(used - set(variables))
+    if unknown:
+        raise ConfigError(
+            f"{path}: judge template {template.id} uses the variable {unknown[0]!r}, which this run does not "
+            f"provide (it provides {', '.join(variables)})"
+        )

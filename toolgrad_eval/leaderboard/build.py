@@ -108,7 +108,13 @@ def _scores(run: Run) -> dict[str, Cell]:
     for c in COLUMNS[run.benchmark]:
         strata = run.strata(c.key)
         n = sum(len(s.values) for s in strata) if strata else None
-        cells[c.key] = Cell(run.values.get(c.key), column_ci(strata, c.run_factor), n=n, ci_method=ci_method(strata))
+        cells[c.key] = Cell(
+            run.values.get(c.key),
+            column_ci(strata, c.run_factor),
+            n=n,
+            ci_method=ci_method(strata),
+            partial=run.partial if c.judged else None,
+        )
     return cells
 
 
@@ -273,13 +279,14 @@ def _difference_row(run: Run, repro: Row, reported: Row, columns: Sequence[Colum
             continue
         # A zero-width CI (possible for a bootstrap) would flag every other value; synthetic data
         # says nothing about the reported model, so nothing there is flagged as a finding.
-        outside = (
+        outside = (  # a partial value (judge errors, budget stop) is no finding about the model either
             not run.synthetic
+            and ours.partial is None
             and ours.ci is not None
             and ours.ci[1] > ours.ci[0]
             and not ours.ci[0] <= theirs.value <= ours.ci[1]
         )
-        cells[c.key] = Cell(ours.value - theirs.value, outside_ci=outside)
+        cells[c.key] = Cell(ours.value - theirs.value, outside_ci=outside, partial=ours.partial)
     if run.synthetic:
         label = "Δ vs reported (synthetic data: illustrative only)"
     else:

@@ -43,6 +43,7 @@ class Column:
     run_factor: float = 100.0
     reported_factor: float = 1.0
     reported_range: tuple[float, float] = (0.0, 100.0)
+    judged: bool = False  # computed from judge verdicts: partial in a run whose judge mostly failed
 
 
 BFCL_COLUMNS: tuple[Column, ...] = (
@@ -96,7 +97,16 @@ TOOLGRAD5K_COLUMNS: tuple[Column, ...] = (
         100.0,
         (0.0, 1.0),
     ),
-    Column("qor", "QoR", "ToolGrad-5k", "Quality of response, the LLM judge's 0-100 score", 1.0, 1.0, (0.0, 100.0)),
+    Column(
+        "qor",
+        "QoR",
+        "ToolGrad-5k",
+        "Quality of response, the LLM judge's 0-100 score",
+        1.0,
+        1.0,
+        (0.0, 100.0),
+        judged=True,
+    ),
 )
 
 # StableToolBench's test sets as its tables label them (I1 = G1 ...), then their plain mean.
@@ -119,6 +129,7 @@ TOOLBENCH_COLUMNS: tuple[Column, ...] = tuple(
         1.0,
         1.0,
         (0.0, 100.0),
+        judged=True,
     )
     for metric in ("sopr", "sowr")
     for test_set, label in TOOLBENCH_TEST_SETS.items()

@@ -58,17 +58,43 @@ class RunDetails:
     error_counts: list[tuple[str, int]]
     failures: list[Failure] = field(default_factory=list)
     samples: list[SampleView] = field(default_factory=list)
-    n_failed: int = 0
+    n_failed: int = 0  # what FAILED_WHAT[benchmark] says it counts
     notes: list[str] = field(default_factory=list)
     queries: list[QueryView] = field(default_factory=list)  # ToolBench
+    # ToolBench with a reference: (outcome, queries) for win, tie, loss. Not error types.
+    preferences: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def failed_what(self) -> str:
+        return FAILED_WHAT[self.run.benchmark]
+
+
+# What a run's n_failed counts, as the index's "Failed" column says it.
+FAILED_WHAT = {
+    "bfcl": "entries failed",
+    "toolgrad5k": "samples with an error",
+    "toolbench": "queries unsolved in every round",
+}
+PREFERENCES = ("win", "tie", "loss")
 
 
 def run_details(run: Run) -> RunDetails:
     if run.benchmark == "toolbench":
-        counts, queries, n_failed = toolbench_queries(run)
-        notes = [] if run.has_per_sample else ["No per-query results were found next to the summary."]
-        return RunDetails(run, counts, queries=queries, n_failed=n_failed, notes=notes)
+        return _toolbench_details(run)
     return _bfcl_details(run) if run.benchmark == "bfcl" else _toolgrad5k_details(run)
+
+
+def _toolbench_details(run: Run) -> RunDetails:
+    """The query views, with the win/tie/loss tallies against the reference kept apart from the
+    error types (an outcome of the comparison is not an error)."""
+    counts, queries, _with_error = toolbench_queries(run)
+    tally = Counter(row.get("preference") for row in run.samples)
+    outcome_keys = {f"against the reference: {p}" for p in PREFERENCES}
+    errors = [(name, n) for name, n in counts if name not in outcome_keys]
+    preferences = [(p, tally[p]) for p in PREFERENCES] if any(tally[p] for p in PREFERENCES) else []
+    unsolved = sum(1 for row in run.samples if _num(row.get("score")) == 0.0)
+    notes = [] if run.has_per_sample else ["No per-query results were found next to the summary."]
+    return RunDetails(run, errors, queries=queries, n_failed=unsolved, notes=notes, preferences=preferences)
 
 
 # Per-sample error fields of a ToolGrad-5k run record, and how the page names them.

@@ -27,6 +27,7 @@ class Cell:
     outside_ci: bool = False
     n: int | None = None  # samples behind the CI
     ci_method: str = "bootstrap"  # "wilson" for one pass/fail category, else "bootstrap"
+    partial: str | None = None  # a judged value of a partial run: "partial: n of N judged" (judge/coverage.py)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,14 @@ class Run:
         return value if isinstance(value, str) else ""
 
     @property
+    def partial(self) -> str | None:
+        """``partial: n of N judged`` when the record says its judge left too much unjudged, else None."""
+        judged, needed = self.summary.get("n_judged"), self.summary.get("n_needing_judgment")
+        if self.summary.get("partial") is not True or not isinstance(judged, int) or not isinstance(needed, int):
+            return None
+        return f"partial: {judged} of {needed} judged"
+
+    @property
     def n_samples(self) -> int | None:
         n = self.summary.get("n_samples")
         return n if isinstance(n, int) else None

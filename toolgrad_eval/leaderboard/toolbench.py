@@ -67,7 +67,7 @@ def _view(row: Mapping[str, Any], counts: Counter[str]) -> QueryView:
         query=clean_text(row.get("query")),
         final_answer=clean_text(_final_text(row.get("final_answer"))),
         preference=clean_text(preference) if preference else "",
-        preference_reason=_joined(row.get("preference_reasons")),
+        preference_reason=_rounds(row.get("preference_rounds"), _joined(row.get("preference_reasons"))),
         error="; ".join(errors),
     )
 
@@ -83,6 +83,14 @@ def _final_text(value: Any) -> Any:
         return value
     inner = decoded.get("final_answer") if isinstance(decoded, dict) else None
     return inner if isinstance(inner, str) and inner else value
+
+
+def _rounds(rounds: Any, reasons: str) -> str:
+    """Who got each round and how (status, identical answers, missing answer, judge), then the reasons."""
+    if not isinstance(rounds, Sequence) or isinstance(rounds, str) or not rounds:
+        return reasons
+    listed = ", ".join(f"{r}: {clean_text(w, 60)}" for r, w in enumerate(rounds[:20]))
+    return clean_text(f"rounds {listed}" + (f" | {reasons}" if reasons else ""))
 
 
 def _joined(reasons: Any) -> str:

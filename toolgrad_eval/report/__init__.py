@@ -93,6 +93,10 @@ def _remove_stale_pages(out: Path, keep: set[Path], folder_name: str = "models")
     for page in folder.glob("*.html"):
         if page not in keep:
             _remove_stale_page(page)
+    try:
+        folder.rmdir()  # only when nothing is left in it (the user's own files stay, and so does it)
+    except OSError:
+        pass
 
 
 def _remove_stale_page(page: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from toolgrad_eval.leaderboard import Leaderboard
 from toolgrad_eval.report.comparisons import DiffPage, Sweep
 from toolgrad_eval.report.pages import render
-from toolgrad_eval.report.sweep_chart import line_chart
+from toolgrad_eval.report.sweep_chart import common_prefix, line_chart
 
 
 def render_diff_page(board: Leaderboard, page: DiffPage) -> str:
@@ -13,4 +13,6 @@ def render_diff_page(board: Leaderboard, page: DiffPage) -> str:
 
 
 def render_sweep_page(board: Leaderboard, sweep: Sweep) -> str:
-    return render("sweep.html.jinja", board=board, sweep=sweep, charts=[line_chart(s) for s in sweep.series], root="")
+    prefix = common_prefix(list(sweep.names))
+    charts = [line_chart(s, prefix) for s in sweep.series]
+    return render("sweep.html.jinja", board=board, sweep=sweep, charts=charts, prefix=prefix, root="")

@@ -140,6 +140,10 @@ def series_names(board: Leaderboard, spec: Sequence[str]) -> list[str]:
         if not matched or matched[0] not in known:
             raise ConfigError(f"--series {item!r}: no run record of a model named like that was found")
         names += [n for n in matched if n not in names]
+    if len(names) == 1:
+        raise ConfigError(
+            f"--series {names[0]!r}: a sweep compares at least two runs, and only one was named or matched"
+        )
     if len(names) > SERIES_MAX:
         raise ConfigError(f"--series: {len(names)} runs; a sweep chart shows at most {SERIES_MAX}")
     return names

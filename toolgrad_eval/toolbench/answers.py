@@ -20,6 +20,8 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from toolgrad_eval.fileio import replace_lone_surrogates
+
 MAX_STEPS = 200  # nodes of one answer's chain read; ToolBench runs stop far earlier
 MAX_TOOLS = 200  # available tools listed per query
 MAX_TEXT = 20_000  # characters kept of any one text (query, argument, response, final answer)
@@ -193,6 +195,8 @@ def _text(value: Any) -> str:
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f" [... {len(text) - limit} more characters]"
+    """At most ``limit`` characters of ``text``, lone surrogates (``\\udfff`` in the JSON) replaced:
+    every text kept from an answer passes here, and no UTF-8 writer accepts one."""
+    if len(text) > limit:
+        text = text[:limit] + f" [... {len(text) - limit} more characters]"
+    return replace_lone_surrogates(text)

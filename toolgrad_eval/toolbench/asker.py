@@ -8,7 +8,7 @@ takes its result, counted as a cache hit as if it had been read after the verdic
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Collection, Mapping
 
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.judge.task import JudgeResult, JudgeTask
@@ -27,6 +27,10 @@ class Asked:
     def of(self, owner: str) -> list[JudgeResult]:
         return [self.results[owner][k] for k in sorted(self.results.get(owner, {}))]
 
+    def at(self, owner: str, k: int) -> JudgeResult | None:
+        """The result of judgment ``k`` (round k) of ``owner``, if it was asked."""
+        return self.results.get(owner, {}).get(k)
+
 
 def ask(
     judge: Judge,
@@ -34,8 +38,10 @@ def ask(
     *,
     num_process: int,
     on_progress: Callable[[int, int], None] | None = None,
+    rounds: Mapping[str, Collection[int]] | None = None,
 ) -> Asked:
-    """Judge every owner's messages ``judge.settings.samples`` times (raises JudgeAborted, Ctrl-C)."""
+    """Judge every owner's messages ``judge.settings.samples`` times, or only in the rounds
+    ``rounds[owner]`` names (round k is judgment k, sent with seed k); raises JudgeAborted, Ctrl-C."""
     out = Asked()
     requests_before = judge.http_requests
     waiting: dict[str, list[JudgeTask]] = {}  # key of a submitted task -> tasks of other owners
@@ -63,6 +69,8 @@ def ask(
         for owner, messages in prompts.items():
             owed = False
             for task in judge.message_tasks(owner, messages):
+                if rounds is not None and task.k not in rounds[owner]:
+                    continue
                 hit = judge.cached(task)
                 if hit is not None:
                     judge.meter.add_saved(hit.saved_usd)

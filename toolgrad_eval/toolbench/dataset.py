@@ -26,6 +26,7 @@ from toolgrad_eval.errors import DatasetError, InputFileError
 from toolgrad_eval.fileio import read_json
 from toolgrad_eval.toolbench.answers import Answer, parse_entry
 from toolgrad_eval.toolbench.convert import convert_file, query_id_of
+from toolgrad_eval.toolbench.entries import read_entries
 from toolgrad_eval.toolbench.verdict import STATUSES, Status
 
 PASS_RATE_RESULTS = "pass_rate_results"
@@ -161,22 +162,18 @@ def _rounds(path: Path, rounds: dict[str, Any]) -> list[Status | None]:
 
 
 def _read_converted(path: Path, wanted: list[str]) -> TestSetAnswers:
+    """Entry by entry (entries.py): one unreadable or oversized entry costs its own query only."""
     out = TestSetAnswers("converted", path)
-    try:
-        data = read_json(path)
-    except InputFileError as exc:
-        out.file_problem = str(exc)
-        return out
-    if not isinstance(data, dict):
-        out.file_problem = f"{path}: expected an object keyed by query id"
-        return out
+    found = read_entries(path, set(wanted))
+    out.file_problem = found.file_problem
     for query_id in wanted:
-        if query_id not in data:
-            continue
-        try:
-            out.answers[query_id] = parse_entry(data[query_id])
-        except ValueError as exc:
-            out.problems[query_id] = f"{path}: query {query_id}: {exc}"
+        if query_id in found.problems:
+            out.problems[query_id] = f"{path}: {found.problems[query_id]}"
+        elif query_id in found.values:
+            try:
+                out.answers[query_id] = parse_entry(found.values[query_id])
+            except ValueError as exc:
+                out.problems[query_id] = f"{path}: query {query_id}: {exc}"
     return out
 
 

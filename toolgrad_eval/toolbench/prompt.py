@@ -1,4 +1,6 @@
-"""The ToolBench judge prompts: a query, its tools and an answer (pass rate), or two answers (preference).
+"""The ToolBench judge prompts. Pass rate, ToolEval's two steps: the query and the final answer
+(first), then the query and the whole answer (only after an Unsure); or, our single-request
+option, the query, its tools and the whole answer. Win rate: the query and two answers.
 
 Every text comes from a model or a dataset, so each is clipped to the template's limits (per step
 and in total) and fenced against every block tag of the template it goes into (judge/fence.py).
@@ -12,6 +14,8 @@ from toolgrad_eval.judge.template import JudgeTemplate
 from toolgrad_eval.toolbench.answers import Answer, Step, Tool, clip
 
 PASS_TAGS = ("user_query", "available_tools", "answer_steps", "final_answer")
+ANSWER_TAGS = ("user_query", "final_answer")
+DETAILS_TAGS = ("user_query", "final_answer", "answer_steps")
 PREFERENCE_TAGS = ("user_query", "answer_0", "answer_1")
 
 
@@ -23,6 +27,27 @@ def pass_messages(template: JudgeTemplate, answer: Answer) -> list[dict[str, str
         tools=clip(render_tools(answer.tools), limits.reference_chars),
         steps=render_steps(answer.steps, limits.tool_output_chars, limits.trace_chars),
         final_answer=clip(answer.final_answer, limits.response_chars),
+    )
+
+
+def answer_messages(template: JudgeTemplate, answer: Answer) -> list[dict[str, str]]:
+    """The first step: the query and the final answer only (no tools, no steps)."""
+    limits = template.spec.limits
+    return template.render_blocks(
+        ANSWER_TAGS,
+        query=clip(answer.query, limits.query_chars),
+        final_answer=clip(answer.final_answer, limits.response_chars),
+    )
+
+
+def details_messages(template: JudgeTemplate, answer: Answer) -> list[dict[str, str]]:
+    """The second step: the query and the whole answer (final answer and every step)."""
+    limits = template.spec.limits
+    return template.render_blocks(
+        DETAILS_TAGS,
+        query=clip(answer.query, limits.query_chars),
+        final_answer=clip(answer.final_answer, limits.response_chars),
+        steps=render_steps(answer.steps, limits.tool_output_chars, limits.trace_chars),
     )
 
 

@@ -14,15 +14,18 @@ from typing import Callable
 
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.judge.coverage import Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
 from toolgrad_eval.judge.template import load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 from toolgrad_eval.toolbench.dataset import ToolbenchData
-from toolgrad_eval.toolbench.runner import ToolbenchRun, evaluate_toolbench, rows_as_dicts
+from toolgrad_eval.toolbench.runner import PassJudges, ToolbenchRun, evaluate_toolbench, rows_as_dicts
 from toolgrad_eval.toolbench.verdict import parse_pass, parse_preference
 
-PASS_TEMPLATE = "toolbench-pass-v1"
-PREFERENCE_TEMPLATE = "toolbench-preference-v1"
+ANSWER_TEMPLATE = "toolbench-pass-answer-v1"  # ToolEval's first step: the query and the final answer
+DETAILS_TEMPLATE = "toolbench-pass-details-v1"  # its second step, after an Unsure: the whole answer
+SINGLE_TEMPLATE = "toolbench-pass-v1"  # ours: one request with the tools and the whole answer
+PREFERENCE_TEMPLATE = "toolbench-preference-v2"
 DEFAULT_ROUNDS = 3  # StableToolBench's published runs evaluate three times (eval_pass_rate.py defaults to 4)
 Progress = Callable[[str], "Callable[[int, int], None] | None"]  # phase -> its progress callback
 
@@ -33,8 +36,11 @@ class ToolbenchConfig:
     model: str
     output: Path  # the run-record folder
     judge: JudgeConfig = field(default_factory=lambda: JudgeConfig(samples=DEFAULT_ROUNDS))
-    template: str = PASS_TEMPLATE  # the pass-rate template (an id under judges/ or a file)
+    # None: ToolEval's two-step pass rate (ANSWER_TEMPLATE, then DETAILS_TEMPLATE after an Unsure);
+    # a template id under judges/ or a file: one request per round with it (ours, e.g. SINGLE_TEMPLATE)
+    template: str | None = None
     reference_model: str | None = None  # the win rate's reference
+    strict: bool = False  # a query without a readable answer counts Unsolved (ToolEval leaves it out)
     use_stored: bool = True  # ToolEval's stored verdicts and preference tallies (False: --ignore-stored)
     num_process: int = 1
 
@@ -55,15 +61,18 @@ def run_toolbench(
         data.check_model(reference)
     for test_set in data.model_test_sets(model):
         data.test_ids(test_set)
-    pass_template = load_template(config.template)
+    pass_templates = [
+        load_template(t) for t in ([config.template] if config.template else [ANSWER_TEMPLATE, DETAILS_TEMPLATE])
+    ]
     preference_template = load_template(PREFERENCE_TEMPLATE)
     ensure_writable_dir(config.output, "run-record folder")
     refuse_other_models_record(config.output, "toolbench", model, config.judge.overwrite)
 
     with judge_session(config.judge, notify) as session:
-        judge = session.judge(pass_template, parse=parse_pass)
+        passing = PassJudges(*(session.judge(t, parse=parse_pass) for t in pass_templates))
+        judge = passing.first
         preference = session.judge(preference_template, parse=parse_preference)
-        judges = [judge, preference]
+        judges = [*passing.all, preference]
         identity = {
             "benchmark": "toolbench",
             "dataset": str(data.root.resolve()),
@@ -74,20 +83,23 @@ def run_toolbench(
             "judge_template_sha256": [j.template.sha256 for j in judges],
             "temperature": judge.temperature,
             "judge_samples": judge.settings.samples,
+            "strict": config.strict,
         }
         with session.overwrite_run(identity, judges) as marker:
             run = evaluate_toolbench(
                 data,
                 model,
-                judge,
+                passing,
                 reference=reference,
                 preference_judge=preference if reference else None,
+                strict=config.strict,
                 num_process=config.num_process,
                 use_stored=config.use_stored,
                 on_progress=progress or (lambda _phase: None),
             )
     if marker is not None:
         run.summary["overwrite_run_started"], run.summary["overwrite_run_resumed"] = marker.started, marker.resumed
+    run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())  # partial: n of N judged
     write_run_record(config.output, run.summary, rows_as_dicts(run))
     if marker is not None and not run.summary.get("budget_reached"):
         marker.finish()

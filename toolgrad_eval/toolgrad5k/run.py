@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from toolgrad_eval.errors import ConfigError
-from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.fileio import ensure_writable_dir, removed_if_failed
+from toolgrad_eval.judge.coverage import DEFAULT_MAX_JUDGE_ERRORS, Coverage
 from toolgrad_eval.judge.session import JudgeConfig, Notify, judge_session
-from toolgrad_eval.judge.template import load_template
+from toolgrad_eval.judge.overwrite import OverwriteRun
+from toolgrad_eval.judge.template import RENDER_VARIABLES, JudgeTemplate, load_template
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, response_key_for
 from toolgrad_eval.toolgrad5k.runner import ModelRun, compare_runs, evaluate_model, rows_as_dicts
 
 DEFAULT_TEMPLATE = "qor-v1"
-Progress = Callable[[str], "Callable[[int, int], None] | None"]  # model -> its progress callback
+Progress = Callable[[str], "Callable[[int, int, int], None] | None"]  # model -> its (done, total, failed) callback
 
 
 def _no_progress(_model: str) -> None:
@@ -50,6 +52,7 @@ class Toolgrad5kRecord:
 
     output: Path
     runs: list[ModelRun]
+    max_judge_errors: float = DEFAULT_MAX_JUDGE_ERRORS
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -58,6 +61,13 @@ class Toolgrad5kRecord:
     @property
     def budget_reached(self) -> bool:
         return any(run.summary.get("budget_reached") for run in self.runs)
+
+    @property
+    def exit_status(self) -> int:
+        """0 for a result, 3 after a --max-cost stop, 4 when too many judgments failed (coverage.py)."""
+        return max(
+            Coverage.of(run.summary, self.max_judge_errors).exit_status(self.budget_reached) for run in self.runs
+        )
 
 
 def run_toolgrad5k(
@@ -76,14 +86,34 @@ def run_toolgrad5k(
     dataset = Toolgrad5k(
         config.dataset, split=config.split, response_key=config.response_key or response_key_for(config.unbiased_writer)
     )
-    template = load_template(config.template)
+    template = load_template(config.template, variables=RENDER_VARIABLES)
     models = [model] + ([config.compare_model] if config.compare_model else [])
     dataset.test_ids()
     for name in models:
         dataset.check_model(name)
-    ensure_writable_dir(config.output, "run-record folder")
-    refuse_other_models_record(config.output, "toolgrad5k", model, config.judge.overwrite)
+    with removed_if_failed(config.output):  # a run that stops leaves no empty folder behind
+        ensure_writable_dir(config.output, "run-record folder")
+        refuse_other_models_record(config.output, "toolgrad5k", model, config.judge.overwrite)
+        runs, markers = _judge_models(config, dataset, template, models, notify, progress)
+        record = Toolgrad5kRecord(config.output, runs, config.judge.max_judge_errors)
+        if len(runs) == 2:
+            record.summary["compare"] = compare_runs(runs[0], runs[1])
+        write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))
+    if not record.budget_reached:
+        for marker in markers:
+            marker.finish()
+    return record
 
+
+def _judge_models(
+    config: Toolgrad5kConfig,
+    dataset: Toolgrad5k,
+    template: JudgeTemplate,
+    models: list[str],
+    notify: Notify | None,
+    progress: Progress,
+) -> tuple[list[ModelRun], list[OverwriteRun]]:
+    """Each model's run in one judge session, and the --overwrite markers to finish once the record is written."""
     runs: list[ModelRun] = []
     markers = []  # --overwrite: removed only once the whole command has done its work
     with judge_session(config.judge, notify) as session:
@@ -110,17 +140,10 @@ def run_toolgrad5k(
                     on_progress=progress(name),
                     use_stored=config.use_stored,
                 )
+            run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())
             if marker is not None:
                 run.summary["overwrite_run_started"] = marker.started
                 run.summary["overwrite_run_resumed"] = marker.resumed
                 markers.append(marker)
             runs.append(run)
-
-    record = Toolgrad5kRecord(config.output, runs)
-    if len(runs) == 2:
-        record.summary["compare"] = compare_runs(runs[0], runs[1])
-    write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))
-    if not record.budget_reached:
-        for marker in markers:
-            marker.finish()
-    return record
+    return runs, markers

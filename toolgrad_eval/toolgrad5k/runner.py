@@ -39,7 +39,7 @@ def evaluate_model(
     *,
     success_rate_mode: SuccessRateMode = "reference",
     num_process: int = 1,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
     use_stored: bool = True,
     processes: int | None = None,
 ) -> ModelRun:
@@ -48,6 +48,7 @@ def evaluate_model(
     ``use_stored=False`` (``--ignore-stored``) sets the verdicts stored in prediction files aside:
     every metric is computed and QoR comes from the cache or the judge. ``--overwrite`` implies it.
     ``processes``: how samples are prepared (sample.py); None decides by machine and size.
+    ``on_progress(done, total, failed)``: after each judgment (``failed``: judge errors so far).
     """
     use_stored = use_stored and not judge.overwrite
     ids = dataset.test_ids()
@@ -56,7 +57,7 @@ def evaluate_model(
     by_id: dict[str, SampleRow] = {}
     collected: dict[str, list[JudgeResult]] = {}
     warnings = list(dataset.warnings)
-    stored_count = cache_hits = done = 0
+    stored_count = cache_hits = done = failed = 0
     requests_before = judge.http_requests
 
     # Samples whose prompts are identical share one cache key: one request is sent, and the
@@ -66,7 +67,7 @@ def evaluate_model(
     n_to_judge = 0  # samples the cache could not answer
 
     def record(result: JudgeResult) -> None:
-        nonlocal done, cache_hits
+        nonlocal done, cache_hits, failed
         collected.setdefault(result.sample_id, []).append(result)
         if result.source == "cache":  # another process sharing the cache received it meanwhile (claims.py)
             cache_hits += 1
@@ -82,8 +83,9 @@ def evaluate_model(
                 judge.meter.add_saved(judge.meter.value_of({"usage": result.usage, "batch": result.source == "batch"}))
             collected.setdefault(twin.sample_id, []).append(shared)
         done += 1
+        failed += result.verdict is None and not result.not_judged
         if on_progress:
-            on_progress(done, len(stream.tasks))
+            on_progress(done, len(stream.tasks), failed)
 
     # Judging starts with the first sample that needs it; the rest is read while requests are in flight.
     # Samples are prepared before the stream starts any thread (forked preparation needs that).
