@@ -35,6 +35,14 @@ CLI imports (see CLI_PACKAGES; no torch, vllm or sentence-transformers: not on t
 
     python scripts/bench_bfcl.py [--official DIR_WITH_bfcl_eval] [--official-python PY] [--bfcl-data DIR]
                                  [--official-cli-venv DIR [--official-cli-model NAME]]
+                                 [--multi-turn-run DIR [--multi-turn-model NAME]]
+
+Multi-turn line (``--multi-turn-run``, default ../shared/bfcl-real/v4-gpt-oss-120b-mt when present):
+whole process against whole process on the same copy of the run's multi-turn result files, filed under
+a registry function-calling model (``gpt-4o-2024-11-20-FC``) so that the official runner can pick a
+handler: ours ``python -m toolgrad_eval --pred_model ...``; official a fresh interpreter importing
+bfcl-eval (stand-ins as above, mpmath real: the simulators need it) and running its runner on the
+multi-turn categories, which ``eval``s the calls. Pass counts are compared. Target: >= 3x.
 """
 
 from __future__ import annotations
@@ -303,6 +311,9 @@ def official_checker(er: types.ModuleType) -> Callable[[str, dict, Any, Any], bo
 
 def official_child(args: argparse.Namespace) -> None:
     """Child mode: time the official checker; print one JSON line (or just run once, --process)."""
+    if args.multi_turn_child:
+        official_multi_turn_child(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-bfcl-official-") as tmp:
         scratch = Path(tmp)
         er = load_official(args.official, scratch)
@@ -324,6 +335,125 @@ def official_child(args: argparse.Namespace) -> None:
                 {"entries": len(items), "passed": passed, "checking": checking, "end_to_end": best_of(args.repeat, e2e)}
             )
         )
+
+
+# ------------------------------------------------------------------ multi-turn
+MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+MULTI_TURN_RUN = REPO.parent / "shared" / "bfcl-real" / "v4-gpt-oss-120b-mt"
+MULTI_TURN_AS = "gpt-4o-2024-11-20-FC"  # a registry FC model: the official runner needs a handler
+
+
+def official_multi_turn_child(args: argparse.Namespace) -> None:
+    """Child mode, once: the official runner on the multi-turn files of ``--run`` (model ``--model``)."""
+    import mpmath  # noqa: F401 - real before the stand-ins: the simulators compute with it
+
+    with tempfile.TemporaryDirectory(prefix="bench-bfcl-mt-official-") as tmp:
+        er = load_official(args.official, Path(tmp))
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            er.runner([args.model], list(MULTI_TURN), (args.run / "result").resolve(), args.score_out)
+
+
+def multi_turn_line(args: argparse.Namespace, data_root: Path, source: Path, scratch: Path, env: dict[str, str]) -> str:
+    """Whole process, ours against the official runner, on one copy of a multi-turn run."""
+    src = next(
+        args.multi_turn_run / d / args.multi_turn_model
+        for d in ("result", "results")
+        if (args.multi_turn_run / d / args.multi_turn_model).is_dir()
+    )
+    run = scratch / "mt-run"
+    shutil.copytree(src, run / "result" / MULTI_TURN_AS)
+    files = sorted((run / "result" / MULTI_TURN_AS).rglob("BFCL_v4_multi_turn_*_result.json"))
+    n = sum(1 for f in files for line in f.open(encoding="utf-8") if line.strip())
+    ours_cmd = [
+        sys.executable,
+        "-m",
+        "toolgrad_eval",
+        "--pred_model",
+        MULTI_TURN_AS,
+        "--dataset",
+        str(run),
+        "--bfcl-data",
+        str(data_root),
+        "--score-dir",
+        str(scratch / "mt-score-ours"),
+        "--overwrite",
+        "--output",
+        str(scratch / "mt-out"),
+    ]
+    official_cmd = [
+        args.official_python,
+        str(Path(__file__).resolve()),
+        "--official-child",
+        "--multi-turn-child",
+        "--run",
+        str(run),
+        "--model",
+        MULTI_TURN_AS,
+        "--official",
+        str(source),
+        "--score-out",
+        str(scratch / "mt-score-official"),
+    ]
+    repeat = max(1, args.repeat // 2)
+    (t_ours, c_ours), (t_official, c_official) = (
+        _wall_and_cpu(ours_cmd, repeat, env),
+        _wall_and_cpu(official_cmd, repeat, env),
+    )
+
+    def passed(root: Path) -> int:
+        return sum(
+            json.loads(p.read_text(encoding="utf-8").splitlines()[0])["correct_count"]
+            for p in (root / MULTI_TURN_AS).rglob("BFCL_v4_multi_turn_*_score.json")
+        )
+
+    cli = ""
+    if args.official_cli_venv is not None:  # the real `bfcl evaluate`, nothing stubbed
+        bfcl, versions = cli_venv(args.official_cli_venv.resolve(), scratch)
+        python = str(bfcl.parent / "python")
+        if subprocess.run([python, "-c", "import mpmath"], capture_output=True).returncode != 0:
+            # bfcl-eval declares it; the single-turn path never imports it, the simulators do
+            subprocess.run([python, "-m", "pip", "install", "-q", "mpmath"], capture_output=True, check=True)
+        root = scratch / "mt-cli-root"
+        shutil.copytree(run / "result", root / "result")
+        # The OpenAI handler's constructor wants a key; scoring never calls the API: a placeholder.
+        cli_env = dict(env, BFCL_PROJECT_ROOT=str(root), OPENAI_API_KEY="placeholder-never-used")
+        cli_cmd = [str(bfcl), "evaluate", "--model", MULTI_TURN_AS, "--test-category", "multi_turn"]
+        t_cli, c_cli = _wall_and_cpu(cli_cmd, repeat, cli_env, cwd=root)
+        cli = (
+            f"\n{'multi-turn CLI':<14} ours {t_ours * 1000:8.1f} ms   bfcl evaluate {t_cli * 1000:8.1f} ms   "
+            f"ratio {t_cli / t_ours:5.1f}x wall, {c_cli / c_ours:5.1f}x CPU   (real CLI, {versions.split(',')[0]}; "
+            f"passed {passed(root / 'score')})"
+        )
+    return (
+        f"multi-turn     {n} entries in {len(files)} files ({args.multi_turn_run.name}); passed: ours "
+        f"{passed(scratch / 'mt-score-ours')}, official {passed(scratch / 'mt-score-official')}\n"
+        f"{'multi-turn':<14} ours {t_ours * 1000:8.1f} ms   official {t_official * 1000:8.1f} ms   "
+        f"ratio {t_official / t_ours:5.1f}x   (whole process; target >= 3x)\n"
+        f"{'multi-turn CPU':<14} ours {c_ours * 1000:8.1f} ms   official {c_official * 1000:8.1f} ms   "
+        f"ratio {c_official / c_ours:5.1f}x   (user+system time of the process and its workers)" + cli
+    )
+
+
+def _wall_and_cpu(cmd: list[str], repeat: int, env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system, children included) of ``cmd``, after one
+    untimed warm-up. CPU time is the fairer figure on a shared machine, where waiting inflates wall time."""
+    import resource
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    walls, cpus = [], []
+    for i in range(repeat + 1):
+        c0, t0 = cpu(), time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
+        t1, c1 = time.perf_counter(), cpu()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{proc.stderr[-2000:]}")
+        if i:  # the first run warms the bytecode cache
+            walls.append(t1 - t0)
+            cpus.append(c1 - c0)
+    return min(walls), min(cpus)
 
 
 # ------------------------------------------------------------------ parent side
@@ -483,6 +613,13 @@ def main() -> None:
         help="registry name for `bfcl evaluate --model` [default: the folder name with its first _ as /]",
     )
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--multi-turn-run", type=Path, default=MULTI_TURN_RUN, help="a run with v4 multi-turn result files"
+    )
+    parser.add_argument("--multi-turn-model", default="openai_gpt-oss-120b")
+    parser.add_argument("--multi-turn-only", action="store_true", help="only the multi-turn line")
+    parser.add_argument("--multi-turn-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--score-out", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--official-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -495,6 +632,13 @@ def main() -> None:
     from toolgrad_eval.bfcl.runner import run_bfcl
 
     data = locate_data("v4", args.bfcl_data, fetch=True)
+    if args.multi_turn_only:
+        with tempfile.TemporaryDirectory(prefix="bench-bfcl-") as tmp:
+            scratch = Path(tmp)
+            print(
+                multi_turn_line(args, data.root, official_source(args.official, scratch), scratch, process_env(scratch))
+            )
+        return
     items = load_items(args.run, args.model, data.root)
     with tempfile.TemporaryDirectory(prefix="bench-bfcl-") as tmp:
         scratch = Path(tmp)
@@ -555,6 +699,7 @@ def main() -> None:
         o_proc = wall(child + ["--process"], max(1, args.repeat // 2), env)
         if args.official_cli_venv is not None:
             cli_proc, cli_counts, cli_versions = time_cli(args, scratch, env)
+        mt_line = multi_turn_line(args, data.root, source, scratch, env) if args.multi_turn_run.is_dir() else None
 
     n = len(items)
 
@@ -577,6 +722,8 @@ def main() -> None:
         f"whole process {o_proc / t_proc:.1f}x the stubbed official runner and {t_proc:.2f} s; "
         f"in-process end to end {official['end_to_end'] / t_e2e:.1f}x and {t_e2e:.2f} s"
     )
+    if mt_line is not None:
+        print(mt_line)
     if args.official_cli_venv is not None:
         ours_counts = ours_by_category(items)
         differ = [

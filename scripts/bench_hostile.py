@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bfcl.hostile import hostile_outputs  # noqa: E402
+from bfcl.hostile import hostile_multi_turn_steps, hostile_outputs  # noqa: E402
 from support.broken_inputs import broken_inputs  # noqa: E402
 
 DEMO_BFCL = ROOT / "benchmarks" / "demo" / "bfcl-synthetic"
@@ -124,6 +124,37 @@ def build_large(root: Path, n: int, hostile: int) -> Path:
     return builder.finish()
 
 
+def multi_turn_cases(scratch: Path) -> int:
+    """Hostile multi-turn steps (tests/bfcl/hostile.py) in the first turn of one v4 multi-turn entry
+    that uses the math simulator, each through the real command line; failures counted. Needs the v4
+    data with the simulators (`toolgrad-eval bfcl-data fetch v4 --force`)."""
+    from toolgrad_eval.bfcl.data import locate_data
+    from toolgrad_eval.bfcl.multi_turn.simulators import SimulatorsNotFoundError, simulator_dir
+
+    data = locate_data("v4", fetch=True, echo=lambda _m: None)
+    try:
+        simulator_dir(data.root, "v4")
+    except SimulatorsNotFoundError as exc:
+        print(f"{'multi-turn cases':34} skipped: {exc}")
+        return 0
+    entry = next(e for e in data.entries("multi_turn_base") if e.id == "multi_turn_base_15")
+    failures = 0
+    marker = scratch / "hostile-code-ran"
+    for case in hostile_multi_turn_steps(str(marker)):
+        run = scratch / f"mt-{case.name}"
+        folder = run / "result" / MODEL / "multi_turn"
+        folder.mkdir(parents=True)
+        turns = [[case.step]] + [[] for _ in entry.answer[1:]]
+        line = json.dumps({"id": entry.id, "result": turns})
+        (folder / "BFCL_v4_multi_turn_base_result.json").write_text(line + "\n")
+        argv = ["--pred_model", MODEL, "--dataset", str(run), "--bfcl-data", str(data.root), "--format", "openai-fc"]
+        seconds, mb, rc = run_cli([*argv, "--output", str(scratch / "out" / f"mt-{case.name}")], scratch)
+        ok = seconds < LIMIT_SECONDS and mb < LIMIT_MB and rc == 0 and not marker.exists()
+        failures += not ok
+        print(f"{'multi-turn-' + case.name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
+    return failures
+
+
 def key_echo_case(scratch: Path) -> int:
     """A judge endpoint that repeats the request's key in every verdict: judge the demo dataset,
     publish the report, then count the files under the record, the cache and the report that hold
@@ -208,6 +239,7 @@ def main() -> None:
             failures += not ok
             print(f"{case.name:34} {seconds:8.2f} {mb:8.0f}  {rc:4d}  {'yes' if ok else 'NO'}")
 
+        failures += multi_turn_cases(scratch)
         failures += key_echo_case(scratch)
 
         # A cached ToolGrad-5k re-run, hostile vs plain predictions, against a loopback judge.

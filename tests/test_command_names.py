@@ -20,7 +20,7 @@ def test_a_mistyped_command_gets_did_you_mean(typed, meant, capsys, tmp_path, mo
 def test_an_unknown_word_lists_the_commands(capsys):
     assert main(["zzzzzz"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "commands: bfcl-data, cache, demo, diff, evaluate" in err[0]
+    assert len(err) == 1 and "commands: baselines, bfcl-data, cache, demo, diff, evaluate" in err[0]
 
 
 def test_options_alone_still_run_evaluate(capsys, tmp_path):

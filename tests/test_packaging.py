@@ -99,4 +99,4 @@ def test_the_installed_demo_writes_only_under_the_current_folder(wheel, tmp_path
     assert probe.stdout.strip().startswith(str(site))  # the demo ran from the installed copy
     after = {p: p.stat().st_mtime_ns for p in package.rglob("*")}
     assert after == before, sorted(str(p) for p in set(after) ^ set(before))
-    assert (work / "reports" / "demo" / "index.html").is_file() and (work / "toolgrad-eval-out").is_dir()
+    assert (work / "reports" / "demo" / "index.html").is_file() and (work / "toolgrad-eval-demo").is_dir()

@@ -106,3 +106,34 @@ def test_a_broken_row_is_refused_with_its_line(demo_runs: Path, tmp_path: Path, 
     n = len((folder / "per_sample.jsonl").read_text(encoding="utf-8").splitlines())
     with pytest.raises(ValueError, match=f"per_sample.jsonl:{n}:"):
         validate_record(folder)
+
+
+def test_a_judged_record_the_schema_refuses_is_not_written(tmp_path: Path) -> None:
+    from toolgrad_eval.errors import ToolgradError
+    from toolgrad_eval.record import write_run_record
+
+    row = {"id": "s1", "recall": 1.0, "precision": 1.0, "success_rate": 1.0, "qor": 80.0}
+    with pytest.raises(ToolgradError, match=r"recall: Input should be less than or equal to 1"):
+        write_run_record(tmp_path / "r", {"benchmark": "toolgrad5k", "model": "m", "recall": 1.5}, [row])
+    with pytest.raises(ToolgradError, match=r"per_sample.jsonl row 1: success_rate: Input should be a valid number"):
+        write_run_record(tmp_path / "r", {"benchmark": "toolgrad5k", "model": "m"}, [{**row, "success_rate": "1"}])
+    assert not (tmp_path / "r").exists()
+    write_run_record(tmp_path / "r", {"benchmark": "toolgrad5k", "model": "m", "recall": 1.0}, [row])
+    assert (tmp_path / "r" / "summary.json").is_file()
+
+
+def test_writing_a_bfcl_record_does_not_import_pydantic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from toolgrad_eval.record import write_run_record\n"
+        f"write_run_record(Path({str(tmp_path / 'r')!r}), {{'benchmark': 'bfcl', 'model': 'm'}}, "
+        "[{'id': 'a_0', 'category': 'simple_python', 'valid': True}])\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -10,7 +10,7 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from toolgrad_eval.errors import InputFileError, OutputError
 
@@ -47,14 +47,32 @@ def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def loads_bounded(text: str, source: Path | str) -> Any:
-    """Parse JSON text, rejecting oversized or too deeply nested input with an InputFileError."""
+# A record's numbers are finite and fit a 64-bit integer: NaN, Infinity or a 400-digit integer would be
+# published as "nan", "inf" or stop the float conversion (OverflowError) of whoever reads them.
+MAX_INT_DIGITS = 19
+MAX_INT = 2**63
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a record may hold")
+
+
+def _bounded_int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > MAX_INT_DIGITS or abs(value := int(text)) >= MAX_INT:
+        raise ValueError(f"an integer of {len(digits)} digits is larger than a record may hold")
+    return value
+
+
+def loads_bounded(text: str, source: Path | str, *, finite: bool = False) -> Any:
+    """Parse JSON text, rejecting oversized or too deeply nested input with an InputFileError.
+    ``finite``: NaN, Infinity and integers beyond 64 bits are refused too (run records)."""
     if len(text) > MAX_JSON_BYTES:
         raise InputFileError(source, f"file is larger than {MAX_JSON_BYTES} bytes")
     if not json_depth_ok(text):
         raise InputFileError(source, f"JSON nesting deeper than {MAX_JSON_DEPTH} levels")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int) if finite else json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(source, f"malformed JSON: {_where(exc)}") from None
     except RecursionError:
@@ -76,7 +94,7 @@ def replace_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def read_json(path: Path, *, missing: str = "file not found") -> Any:
+def read_json(path: Path, *, missing: str = "file not found", finite: bool = False) -> Any:
     """Read one JSON file; every failure becomes an InputFileError naming the file."""
     try:
         info = path.stat()
@@ -101,7 +119,36 @@ def read_json(path: Path, *, missing: str = "file not found") -> Any:
         raise InputFileError(path, "not valid UTF-8") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot read ({exc.strerror})") from None
-    return loads_bounded(text, path)
+    return loads_bounded(text, path, finite=finite)
+
+
+def iter_lines(
+    handle: IO[bytes], source: Path | str, *, max_line: int = MAX_JSON_BYTES, digest: Any = None
+) -> Iterator[tuple[int, bytes]]:
+    """(number, bytes) of each line of a file opened in binary mode, one at a time: memory holds one
+    line, never the file. A line longer than ``max_line`` bytes is an InputFileError naming it (read no
+    further than the cap). ``digest`` (a hashlib object) is fed every byte read."""
+    number = 0
+    while True:
+        line = handle.readline(max_line + 1)
+        if not line:
+            return
+        number += 1
+        if digest is not None:
+            digest.update(line)
+        if len(line) > max_line:
+            raise InputFileError(f"{source}:{number}", f"line longer than {max_line} bytes")
+        yield number, line
+
+
+def skip_rest_of_line(handle: IO[bytes], digest: Any = None, chunk: int = 1 << 20) -> None:
+    """Read past the end of an overlong line in bounded chunks."""
+    while True:
+        part = handle.readline(chunk)
+        if digest is not None:
+            digest.update(part)
+        if not part or part.endswith(b"\n"):
+            return
 
 
 def ensure_writable_dir(path: Path, what: str) -> None:
@@ -140,7 +187,14 @@ def removed_if_failed(path: Path) -> Iterator[None]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see either the old file or the new one, never half.
+    """Write ``text`` to ``path`` so that readers see either the old file or the new one, never half
+    (``atomic_write_lines``)."""
+    atomic_write_lines(path, (text,))
+
+
+def atomic_write_lines(path: Path, parts: Iterable[str]) -> None:
+    """Write the texts ``parts`` yields to ``path``, one after another as they come (memory holds one,
+    never the file), so that readers see either the old file or the new one, never half.
 
     The temporary file is created with the usual 0o666-minus-umask permissions (not mkstemp's
     0o600), so a published report stays readable by a web server running as another user.
@@ -159,7 +213,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise OutputError(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for part in parts:  # written as they come: memory holds one part, never the whole file
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from toolgrad_eval import __version__
 from toolgrad_eval.fileio import atomic_write_text, remove_stale_temporaries
-from toolgrad_eval.redact import redact_url
+from toolgrad_eval.conninfo import redact_conninfo
 
 SCHEMA = "toolgrad-eval/run/v1"
 SUMMARY_FILE = "summary.json"
@@ -48,7 +48,7 @@ def redacted_command(argv: Iterable[str] | None = None) -> str:
         if arg.startswith("sk-"):
             out.append("***")
             continue
-        out.append(redact_url(arg))
+        out.append(redact_conninfo(arg))  # a --cache-url password too
     if out:
         out[0] = Path(out[0]).name
     return shlex.join(out)
@@ -82,30 +82,44 @@ def refuse_other_models_record(output: Path, benchmark: str, model: str, overwri
         )
 
 
+# Judged benchmarks: their records are checked against record_schema.py's models before they are
+# written. BFCL's are not: pydantic's import would cost every BFCL scoring run about 0.1 s, and its
+# summary is built from typed scores (readers check it when they load it, leaderboard/runs.py).
+CHECKED_AT_WRITE = ("toolgrad5k", "toolbench")
+
+
 def write_run_record(output: Path, summary: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> None:
     """Serialise both files first (a value JSON cannot hold fails before anything is replaced),
     then write the rows, then the summary, so a summary never points at missing rows. The summary
     carries the rows' SHA-256: a crash between the two writes leaves new rows beside the old
-    summary, which readers can tell (``rows_match_summary``)."""
+    summary, which readers can tell (``leaderboard.runs.load_run`` hashes the rows it reads). A
+    judged benchmark's record that the record schema refuses (record_schema.py, the one
+    definition) is not written: a ToolgradError."""
+    rows = list(rows)
     rows_text = "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
-    summary_text = (
-        json.dumps(
-            {**provenance(), **summary, "per_sample_sha256": _digest(rows_text)},
-            indent=2,
-            ensure_ascii=False,
-            allow_nan=False,
-        )
-        + "\n"
-    )
+    full = {**provenance(), **summary, "per_sample_sha256": _digest(rows_text)}
+    if full.get("benchmark") in CHECKED_AT_WRITE:
+        _check(output, full, rows)
+    summary_text = json.dumps(full, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     for name, text in ((PER_SAMPLE_FILE, rows_text), (SUMMARY_FILE, summary_text)):
         remove_stale_temporaries(output / name)
         atomic_write_text(output / name, text)
 
 
-def rows_match_summary(summary: Mapping[str, Any], rows_text: str) -> bool:
-    """False when the summary names other rows than these (records from before the digest match)."""
-    digest = summary.get("per_sample_sha256")
-    return not isinstance(digest, str) or _digest(rows_text) == digest
+def _check(output: Path, summary: dict[str, Any], rows: list[Mapping[str, Any]]) -> None:
+    from toolgrad_eval.errors import ToolgradError
+    from toolgrad_eval.record_schema import row_problems, summary_problems
+
+    problems = summary_problems(summary)
+    for number, row in enumerate(rows, start=1):
+        if problems:
+            break
+        problems = [f"{PER_SAMPLE_FILE} row {number}: {p}" for p in row_problems(summary["benchmark"], dict(row))]
+    if problems:
+        raise ToolgradError(
+            f"{output}: the run record does not match its schema ({'; '.join(problems)}), so it was not written "
+            "(paid judgments are in the cache: running again costs nothing)"
+        )
 
 
 def _digest(rows_text: str) -> str:

@@ -7,7 +7,11 @@ per sample), written by :func:`toolgrad_eval.record.write_run_record`. Only the 
 rely on are pinned here; a summary may carry more (they are allowed, and documented where they are
 made). The ``schema`` key names this version; a change that breaks a reader gets a new one.
 
-Not imported on the scoring path: pydantic's import would cost every BFCL run ~100 ms.
+The models are applied where records cross a boundary: a judged benchmark's record is checked before
+it is written (``record.write_run_record``), and every record when it is read for a report or a diff
+(``leaderboard/runs.py``: ``summary_problems`` / ``row_problems``, which let a record lack keys its
+readers do not need but never hold a value of the wrong type or out of range). Not imported on the BFCL
+scoring path: pydantic's import would cost every BFCL run ~100 ms.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError
 
 SCHEMA_ID = "toolgrad-eval/run/v1"
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)  # strict: "yes" is not a bool, "3" not a count
+    # strict: "yes" is not a bool, "3" not a count; NaN and Infinity are not numbers a record may publish
+    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
 
 
 class _Summary(_Open):
@@ -111,7 +116,7 @@ class Toolgrad5kSummary(_Judged):
 
 
 class BfclCategory(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, allow_inf_nan=False)
 
     accuracy: Fraction
     correct_count: NonNegativeInt
@@ -224,6 +229,57 @@ def validate_record(folder: Path) -> BaseModel:
             except ValueError as exc:
                 raise ValueError(f"{folder / 'per_sample.jsonl'}:{n}: {exc}") from None
     return summary
+
+
+# What a reader cannot do without. Other keys a record may lack (one written before they were added, one
+# made by hand) are checked only when present: wrong types and values out of range are problems.
+_REQUIRED_SUMMARY = ("schema", "benchmark", "model")
+_REQUIRED_ROW = {
+    "toolgrad5k": ("id", "recall", "qor"),
+    "bfcl": ("id", "category", "valid"),
+    "toolbench": ("id", "test_set", "score"),
+}
+_SHOWN_PROBLEMS = 3
+
+
+def _problems(exc: ValidationError, skip: int = 0) -> list[str]:
+    """The errors that are not a missing key, as ``where: what`` (at most a few, the input cut short)."""
+    out = []
+    for error in exc.errors(include_url=False):
+        if error["type"] != "missing":
+            where = ".".join(str(part) for part in error["loc"][skip:]) or "the record"
+            out.append(f"{where}: {error['msg']}")
+    return out
+
+
+def summary_problems(summary: dict[str, Any]) -> list[str]:
+    """What in a loaded ``summary.json`` object breaks the schema (a value of the wrong type or out of
+    range, a benchmark not ours); keys it lacks are not problems unless a reader needs them."""
+    missing = [f"{key}: missing" for key in _REQUIRED_SUMMARY if key not in summary]
+    if missing:
+        return missing
+    try:
+        _SUMMARY.validate_python(summary)
+    except ValidationError as exc:
+        # the first part of each location is the benchmark (the union's tag): left out
+        return _problems(exc, skip=1)[:_SHOWN_PROBLEMS]
+    return []
+
+
+def row_problems(benchmark: str, row: dict[str, Any]) -> list[str]:
+    """What in one per-sample row breaks the row model of ``benchmark`` (a row of another benchmark
+    lacks keys its readers need: a summary claiming another benchmark than its rows)."""
+    missing = [f"{key}: missing" for key in _REQUIRED_ROW.get(benchmark, ()) if key not in row]
+    if missing:
+        return missing
+    adapter = _ROWS.get(benchmark)
+    if adapter is None:
+        return []
+    try:
+        adapter.validate_python(row)
+    except ValidationError as exc:
+        return _problems(exc)[:_SHOWN_PROBLEMS]
+    return []
 
 
 class RunRecord(BaseModel):

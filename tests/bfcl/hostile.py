@@ -4,6 +4,7 @@ scripts/bench_hostile.py, which runs them through the real command line."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from toolgrad_eval.bfcl.decode.syntax_tree import Work
@@ -85,3 +86,39 @@ def within_linear_bounds(work: Work, text: str) -> bool:
     blow-up. Real outputs take 4 to 13 parse steps per character, tree-sitter's error recovery
     up to about 15."""
     return work.parse_steps <= 20 * len(text) + 500 and work.nodes <= 2 * len(text) + 20
+
+
+@dataclass(frozen=True)
+class HostileStep:
+    name: str
+    step: object  # one multi-turn step as a function-calling model stores it: [{name: "<JSON arguments>"}]
+    what: str
+
+
+def hostile_multi_turn_steps(marker: str = "/tmp/toolgrad-eval-hostile-ran") -> list[HostileStep]:
+    """Multi-turn steps that would hang, blow up or run code in a checker that evaluates calls.
+    ``marker`` is a file only executed code would create."""
+
+    def call(function: str, **args: object) -> list[dict[str, str]]:
+        return [{function: json.dumps(args)}]
+
+    return [
+        HostileStep("power-10-to-10e9", call("power", base=10, exponent=10**9), "minutes of big-integer work"),
+        HostileStep(
+            "logarithm-precision-10e7",
+            call("logarithm", value=10, base=3, precision=10**7),
+            "mpmath at ten million digits: CPU and memory",
+        ),
+        HostileStep("private-method", call("_load_scenario", scenario={}), "a private simulator method"),
+        HostileStep("dunder-method", call("__init__"), "a dunder method"),
+        HostileStep("dotted-name", call("os.system", command=f"touch {marker}"), "a dotted name: module access"),
+        HostileStep("builtin-import", call("__import__", name="os"), "a builtin that imports"),
+        HostileStep(
+            "name-with-code", [{f"__import__('os').system('touch {marker}');ls": "{}"}], "a tool name holding code"
+        ),
+        HostileStep(
+            "deep-arguments", [{"ls": '{"a": ' + "[" * 50_000 + "]" * 50_000 + "}"}], "JSON nested 50,000 deep"
+        ),
+        HostileStep("huge-list", call("mean", numbers=[1] * 2_000_000), "two million numbers"),
+        HostileStep("huge-string", call("echo", content="x" * 20_000_000, file_name="a.txt"), "20 MB of text"),
+    ]

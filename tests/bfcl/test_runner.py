@@ -15,7 +15,7 @@ from toolgrad_eval.bfcl import scoredir
 from toolgrad_eval.bfcl.aggregate import AGGREGATE_KEYS
 from toolgrad_eval.bfcl.categories import SINGLE_TURN
 from toolgrad_eval.bfcl.runner import run_bfcl
-from toolgrad_eval.errors import ConfigError, DatasetError
+from toolgrad_eval.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "benchmarks" / "demo" / "bfcl-synthetic"
@@ -276,8 +276,10 @@ def test_run_without_single_turn_files(tmp_path: Path) -> None:
     path = tmp_path / "run" / "result" / "m" / "multi_turn" / "BFCL_v4_multi_turn_base_result.json"
     path.parent.mkdir(parents=True)
     path.write_text('{"id": "multi_turn_base_0", "result": []}\n', encoding="utf-8")
-    with pytest.raises(DatasetError, match="no single-turn BFCL result files to score \\(found: multi_turn_base\\)"):
-        run_bfcl(tmp_path / "run", "m", tmp_path / "out", bfcl_data=DEMO / "data")
+    # Multi-turn files are scored now; data without multi-turn questions leaves the category unscored.
+    summary = run_bfcl(tmp_path / "run", "m", tmp_path / "out", bfcl_data=DEMO / "data")
+    assert summary["categories"] == {}
+    assert any("multi_turn_base" in w and "category not scored" in w for w in summary["warnings"])
 
 
 def test_bad_format_option(tmp_path: Path) -> None:

@@ -102,3 +102,16 @@ def test_a_cache_folder_on_a_network_file_system_is_recognised():
     assert network_filesystem(Path("/mnt/sharedX/cache"), MOUNTS) is None  # a prefix of the name is not inside
     assert network_filesystem(Path("/home/me/.cache"), MOUNTS) is None
     assert network_filesystem(Path("/tmp/c"), "garbage\n\n") is None
+
+
+def test_a_dangling_cache_db_link_creates_nothing_outside_the_folder(tmp_path, capsys) -> None:
+    from toolgrad_eval.cli.main import main
+
+    folder, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "cache.db").symlink_to(elsewhere / "cache.db")
+    assert main(["cache", "export", str(tmp_path / "x.jsonl"), "--cache-dir", str(folder)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "cache.db: a link to" in line and "which does not exist" in line
+    assert list(elsewhere.iterdir()) == [] and not (tmp_path / "x.jsonl").exists()

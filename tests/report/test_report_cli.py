@@ -9,7 +9,18 @@ from toolgrad_eval.cli.main import main
 
 def test_report_command_writes_the_site(demo_runs: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "reports" / "demo"
-    code = main(["report", "--runs", str(demo_runs), "--out", str(out), "--match", "demo-gemma-3-4b=Gemma-3 12B"])
+    code = main(
+        [
+            "report",
+            "--runs",
+            str(demo_runs),
+            "--out",
+            str(out),
+            "--match",
+            "demo-gemma-3-4b=Gemma-3 12B",
+            "--include-synthetic",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert f"Report: {out / 'index.html'}" in printed and "8 run record(s) (8 synthetic)" in printed

@@ -241,7 +241,7 @@ def _damaged_summary_case(scratch: Path) -> BrokenCase:
     return BrokenCase(
         "report-one-damaged-summary",
         "a runs folder where one summary.json is truncated",
-        ["report", "--runs", "report-runs", "--out", "site-damaged"],
+        ["report", "--runs", "report-runs", "--out", "site-damaged", "--include-synthetic"],
         0,
         "summary.json",
     )

@@ -26,6 +26,9 @@ WHEEL_SHA256 = {
 SOURCE_FILE = "SOURCE.json"
 _DATA_PREFIX = "bfcl_eval/data/"
 _PROMPTS_MEMBER = "bfcl_eval/constants/default_prompts.py"  # unpacked as <target>/default_prompts.py
+# The multi-turn simulators' sources, unpacked as <target>/func_source_code/ (loaded, never copied:
+# toolgrad_eval.bfcl.multi_turn.simulators).
+_SIMULATORS_PREFIX = "bfcl_eval/eval_checker/multi_turn_eval/func_source_code/"
 _MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # the real data is ~12 MB; refuse zip bombs
 
 
@@ -104,6 +107,8 @@ def unpack_data(wheel: Path, target: Path, version: str) -> int:
             for info in archive.infolist():
                 if info.filename == _PROMPTS_MEMBER:
                     rel = PurePosixPath(PurePosixPath(_PROMPTS_MEMBER).name)
+                elif info.filename.startswith(_SIMULATORS_PREFIX) and info.filename.endswith(".py"):
+                    rel = PurePosixPath("func_source_code", info.filename[len(_SIMULATORS_PREFIX) :])
                 elif not info.filename.startswith(_DATA_PREFIX) or info.is_dir():
                     continue
                 else:

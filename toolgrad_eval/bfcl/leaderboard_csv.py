@@ -1,4 +1,5 @@
-"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv; v4 also data_agentic.csv), era-matched.
+"""BFCL's leaderboard CSVs (data_overall.csv, data_live.csv, data_non_live.csv, data_multi_turn.csv; v4 also
+data_agentic.csv), era-matched.
 
 Columns, ranking and number formats follow what bfcl-eval's leaderboard writer produced for the
 run's data version (v4: bfcl-eval 2026.3.23; v3: 2025.6.30), so the files drop into tools that read
@@ -342,9 +343,26 @@ def render_csvs(models: Sequence[ModelScores], version: str, sizes: Mapping[str,
     }
 
 
+MULTI_TURN_CSV = "data_multi_turn.csv"
+MULTI_TURN_HEADER = ["Rank", "Model", "Multi Turn Overall Acc", "Base", "Miss Func", "Miss Param", "Long Context"]
+_MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+
+
+def render_multi_turn_csv(models: Sequence[ModelScores], sizes: Mapping[str, int]) -> str:
+    """BFCL's data_multi_turn.csv (same columns in v3 and v4): a category not scored is ``N/A``; the
+    overall column is the plain mean of the four, a missing one counting as 0 (BFCL's rule)."""
+    rows = []
+    for m in models:
+        cells = [_cell(m, name, sizes) for name in _MULTI_TURN]
+        rows.append([NA, m.model, _unweighted(cells, na_if_missing=False).shown, *(c.shown for c in cells)])
+    return _render(rows, MULTI_TURN_HEADER, 2, set())
+
+
 def write_csvs(score_root: Path, models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> list[Path]:
     paths = []
-    for name, text in render_csvs(models, version, sizes).items():
+    texts = render_csvs(models, version, sizes)
+    texts[MULTI_TURN_CSV] = render_multi_turn_csv(models, sizes)
+    for name, text in texts.items():
         path = score_root / name
         atomic_write_text(path, text)
         paths.append(path)

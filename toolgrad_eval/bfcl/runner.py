@@ -25,6 +25,7 @@ from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir,
 from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
+from toolgrad_eval.bfcl.multi_turn import MULTI_TURN, score_multi_turn
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -108,7 +109,8 @@ def _run(
     ensure_writable_dir(output, "run-record folder")
     refuse_other_models_record(output, "bfcl", model, overwrite)
     layout = find_run(dataset, model)
-    if not layout.files and not layout.agentic:
+    multi_turn = [f for f in layout.not_scored if f.category in MULTI_TURN]
+    if not layout.files and not layout.agentic and not multi_turn:
         others = ", ".join(sorted(f.name for f in layout.not_scored)) or "none"
         raise DatasetError(
             layout.model_dir,
@@ -123,7 +125,7 @@ def _run(
     root = choose_score_root(layout, output, score_dir, echo)
     targets = {
         rf.category: scorefile.score_path(root, model, rf.rel_dir, rf.version, rf.name)
-        for rf in (*layout.files, *layout.agentic)
+        for rf in (*layout.files, *layout.agentic, *multi_turn)
     }
 
     echo(
@@ -160,6 +162,7 @@ def _run(
     ]
     # Agentic steps are read with the model's reader (per step when its conventions name none).
     outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
+    outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
     for o in outcomes:
         warnings.extend(o.warnings)
 
@@ -184,7 +187,8 @@ def _run(
         categories[o.category] = entry
     scores = {o.category: o.score for o in outcomes if o.score is not None}
     aggregates = model_card(scores)
-    sizes = _sizes(layout.version, data)
+    # A multi-turn-only run reads no single-turn data just for sizes: the era's are known.
+    sizes = _sizes(layout.version, data) if layout.files or layout.agentic else dict(SIZES[layout.version])
 
     ours = ModelScores(model, dict(scores), [x for o in outcomes for x in o.latencies])
     csv_models = models_in_score_dir(root, layout.version, ours)
@@ -232,10 +236,27 @@ def _run(
     return summary
 
 
+def _multi_turn_format(fmt: str, family: str | None, rf: Any) -> str:
+    """How a multi-turn file's steps are read: the option, the model's family, else what the file holds
+    (stored function calls, a list, are read the function-calling way; text the prompting way)."""
+    if fmt != "auto":
+        return fmt
+    if family is not None:
+        return family
+    from toolgrad_eval.bfcl.results import read_result_file
+
+    for copies in read_result_file(rf.path).copies.values():
+        for turn in copies[0].result if isinstance(copies[0].result, list) else []:
+            for step in turn if isinstance(turn, list) else []:
+                return "fc" if isinstance(step, (list, dict)) else "python"
+    return "python"
+
+
 def _layout_warnings(layout: RunLayout) -> list[str]:
     out = []
-    if layout.not_scored:
-        names = ", ".join(sorted(f.name for f in layout.not_scored))
+    not_scored = [f for f in layout.not_scored if f.category not in MULTI_TURN]
+    if not_scored:
+        names = ", ".join(sorted(f.name for f in not_scored))
         out.append(f"{layout.model_dir}: not scored by toolgrad-eval: {names}")
     for path in layout.unknown:
         out.append(f"{path}: not a BFCL {layout.version} single-turn result file name; ignored")

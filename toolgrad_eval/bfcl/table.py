@@ -49,6 +49,9 @@ def category_table(version: str, categories: Mapping[str, Mapping[str, Any]]) ->
             rows.append([name, "N/A", ""])
         else:
             rows.append([name, percent(c["accuracy"]), f"{c['correct_count']}/{c['total_count']}"])
+    for cat, c in categories.items():  # other categories scored (multi-turn), only when they were
+        if cat not in SINGLE_TURN:
+            rows.append([cat, percent(c["accuracy"]), f"{c['correct_count']}/{c['total_count']}"])
     return github_table(["category", "accuracy", "correct"], rows, colalign=("left", "right", "right"))
 
 

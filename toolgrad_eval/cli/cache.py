@@ -20,7 +20,8 @@ _CACHE_URL = click.option(
     "cache_url",
     default=None,
     envvar="TOOLGRAD_EVAL_CACHE_URL",
-    help="A PostgreSQL judgment cache (postgresql://...) instead of --cache-dir.",
+    help="A PostgreSQL judgment cache (postgresql://...) instead of --cache-dir; the password (user:pass@ or "
+    "?password=) is never shown. A server that does not answer is waited for about 41 s (4 attempts of 10 s).",
 )
 
 
@@ -63,5 +64,10 @@ def import_(path: Path, cache_dir: Path | None, cache_url: str | None) -> None:
     with open_cache(cache_dir or default_cache_dir(), cache_url) as judgments:
         done = import_cache(judgments, path)
         where = judgments.where
-    rejected = f", {done.rejected} lines rejected (not an entry, or a failed checksum)" if done.rejected else ""
+    rejected = (
+        f", {done.rejected} lines rejected (not an entry, a failed checksum, a malformed verdict record or usage, "
+        "or a line too long)"
+        if done.rejected
+        else ""
+    )
     click.echo(f"{done.added} verdicts imported into {where}, {done.already_there} already there{rejected}.")

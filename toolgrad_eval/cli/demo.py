@@ -11,9 +11,10 @@ import click
 @click.option(
     "--runs",
     type=click.Path(path_type=Path),
-    default=Path("toolgrad-eval-out/demo"),
+    default=Path("toolgrad-eval-demo"),
     show_default=True,
-    help="Where the demo's run records go.",
+    help="Where the demo's run records go: apart from toolgrad-eval-out/, where `report` and `diff` look for "
+    "your runs (a report leaves synthetic records out anyway, unless --include-synthetic).",
 )
 @click.option(
     "--out",

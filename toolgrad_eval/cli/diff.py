@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,7 +30,9 @@ DEFAULT_RUNS = Path("toolgrad-eval-out")
     "--fail_on_regression",
     "fail_on_regression",
     is_flag=True,
-    help="Exit with status 1 when B is significantly worse than A on a chosen metric.",
+    help="Exit with status 1 when B is significantly worse than A on a chosen metric, and with status 2 when "
+    "a chosen metric compared nothing (no per-sample rows, no shared ids, no values): a gate that cannot fail "
+    "does not pass.",
 )
 @click.option(
     "--metric",
@@ -64,21 +68,50 @@ def diff(
         find_records,
         pair_records,
         regressions,
+        uncompared,
     )
     from toolgrad_eval.diff.text import render
 
     check_metrics(metrics)
     roots = list(runs) or [DEFAULT_RUNS]
-    diffs = [diff_runs(x, y) for x, y in pair_records(find_records(a, roots), find_records(b, roots), a, b)]
+    skipped: list[str] = []  # records the search set aside (damaged, or failing the record schema)
+    pairing = pair_records(find_records(a, roots, skipped), find_records(b, roots, skipped), a, b)
+    diffs = [diff_runs(x, y) for x, y in pairing.pairs]
     found = [line for d in diffs for line in regressions(d, metrics, alpha)]
+    empty = [line for d in diffs for line in uncompared(d, metrics)]
+    notes = [*skipped, *pairing.notes, *empty]
     if as_json:
-        payload = {"diffs": [d.as_dict() for d in diffs], "alpha": alpha, "regressions": found}
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        payload = {
+            "diffs": [d.as_dict() for d in diffs],
+            "alpha": alpha,
+            "regressions": found,
+            "not_compared": empty,
+            "notes": notes,
+        }
+        click.echo(json.dumps(finite(payload), indent=2, ensure_ascii=False, allow_nan=False))
+        for line in notes:
+            click.echo(f"note: {line}", err=True)
     else:
         click.echo("\n\n".join(render(d) for d in diffs))
+        for line in notes:
+            click.echo(f"Note: {line}")
         for line in found:
             click.echo(f"Significant regression: {line}")
     if fail_on_regression and found:
         if as_json:
             click.echo(f"{len(found)} significant regression(s) at alpha {alpha}", err=True)
         raise SystemExit(1)
+    if fail_on_regression and empty:
+        click.echo(f"Error: --fail-on-regression: {empty[0]}", err=True)
+        raise SystemExit(2)
+
+
+def finite(value: Any) -> Any:
+    """A JSON-safe copy: a non-finite float (a statistic of degenerate data) becomes null, never a traceback."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value

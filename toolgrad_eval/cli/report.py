@@ -61,6 +61,14 @@ def _parse_matches(values: tuple[str, ...]) -> dict[str, str]:
     help="Publish a checkpoint sweep page (sweep.html): run names in order, comma-separated, or a glob "
     "such as 'my-model-step*' (natural order).",
 )
+@click.option(
+    "--include-synthetic",
+    "--include_synthetic",
+    "include_synthetic",
+    is_flag=True,
+    help="Also show run records of SYNTHETIC demo data (left out by default, so the demo never enters "
+    "a report of your own runs).",
+)
 def report(
     runs: tuple[Path, ...],
     out: Path,
@@ -68,6 +76,7 @@ def report(
     title: str | None,
     diffs: tuple[str, ...],
     series: tuple[str, ...],
+    include_synthetic: bool,
 ) -> None:
     """Publish the leaderboard: reported numbers next to reproduced run records, as a static site."""
     from toolgrad_eval.leaderboard import DEFAULT_TITLE
@@ -81,6 +90,7 @@ def report(
         title=title or DEFAULT_TITLE,
         diffs=parse_diff_pairs(diffs),
         series=series,
+        include_synthetic=include_synthetic,
     )
     for message in published.leaderboard.messages:
         click.echo(f"note: {message}", err=True)

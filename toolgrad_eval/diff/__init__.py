@@ -37,6 +37,7 @@ from toolgrad_eval.diff.toolgrad5k import (
 )
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.leaderboard import Run
+from toolgrad_eval.record import PER_SAMPLE_FILE
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -59,6 +60,7 @@ __all__ = [
     "pair_records",
     "paired_difference",
     "regressions",
+    "uncompared",
 ]
 
 DEFAULT_ALPHA = 0.05
@@ -109,21 +111,64 @@ def diff_runs(a: Run, b: Run, *, describe: bool = True) -> RunDiff:
 
 
 def metric_names(benchmark: str) -> tuple[str, ...]:
-    from toolgrad_eval.bfcl.categories import SINGLE_TURN
+    from toolgrad_eval.bfcl.categories import AGENTIC, SINGLE_TURN
 
     if benchmark == "toolbench":
         return TOOLBENCH_METRICS
-    return ("overall", *SINGLE_TURN) if benchmark == "bfcl" else METRICS
+    return ("overall", *SINGLE_TURN, *AGENTIC) if benchmark == "bfcl" else METRICS
+
+
+def _chosen(diff: RunDiff, metrics: Sequence[str]) -> list[str]:
+    if metrics:
+        return [m for m in metrics if m in metric_names(diff.benchmark)]
+    if diff.toolbench is not None:  # the win rate only where both runs were compared with one reference
+        return ["sopr", "sowr"] if diff.toolbench.reference else ["sopr"]
+    return ["overall"] if diff.bfcl else list(METRICS)
+
+
+def uncompared(diff: RunDiff, metrics: Sequence[str] = ()) -> list[str]:
+    """The chosen metrics (as in ``regressions``) that no sample pair entered, one line each with the
+    reason: a gate over them could not fail, so it must not pass either."""
+    sizes: dict[str, int] = {}
+    if diff.bfcl is not None:
+        sizes = {c.category: c.n_paired for c in diff.bfcl.categories} | {"overall": diff.bfcl.overall.n_paired}
+    elif diff.toolgrad5k is not None:
+        sizes = {m: d.n for m, d in diff.toolgrad5k.metrics.items()}
+    elif diff.toolbench is not None:
+        sizes = {"sopr": diff.toolbench.sopr.n, "sowr": diff.toolbench.sowr.n if diff.toolbench.sowr else 0}
+    empty = [m for m in _chosen(diff, metrics) if not sizes.get(m)]
+    if not empty:
+        return []
+    title = "BFCL" if diff.bfcl else "ToolBench" if diff.toolbench else "ToolGrad-5k"
+    return [f"{title} {', '.join(empty)}: nothing compared ({_why_empty(diff)})"]
+
+
+def _why_empty(diff: RunDiff) -> str:
+    for side, run in (("A", diff.a), ("B", diff.b)):
+        if not run.has_per_sample:
+            return f"run {side} has no usable {PER_SAMPLE_FILE} (missing, or left by another run): {run.path}"
+        if not run.samples:
+            return f"run {side} has no per-sample rows: {run.path}"
+    found = diff.bfcl or diff.toolgrad5k or diff.toolbench
+    unpaired = found.unpaired if found is not None else {}
+    paired = diff.bfcl.overall.n_paired if diff.bfcl else None
+    if paired:  # BFCL entries were paired, just none of the chosen category
+        return "no entry of the category was scored in both runs"
+    if paired == 0 or (diff.bfcl is None and not _shared_ids(diff)):
+        return f"no sample id is in both runs (A only {unpaired.get('only_a', 0)}, B only {unpaired.get('only_b', 0)})"
+    return "no sample has a value in both runs: every value is null in one of them"
+
+
+def _shared_ids(diff: RunDiff) -> bool:
+    ids = {str(row["id"]) for row in diff.a.samples if "id" in row}
+    return any(str(row.get("id")) in ids for row in diff.b.samples if "id" in row)
 
 
 def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAULT_ALPHA) -> list[str]:
     """Where B is significantly worse than A (p < alpha), one line each. ``metrics`` chooses among
     ``metric_names(benchmark)`` (a benchmark none of them belongs to is not tested); none chosen:
     BFCL overall and every ToolGrad-5k metric."""
-    if metrics:
-        chosen = [m for m in metrics if m in metric_names(diff.benchmark)]
-    else:
-        chosen = ["overall"] if diff.bfcl else list(TOOLBENCH_METRICS) if diff.toolbench else list(METRICS)
+    chosen = _chosen(diff, metrics)
     found = []
     if diff.bfcl is not None:
         tested = {c.category: c for c in diff.bfcl.categories} | {"overall": diff.bfcl.overall}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from toolgrad_eval.bfcl.categories import AGENTIC, MULTI_TURN, SINGLE_TURN, to_v4
 from toolgrad_eval.diff.significance import (
@@ -21,9 +21,10 @@ from toolgrad_eval.diff.significance import (
     mcnemar_exact,
     paired_difference,
 )
-from toolgrad_eval.errors import ToolgradError
+from toolgrad_eval.errors import InputFileError, ToolgradError
+from toolgrad_eval.fileio import iter_lines, loads_bounded
 from toolgrad_eval.leaderboard import Run
-from toolgrad_eval.leaderboard.details import error_reason, failure_of_line, resolve_score_file, score_lines
+from toolgrad_eval.leaderboard.details import error_reason, failure_of_line, resolve_score_file
 from toolgrad_eval.leaderboard.text import clean_text
 
 # Flipped entries described in full (question, outputs, answer); the ids and counts always cover all.
@@ -212,7 +213,8 @@ def _describe(
 ) -> list[FlippedEntry]:
     if not keys:
         return []
-    lines_a, lines_b = _failure_lines(a, notes), _failure_lines(b, notes)
+    lines_a = _failure_lines(a, notes, {k for k in keys if not oa[k].valid})
+    lines_b = _failure_lines(b, notes, {k for k in keys if not ob[k].valid})
     outputs_a = _passing_outputs(a, [k for k in keys if oa[k].valid], notes)
     outputs_b = _passing_outputs(b, [k for k in keys if ob[k].valid], notes)
     out = []
@@ -244,19 +246,24 @@ def _describe(
     return out
 
 
-def _failure_lines(run: Run, notes: list[str]) -> dict[tuple[str, str], Any]:
-    """(category, id) -> the run's score-file description of each failed entry."""
+def _failure_lines(run: Run, notes: list[str], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """(category, id) -> the run's score-file description of each ``wanted`` failed entry. Score files
+    are read a line at a time and only the wanted descriptions kept (short texts): a 100 MB score file
+    costs one line of memory, not the file."""
     version = run.data_version or "v4"
     found: dict[tuple[str, str], Any] = {}
     for name, info in (run.summary.get("categories") or {}).items():
         category = to_v4(version, name)
+        if not any(key[0] == category for key in wanted):
+            continue
         path = resolve_score_file(run, info.get("score_file") if isinstance(info, dict) else None)
         if path is None:
             continue
         try:
-            for line in score_lines(path):
-                failure = failure_of_line(_flat_error(line), category)
-                found[(category, failure.id)] = failure
+            for line in _score_file_failures(path):
+                if (category, str(line.get("id"))) in wanted:
+                    failure = failure_of_line(_flat_error(line), category)
+                    found[(category, failure.id)] = failure
         except ToolgradError as exc:
             notes.append(f"Score file not read: {clean_text(str(exc), 300)}")
     return found
@@ -275,6 +282,24 @@ def _flat_error(line: Mapping[str, Any]) -> Mapping[str, Any]:
         "error": error.get("error_message"),
         "prompt": prompt if isinstance(prompt, dict) else {"question": prompt},
     }
+
+
+def _score_file_failures(path: Path) -> Iterator[Mapping[str, Any]]:
+    """The failure lines of an official-format score file (the first line is its header), one at a time."""
+    try:
+        with path.open("rb") as handle:
+            for number, raw in iter_lines(handle, path):
+                if number == 1 or not raw.strip():
+                    continue
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputFileError(f"{path}:{number}", "not valid UTF-8") from None
+                row = loads_bounded(text, f"{path}:{number}")
+                if isinstance(row, dict) and row.get("valid") is False:
+                    yield row
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read score file ({exc.strerror or exc})") from None
 
 
 def _passing_outputs(run: Run, keys: list[tuple[str, str]], notes: list[str]) -> dict[tuple[str, str], str]:

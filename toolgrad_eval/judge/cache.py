@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -208,6 +209,31 @@ def _unpack(stored: Any) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(payload)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, or an integer literal too long to convert
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("verdict"), dict) else None
+    return record if _well_formed(record) else None
+
+
+MAX_TOKENS = 2**53  # a token count at or above this is not one a reply reports (reply.py drops it too)
+
+
+def _well_formed(record: Any) -> bool:
+    """A record the judge can reuse as it would a reply just received: a verdict object, and a usage
+    that is null or holds non-negative integer token counts (a string, a list, Infinity, a negative
+    or a huge count would crash every later run that reuses it, or make its saving negative)."""
+    if not isinstance(record, dict) or not isinstance(record.get("verdict"), dict):
+        return False
+    if "raw" in record and not isinstance(record["raw"], str):
+        return False
+    stored_at = record.get("stored_at", 0.0)
+    if isinstance(stored_at, bool) or not isinstance(stored_at, (int, float)):
+        return False
+    if isinstance(stored_at, float) and not math.isfinite(stored_at) or abs(stored_at) >= MAX_TOKENS:
+        return False
+    usage = record.get("usage")
+    if usage is None:
+        return True
+    if not isinstance(usage, dict):
+        return False
+    counts = [usage.get(name, 0) for name in ("prompt_tokens", "completion_tokens")]
+    return all(not isinstance(n, bool) and isinstance(n, int) and 0 <= n < MAX_TOKENS for n in counts)

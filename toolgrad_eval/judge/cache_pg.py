@@ -6,8 +6,13 @@ it) and ``toolgrad_claims``. A claim is taken in one transaction (an insert that
 owner's row, then that row read ``FOR UPDATE``), and its lease runs by the server's clock, so
 hosts whose clocks disagree still agree on when a claim has lapsed.
 
-Needs ``psycopg`` 3 (``pip install 'toolgrad-eval[postgres]'``). The URL's password never reaches a
-message: the URL is shown with its credentials hidden.
+Needs ``psycopg`` 3 (``pip install 'toolgrad-eval[postgres]'``). The URL's password (``user:pass@``,
+``?password=``) never reaches a message: the URL is shown with its credentials hidden (conninfo.py),
+and a server or driver message quoting it has it replaced.
+
+A server that does not answer is given ``CONNECT_TIMEOUT`` seconds per connection attempt; a refused or
+dropped connection is tried ``RECONNECTS`` more times, so an unreachable server is reported after
+about 41 s at most (4 attempts of 10 s, with pauses of 0.2-0.6 s between them).
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ import os
 import threading
 import time
 from typing import Any, Callable, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from toolgrad_eval.conninfo import passwords_in, redact_conninfo
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache_base import FORMAT, LIST_CLAIMS, Attempt, Claim, Owner, claim_from_row, may_take
-from toolgrad_eval.redact import redact_url
 
 T = TypeVar("T")
 RECONNECTS = 3  # a dropped connection (server restart, network blip) is made again this many times
+CONNECT_TIMEOUT = 10  # seconds one connection attempt waits for the server
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS toolgrad_judgments ("
@@ -38,12 +44,16 @@ _NOW = "extract(epoch from clock_timestamp())::double precision"
 
 class PostgresStore:
     def __init__(self, url: str) -> None:
-        if urlsplit(url).scheme not in ("postgresql", "postgres"):
-            raise ConfigError(f"--cache-url {redact_url(url)}: not a postgresql:// URL")
+        self._passwords = passwords_in(url)
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("postgresql", "postgres"):
+            raise ConfigError(f"--cache-url {self._hide(url)}: not a postgresql:// URL")
         self.url = url
-        self.where = redact_url(url)
+        self.where = self._hide(url)
         self.read_only = False
-        self._password = unquote(urlsplit(url).password or "")
         self._con: Any = None
         self._con_pid = 0
         self._inherited: list[Any] = []  # a forked child's copies of its parent's connection, never closed
@@ -167,7 +177,9 @@ class PostgresStore:
         raise AssertionError("unreachable")
 
     def _connect(self, psycopg: Any) -> Any:
-        con = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="toolgrad-eval")
+        con = psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name="toolgrad-eval"
+        )
         with con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             for statement in _SCHEMA:
@@ -175,9 +187,11 @@ class PostgresStore:
         return con
 
     def _error(self, exc: BaseException, doing: str) -> ConfigError:
-        message = " ".join(str(exc).split())
-        if self._password:
-            message = message.replace(self._password, "***")
-        return ConfigError(
-            f"{self.where}: cannot use this PostgreSQL server for the judgment cache ({redact_url(message)}){doing}"
-        )
+        message = self._hide(" ".join(str(exc).split()))
+        return ConfigError(f"{self.where}: cannot use this PostgreSQL server for the judgment cache ({message}){doing}")
+
+    def _hide(self, text: str) -> str:
+        """``text`` without the URL's password, however a message quotes it."""
+        for password in self._passwords:
+            text = text.replace(password, "***")
+        return redact_conninfo(text)

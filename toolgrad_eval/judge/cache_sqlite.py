@@ -13,6 +13,8 @@ Half-states of the folder, each handled on purpose:
 - ``cache.db-wal`` without ``cache.db``: the database was deleted or moved without its log. SQLite
   would replay that log into a new database; it is one line instead (move the folder aside).
 - ``cache.db`` without ``cache.db-wal`` / ``-shm``: normal (a clean close removes them).
+- ``cache.db`` (or its log) a link to a file that does not exist: SQLite would create the database
+  where the link points, outside the cache folder; it is one line instead.
 - a ``-shm`` left by a killed process: rebuilt by SQLite from the log; a ``-journal`` (hot
   journal) is rolled back by SQLite on open: both are recovery, never deleted by us.
 
@@ -233,6 +235,13 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def _check_half_states(database: Path) -> None:
+    for path in (database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))):
+        # SQLite would follow a dangling link and create the database where it points, outside the folder
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(
+                f"{path}: a link to {os.readlink(path)}, which does not exist; the judgment cache is not created "
+                "outside its folder: remove the link, or point it at the cache database"
+            )
     if database.is_file() and database.stat().st_size == 0:
         raise ConfigError(
             f"{database}: the judgment cache database is empty (0 bytes), so it was "

@@ -13,13 +13,18 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from toolgrad_eval.errors import ConfigError, InputFileError
-from toolgrad_eval.fileio import atomic_write_text, loads_bounded
+from toolgrad_eval.fileio import atomic_write_lines, loads_bounded, skip_rest_of_line
 from toolgrad_eval.judge.cache import JudgmentCache
 
 HEADER = {"toolgrad_eval": "judgment cache export", "format": 1}
+_HEADER_MAX = 4096  # bytes of the first line read for the header
 _KEY = re.compile(r"[0-9a-f]{64}")
+# One exported entry: a judge reply is cut at 1,000,000 characters, which the payload's ASCII escapes
+# and the line's own escaping can make about 14 MB at most; a longer line is not an entry we wrote.
+MAX_ENTRY_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,30 +37,41 @@ class Exported:
 class Imported:
     added: int
     already_there: int
-    rejected: int  # lines that are not an entry or fail the checksum
+    rejected: int  # lines that are not an entry, fail the checksum, hold a malformed record or are too long
 
 
 def export_cache(cache: JudgmentCache, path: Path, *, replace: bool = False) -> Exported:
+    """Every checked-out entry of ``cache`` into ``path``, atomically. Entries are read and written one
+    at a time: memory holds the list of keys, never the export (200,000 entries in a few MB)."""
     if path.exists() and not replace:
         raise ConfigError(f"{path}: already exists; choose another file or pass --overwrite")
-    lines, damaged = [json.dumps(HEADER) + "\n"], 0
-    for key in sorted(cache.keys()):
-        entry = cache.entry(key)
-        if entry is None:
-            damaged += 1
-            continue
-        lines.append(json.dumps({"key": key, **entry}, sort_keys=True, ensure_ascii=True) + "\n")
+    counts = {"entries": 0, "damaged": 0}
+
+    def lines() -> Iterator[str]:
+        yield json.dumps(HEADER) + "\n"
+        for key in sorted(cache.keys()):
+            entry = cache.entry(key)
+            if entry is None:
+                counts["damaged"] += 1
+                continue
+            counts["entries"] += 1
+            yield json.dumps({"key": key, **entry}, sort_keys=True, ensure_ascii=True) + "\n"
+
     try:
-        atomic_write_text(path, "".join(lines))
+        atomic_write_lines(path, lines())
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
-    return Exported(len(lines) - 1, damaged)
+    return Exported(counts["entries"], counts["damaged"])
 
 
-def import_cache(cache: JudgmentCache, path: Path) -> Imported:
+def import_cache(cache: JudgmentCache, path: Path, *, max_line: int = MAX_ENTRY_BYTES) -> Imported:
+    """Add the entries of an export to ``cache``. Each line is read with a cap of ``max_line`` bytes (a
+    longer one is rejected unread, never held whole) and checked as strictly as a judgment just
+    received (cache.py: checksum, verdict object, token counts); a line that fails is counted, the
+    others go in."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            first = handle.readline()
+        with path.open("rb") as handle:
+            first = handle.readline(_HEADER_MAX)
             try:
                 header = json.loads(first)
             except ValueError:
@@ -65,12 +81,18 @@ def import_cache(cache: JudgmentCache, path: Path) -> Imported:
                     path, "not a toolgrad-eval judgment cache export (its first line is not the export header)"
                 )
             added = already = rejected = 0
-            for number, line in enumerate(handle, start=2):
+            number = 1
+            while line := handle.readline(max_line + 1):
+                number += 1
+                if len(line) > max_line and not line.endswith(b"\n"):
+                    skip_rest_of_line(handle)
+                    rejected += 1
+                    continue
                 if not line.strip():
                     continue
                 try:
-                    row = loads_bounded(line, f"{path}:{number}")
-                except InputFileError:
+                    row = loads_bounded(line.decode("utf-8"), f"{path}:{number}")
+                except (InputFileError, UnicodeDecodeError):
                     rejected += 1
                     continue
                 key = row.get("key") if isinstance(row, dict) else None

@@ -25,6 +25,7 @@ def build_leaderboard(
     *,
     matches: Mapping[str, str] | None = None,
     title: str = DEFAULT_TITLE,
+    include_synthetic: bool = True,
 ) -> Leaderboard:
     """Load every run record under ``run_roots`` and the packaged reported numbers into one table.
 
@@ -32,7 +33,7 @@ def build_leaderboard(
     over ``benchmarks/models.json``.
     """
     models, reported = load_packaged()
-    runs, messages = discover_runs(run_roots)
+    runs, messages = discover_runs(run_roots, include_synthetic=include_synthetic)
     runs, duplicates = _latest_runs(runs)
     messages += [_duplicate_message(old, kept) for old, kept in duplicates]
     overrides = _resolve_overrides(models, matches or {})

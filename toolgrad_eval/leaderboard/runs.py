@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from toolgrad_eval.bfcl.aggregate import CategoryScore, model_card
 from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.errors import InputFileError, ToolgradError
-from toolgrad_eval.fileio import loads_bounded, read_json
+from toolgrad_eval.conninfo import redact_conninfo
+from toolgrad_eval.fileio import iter_lines, loads_bounded, read_json
 from toolgrad_eval.leaderboard.columns import BENCHMARKS, COLUMNS, TOOLBENCH_TEST_SETS, bfcl_weights
-from toolgrad_eval.leaderboard.text import BuildMessage, clean_text
-from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE, rows_match_summary
+from toolgrad_eval.leaderboard.text import MAX_TEXT, BuildMessage, clean_text, literal
+from toolgrad_eval.record import PER_SAMPLE_FILE, SCHEMA, SUMMARY_FILE
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,11 @@ class Run:
         return strata
 
 
-def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]:
-    """Every run record under ``roots`` (searched recursively), and notes on what was skipped."""
+def discover_runs(roots: Sequence[Path], *, include_synthetic: bool = True) -> tuple[list[Run], list[BuildMessage]]:
+    """Every run record under ``roots`` (searched recursively), and notes on what was skipped.
+    ``include_synthetic=False``: records of synthetic (demo) data are left out, with one note."""
     runs: list[Run] = []
+    left_out = 0
     notes: list[BuildMessage] = []
     seen: set[Path] = set()
     for root in roots:
@@ -94,23 +98,47 @@ def discover_runs(roots: Sequence[Path]) -> tuple[list[Run], list[BuildMessage]]
             seen.add(resolved)
             try:
                 run, note = load_run(summary_path)
-            except ToolgradError as exc:  # one damaged record must not stop the whole report
+            except InputFileError as exc:  # one damaged record must not stop the whole report
+                run, note = None, _set_aside(summary_path, exc)
+            except ToolgradError as exc:
                 run, note = None, BuildMessage.about(summary_path, f"skipped, unreadable run record: {exc}")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:  # fields of the wrong shape
                 run, note = (
                     None,
                     BuildMessage.about(summary_path, f"skipped, damaged run record ({type(exc).__name__}: {exc})"),
                 )
+            if run is not None and run.synthetic and not include_synthetic:
+                left_out += 1
+                continue
             if run is not None:
                 runs.append(run)
             if note:
                 notes.append(note)
+    if left_out:
+        notes.append(
+            BuildMessage(
+                literal(
+                    f"{left_out} run record(s) of SYNTHETIC demo data left out (pass --include-synthetic to show them)"
+                )
+            )
+        )
     return runs, notes
 
 
+def _set_aside(summary_path: Path, exc: InputFileError) -> BuildMessage:
+    """The note on a record set aside: the file at fault named once (a page shows it without the
+    author's folders), then what is wrong with it."""
+    problem = literal(exc.problem)
+    if exc.path == summary_path:
+        return BuildMessage("{}: skipped, unreadable run record: " + problem, (summary_path,))
+    return BuildMessage("{}: skipped, unreadable run record: {}: " + problem, (summary_path, exc.path))
+
+
 def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
-    """Read one run record; a summary.json that is not ours is skipped with a note."""
-    summary = read_json(summary_path)
+    """Read one run record; a summary.json that is not ours is skipped with a note. A record that
+    breaks the record schema (record_schema.py: NaN, a negative count, an accuracy above 1, rows of
+    another benchmark) is an InputFileError naming the file and the first problems."""
+    summary = read_json(summary_path, finite=True)
     if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
         return None, BuildMessage.about(
             summary_path, f"skipped, not a toolgrad-eval run record (schema is not {SCHEMA})"
@@ -121,6 +149,14 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     model = summary.get("model")
     if not isinstance(model, str) or not model:
         raise InputFileError(summary_path, "summary has no model name")
+    from toolgrad_eval.record_schema import summary_problems  # pydantic: only where records are read
+
+    problems = summary_problems(summary)
+    if problems:
+        raise InputFileError(summary_path, f"not a valid run record ({'; '.join(problems)})")
+    # A command line stored by an older release may carry a database password: never shown again.
+    if isinstance(summary.get("command"), str):
+        summary = {**summary, "command": redact_conninfo(summary["command"])}
     # The name is shown everywhere (titles, headings, file names): no controls or bidi overrides.
     model = clean_text(model, 100_000)
     per_sample_path = summary_path.with_name(PER_SAMPLE_FILE)
@@ -132,9 +168,10 @@ def load_run(summary_path: Path) -> tuple[Run | None, BuildMessage | None]:
     )
     samples: tuple[Mapping[str, Any], ...] = ()
     if has_per_sample:
-        text = _read_text(per_sample_path)
-        if rows_match_summary(summary, text):
-            samples = tuple(_parse_jsonl(per_sample_path, text))
+        rows, digest = _read_rows(per_sample_path, benchmark)
+        expected = summary.get("per_sample_sha256")
+        if not isinstance(expected, str) or digest == expected:
+            samples = tuple(rows)
         else:
             has_per_sample = False
             note = BuildMessage.about(
@@ -243,18 +280,49 @@ def _toolbench_run(summary: Mapping[str, Any], samples: Sequence[Mapping[str, An
     return Run(values=values, outcomes=outcomes, sizes=sizes, **common)
 
 
-def _read_text(path: Path) -> str:
+def _read_rows(path: Path, benchmark: str) -> tuple[list[Mapping[str, Any]], str]:
+    """The rows of a per_sample.jsonl, each checked against the row schema and kept compact (long
+    texts cut to what is shown), and the SHA-256 of the file: read line by line, so memory holds the
+    kept rows, never the file (a 1 GB file of long replies is read in a few MB)."""
+    from toolgrad_eval.record_schema import row_problems
+
+    digest = hashlib.sha256()
+    rows: list[Mapping[str, Any]] = []
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read ({exc})") from None
+        with path.open("rb") as handle:
+            for number, raw in iter_lines(handle, path, digest=digest):
+                where = f"{path}:{number}"
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputFileError(where, "not valid UTF-8") from None
+                if not line.strip():
+                    continue
+                row = loads_bounded(line, where, finite=True)
+                if not isinstance(row, dict):
+                    raise InputFileError(where, "expected a JSON object per line")
+                problems = row_problems(benchmark, row)
+                if problems:
+                    raise InputFileError(where, f"not a {benchmark} row of a run record ({'; '.join(problems)})")
+                rows.append({key: value if key == "id" else _compact(value) for key, value in row.items()})
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read ({exc.strerror or exc})") from None
+    return rows, digest.hexdigest()
 
 
-def _parse_jsonl(path: Path, text: str) -> Iterator[Mapping[str, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = loads_bounded(line, f"{path}:{number}")
-        if not isinstance(row, dict):
-            raise InputFileError(f"{path}:{number}", "expected a JSON object per line")
-        yield row
+# Texts longer than this are cut when a record is loaded (the pages and the diff show MAX_TEXT);
+# the cut text fits MAX_TEXT with its "[n more characters]" tail, so it is not cut twice.
+_KEPT_TEXT = MAX_TEXT - 40
+_KEPT_ITEMS = 50
+
+
+def _compact(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= MAX_TEXT else clean_text(value, _KEPT_TEXT)
+    if isinstance(value, list):
+        return [_compact(v) for v in value[:_KEPT_ITEMS]]
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in list(value.items())[:_KEPT_ITEMS]}
+    return value

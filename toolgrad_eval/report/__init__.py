@@ -44,12 +44,14 @@ def publish(
     title: str = DEFAULT_TITLE,
     diffs: Sequence[tuple[str, str]] = (),
     series: Sequence[str] = (),
+    include_synthetic: bool = True,
 ) -> Published:
     """Build the leaderboard from run records under ``run_roots`` and write the site into ``out``.
 
     ``diffs``: (A, B) run names to publish a diff page for, besides the configured base ->
     fine-tune pairs; ``series``: run names (comma lists or globs) for a checkpoint sweep page."""
-    return write_report(build_leaderboard(run_roots, matches=matches, title=title), out, diffs=diffs, series=series)
+    board = build_leaderboard(run_roots, matches=matches, title=title, include_synthetic=include_synthetic)
+    return write_report(board, out, diffs=diffs, series=series)
 
 
 def write_report(
