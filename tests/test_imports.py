@@ -47,26 +47,26 @@ code = main(sys.argv[2:])
 with open(sys.argv[1], "w") as f:
     json.dump({"code": code, "modules": sorted(sys.modules)}, f)
 """
-COMMON = {"cli", "errors", "fileio", "record", "redact"}  # the CLI, its errors, and the run record
+COMMON = {"cli", "conninfo", "errors", "fileio", "record", "redact"}  # the CLI, its errors, the run record
 EXPECTED = {
     "bfcl": (
         COMMON | {"benchmarks", "bfcl", "detect", "generate", "names"},  # generate: the settings a run was made with
         {"click", "platformdirs", "tabulate", "tree_sitter", "tree_sitter_java", "tree_sitter_javascript"},
     ),
     "toolgrad5k": (
-        COMMON | {"detect", "judge", "judges", "names", "stats", "toolgrad5k"},
+        COMMON | {"detect", "judge", "judges", "names", "record_schema", "stats", "toolgrad5k"},
         {"click", "diskcache", "jinja2", "markupsafe", "pydantic", "tabulate"},  # no openai: every verdict is stored
     ),
     "toolbench": (
-        COMMON | {"detect", "judge", "judges", "names", "toolbench"},
+        COMMON | {"detect", "judge", "judges", "names", "record_schema", "toolbench"},
         {"click", "diskcache", "jinja2", "markupsafe", "numpy", "pydantic", "tabulate"},
     ),
     "report": (
-        COMMON | {"benchmarks", "bfcl", "detect", "diff", "leaderboard", "report", "stats"},
-        {"click", "jinja2", "markupsafe", "numpy", "pandas", "pydantic", "scipy", "tabulate"},
+        COMMON | {"benchmarks", "bfcl", "diff", "leaderboard", "record_schema", "report", "stats"},
+        {"click", "jinja2", "markupsafe", "numpy", "pandas", "pydantic", "tabulate"},
     ),
     "diff": (
-        COMMON | {"bfcl", "detect", "diff", "leaderboard", "stats"},
+        COMMON | {"bfcl", "detect", "diff", "leaderboard", "record_schema", "stats"},
         {"click", "numpy", "pydantic", "scipy", "tabulate"},
     ),
 }
