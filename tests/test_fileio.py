@@ -8,6 +8,8 @@ from support.permissions import cannot_write, file_permissions_apply
 from toolgrad_eval.errors import InputFileError
 from toolgrad_eval.fileio import atomic_write_json, atomic_write_text, read_json
 
+pytestmark = pytest.mark.compat  # atomic writes through os and tempfile
+
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "out" / "summary.json"

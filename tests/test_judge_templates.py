@@ -11,6 +11,8 @@ from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.template import load_template
 from toolgrad_eval.toolgrad5k.dataset import ToolCall
 
+pytestmark = pytest.mark.compat  # pydantic schemas (typing internals differ between versions)
+
 JUDGES = Path(__file__).resolve().parents[1] / "judges"
 TEMPLATES = sorted(JUDGES.glob("*.json"))
 # Templates rendered by JudgeTemplate.render (query, trace, response, reference); benchmarks with

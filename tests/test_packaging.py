@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.compat  # installing the wheel, tomllib/tomli
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10

@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import pytest
+
 import toolgrad_eval
+
+pytestmark = pytest.mark.compat  # importing the package
 
 EXPECTED = {
     "__version__",

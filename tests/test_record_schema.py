@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from toolgrad_eval.demo import run_demo
 from toolgrad_eval.record_schema import json_schema, validate_record
 
+pytestmark = pytest.mark.compat  # pydantic schemas (typing internals differ between versions)
+
 DOCS_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "run-record.schema.json"
 
 

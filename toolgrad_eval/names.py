@@ -16,6 +16,13 @@ from toolgrad_eval.errors import ConfigError
 # Unicode letters and digits stay (a Cyrillic name stays readable); anything else becomes "_".
 _UNSAFE = re.compile(r"[^\w.=-]+")
 MAX_NAME_CHARS = 200
+ALL = "all"  # --pred_model all: every model of a BFCL run
+
+
+def is_many(spec: str) -> bool:
+    """``--pred_model a,b,c`` or ``all``: several models in one run (a BFCL feature, bfcl/many.py);
+    here so that the CLI can tell before it knows the benchmark or imports any."""
+    return spec == ALL or "," in spec
 
 
 def check_model_name(name: str, option: str = "--pred_model") -> str:

@@ -112,9 +112,12 @@ def _download(requirement: str, into: Path) -> Path:
         "-q",
         requirement,
         "-d",
-        str(into),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    # Into a private folder, then renamed into place: parallel test workers may fetch the same wheel.
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=into) as private:
+        done = subprocess.run([*command, private], capture_output=True, text=True, timeout=300)
+        for wheel in Path(private).glob("*.whl"):
+            os.replace(wheel, into / wheel.name)
     for wheel in into.glob("*.whl"):
         if wheel.name.lower().startswith(f"{name}-{version}-"):
             return wheel

@@ -42,9 +42,12 @@ DATA_CHANGES: dict[str, str] = {
 }
 
 RUNS = sorted(p.name for p in REAL.iterdir() if p.is_dir()) if REAL.is_dir() else []
-pytestmark = pytest.mark.skipif(
-    not REAL.is_dir() and not IN_CI, reason="../shared/bfcl-real (real BFCL runs) is not present outside CI"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not REAL.is_dir() and not IN_CI, reason="../shared/bfcl-real (real BFCL runs) is not present outside CI"
+    ),
+    pytest.mark.slow,  # real runs against the official score files
+]
 
 
 @pytest.fixture(scope="session")

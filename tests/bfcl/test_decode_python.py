@@ -7,6 +7,8 @@ import pytest
 
 from toolgrad_eval.bfcl.decode import DecodeError, decode_python_calls
 
+pytestmark = pytest.mark.compat  # the ast module's grammar changes between versions
+
 
 def decode(text: str, version: str = "v4") -> list:
     return decode_python_calls(text, version)  # type: ignore[arg-type]

@@ -24,6 +24,8 @@ from bfcl import oracle
 from toolgrad_eval.bfcl.match import check_entry
 from toolgrad_eval.bfcl.verdict import ErrorType
 
+pytestmark = pytest.mark.slow  # every case through the official checker
+
 
 # v4 category name -> the release's own name, per data version
 CATEGORIES = {

@@ -24,6 +24,8 @@ from bfcl.test_families import reproduced_pairs
 from toolgrad_eval.bfcl.conventions import load_table
 from toolgrad_eval.bfcl.match import check_entry
 
+pytestmark = pytest.mark.slow  # every handler through the official checker
+
 PER_CATEGORY = 4
 USED = (
     "simple_python",

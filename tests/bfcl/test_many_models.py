@@ -15,6 +15,8 @@ from toolgrad_eval.cli.main import main
 from toolgrad_eval.demo import DEMO_MODELS, demo_root
 from toolgrad_eval.errors import ConfigError
 
+pytestmark = pytest.mark.compat  # forked workers (multiprocessing differs between versions)
+
 RUN = demo_root() / "bfcl-synthetic"
 DATA = RUN / "data"
 

@@ -27,6 +27,8 @@ from bfcl.test_conformance import data_cache, era_data  # noqa: F401 - the era-m
 from toolgrad_eval.bfcl.categories import to_v4
 from toolgrad_eval.record_schema import validate_record
 
+pytestmark = pytest.mark.slow  # real runs through the official checker
+
 REAL_RUNS = Path(__file__).resolve().parent / "real_runs"
 FIXTURE_BUDGET_BYTES = 6 * 1024 * 1024
 

@@ -19,6 +19,8 @@ from toolgrad_eval.bfcl.categories import native_name, to_v4
 from toolgrad_eval.bfcl.runner import run_bfcl
 from toolgrad_eval.generate.runner import GenerateOptions, generate
 
+pytestmark = pytest.mark.slow  # generated files through the official checker
+
 CATEGORIES = (
     "simple_python",
     "multiple",

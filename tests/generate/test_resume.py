@@ -65,6 +65,7 @@ def _command(base_url: str, data: Path, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_kill_9_then_the_same_command_sends_only_what_is_missing(model_env, bfcl_data):
     log = model_env / "requests.jsonl"
     total = sum(planned_accuracy(bfcl_data, c, 5)[1] for c in CATEGORIES)

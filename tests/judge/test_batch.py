@@ -80,6 +80,7 @@ def _log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_rerun_resumes_the_same_batch(tmp_path):
     data = dataset(tmp_path / "ds", 8, score=40)
     log = tmp_path / "requests.jsonl"
@@ -205,6 +206,7 @@ def test_a_pending_batch_of_another_endpoint_is_left_alone(env, tmp_path, capsys
     assert code != 0 and "batch_gone" in err[-1] and str(path.name) in err[-1] and "delete that file" in err[-1]
 
 
+@pytest.mark.slow
 def test_a_resumed_batch_counts_against_max_cost(tmp_path):
     prices = expensive_prices(tmp_path)
     data = dataset(tmp_path / "ds", 30, score=40)

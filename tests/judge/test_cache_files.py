@@ -14,6 +14,8 @@ from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.judge.cache import JudgmentCache
 from toolgrad_eval.judge.cache_sqlite import network_filesystem
 
+pytestmark = pytest.mark.compat  # the sqlite3 module each interpreter is built with
+
 
 def record(score: int) -> dict:
     return {"verdict": {"final_score": score}, "raw": "{}", "usage": None, "model": "gpt-4.1"}

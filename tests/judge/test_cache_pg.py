@@ -34,10 +34,13 @@ from toolgrad_eval.judge.cache_base import Attempt, Owner
 
 IN_CI = os.environ.get("CI") == "true"
 
-pytestmark = pytest.mark.skipif(
-    binaries() is None and not IN_CI,
-    reason="PostgreSQL is not installed (apt-get install postgresql); CI installs it and runs these tests",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        binaries() is None and not IN_CI,
+        reason="PostgreSQL is not installed (apt-get install postgresql); CI installs it and runs these tests",
+    ),
+    pytest.mark.compat,  # psycopg's binary wheel for this version
+]
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,7 @@ def test_entries_checksums_and_claims_in_postgres(tmp_path, pg_url):
         assert store.renew(me, 30) == 1 and store.renew(other, 30) == 0
 
 
+@pytest.mark.slow
 def test_four_processes_on_one_postgres_cache_send_each_prompt_once(tmp_path, pg_url):
     datasets = [window(tmp_path / f"ds{s}", s, 8) for s in (0, 3)]  # 11 distinct prompts
     log = tmp_path / "requests.jsonl"
@@ -107,6 +111,7 @@ def test_four_processes_on_one_postgres_cache_send_each_prompt_once(tmp_path, pg
             assert what_was_judged(tmp_path / f"out{j + 2}") == what_was_judged(alone)
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_claim_owner_then_takeover_through_postgres(tmp_path, pg_url):
     """As with the local cache: a lost host's claims are taken over once their lease (by the
     server's clock) has run out, never before; the judge holds A's requests until A is killed."""

@@ -11,10 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from judge.conftest import CHAT, dataset, expensive_prices, rows, run, two_model_dataset
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad5k.builders import tree_digest
 from toolgrad_eval.judge.cache import JudgmentCache
+
+pytestmark = pytest.mark.slow  # kill -9 of judging processes
 
 N = 40
 

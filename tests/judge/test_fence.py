@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from toolgrad_eval.judge import fence as fence_module
 from toolgrad_eval.judge.fence import CLOSE, OPEN, WINDOW, fence
 
+pytestmark = pytest.mark.compat  # the re engine
+
 TAGS = ("user_query", "tool_use_trace", "assistant_response", "ground_truth_response")
 
 # Each variant must be neutralised: its "<"-like character replaced, and its ">"-like one if any.

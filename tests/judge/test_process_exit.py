@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from judge.conftest import CHAT, dataset
+
+pytestmark = pytest.mark.compat  # interpreter teardown differs between versions
 
 
 def command(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess:

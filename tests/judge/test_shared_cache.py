@@ -9,6 +9,8 @@ import sqlite3
 import time
 from collections import Counter
 
+import pytest
+
 from judge.processes import (
     chats,
     finish,
@@ -25,6 +27,8 @@ from judge.processes import (
 )
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad_eval.judge.cache import JudgmentCache
+
+pytestmark = pytest.mark.slow  # several judging processes, kill -9 and lease lapses
 
 WINDOWS = (0, 3, 6, 9)  # four overlapping windows of 12 samples: 21 distinct prompts
 SIZE = 12

@@ -15,6 +15,8 @@ from support.fake_openai import FakeOpenAI, FakeOpenAIProcess, Reply, default_sc
 
 import openai  # noqa: E402  (a runtime dependency: never skipped)
 
+pytestmark = pytest.mark.compat  # http.server and the SDK, under every other test
+
 JUDGE_SCHEMA = {
     "type": "object",
     "properties": {

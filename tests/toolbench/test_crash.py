@@ -10,9 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from support.fake_openai import FakeOpenAI
 from toolbench.builders import CHAT, entry, marker_judge, write_layout
 from toolgrad_eval.judge.cache import JudgmentCache
+
+pytestmark = pytest.mark.slow  # kill -9 of judging processes
 
 N = 40
 

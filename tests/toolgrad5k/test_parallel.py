@@ -11,6 +11,8 @@ import pytest
 from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
 from toolgrad_eval.toolgrad5k import sample
 
+pytestmark = pytest.mark.compat  # forked workers (multiprocessing differs between versions)
+
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="samples are prepared in forked processes on Linux only"
 )

@@ -168,14 +168,14 @@ def resolve_explicit(folder: Path, version: str) -> Path:
 
 def installed_package() -> tuple[Path, str | None] | None:
     """Where an installed ``bfcl_eval`` keeps its data, and its release; found without importing it."""
-    from importlib import metadata  # slow to import; only needed here
-
     try:
         spec = importlib.util.find_spec("bfcl_eval")
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
+    from importlib import metadata  # slow to import (email, zipfile...): only once the package is there
+
     data = Path(list(spec.submodule_search_locations)[0]) / "data"
     try:
         release: str | None = metadata.version("bfcl-eval")

@@ -20,9 +20,11 @@ from toolgrad_eval.bfcl.categories import (
     native_name,
     to_v4,
 )
+from toolgrad_eval.detect import BFCL_RESULT_DIRS
+from toolgrad_eval.detect import is_bfcl_run as is_bfcl_run  # the layout test, beside the reader
 from toolgrad_eval.errors import DatasetError
 
-RESULT_DIRS = ("result", "results")
+RESULT_DIRS = BFCL_RESULT_DIRS
 _RESULT_NAME = re.compile(r"^BFCL_(v\d+)_(\w+?)_result\.json$")
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 
@@ -82,19 +84,6 @@ def _near_misses(model_dir: Path, taken: list[Path]) -> list[Path]:
         if lowered.startswith("bfcl") or ("result" in lowered and lowered.endswith((".json", ".jsonl"))):
             out.append(path)
     return out
-
-
-def is_bfcl_run(dataset: Path) -> bool:
-    """True when ``dataset`` has ``result/<model>/`` or ``results/<model>/`` with BFCL result files."""
-    dataset = Path(dataset)
-    for name in RESULT_DIRS:
-        root = dataset / name
-        if not root.is_dir():
-            continue
-        for model_dir in root.iterdir():
-            if model_dir.is_dir() and any(model_dir.rglob("BFCL_v*_result.json")):
-                return True
-    return False
 
 
 def models_in(dataset: Path) -> list[str]:

@@ -21,15 +21,9 @@ from typing import Any, Callable
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import RESULT_DIRS, models_in
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
-from toolgrad_eval.names import check_model_name
+from toolgrad_eval.names import ALL, check_model_name, is_many
 
 __all__ = ["ALL", "ManyRuns", "is_many", "resolve_models", "run_bfcl_models", "summary_table"]
-
-ALL = "all"
-
-
-def is_many(spec: str) -> bool:
-    return spec == ALL or "," in spec
 
 
 def resolve_models(dataset: Path, spec: str) -> list[str]:

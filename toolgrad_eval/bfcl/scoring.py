@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.data import BfclData, Entry
+from toolgrad_eval.bfcl.decode.python_calls import parser_warnings_ignored
 from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.match import Format, check_entry, detect_format
 from toolgrad_eval.bfcl.results import LineProblem, read_result_file
@@ -69,6 +70,13 @@ def score_category(
     family: str | None = None,
 ) -> CategoryOutcome:
     """Check every entry of one result file against ``data``; never raises for bad model output."""
+    with parser_warnings_ignored():  # once for the category's thousands of parses
+        return _score_category(rf, data, model, fmt, underscore_to_dot, family)
+
+
+def _score_category(
+    rf: ResultFile, data: BfclData, model: str, fmt: str, underscore_to_dot: bool | None, family: str | None
+) -> CategoryOutcome:
     out = CategoryOutcome(rf)
     where = str(rf.path)
     missing_data = data.missing_file(rf.category)

@@ -292,10 +292,8 @@ class Finite(click.FloatRange):
 def evaluate(**options: Any) -> None:
     """Score a model's predictions on ToolGrad-5k, a BFCL run or ToolBench (the layout is detected)."""
     dataset: Path = options["dataset"]
-    from toolgrad_eval.names import check_model_name
-    from toolgrad_eval.toolgrad5k.dataset import is_toolgrad5k
-
-    from toolgrad_eval.bfcl.many import is_many
+    from toolgrad_eval.detect import detect_benchmark
+    from toolgrad_eval.names import check_model_name, is_many
 
     if not is_many(options["pred_model"]):  # a list is checked name by name (bfcl/many.py)
         check_model_name(options["pred_model"])
@@ -304,24 +302,20 @@ def evaluate(**options: Any) -> None:
     if options["reference_model"]:
         check_model_name(options["reference_model"], "--reference_model")
 
-    if is_toolgrad5k(dataset):
+    benchmark = detect_benchmark(dataset)  # files only: each benchmark's code is imported once chosen
+    if benchmark == "toolgrad5k":
         if is_many(options["pred_model"]):
             raise ConfigError(
                 f"--pred_model {options['pred_model']!r}: several models in one run are a BFCL feature; "
                 "score ToolGrad-5k models one at a time"
             )
         _evaluate_toolgrad5k(options)
-        return
-    from toolgrad_eval.bfcl.layout import is_bfcl_run
-    from toolgrad_eval.toolbench.dataset import is_toolbench
-
-    if is_bfcl_run(dataset):
+    elif benchmark == "bfcl":
         _evaluate_bfcl(options)
-    elif is_toolbench(dataset):
+    elif benchmark == "toolbench":
         from toolgrad_eval.cli.evaluate_toolbench import evaluate_toolbench
 
         evaluate_toolbench(options, output=options["output"] or default_output("toolbench", options["pred_model"]))
-
     elif not dataset.is_dir():
         raise DatasetError(dataset, "dataset folder not found")
     else:
@@ -429,8 +423,8 @@ def _print_compare(runs: list[ModelRun], compare: dict[str, Any]) -> None:
 def _evaluate_bfcl(options: dict[str, Any]) -> None:
     from functools import partial
 
-    from toolgrad_eval.bfcl.many import is_many
     from toolgrad_eval.bfcl.runner import run_bfcl
+    from toolgrad_eval.names import is_many
 
     score = partial(
         run_bfcl,

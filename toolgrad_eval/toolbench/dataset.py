@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from toolgrad_eval.detect import TOOLBENCH_CONVERTED as CONVERTED
+from toolgrad_eval.detect import TOOLBENCH_RAW as RAW
+from toolgrad_eval.detect import TOOLBENCH_TEST_IDS as TEST_IDS
+from toolgrad_eval.detect import is_toolbench as is_toolbench  # the layout test, beside the reader
 from toolgrad_eval.errors import DatasetError, InputFileError
 from toolgrad_eval.fileio import read_json
 from toolgrad_eval.toolbench.answers import Answer, parse_entry
@@ -25,19 +29,12 @@ from toolgrad_eval.toolbench.convert import convert_file, query_id_of
 from toolgrad_eval.toolbench.entries import read_entries
 from toolgrad_eval.toolbench.verdict import STATUSES, Status
 
-TEST_IDS = Path("solvable_queries") / "test_query_ids"
-CONVERTED = "model_predictions_converted"
-RAW = "answer"
 PASS_RATE_RESULTS = "pass_rate_results"
 PREFERENCE_RESULTS = "preference_results"
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 # StableToolBench's six test sets, in the order its tables print them; others follow by name.
 STANDARD_TEST_SETS = ("G1_instruction", "G1_category", "G1_tool", "G2_category", "G2_instruction", "G3_instruction")
 MAX_QUERIES = 100_000  # per test set
-
-
-def is_toolbench(root: Path) -> bool:
-    return (root / TEST_IDS).is_dir() and ((root / CONVERTED).is_dir() or (root / RAW).is_dir())
 
 
 def is_synthetic(root: Path) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from toolgrad_eval.detect import is_toolgrad5k as is_toolgrad5k  # the layout test, beside the reader
 from toolgrad_eval.errors import DatasetError, InputFileError
 from toolgrad_eval.fileio import read_json
 
@@ -30,10 +31,6 @@ SYNTHETIC_MARKER = "SYNTHETIC.md"
 
 def response_key_for(writer: str) -> str:
     return f"response-unbiased-{writer}"
-
-
-def is_toolgrad5k(dataset: Path) -> bool:
-    return (dataset / "sft_data" / "test.txt").is_file()
 
 
 def is_synthetic(dataset: Path) -> bool:

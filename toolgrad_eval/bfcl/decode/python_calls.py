@@ -21,8 +21,9 @@ reproduce (each is a rule a model's score depends on):
 from __future__ import annotations
 
 import ast
+import contextlib
 import warnings
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from toolgrad_eval.bfcl.decode.arithmetic import SizeBudget, evaluate
 from toolgrad_eval.bfcl.decode.errors import DecodeError
@@ -41,12 +42,34 @@ def bracketed(text: str) -> str:
     return text
 
 
+_quiet = False  # inside parser_warnings_ignored(): the warning filter is already set
+
+
+@contextlib.contextmanager
+def parser_warnings_ignored() -> Iterator[None]:
+    """Silence the parser's warnings (invalid escapes in string literals only warn) for a batch of
+    parses: setting the filter once, not per output, saves a quarter of the time a category's
+    Python outputs take to decode. Not for threads (``warnings.catch_warnings`` is not either)."""
+    global _quiet
+    if _quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        # invalid escapes in string literals only warn; keep test runs quiet and stable
+        warnings.simplefilter("ignore")
+        _quiet = True
+        try:
+            yield
+        finally:
+            _quiet = False
+
+
 def parse_expression(source: str) -> ast.expr:
     """``ast.parse`` in eval mode, with every parser failure turned into :class:`DecodeError`."""
     try:
-        with warnings.catch_warnings():
-            # invalid escapes in string literals only warn; keep test runs quiet and stable
-            warnings.simplefilter("ignore")
+        if _quiet:
+            return ast.parse(source, mode="eval").body
+        with parser_warnings_ignored():
             return ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise DecodeError(f"not a Python expression: {type(exc).__name__}: {exc}") from None
