@@ -28,10 +28,12 @@ def _parse_matches(values: tuple[str, ...]) -> dict[str, str]:
     "runs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help=f"Folder searched recursively for run records (repeatable) [default: {DEFAULT_RUNS}].",
+    help=f"Run-record folder read, searched recursively (repeatable) [default: {DEFAULT_RUNS}].",
 )
 @click.option(
+    "--report-dir",
     "--out",
+    "out",
     type=click.Path(path_type=Path),
     default=DEFAULT_OUT,
     show_default=True,
