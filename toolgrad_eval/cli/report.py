@@ -1,4 +1,4 @@
-"""``toolgrad-eval report --out reports/NAME/``: publish the leaderboard as a static site."""
+"""``toolgrad-eval report --report-dir reports/NAME/``: publish the leaderboard as a static site."""
 
 from __future__ import annotations
 
