@@ -40,8 +40,8 @@ def run_demo(runs: Path, out: Path, *, cache_dir: Path, echo: Callable[[str], An
     from toolgrad_eval.report import publish
     from toolgrad_eval.toolgrad5k.run import Toolgrad5kConfig, run_toolgrad5k
 
-    ensure_writable_dir(runs, "demo's run records (--runs)")
-    ensure_writable_dir(out, "demo report (--out)")
+    ensure_writable_dir(runs, "demo's run records (--output/--runs)")
+    ensure_writable_dir(out, "demo report (--report-dir/--out)")
     root = demo_root()
     bfcl_run = root / "bfcl-synthetic"
     toolgrad5k: dict[str, dict[str, Any]] = {}

@@ -37,7 +37,11 @@ def test_terminal_tables_for_both_benchmarks(demo_runs, capsys) -> None:
     code, out, _ = _run(capsys, *DEMO_PAIR, "--runs", str(demo_runs))
     assert code == 0
     assert "ToolGrad-5k: demo-toolgrad-12b (B) compared with demo-gemma-3-12b (A)  [SYNTHETIC demo data]" in out
-    assert "| overall                | 70       | 0.7286  | 0.8857  |" in out
+    overall = next(line for line in out.splitlines() if line.startswith("| overall (pooled) "))
+    assert [cell.strip() for cell in overall.split("|")[2:5]] == ["70", "72.86", "88.57"]  # in %, as on the pages
+    assert "not BFCL's Overall Accuracy" in out
+    metrics = {line.split("|")[1].strip(): line.split("|") for line in out.splitlines() if line.startswith("| ")}
+    assert metrics["recall"][8].strip().startswith("p ")  # one p-value style: "p = 0.34" / "p < 0.001"
     assert "simple_javascript pass->fail: simple_javascript_0" in out
     assert "Error-type changes (A -> B), regressions first:" in out
     rows = [[cell.strip() for cell in line.split("|")[1:4]] for line in out.splitlines() if line.startswith("| pass ")]

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from toolgrad_eval import units
+
 AGGREGATE_KEYS = (
     "non_live_overall",
     "live_overall",
@@ -97,7 +99,7 @@ def model_card(scores: Mapping[str, CategoryScore]) -> dict[str, float | None]:
 
 def percent(value: float | None) -> str:
     """A model-card cell: ``79.44`` or ``N/A`` (never 0 for a missing column)."""
-    return "N/A" if value is None else f"{value * 100:.2f}"
+    return units.percent(value)
 
 
 # BFCL's Overall Accuracy, per data version: its parts, each part's categories, and its weight.

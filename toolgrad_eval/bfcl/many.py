@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from toolgrad_eval import units
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import RESULT_DIRS, models_in
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -212,4 +213,4 @@ def _overall(summary: dict[str, Any]) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "N/A" if value is None else f"{100 * value:.2f}"
+    return units.percent(value)

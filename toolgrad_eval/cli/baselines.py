@@ -23,14 +23,19 @@ import click
     help="Read the archive's files from this local copy (offline) instead of downloading them.",
 )
 @click.option(
+    "--output",
+    "-o",
     "--runs",
+    "runs",
     type=click.Path(path_type=Path),
     default=Path("toolgrad-eval-out/baselines"),
     show_default=True,
     help="Where the downloaded files and the run records go.",
 )
 @click.option(
+    "--report-dir",
     "--out",
+    "out",
     type=click.Path(path_type=Path),
     default=Path("reports/baselines"),
     show_default=True,

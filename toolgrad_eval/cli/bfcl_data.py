@@ -30,11 +30,12 @@ def bfcl_data() -> None:
     help="Use this already downloaded bfcl-eval wheel instead of running pip (its SHA-256 is checked).",
 )
 @click.option(
+    "--bfcl-cache",
     "--cache-dir",
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].",
+    help="BFCL data cache folder (--cache-dir: old spelling) [default: <user cache dir>/toolgrad-eval/bfcl].",
 )
 def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None) -> None:
     """Download the bfcl-eval wheel for VERSION with pip (--no-deps) and unpack only its data."""
@@ -43,7 +44,7 @@ def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None)
 
     if wheel is not None and version == "all":
         raise click.UsageError("--wheel needs one version (v3 or v4)")
-    ensure_writable_dir(cache_dir or cache_root(), "BFCL data cache (--cache-dir)")  # one line, before pip runs
+    ensure_writable_dir(cache_dir or cache_root(), "BFCL data cache (--bfcl-cache)")  # one line, before pip runs
     for v in ("v4", "v3") if version == "all" else (version,):
         folder = fetch_data(v, cache=cache_dir, wheel=wheel, force=force, echo=click.echo)
         click.echo(f"{v}: {folder}")
@@ -51,11 +52,12 @@ def fetch(version: str, force: bool, wheel: Path | None, cache_dir: Path | None)
 
 @bfcl_data.command("where")
 @click.option(
+    "--bfcl-cache",
     "--cache-dir",
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cache folder [default: <user cache dir>/toolgrad-eval/bfcl].",
+    help="BFCL data cache folder (--cache-dir: old spelling) [default: <user cache dir>/toolgrad-eval/bfcl].",
 )
 def where(cache_dir: Path | None) -> None:
     """Show, per BFCL version, the data a run would use (without --bfcl-data) and the cache folder."""

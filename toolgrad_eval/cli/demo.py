@@ -6,10 +6,15 @@ from pathlib import Path
 
 import click
 
+from toolgrad_eval.units import percent
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
+    "--output",
+    "-o",
     "--runs",
+    "runs",
     type=click.Path(path_type=Path),
     default=Path("toolgrad-eval-demo"),
     show_default=True,
@@ -17,7 +22,9 @@ import click
     "your runs (a report leaves synthetic records out anyway, unless --include-synthetic).",
 )
 @click.option(
+    "--report-dir",
     "--out",
+    "out",
     type=click.Path(path_type=Path),
     default=Path("reports/demo"),
     show_default=True,
@@ -29,7 +36,7 @@ import click
     "cache_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Judgment cache [default: <runs>/judge-cache].",
+    help="Judgment cache [default: <output>/judge-cache].",
 )
 def demo(runs: Path, out: Path, cache_dir: Path | None) -> None:
     """Score the SYNTHETIC demo models on ToolGrad-5k, BFCL and ToolBench, then publish the leaderboard."""
@@ -43,10 +50,10 @@ def demo(runs: Path, out: Path, cache_dir: Path | None) -> None:
     click.echo(
         tabulate(
             [
-                [m, f"{s['recall']:.6f}", f"{s['success_rate']:.6f}", f"{s['qor']:.3f}"]
+                [m, percent(s["recall"], 4), percent(s["success_rate"], 4), f"{s['qor']:.3f}"]
                 for m, s in result.toolgrad5k.items()
             ],
-            headers=["Model", "Recall", "Success Rate", "QoR"],
+            headers=["Model", "Recall %", "Success Rate %", "QoR"],
             tablefmt="github",
             disable_numparse=True,
         )
@@ -81,4 +88,4 @@ def _num(value: float | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "N/A" if value is None else f"{100 * value:.2f}"
+    return percent(value)

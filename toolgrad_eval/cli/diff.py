@@ -20,7 +20,7 @@ DEFAULT_RUNS = Path("toolgrad-eval-out")
     "runs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help=f"Where model names are looked up, recursively (repeatable) [default: {DEFAULT_RUNS}].",
+    help=f"Run-record folder read, where model names are looked up recursively (repeatable) [default: {DEFAULT_RUNS}].",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the diff as JSON (flipped ids under pass_to_fail / fail_to_pass)."

@@ -75,11 +75,12 @@ class Finite(click.FloatRange):
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
+    "--model",
     "--pred_model",
     "--pred-model",
     "pred_model",
     required=True,
-    help="Model to score (folder under prediction/ or result/). BFCL: a,b,c or 'all' scores several in one process.",
+    help="Model to score: a folder under prediction/ or result/ (--pred_model: the reference's spelling). BFCL: a,b,c or 'all' scores several in one process.",
 )
 @click.option(
     "--dataset",
@@ -92,7 +93,7 @@ class Finite(click.FloatRange):
     "-o",
     type=click.Path(path_type=Path),
     default=None,
-    help="Run-record folder [default: toolgrad-eval-out/<benchmark>/<model>].",
+    help="Run-record folder written [default: toolgrad-eval-out/<benchmark>/<model>].",
 )
 @click.option(
     "--overwrite",
@@ -107,25 +108,26 @@ class Finite(click.FloatRange):
     help="Set verdicts stored in prediction files aside: compute every metric, QoR from the cache or the judge (see the numbers of an earlier --overwrite run again, for free).",
 )
 @click.option(
-    "--num_process",
     "--num-process",
+    "--num_process",
     "num_process",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Judge requests in flight at once.",
+    help="Judge requests in flight at once (1, as in the reference: a paid judge API's rate limit; "
+    "`generate` defaults to 8 for a local model server).",
 )
 @click.option("--split", default="method=embedding", show_default=True, help="ToolGrad-5k split folder.")
 @click.option(
-    "--response_key",
     "--response-key",
+    "--response_key",
     "response_key",
     default=None,
     help="Key of the final answer in prediction files [default: response-unbiased-<writer>].",
 )
 @click.option(
-    "--unbiased_writer",
     "--unbiased-writer",
+    "--unbiased_writer",
     "unbiased_writer",
     default="gpt-4.1-mini",
     show_default=True,
@@ -171,7 +173,13 @@ class Finite(click.FloatRange):
     show_default=True,
     help="Seconds a claim on a cache key lasts unless renewed; another process takes the key over once it lapses.",
 )
-@click.option("--timeout", type=Finite(min=1), default=120.0, show_default=True, help="Seconds per judge request.")
+@click.option(
+    "--timeout",
+    type=Finite(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds per judge request in all (a verdict is short; `generate` allows 300 for long model answers).",
+)
 @click.option(
     "--judge-endpoint",
     "--judge_endpoint",
@@ -238,15 +246,15 @@ class Finite(click.FloatRange):
     "ToolBench: count queries without a readable answer as Unsolved (ToolEval leaves them out).",
 )
 @click.option(
-    "--compare_model",
     "--compare-model",
+    "--compare_model",
     "compare_model",
     default=None,
     help="Second model: paired t-test per metric over shared test ids.",
 )
 @click.option(
-    "--reference_model",
     "--reference-model",
+    "--reference_model",
     "reference_model",
     default=None,
     help="ToolBench: the model to compute the win rate (SoWR) against.",

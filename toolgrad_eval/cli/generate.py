@@ -12,6 +12,9 @@ from toolgrad_eval.cli.evaluate import Finite
 _OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--model",
+        "--pred_model",
+        "--pred-model",
+        "model",
         required=True,
         help="Model name sent to the server; its results go to RUN/result/<NAME with / as _>/.",
     ),
@@ -44,13 +47,14 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         "web_search (needs the live web and a search API key).",
     ),
     click.option(
-        "--num_process",
         "--num-process",
+        "--num_process",
         "num_process",
         type=click.IntRange(min=1, max=1024),
         default=8,
         show_default=True,
-        help="Requests in flight at once (lowered on sustained 429s).",
+        help="Requests in flight at once (lowered on sustained 429s; 8 for a local model server, where "
+        "evaluate's judge defaults to 1).",
     ),
     click.option(
         "--temperature",
@@ -103,7 +107,8 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         type=Finite(min=1),
         default=300.0,
         show_default=True,
-        help="Seconds per request in all (connect, send, wait, read): a server dripping bytes ends there too.",
+        help="Seconds per request in all (connect, send, wait, read): a server dripping bytes ends there too "
+        "(300: a long answer; evaluate's judge verdicts get 120).",
     ),
     click.option(
         "--max-stall",

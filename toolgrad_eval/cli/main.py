@@ -1,6 +1,6 @@
 """The ``toolgrad-eval`` entry point.
 
-``toolgrad-eval --pred_model M --dataset D`` runs the ``evaluate`` command (the main job);
+``toolgrad-eval --model M --dataset D`` (the reference's ``--pred_model`` too) runs the ``evaluate`` command (the main job);
 other commands are named: ``toolgrad-eval report ...``, ``toolgrad-eval bfcl-data ...``, ``toolgrad-eval cache ...``.
 """
 
@@ -61,7 +61,7 @@ def _unknown_command(word: str) -> str:
 
     close = difflib.get_close_matches(word, _COMMANDS, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}?" if close else f"commands: {', '.join(sorted(_COMMANDS))}"
-    return f"no command {word!r}; {hint} (scoring needs no command: toolgrad-eval --pred_model M --dataset D)"
+    return f"no command {word!r}; {hint} (scoring needs no command: toolgrad-eval --model M --dataset D)"
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,13 +70,17 @@ def cli() -> None:
     """Evaluate tool-use LLMs on ToolGrad-5k and BFCL, and publish leaderboards.
 
     \b
-    toolgrad-eval --pred_model toolgrad-12b --dataset ToolGrad-5k/
-    toolgrad-eval --pred_model toolgrad-12b --dataset bfcl-run/
+    toolgrad-eval --model toolgrad-12b --dataset ToolGrad-5k/    # --pred_model works too
+    toolgrad-eval --model toolgrad-12b --dataset bfcl-run/
     toolgrad-eval generate --model toolgrad-12b --dataset bfcl-run/ --base-url http://localhost:8000/v1
-    toolgrad-eval run --model toolgrad-12b --dataset bfcl-run/ --report reports/mine/
-    toolgrad-eval report --out reports/mine/
+    toolgrad-eval run --model toolgrad-12b --dataset bfcl-run/ --report-dir reports/mine/
+    toolgrad-eval report --report-dir reports/mine/
     toolgrad-eval demo        # everything, on the shipped synthetic data
     toolgrad-eval baselines   # the real Gemma-3 4B BFCL run beside its model card
+
+    Options mean the same in every command: --output writes run records, --runs reads them,
+    --report-dir writes the site. Old spellings (--pred_model, --out, --report, --num_process)
+    still work.
     """
 
 

@@ -1,4 +1,4 @@
-"""``toolgrad-eval report --out reports/NAME/``: publish the leaderboard as a static site."""
+"""``toolgrad-eval report --report-dir reports/NAME/``: publish the leaderboard as a static site."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ def _parse_matches(values: tuple[str, ...]) -> dict[str, str]:
     "runs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help=f"Folder searched recursively for run records (repeatable) [default: {DEFAULT_RUNS}].",
+    help=f"Run-record folder read, searched recursively (repeatable) [default: {DEFAULT_RUNS}].",
 )
 @click.option(
+    "--report-dir",
     "--out",
+    "out",
     type=click.Path(path_type=Path),
     default=DEFAULT_OUT,
     show_default=True,

@@ -18,9 +18,10 @@ from toolgrad_eval.cli.generate import generate_options, run_generation
     "-o",
     type=click.Path(path_type=Path),
     default=None,
-    help="Run-record folder [default: toolgrad-eval-out/bfcl/<model folder>].",
+    help="Run-record folder written [default: toolgrad-eval-out/bfcl/<model folder>].",
 )
 @click.option(
+    "--report-dir",
     "--report",
     "report_dir",
     type=click.Path(path_type=Path),

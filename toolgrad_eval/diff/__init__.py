@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from toolgrad_eval import units
 from toolgrad_eval.diff.bfcl import (
     BfclDiff,
     CategoryDiff,
@@ -177,7 +178,7 @@ def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAU
             if c is not None and len(c.pass_to_fail) > len(c.fail_to_pass) and c.mcnemar.p_value < alpha:
                 found.append(
                     f"BFCL {name}: {len(c.pass_to_fail)} pass->fail vs {len(c.fail_to_pass)} fail->pass "
-                    f"(McNemar exact p = {c.mcnemar.p_value:.4g})"
+                    f"(McNemar exact, {units.p_value(c.mcnemar.p_value)})"
                 )
     if diff.toolgrad5k is not None:
         for name in chosen:
@@ -185,7 +186,7 @@ def regressions(diff: RunDiff, metrics: Sequence[str] = (), alpha: float = DEFAU
             if d.mean_diff is not None and d.mean_diff < 0 and d.p_value is not None and d.p_value < alpha:
                 found.append(
                     f"ToolGrad-5k {name}: mean change {d.mean_diff:+.4g} over {d.n} samples "
-                    f"(paired t-test p = {d.p_value:.4g})"
+                    f"(paired t-test, {units.p_value(d.p_value)})"
                 )
     if diff.toolbench is not None:
         found += _toolbench_regressions(diff.toolbench, chosen, alpha)
@@ -197,13 +198,13 @@ def _toolbench_regressions(d: ToolbenchDiff, chosen: Sequence[str], alpha: float
     if "sopr" in chosen and d.n_solved_to_unsolved > d.n_unsolved_to_solved and d.mcnemar.p_value < alpha:
         found.append(
             f"ToolBench SoPR: {d.n_solved_to_unsolved} solved->unsolved vs {d.n_unsolved_to_solved} "
-            f"unsolved->solved (McNemar exact p = {d.mcnemar.p_value:.4g})"
+            f"unsolved->solved (McNemar exact, {units.p_value(d.mcnemar.p_value)})"
         )
     w = d.sowr
     if "sowr" in chosen and w and w.mean_diff is not None and w.mean_diff < 0 and w.p_value is not None:
         if w.p_value < alpha:
             found.append(
-                f"ToolBench SoWR: change {w.mean_diff:+.4g} over {w.n} queries (paired t-test p = {w.p_value:.4g})"
+                f"ToolBench SoWR: change {w.mean_diff:+.4g} over {w.n} queries (paired t-test, {units.p_value(w.p_value)})"
             )
     return found
 

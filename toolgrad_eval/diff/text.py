@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolgrad_eval import units
 from toolgrad_eval.diff import RunDiff
 from toolgrad_eval.leaderboard import BENCHMARK_TITLES
 
@@ -22,11 +23,34 @@ def _f(value: float | None, digits: int = 4) -> str:
 
 
 def _p(value: float | None) -> str:
-    return "N/A" if value is None else f"{value:.4g}"
+    return units.p_value(value, missing="N/A")
 
 
-def _ci(ci: tuple[float, float] | None, digits: int = 4) -> str:
-    return "N/A" if ci is None else f"[{ci[0]:+.{digits}f}, {ci[1]:+.{digits}f}]"
+def _ci(ci: tuple[float, float] | None, digits: int = 2, scale: float = 100) -> str:
+    """A difference's CI, in percentage points by default (rates are fractions inside)."""
+    return "N/A" if ci is None else f"[{scale * ci[0]:+.{digits}f}, {scale * ci[1]:+.{digits}f}]"
+
+
+def _rate(value: float | None, digits: int = 2) -> str:
+    return units.percent(value, digits)
+
+
+def _metric(name: str, value: float | None) -> str:
+    """ToolGrad-5k means: QoR is already on 0-100; Recall and Success Rate are fractions, shown in %."""
+    return _f(value, 2) if name == "qor" else _rate(value)
+
+
+def _metric_diff(name: str, value: float | None) -> str:
+    return "N/A" if value is None else f"{(1 if name == 'qor' else 100) * value:+.2f}"
+
+
+# The diff's "overall" row pools every paired entry; the leaderboard's BFCL Overall is BFCL's own
+# weighted mean of category groups. The two differ, so the row says which one it is.
+_POOLED = "overall (pooled)"
+_POOLED_NOTE = (
+    "overall (pooled) = accuracy over every paired entry, each counted once; "
+    "not BFCL's Overall Accuracy (the leaderboard's weighted mean of category groups)."
+)
 
 
 def render(diff: RunDiff) -> str:
@@ -48,10 +72,10 @@ def render(diff: RunDiff) -> str:
         for c in [*d.categories, d.overall]:
             rows.append(
                 [
-                    c.category,
+                    _POOLED if c is d.overall else c.category,
                     c.n_paired,
-                    _f(c.accuracy_a),
-                    _f(c.accuracy_b),
+                    _rate(c.accuracy_a),
+                    _rate(c.accuracy_b),
                     _ci(c.difference.ci),
                     len(c.pass_to_fail),
                     len(c.fail_to_pass),
@@ -65,9 +89,9 @@ def render(diff: RunDiff) -> str:
                 [
                     "Category",
                     "Paired",
-                    "Acc A",
-                    "Acc B",
-                    "B-A 95% CI",
+                    "Acc A %",
+                    "Acc B %",
+                    "B-A 95% CI (points)",
                     "Pass->fail",
                     "Fail->pass",
                     "McNemar stat",
@@ -75,6 +99,7 @@ def render(diff: RunDiff) -> str:
                 ],
             )
         )
+        lines.append(_POOLED_NOTE)
         for c in d.categories:
             for name, ids in (("pass->fail", c.pass_to_fail), ("fail->pass", c.fail_to_pass)):
                 if ids:
@@ -109,10 +134,10 @@ def render(diff: RunDiff) -> str:
                     [
                         m,
                         x.n,
-                        _f(x.mean_a),
-                        _f(x.mean_b),
-                        _f(x.mean_diff),
-                        _ci(x.ci),
+                        _metric(m, x.mean_a),
+                        _metric(m, x.mean_b),
+                        _metric_diff(m, x.mean_diff),
+                        _ci(x.ci, 2, 1 if m == "qor" else 100),
                         _f(x.t_statistic, 3),
                         _p(x.p_value),
                         len(t.decreased[m]),
@@ -123,6 +148,7 @@ def render(diff: RunDiff) -> str:
                 ["Metric", "Pairs", "Mean A", "Mean B", "B-A", "95% CI (bootstrap)", "t", "p", "Down", "Up"],
             )
         )
+        lines.append("Recall and Success Rate in %, QoR on 0-100; B-A and its CI in points.")
         if t.drops:
             lines.append("\nLargest QoR drops:")
             lines.append(
@@ -150,12 +176,12 @@ def render(diff: RunDiff) -> str:
                             x.run.upper(),
                             x.kind,
                             _f(x.qor, 0),
-                            _f(x.recall, 2),
-                            _f(x.success_rate, 2),
+                            _rate(x.recall, 0),
+                            _rate(x.success_rate, 0),
                         ]
                         for x in t.disagreements[:_SHOWN_ROWS]
                     ],
-                    ["Sample", "Run", "Kind", "QoR", "Recall", "Success"],
+                    ["Sample", "Run", "Kind", "QoR", "Recall %", "Success %"],
                 )
             )
         if sum(t.unpaired.values()):
@@ -169,14 +195,16 @@ def render(diff: RunDiff) -> str:
 
 
 def _toolbench_lines(d: Any, table: Any) -> list[str]:
-    rows = [["SoPR", d.sopr.n, _f(d.sopr.mean_a, 1), _f(d.sopr.mean_b, 1), _f(d.sopr.mean_diff, 2), _ci(d.sopr.ci, 2)]]
+    rows = [
+        ["SoPR", d.sopr.n, _f(d.sopr.mean_a, 1), _f(d.sopr.mean_b, 1), _f(d.sopr.mean_diff, 2), _ci(d.sopr.ci, 2, 1)]
+    ]
     if d.sowr is not None:
         w = d.sowr
-        rows.append(["SoWR", w.n, _f(w.mean_a, 1), _f(w.mean_b, 1), _f(w.mean_diff, 2), _ci(w.ci, 2)])
+        rows.append(["SoWR", w.n, _f(w.mean_a, 1), _f(w.mean_b, 1), _f(w.mean_diff, 2), _ci(w.ci, 2, 1)])
     lines = [table(rows, ["Metric", "Pairs", "A %", "B %", "B-A", "95% CI (paired bootstrap)"])]
     lines.append(
         f"Solved->unsolved {d.n_solved_to_unsolved}, unsolved->solved {d.n_unsolved_to_solved} "
-        f"(McNemar exact p = {_p(d.mcnemar.p_value)})"
+        f"(McNemar exact {_p(d.mcnemar.p_value)})"
     )
     for name, ids in (("solved->unsolved", d.solved_to_unsolved), ("unsolved->solved", d.unsolved_to_solved)):
         if ids:

@@ -62,7 +62,7 @@ def write_report(
     from toolgrad_eval.report.pages import render_index, render_model_page
     from toolgrad_eval.report.tables import CSV_FILES, DELTAS_CSV, MARKDOWN_FILE, csv_files, markdown
 
-    ensure_writable_dir(out, "report (--out)")
+    ensure_writable_dir(out, "report (--report-dir/--out)")
     comparisons = diff_pages(board, diffs)
     swept = sweep(board, series) if series else None
     texts: dict[str, str] = {page.path: render_model_page(board, page) for page in board.pages}

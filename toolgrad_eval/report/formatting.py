@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from toolgrad_eval import units
+
 MINUS = "\u2212"  # a real minus sign: it lines up with the plus and reads better than a hyphen
 
 
@@ -33,11 +35,13 @@ def interval(ci: tuple[float, float] | None, digits: int = 1, sign: bool = False
 
 
 def p_value(p: float | None) -> str:
-    if p is None:
-        return ""
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    """The one p-value style (toolgrad_eval.units), shared with the terminal."""
+    return units.p_value(p)
+
+
+def percent(fraction: float | None, digits: int = 2) -> str:
+    """A rate held as a fraction, in percent (toolgrad_eval.units), ``—`` when missing."""
+    return units.percent(fraction, digits, missing="—").replace("-", MINUS)
 
 
 def sort_key(x: float | None) -> str:

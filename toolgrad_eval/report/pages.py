@@ -77,6 +77,7 @@ def _environment() -> jinja2.Environment:
         signed=formatting.signed,
         interval=formatting.interval,
         p_value=formatting.p_value,
+        percent=formatting.percent,
         sort_key=formatting.sort_key,
         short=short_name,
         path=display_path,
