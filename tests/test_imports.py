@@ -47,7 +47,15 @@ code = main(sys.argv[2:])
 with open(sys.argv[1], "w") as f:
     json.dump({"code": code, "modules": sorted(sys.modules)}, f)
 """
-COMMON = {"cli", "conninfo", "errors", "fileio", "record", "redact"}  # the CLI, its errors, the run record
+COMMON = {
+    "cli",
+    "conninfo",
+    "errors",
+    "fileio",
+    "record",
+    "redact",
+    "units",
+}  # the CLI, its errors, the run record, its number formats
 EXPECTED = {
     "bfcl": (
         COMMON | {"benchmarks", "bfcl", "detect", "generate", "names"},  # generate: the settings a run was made with

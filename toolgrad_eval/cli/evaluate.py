@@ -19,7 +19,8 @@ from toolgrad_eval.cli.judging import (
     progress_printer,
     show_warnings,
 )
-from toolgrad_eval.errors import ConfigError, DatasetError
+from toolgrad_eval.errors import DatasetError
+from toolgrad_eval.units import p_value, percent
 
 if TYPE_CHECKING:  # imported when the run starts: --help and BFCL runs do not load ToolGrad-5k
     from toolgrad_eval.toolgrad5k.run import Toolgrad5kRecord
@@ -313,16 +314,21 @@ def evaluate(**options: Any) -> None:
     benchmark = detect_benchmark(dataset)  # files only: each benchmark's code is imported once chosen
     if benchmark == "toolgrad5k":
         if is_many(options["pred_model"]):
-            raise ConfigError(
-                f"--pred_model {options['pred_model']!r}: several models in one run are a BFCL feature; "
-                "score ToolGrad-5k models one at a time"
-            )
+            from toolgrad_eval.cli.evaluate_many import evaluate_models
+
+            evaluate_models(options, "toolgrad5k", _evaluate_toolgrad5k, default_output)
+            return
         _evaluate_toolgrad5k(options)
     elif benchmark == "bfcl":
         _evaluate_bfcl(options)
     elif benchmark == "toolbench":
         from toolgrad_eval.cli.evaluate_toolbench import evaluate_toolbench
 
+        if is_many(options["pred_model"]):
+            from toolgrad_eval.cli.evaluate_many import evaluate_models
+
+            evaluate_models(options, "toolbench", lambda o: evaluate_toolbench(o, output=o["output"]), default_output)
+            return
         evaluate_toolbench(options, output=options["output"] or default_output("toolbench", options["pred_model"]))
     elif not dataset.is_dir():
         raise DatasetError(dataset, "dataset folder not found")
@@ -385,15 +391,15 @@ def _print_toolgrad5k(record: Toolgrad5kRecord) -> None:
     table = [
         [
             r.model,
-            _fmt(r.summary["recall"], 6),
-            _fmt(r.summary["success_rate"], 6),
+            percent(r.summary["recall"], 4),
+            percent(r.summary["success_rate"], 4),
             _fmt(r.summary["qor"], 3),
             judged_cell(r.summary, record.max_judge_errors),
         ]
         for r in runs
     ]
     click.echo("ToolGrad-5k" + (" (SYNTHETIC demo data)" if s["synthetic"] else ""))
-    headers = ["Model", "Recall", "Success Rate", "QoR", "Judged (QoR n)"]
+    headers = ["Model", "Recall %", "Success Rate %", "QoR", "Judged (QoR n)"]
     click.echo(tabulate(table, headers=headers, tablefmt="github", disable_numparse=True))
     click.echo(
         f"\n{s['n_samples']} samples: {s['stored_verdicts']} stored verdicts, {s['cache_hits']} cached, "
@@ -420,11 +426,22 @@ def _print_compare(runs: list[ModelRun], compare: dict[str, Any]) -> None:
 
     click.echo(f"\nPaired t-test, {runs[0].model} minus {runs[1].model}, paired by sample id:")
     rows = [
-        [metric, test["n"], _fmt(test["mean_diff"], 6), _fmt(test["t_statistic"], 4), _fmt(test["p_value"], 4)]
+        [
+            metric,
+            test["n"],
+            _fmt(None if test["mean_diff"] is None else test["mean_diff"] * (1 if metric == "qor" else 100), 4),
+            _fmt(test["t_statistic"], 4),
+            p_value(test["p_value"], missing="N/A"),
+        ]
         for metric, test in compare["tests"].items()
     ]
     click.echo(
-        tabulate(rows, headers=["Metric", "Pairs", "Mean diff", "t", "p"], tablefmt="github", disable_numparse=True)
+        tabulate(
+            rows,
+            headers=["Metric", "Pairs", "Mean diff (points)", "t", "p"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
     )
 
 
