@@ -128,6 +128,8 @@ def test_cli_scores_the_others_when_one_fails(tmp_path: Path, capsys) -> None:
     ]
 
 
-def test_a_list_is_refused_for_toolgrad5k(capsys) -> None:
-    code = main(["--pred_model", "a,b", "--dataset", str(demo_root() / "toolgrad5k-synthetic")])
-    assert code == 2 and "several models in one run are a BFCL feature" in capsys.readouterr().err
+def test_a_list_of_unknown_models_on_toolgrad5k_names_what_is_there(capsys, tmp_path) -> None:
+    """ToolGrad-5k takes a model list too (tests/toolgrad5k/test_many.py); none of them found is one line."""
+    code = main(["--pred_model", "a,b", "--dataset", str(demo_root() / "toolgrad5k-synthetic"), "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "2 of 2 models not scored" in err and "models found: demo-gemma-3-12b" in err
