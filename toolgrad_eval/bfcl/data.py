@@ -13,6 +13,7 @@ folder the data came from: the cache key is the files' contents.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class BfclData:
     # Where parsed entries are cached between runs (see datacache); None: parse every time.
     parsed_cache: Path | None = field(default=None, repr=False)
     _cache: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
+    _digests: dict[str, str] = field(default_factory=dict, repr=False)
 
     def question_file(self, category: str) -> Path:
         # The agentic categories share their source files (ids renamed per category by ``agentic``).
@@ -68,6 +70,17 @@ class BfclData:
             return self.answer_file(category)
         return None
 
+    def question_digest(self, category: str) -> str:
+        """``sha256:<hex>`` of the category's question file: what results generated or scored from it
+        answer (hashed from the bytes ``entries`` reads; read here only when it has not)."""
+        if category not in self._digests:
+            path = self.question_file(category)
+            try:
+                self._digests[category] = _digest(path.read_bytes())
+            except OSError as exc:
+                raise InputFileError(path, f"cannot read ({exc.strerror or exc})") from None
+        return self._digests[category]
+
     def entries(self, category: str) -> list[Entry]:
         """Questions of ``category`` in data order, each with its answer. Raises if unreadable."""
         if category not in self._cache:
@@ -83,6 +96,7 @@ class BfclData:
         except OSError:
             rows = self._parse(category, None, None)  # raises the error naming the file
         else:
+            self._digests[category] = _digest(question_bytes)
             rows = datacache.load_or_build(
                 self.parsed_cache,
                 question_file,
@@ -112,6 +126,10 @@ class BfclData:
                 )
             out.append((q["id"], q, a["ground_truth"]))
         return out
+
+
+def _digest(content: bytes) -> str:
+    return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
 def _read_jsonl(path: Path, content: bytes | None = None) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import os
 import time
@@ -28,7 +27,7 @@ from typing import Any, Callable, Literal
 from toolgrad_eval import __version__
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, SINGLE_TURN, file_prefix, group, native_name, to_v4
 from toolgrad_eval.bfcl.data import BfclData, installed_package, locate_data
-from toolgrad_eval.errors import ConfigError, InputFileError
+from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import replace_lone_surrogates
 from toolgrad_eval.generate import multi_turn
 from toolgrad_eval.generate import prompt as prompts
@@ -125,7 +124,7 @@ def generate(
         max_tokens=options.max_tokens,
         system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
         tool_version=__version__,
-        question_data=question_fingerprints(data, options.categories),
+        question_data={category: data.question_digest(category) for category in options.categories},
     )
     paths = {c: result_path(model_dir, options.version, c) for c in options.categories}
     earlier = _check_settings(model_dir, settings, paths, options.overwrite)
@@ -364,18 +363,6 @@ def _redacted_call(call: Any) -> Any:
         return call
     hidden = redact_value(decoded)
     return call if hidden == decoded else {name: json.dumps(hidden, ensure_ascii=False)}
-
-
-def question_fingerprints(data: BfclData, categories: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``{category: "sha256:<hex>"}`` of the question files the entries come from."""
-    out = {}
-    for category in categories:
-        path = data.question_file(category)
-        try:
-            out[category] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            raise InputFileError(path, f"cannot read ({exc.strerror or exc})") from None
-    return out
 
 
 def _now() -> str:
