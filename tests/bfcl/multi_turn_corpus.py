@@ -11,11 +11,22 @@ inside a string argument, a private method, a syntax-breaking name. Nothing here
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 from typing import Any
 
 CHATTER = "Sure, let me do that."
 READ_ONLY = {"ls", "cat", "pwd", "grep", "wc", "diff", "tail", "du", "find", "get_user_id", "view_messages_sent"}
+
+
+def signatures(classes: dict[str, type]) -> dict[str, list[str]]:
+    """Each public simulator method's parameter names (to write positional arguments by name)."""
+    out: dict[str, list[str]] = {}
+    for cls in classes.values():
+        for name, func in inspect.getmembers(cls, inspect.isfunction):
+            if not name.startswith("_"):
+                out[name] = [p for p in inspect.signature(func).parameters if p != "self"]
+    return out
 
 
 def parse_call(text: str) -> tuple[str, list[Any], dict[str, Any]]:

@@ -8,7 +8,6 @@ subprocess and by ours.
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -27,17 +26,8 @@ from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, simulator_dir
 PICKS = (0, 3, 37, 75, 110, 140, 170, 199)
 
 
-def _signatures(classes: dict[str, type]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for cls in classes.values():
-        for name, func in inspect.getmembers(cls, inspect.isfunction):
-            if not name.startswith("_"):
-                out[name] = [p for p in inspect.signature(func).parameters if p != "self"]
-    return out
-
-
 def _jobs(version: str, data: BfclData, classes: dict[str, type]) -> list[dict[str, Any]]:
-    signatures = _signatures(classes)
+    signatures = corpus.signatures(classes)
     jobs = []
     for category in MULTI_TURN:
         entries = data.entries(category)

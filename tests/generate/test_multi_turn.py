@@ -9,7 +9,6 @@ same release the same per-entry verdicts.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import random
@@ -55,15 +54,6 @@ def _trimmed_data(version: str, category: str, dest: Path, picks: tuple[int, ...
     return dest
 
 
-def _signatures(classes: dict[str, type]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for cls in classes.values():
-        for name, func in inspect.getmembers(cls, inspect.isfunction):
-            if not name.startswith("_"):
-                out[name] = [p for p in inspect.signature(func).parameters if p != "self"]
-    return out
-
-
 def _step(call: str, is_fc: bool, signatures: dict[str, list[str]]) -> Any:
     """One ground-truth call as a step, its positional arguments named (as a model writes them)."""
     if is_fc:
@@ -75,7 +65,7 @@ def _step(call: str, is_fc: bool, signatures: dict[str, list[str]]) -> Any:
 
 def _script(data: BfclData, category: str, is_fc: bool) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
     """Opening message -> scripted turns, and the sabotage of each sabotaged entry's id."""
-    signatures = _signatures(load_classes(simulator_dir(data.root, data.version)))
+    signatures = corpus.signatures(load_classes(simulator_dir(data.root, data.version)))
     script: dict[str, list[list[Any]]] = {}
     sabotage: dict[str, str] = {}
     for index, entry in enumerate(data.entries(category)):
