@@ -272,3 +272,42 @@ def test_post_chat_hands_back_no_lone_surrogate_and_refuses_an_error_body(fake_o
     fake_openai.script([Reply.error_body("overloaded")])
     with pytest.raises(BadReply, match="not a completion .*overloaded"):
         post_chat(client, body)
+
+
+@pytest.mark.parametrize("code", [200, 400], ids=["reply", "error"])
+def test_a_gzip_bomb_is_inflated_within_the_cap(tmp_path, bfcl_data, code):
+    """A 1 GB body sent as 1 MB of gzip: a reply stops at the byte cap, an error's message is cut at
+    64 KiB (the SDK reads an error body whole, and httpx inflates each network read whole), so the
+    process never holds more than a few MB of it; the entries are recorded as errors."""
+    with FakeModel(bfcl_data, every=0) as server:
+        server.script([Reply.gzip(1 << 30, code=code)] * 8)
+        ran = cli(tmp_path, *generate_args(bfcl_data, server.base_url, extra=("--num_process", "4")))
+    assert ran.code == 2 and len(ran.error_lines) == 1, ran.err
+    assert ("reply larger than" if code == 200 else f"HTTP {code}") in ran.err
+    assert 20 < ran.rss_mb < 250, ran.rss_mb  # 4 x 1 GB in flight without the bounds; measured, not 0
+    assert written(tmp_path / "run") < 1024 * 1024  # the message is cut before it reaches a file
+    assert sum(1 for r in result_lines(tmp_path) if r.get("toolgrad_error")) >= 4
+
+
+def test_inflating_reads_what_it_must_and_refuses_what_it_did_not_ask_for(fake_openai, monkeypatch):
+    """The HTTP layer itself: a small gzip reply reads as a completion, a 400 bomb's message is the
+    first 64 KiB, a reply in an encoding not asked for (br) fails rather than being inflated by
+    whatever library happens to be installed."""
+    import openai
+
+    from toolgrad_eval.judge.endpoints import make_pool, post_chat
+    from toolgrad_eval.judge.transport import ERROR_BODY_BYTES
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    client = make_pool([fake_openai.base_url], timeout=5, on_request=lambda _r: None).endpoints[0].client
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    fake_openai.script([Reply.gzip(300_000)])
+    assert post_chat(client, body)["choices"][0]["message"]["content"] == "0" * 300_000
+    fake_openai.script([Reply.gzip(1 << 28, code=400)])
+    with pytest.raises(openai.BadRequestError) as refused:
+        post_chat(client, body)
+    assert len(refused.value.response.content) == ERROR_BODY_BYTES
+    fake_openai.script([Reply.gzip(1000, encoding="br")])
+    with pytest.raises(openai.APIConnectionError) as odd:
+        post_chat(client, body)
+    assert "encoding not asked for (br)" in str(odd.value.__cause__)

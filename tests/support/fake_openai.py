@@ -44,7 +44,8 @@ as the test sets it), drop() (close the socket with no response).
 Hostile kinds: drip(part, interval) (one byte every ``interval`` seconds, of the headers or of
 the body, until the client gives up), huge(nbytes, declared=True) (a 200 completion whose content
 is ``nbytes`` long, streamed, never held whole; without Content-Length when not ``declared``), redirect(location, code=302), error_body(message) (a 200
-whose body is ``{"error": ...}`` with no choices).
+whose body is ``{"error": ...}`` with no choices), gzip(nbytes, code=200, encoding="gzip") (a gzip bomb:
+a body inflating past ``nbytes``, as a completion or, for an error code, an error's message).
 ``script(replies, path=...)`` can target another route template, e.g. "/v1/batches/{id}".
 
 Files and Batch subset: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id},
@@ -72,6 +73,7 @@ As a subprocess (for kill -9 tests and benchmarks; runs until killed)::
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -84,6 +86,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -122,7 +125,9 @@ _ROUTES = [  # (method, route template, regex); the template is what script(path
 class Reply:
     """One scripted answer to one request."""
 
-    kind: Literal["ok", "status", "malformed", "content", "stall", "drop", "drip", "huge", "redirect", "error_body"]
+    kind: Literal[
+        "ok", "status", "malformed", "content", "stall", "drop", "drip", "huge", "redirect", "error_body", "gzip"
+    ]
     code: int = 200
     retry_after: float | None = None
     text: str = ""
@@ -171,6 +176,13 @@ class Reply:
     def error_body(cls, message: str = "the model crashed") -> Reply:
         return cls("error_body", text=message)
 
+    @classmethod
+    def gzip(cls, nbytes: int, code: int = 200, encoding: str = "gzip") -> Reply:
+        """A gzip bomb: ``Content-Encoding: gzip`` (or ``encoding``), a body that inflates to more than
+        ``nbytes`` bytes (a completion whose content is that long, or for an error ``code`` an error
+        whose message is) from about ``nbytes / 1000`` bytes on the wire."""
+        return cls("gzip", code=code, seconds=nbytes, text=encoding)
+
 
 class Hostile(Exception):
     """Raised inside handlers: the handler writes this reply itself (dripped or streamed)."""
@@ -178,6 +190,24 @@ class Hostile(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(reply.kind)
         self.reply = reply
+
+
+@functools.lru_cache(maxsize=4)
+def gzip_bomb(nbytes: int, code: int) -> bytes:
+    """A JSON reply (a completion for 200, an error otherwise) with a string of ``nbytes`` zeros, gzipped."""
+    if code == 200:
+        head = b'{"id": "chatcmpl-gz", "object": "chat.completion", "choices": [{"index": 0, '
+        head += b'"finish_reason": "stop", "message": {"role": "assistant", "content": "'
+        tail = b'"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}'
+    else:
+        head, tail = b'{"error": {"type": "server_error", "message": "', b'"}}'
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts, piece, left = [packer.compress(head)], b"0" * (1 << 20), nbytes
+    while left > 0:
+        parts.append(packer.compress(piece[:left]))
+        left -= len(piece)
+    parts += [packer.compress(tail), packer.flush()]
+    return b"".join(parts)
 
 
 def default_score(request: dict) -> int:
@@ -404,6 +434,8 @@ class FakeOpenAI:
             raise Answer(reply.code, b"", {"Location": reply.text})
         if reply.kind == "error_body":
             raise Answer(200, {"error": {"message": reply.text, "type": "server_error", "code": None}})
+        if reply.kind == "gzip":
+            raise Answer(reply.code, gzip_bomb(int(reply.seconds), reply.code), {"Content-Encoding": reply.text})
         headers = {}
         if reply.retry_after is not None:
             headers = {"retry-after": f"{reply.retry_after:g}", "retry-after-ms": str(int(reply.retry_after * 1000))}

@@ -234,6 +234,7 @@ def post_chat(client: Any, body: dict[str, Any]) -> dict[str, Any]:
     configured = client.timeout  # make_pool's: read = the --timeout, which post_chat makes the total deadline
     seconds = float(getattr(configured, "read", configured) or 600.0)
     with transport.limits(seconds):
+        response = None
         try:
             response = client.post("/chat/completions", body=body, cast_to=transport.response_type(), stream=True)
             try:
@@ -248,7 +249,8 @@ def post_chat(client: Any, body: dict[str, Any]) -> dict[str, Any]:
             import openai
 
             kind = openai.APITimeoutError if limit.kind == "deadline" else openai.APIConnectionError
-            raise kind(request=_request_of(exc)) from limit
+            request: Any = _request_of(exc) or getattr(response, "request", None)  # ours raise unwrapped
+            raise kind(request=request) from limit
     try:
         reply = json.loads(content)
     except RecursionError:  # a hostile body nested past the parser's depth: a malformed reply, not a crash

@@ -11,6 +11,13 @@ bounds the body (checked between chunks) and the per-read timeout still bounds s
 
 Redirects are not followed: a 3xx would re-send the prompt (and the key) to another address, and
 a 302 turned into a GET whose reply looks like an answer. The caller reports it instead.
+
+A compressed body is inflated here, not by httpx: httpx inflates each network read whole (one 64 KB
+gzip read of zeros is 64 MB) and the SDK reads an error reply's body with no bound at all, so a
+gzip bomb of a few MB could take gigabytes. :class:`_Inflated` inflates at most ``PIECE_BYTES`` at a
+time and counts the total: a 2xx body past the byte cap fails as any over-size reply; an error
+reply's body (read only for its message) is cut at ``ERROR_BODY_BYTES``. Only gzip and deflate are
+asked for; a reply in another encoding fails.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import contextlib
 import importlib
 import threading
 import time
+import zlib
 from typing import Any, Callable, Iterator
 
 __all__ = [
@@ -34,6 +42,8 @@ __all__ = [
 
 MAX_REPLY_BYTES = 8 * 1024 * 1024  # a reply of 1,000,000 characters of JSON-escaped text fits; 200 MB does not
 CONNECT_SECONDS = 10.0  # a host that accepts no connection in this long is unreachable, whatever --timeout says
+ERROR_BODY_BYTES = 64 * 1024  # an error reply's body is read for its message: the first 64 KiB say it
+PIECE_BYTES = 64 * 1024  # a compressed body is inflated this much at a time
 
 _local = threading.local()
 
@@ -70,7 +80,8 @@ def http_client(timeout: float, on_request: Callable[[Any], None]) -> Any:
 
     module = _http_module()
     client = openai.DefaultHttpxClient(
-        event_hooks={"request": [on_request]},
+        event_hooks={"request": [on_request], "response": [_inflate_within_bounds]},
+        headers={"Accept-Encoding": "gzip, deflate"},  # what _Inflated reads; never br or zstd
         follow_redirects=False,
         timeout=module.Timeout(timeout, connect=min(timeout, CONNECT_SECONDS)),
     )
@@ -203,3 +214,89 @@ class _LimitedBackend:
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
+
+
+def _inflate_within_bounds(response: Any) -> None:
+    """httpx's response hook (headers in, body unread): a compressed body is handed to httpx already
+    inflated, by :class:`_Inflated`, and the Content-Encoding header is dropped so httpx does not
+    inflate it again. An uncompressed error body is cut at ``ERROR_BODY_BYTES`` too."""
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    encodings = [e for e in encodings if e and e != "identity"]
+    error = response.status_code >= 300
+    if not encodings and not error:
+        return  # the network layer's byte cap bounds it
+    response.stream = _inflated_class()(response.stream, encodings, error)
+    if "content-encoding" in response.headers:
+        del response.headers["content-encoding"]
+
+
+_INFLATED: list[type] = []
+
+
+def _inflated_class() -> type:
+    """:class:`_Inflated` as a subclass of the installed httpx's ``SyncByteStream`` (httpx checks)."""
+    if not _INFLATED:
+        _INFLATED.append(type("_Inflated", (_Inflated, _http_module().SyncByteStream), {}))
+    return _INFLATED[0]
+
+
+class _Inflated:
+    """A response body stream that inflates gzip or deflate ``PIECE_BYTES`` at a time and stops at
+    the cap: this thread's byte cap for a 2xx reply (past it: :func:`over_size`), ``ERROR_BODY_BYTES``
+    for an error reply (cut there: only its message is read)."""
+
+    def __init__(self, stream: Any, encodings: list[str], error: bool) -> None:
+        self._stream, self._error = stream, error
+        self._encoding = ", ".join(encodings)
+        self._supported = self._encoding in ("", "gzip", "x-gzip", "deflate")
+
+    def _cap(self) -> int:
+        if self._error:
+            return ERROR_BODY_BYTES
+        inside_limits = getattr(_local, "deadline", None) is not None
+        return int(getattr(_local, "max_bytes", MAX_REPLY_BYTES)) if inside_limits else MAX_REPLY_BYTES
+
+    def __iter__(self) -> Iterator[bytes]:
+        if not self._supported:
+            if self._error:
+                return  # an error whose body we cannot read: its status says enough
+            _local.hit = ReplyLimitExceeded("size", f"reply in an encoding not asked for ({self._encoding})")
+            raise _local.hit
+        cap, size = self._cap(), 0
+        for piece in self._inflate():
+            if size + len(piece) > cap:
+                if self._error:
+                    yield piece[: cap - size]
+                    return
+                raise over_size()
+            size += len(piece)
+            yield piece
+
+    def _inflate(self) -> Iterator[bytes]:
+        if not self._encoding:
+            yield from self._stream
+            return
+        inflater: Any = zlib.decompressobj(zlib.MAX_WBITS if self._encoding == "deflate" else zlib.MAX_WBITS | 32)
+        first = True
+        for raw in self._stream:
+            if first and self._encoding == "deflate" and raw and (raw[0] & 0x0F) != 8:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, without the zlib header
+            first = False
+            data = raw
+            while not inflater.eof:
+                try:
+                    piece = inflater.decompress(data, PIECE_BYTES)
+                except zlib.error as exc:
+                    if self._error:
+                        return  # an error reply: the status says enough
+                    raise ValueError(f"reply body does not inflate as {self._encoding} ({exc})") from None
+                if piece:
+                    yield piece
+                data = inflater.unconsumed_tail
+                if not data and len(piece) < PIECE_BYTES:
+                    break  # this read is inflated; a full piece may have more output pending
+            if inflater.eof:
+                return
+
+    def close(self) -> None:
+        self._stream.close()
