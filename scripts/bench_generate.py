@@ -1,6 +1,7 @@
 """Benchmark ``toolgrad-eval generate`` against a bare openai-SDK script sending the same requests.
 
     python scripts/bench_generate.py [--entries 1000] [--num-process 16] [--latency 0.3] [--repeat 1]
+                                     [--multi-turn-entries 100] [--multi-turn-latency 0.2]
 
 Both run against one loopback fake model server (tests/support/fake_model.py, a subprocess)
 answering every request in ``--latency`` seconds, in the same run, alternated (``--repeat K``: the
@@ -16,6 +17,12 @@ median of K each):
 
 Prints both wall times, the ideal (ceil(entries / num_process) x latency) and the ratio
 command / baseline (target: within 5%, i.e. <= 1.05). Not a timed test: numbers depend on the machine.
+
+Then the multi-turn line: scripts/bench_generate_multi_turn.py with ``--multi-turn-entries`` (100)
+multi_turn_base conversations, the same ``--num-process`` in flight, ``--multi-turn-latency`` (200 ms)
+per reply, against a bare openai-SDK script holding the same conversations (its docstring says how).
+It needs the fetched BFCL v4 data (``toolgrad-eval bfcl-data fetch v4``); ``--multi-turn-entries 0``
+leaves it out.
 """
 
 from __future__ import annotations
@@ -96,6 +103,8 @@ def main() -> None:
     parser.add_argument("--num-process", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--multi-turn-entries", type=int, default=100)
+    parser.add_argument("--multi-turn-latency", type=float, default=0.2)
     args = parser.parse_args()
     per_copy = 8  # simple_python questions in the demo data
     copies = -(-args.entries // per_copy)
@@ -131,6 +140,11 @@ def main() -> None:
             f"  ratio generate / bare = {wall / base:.3f} "
             f"({'within' if wall <= 1.05 * base else 'OUTSIDE'} the 5% target)"
         )
+    if args.multi_turn_entries > 0:
+        multi_turn = Path(__file__).with_name("bench_generate_multi_turn.py")
+        options = ["--entries", str(args.multi_turn_entries), "--num-process", str(args.num_process)]
+        options += ["--latency", str(args.multi_turn_latency)]
+        subprocess.run([sys.executable, str(multi_turn), *options], check=True)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def main() -> None:
     print(
         f"multi-turn: {args.entries} entries, {args.num_process} in flight, {args.latency * 1000:.0f} ms per reply: "
         f"generate {ours:.2f} s ({ours_requests} requests), bare SDK {theirs:.2f} s ({bare_requests} requests), "
-        f"ratio {ours / theirs:.3f}"
+        f"ratio {ours / theirs:.3f} ({'within' if ours <= 1.05 * theirs else 'OUTSIDE'} the 5% target)"
     )
 
 
