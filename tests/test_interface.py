@@ -8,6 +8,8 @@ fails this test.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,3 +275,25 @@ def test_diff_pages_show_rates_in_percent_and_say_which_overall(diff_site: Any) 
     recall_a = float(rows["recall"].attrs["data-k-a"])  # the sort key keeps the fraction
     assert 0 < recall_a <= 1
     assert rows["recall"].find_all("td")[1].text().strip() == f"{100 * recall_a:.2f}"
+
+
+def test_the_docs_spell_every_option_the_canonical_way() -> None:
+    """README and docs/ show commands with the canonical names; an old spelling appears only where a
+    line says it is one ("also", "alias", "spelling"). docs/interface.md lists them all, on purpose."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    old = {alias: c.canonical for c in _CONCEPTS.values() for alias in c.aliases if alias.startswith("--")}
+    # Names that are one concept's alias and another's canonical name are judged by context: skip them.
+    old = {alias: canonical for alias, canonical in old.items() if alias not in _CONCEPTS}
+    pattern = re.compile("(" + "|".join(re.escape(a) for a in sorted(old, key=len, reverse=True)) + r")(?![\w-])")
+    found = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        if page.name == "interface.md":
+            continue
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\balso\b|alias|spelling", line):
+                continue
+            found += [f"{page.name}:{number}: {m} (say {old[m]})" for m in pattern.findall(line)]
+    assert not found, "\n".join(found)
+    assert "--pred_model" in old and "--out" in old  # the check looks for something
