@@ -1,14 +1,22 @@
-"""Forked sample preparation (toolgrad5k/sample.py) gives what sequential preparation gives."""
+"""Forked sample preparation (toolgrad5k/sample.py) gives what sequential preparation gives.
+
+The judge here is a server in its own process (not the in-process ``fake_openai``, whose threads
+would make every fork a fork of a threaded process): the workers are forked from a process with no
+other thread, as in a real run, and :func:`forks_alone` checks that at each fork."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from toolgrad5k.builders import KEY, call, read_rows as rows, run_main as run
+from support.fake_openai import FakeOpenAIProcess
+from toolgrad5k.builders import KEY, SECRET, call, read_rows as rows, run_main as run
 from toolgrad_eval.toolgrad5k import sample
 
 pytestmark = pytest.mark.compat  # forked workers (multiprocessing differs between versions)
@@ -17,6 +25,32 @@ linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="samples are prepared in forked processes on Linux only"
 )
 CHAT = "/v1/chat/completions"
+
+
+class _Judge:
+    def __init__(self, log: Path, forks: list[int]) -> None:
+        self.log = log
+        self.forks = forks  # threads alive at each fork since the test began
+
+    def count(self, path: str) -> int:
+        if not self.log.exists():
+            return 0
+        return sum(json.loads(line)["path"] == path for line in self.log.read_text().splitlines() if line)
+
+
+@pytest.fixture
+def judge_env(tmp_path, monkeypatch):
+    """The fake judge in a subprocess, in the SDK's environment; cwd in tmp_path; every fork made
+    while the test runs is checked to come from a process with one thread."""
+    log = tmp_path / "judge-requests.jsonl"
+    with FakeOpenAIProcess(tmp_path, "--request-log", str(log)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        monkeypatch.chdir(tmp_path)
+        forks: list[int] = []
+        os.register_at_fork(before=lambda: forks.append(threading.active_count()))
+        yield _Judge(log, forks)
+    assert all(n == 1 for n in forks), f"forked with {forks} threads alive"
 
 
 def mixed(builder, n: int = 240):
@@ -56,6 +90,7 @@ def test_forked_preparation_matches_sequential(builder, judge_env, monkeypatch):
     monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
     monkeypatch.setattr(sample, "_CHUNK", 7)  # many chunks, the last one short
     code, par = run(data, "--num_process", "4", out="par", cache="par-cache")
+    assert judge_env.forks  # prepared in forked workers (from a process with no other thread)
     assert code == 0 and judge_env.count(CHAT) == 2 * sent  # the same requests again, no more
     volatile = {"created_at", "command", "judge_seconds", "per_sample_sha256", "concurrency", "dataset"}
     assert {k: v for k, v in par.items() if k not in volatile} == {k: v for k, v in seq.items() if k not in volatile}
@@ -111,3 +146,38 @@ def test_only_large_datasets_on_linux_are_prepared_in_forked_processes(monkeypat
         assert sample._default_processes(sample.PARALLEL_FROM) > 1
     monkeypatch.setattr(sys, "platform", "darwin")  # fork is offered there, but unsafe once the SDK is loaded
     assert sample._default_processes(10 * sample.PARALLEL_FROM) == 1
+
+
+@linux_only
+def test_a_process_with_other_threads_prepares_its_samples_itself(builder, judge_env, monkeypatch):
+    """A thread still alive (a library user's, or one a previous run left) means no fork: forking would
+    copy any lock it holds; the samples are prepared in this process instead, with the same rows."""
+    data = mixed(builder, 60)
+    monkeypatch.setattr(sample, "PARALLEL_FROM", 10)
+    code, forked = run(data, out="forked", cache="c1")
+    assert code == 0 and judge_env.forks
+    judge_env.forks.clear()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="someone-else")
+    other.start()
+    try:
+        code, alone = run(data, out="alone", cache="c2")
+    finally:
+        release.set()
+        other.join()
+    assert code == 0 and judge_env.forks == []
+    assert rows("alone") == rows("forked")
+
+
+def test_the_claim_renewer_leaves_when_the_last_claim_is_released(tmp_path):
+    """No sleeping thread outlives a run (it would keep the next model's preparation from forking)."""
+    from toolgrad_eval.judge.cache import open_cache
+
+    claims = open_cache(tmp_path / "cache", lease=300).claims
+    assert claims.try_claim("k")
+    assert any(t.name == "claim-renewer" for t in threading.enumerate())
+    claims.release("k")
+    deadline = time.monotonic() + 5
+    while any(t.name == "claim-renewer" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "claim-renewer" for t in threading.enumerate())  # not after lease / 3 = 100 s

@@ -38,6 +38,7 @@ class Claims:
         self._held: set[str] = set()
         self._lock = threading.Lock()
         self._renewer: threading.Thread | None = None
+        self._idle = threading.Event()  # set when the last claim is given up: the renewer leaves at once
         self.waits = 0  # keys this process waited for because another held them (for the summary)
         self.takeovers = 0  # claims taken from an owner that died or let its lease lapse
 
@@ -86,6 +87,8 @@ class Claims:
         """Give ``key`` up (its verdict is stored, or this process stopped asking for it)."""
         with self._lock:
             self._held.discard(key)
+            if not self._held:
+                self._idle.set()
         self.store.release(key, self.owner)
 
     def _hold(self, key: str, taken_over: bool) -> None:
@@ -93,14 +96,16 @@ class Claims:
             self._held.add(key)
             if taken_over:  # counted by the store's word, not by whether this process waited first
                 self.takeovers += 1
+            self._idle.clear()
             if self._renewer is None:
                 self._renewer = threading.Thread(target=self._renew, name="claim-renewer", daemon=True)
                 self._renewer.start()
 
     def _renew(self) -> None:
-        stopped = threading.Event()  # never set: the thread leaves when no claim is held
+        # The thread leaves as soon as no claim is held (no sleeping thread outlives a run: a
+        # process forking workers next, such as the next model's sample preparation, has none).
         while True:
-            stopped.wait(self.lease / 3)
+            self._idle.wait(self.lease / 3)
             with self._lock:
                 if not self._held:
                     self._renewer = None

@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -130,6 +132,19 @@ def prepare_samples(
     return _forked(job, ids, processes)
 
 
+def _single_threaded(wait: float = 2.0) -> bool:
+    """Whether this process has no thread but this one, waiting up to ``wait`` s for leaving ones
+    (a previous model's judge threads end as their run does). Forking a threaded process copies
+    whatever lock another thread holds at that instant, and a worker that needs it waits forever:
+    a process that still has other threads prepares its samples itself."""
+    deadline = time.monotonic() + wait
+    while threading.active_count() > 1:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def _default_processes(n: int) -> int:
     # Linux only: macOS offers fork too, but forking once ssl and the SDK are loaded is unsafe there.
     if n < PARALLEL_FROM or not sys.platform.startswith("linux"):
@@ -153,6 +168,9 @@ class _Failure:
 
 def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]:
     global _JOB
+    if not _single_threaded():
+        yield from (job.prepare(sid) for sid in ids)
+        return
     chunks = [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
     # A dead worker (the OOM killer, a crash) breaks the pool and raises, instead of leaving its
     # chunk unanswered forever; with fork, every worker starts at the first submit and none later.
