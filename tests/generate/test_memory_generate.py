@@ -257,3 +257,35 @@ def test_a_scenario_that_could_steer_a_path_is_refused(tmp_path: Path, model_env
     assert "no BFCL memory scenario" in line["result"]
     assert {p.name for p in tmp_path.iterdir()} == {"data", "run"}
     assert not [p for p in (tmp_path / "run").rglob("*escaped*")]
+
+
+@pytest.mark.slow  # the whole memory data (155 questions, 37 prerequisites) twice, and the official evaluation
+def test_official_evaluation_gives_our_verdicts_on_generated_memory_files(tmp_path: Path, model_env: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bfcl"))
+    from agentic_oracle import official_evaluate
+    from bfcl.oracle import or_skip
+
+    from toolgrad_eval.bfcl.runner import run_bfcl
+
+    data = memory_data(tmp_path / "data")
+    cases = {"memory_kv": ("gpt-4o-2024-11-20-FC", "fc"), "memory_rec_sum": ("google_gemma-3-4b-it", "prompt")}
+    wrong = frozenset(range(3, 155, 11))
+    for category, (model, mode) in cases.items():
+        play = player(data, category[len("memory_") :], mode=mode, wrong=wrong)
+        with ConversationServer({}, mode=mode, planner=play) as server:
+            summary = _run(data, tmp_path / "run", category, mode, server.base_url, model=model)
+        assert summary["errors"] == 0 and summary["complete_categories"] == [category]
+        assert len(play.systems) == 155
+    or_skip(
+        lambda: official_evaluate(
+            tmp_path / "run" / "result", tmp_path / "official", list(dict(cases.values())), list(cases)
+        )
+    )
+    for category, (model, _) in cases.items():
+        run_bfcl(tmp_path / "run", model, tmp_path / f"record-{model}", bfcl_data=data, echo=lambda _: None)
+        rel = Path("agentic") / "memory" / category[len("memory_") :] / f"BFCL_v4_{category}_score.json"
+        theirs, ours = (_lines(root / model / rel) for root in (tmp_path / "official", tmp_path / "run" / "score"))
+        assert ours[0]["correct_count"] == theirs[0]["correct_count"] == 155 - len(wrong)
+        verdicts = {line["id"]: line["error"]["error_type"] for line in theirs[1:]}
+        assert verdicts == {line["id"]: line["error"]["error_type"] for line in ours[1:]}
+        assert set(verdicts.values()) == {"agentic:answer_not_found"} and len(verdicts) == len(wrong)
