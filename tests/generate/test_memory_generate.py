@@ -245,16 +245,21 @@ def test_memory_simulators_leave_no_official_names_loaded(tmp_path: Path) -> Non
 def test_a_scenario_that_could_steer_a_path_is_refused(tmp_path: Path, model_env: Path) -> None:
     data = memory_data(tmp_path / "data", ("notetaker",), per_scenario=2)
     questions = (data / "BFCL_v4_memory.json").read_text().splitlines()
-    first = json.loads(questions[0])
+    first, second = json.loads(questions[0]), json.loads(questions[1])
     first["scenario"] = "../../../escaped"
-    (data / "BFCL_v4_memory.json").write_text("\n".join([json.dumps(first), *questions[1:]]) + "\n")
+    second["id"] = second["id"] + "/../../../escaped"
+    (data / "BFCL_v4_memory.json").write_text("\n".join(map(json.dumps, [first, second])) + "\n")
+    answers = (data / "possible_answer" / "BFCL_v4_memory.json").read_text().splitlines()
+    answer = {**json.loads(answers[1]), "id": second["id"]}
+    (data / "possible_answer" / "BFCL_v4_memory.json").write_text("\n".join([answers[0], json.dumps(answer)]) + "\n")
     play = player(data, "kv")
     with ConversationServer({}, planner=play) as server:
         summary = _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
-    assert summary["errors"] == 1
+    assert summary["errors"] == 2
     folder = tmp_path / "run" / "result" / "m" / "agentic" / "memory" / "kv"
-    line = next(line for line in _lines(folder / "BFCL_v4_memory_kv_result.json") if line["id"] == first["id"])
-    assert "no BFCL memory scenario" in line["result"]
+    lines = {line["id"]: line["result"] for line in _lines(folder / "BFCL_v4_memory_kv_result.json")}
+    assert "no BFCL memory scenario" in lines[first["id"]]
+    assert "is not a BFCL memory id" in lines[second["id"].replace("memory", "memory_kv", 1)]
     assert {p.name for p in tmp_path.iterdir()} == {"data", "run"}
     assert not [p for p in (tmp_path / "run").rglob("*escaped*")]
 

@@ -266,14 +266,15 @@ def send_conversations(
             line = conversation.run()
             if item.category.endswith(PREREQ_SUFFIX):  # its snapshot, before its line is recorded
                 assert memory is not None
-                process.flush_memory(memory.model_dir)
+                try:
+                    process.flush_memory(memory.model_dir)
+                except ValueError as exc:
+                    return error_line(entry.id, f"memory snapshot not written: {exc}", REQUEST)
             return line
         except RequestFailed as exc:
             return error_line(entry.id, str(exc), TRANSPORT if exc.retryable else REQUEST)
         except Bounded as exc:
             return error_line(entry.id, f"toolgrad-eval stopped executing this entry's calls: {exc}", REQUEST)
-        except ValueError as exc:  # the snapshot could not be written
-            return error_line(entry.id, str(exc), REQUEST)
 
     todo: queue.SimpleQueue[Pending | PendingChain | None] = queue.SimpleQueue()
     finished: queue.SimpleQueue[tuple[Pending, dict[str, Any]] | _Skipped | BaseException] = queue.SimpleQueue()

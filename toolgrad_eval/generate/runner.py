@@ -293,18 +293,23 @@ def _plan_memory(
         configured = memories.with_memory_config(entry, category, model_dir)
         return multi_turn.Pending(result_category, multi_turn.prepare_entry(configured, data.root, func_docs), scenario)
 
+    refused = len(malformed)
     for plan in plans:
-        chains.append(
-            multi_turn.PendingChain(
-                plan,
-                [pending(prereq, e, plan.scenario) for e in plan.prereqs],
-                [
-                    pending(category, memories.with_answer_format(e, memory_run.prompts.answer_format), plan.scenario)
-                    for e in plan.questions
-                ],
-            )
-        )
-    return len(malformed)
+        # A prerequisite that cannot be sent is the data's fault: one line naming it, nothing sent.
+        try:
+            prereqs = [pending(prereq, e, plan.scenario) for e in plan.prereqs]
+        except ValueError as exc:
+            raise ConfigError(f"{data.root / memories.PREREQ_FOLDER}: scenario {plan.scenario}: {exc}") from None
+        questions = []
+        for entry in plan.questions:
+            try:
+                formatted = memories.with_answer_format(entry, memory_run.prompts.answer_format)
+                questions.append(pending(category, formatted, plan.scenario))
+            except ValueError as exc:  # one malformed question: its line says why, the run goes on
+                record(category, error_line(entry.id, f"malformed question: {exc}", REQUEST))
+                refused += 1
+        chains.append(multi_turn.PendingChain(plan, prereqs, questions))
+    return refused
 
 
 def _send(
