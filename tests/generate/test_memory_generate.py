@@ -294,3 +294,32 @@ def test_official_evaluation_gives_our_verdicts_on_generated_memory_files(tmp_pa
         verdicts = {line["id"]: line["error"]["error_type"] for line in theirs[1:]}
         assert verdicts == {line["id"]: line["error"]["error_type"] for line in ours[1:]}
         assert set(verdicts.values()) == {"agentic:answer_not_found"} and len(verdicts) == len(wrong)
+
+
+@pytest.mark.parametrize("checkpoint", ["kept", "lost"])
+def test_a_chain_resumes_from_its_last_recorded_checkpoint(checkpoint: str, tmp_path: Path, model_env: Path) -> None:
+    """A kill after entry 4 wrote its snapshots but before its line (and entry 3's) was recorded:
+    the chain resumes at 3 from checkpoint 2, not from the later final snapshot; with checkpoint 2
+    lost it is held again from its start, its old lines dropped."""
+    data = memory_data(tmp_path / "data", ("notetaker",), per_scenario=2)
+    play = player(data, "kv")
+    folder = tmp_path / "run" / "result" / "m" / "agentic" / "memory" / "kv"
+    prereq_file = folder / "BFCL_v4_memory_kv_prereq_result.json"
+    with ConversationServer({}, planner=play) as server:
+        _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
+        lines = prereq_file.read_text().splitlines()
+        prereq_file.write_text("".join(line + "\n" for line in lines[:3]))  # entries 0..2 recorded
+        (folder / "BFCL_v4_memory_kv_result.json").unlink()
+        if checkpoint == "lost":
+            (folder / "memory_snapshot" / "prereq_checkpoints" / f"{json.loads(lines[2])['id']}.json").unlink()
+        before = len(server.log)
+        play.systems.clear()
+        summary = _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
+        held = {play.prereqs[opening][1] for opening, _, _ in server.log[before:] if opening in play.prereqs}
+    assert held == ({3, 4} if checkpoint == "kept" else {0, 1, 2, 3, 4})
+    assert summary["errors"] == 0 and summary["complete_categories"] == ["memory_kv"]
+    ids = [json.loads(line)["id"] for line in prereq_file.read_text().splitlines()]
+    assert ids == [json.loads(line)["id"] for line in lines]  # each once, in chain order
+    assert len(play.systems) == 2
+    for system in play.systems.values():
+        assert '"chain": "notetaker:0 1 2 3 4"' in system
