@@ -323,3 +323,55 @@ def test_a_chain_resumes_from_its_last_recorded_checkpoint(checkpoint: str, tmp_
     assert len(play.systems) == 2
     for system in play.systems.values():
         assert '"chain": "notetaker:0 1 2 3 4"' in system
+
+
+@pytest.mark.parametrize(("backend", "mode"), [("kv", "fc"), ("rec_sum", "prompt")])
+def test_first_requests_are_the_official_ones(backend: str, mode: str, tmp_path: Path, model_env: Path) -> None:
+    """Each entry's first request (system prompt with the memory as loaded, answer format, function
+    docs or tools) equals what bfcl-eval 2026.3.23 builds for that id and that memory content."""
+    from generate.official_memory import official_first_requests
+
+    from bfcl.oracle import or_skip
+
+    data = memory_data(tmp_path / "data", ("notetaker",), per_scenario=2)
+    category = f"memory_{backend}"
+    play = player(data, backend, mode=mode)
+    with ConversationServer({}, mode=mode, planner=play) as server:
+        _run(data, tmp_path / "run", category, mode, server.base_url)
+    snapshots = tmp_path / "run" / "result" / "m" / "agentic" / "memory" / backend / "memory_snapshot"
+    cls = load_memory_class(simulator_dir(data, "v4"), f"MemoryAPI_{backend}")
+
+    def shown(snapshot: Path | None) -> str:
+        memory = cls()
+        if snapshot is not None:
+            for key, value in json.loads(snapshot.read_text()).items():
+                setattr(memory, key, value)
+        return str(memory._dump_core_memory_to_context())
+
+    ids: dict[tuple[str, str], str] = {}
+    contents: dict[str, str] = {}
+    chain = [
+        json.loads(line)
+        for line in (data / "memory_prereq_conversation" / "memory_notetaker.json").read_text().splitlines()
+    ]
+    for index, entry in enumerate(chain):
+        entry_id = entry["id"].replace("memory", category)
+        ids[("notetaker", entry["question"][0][0]["content"])] = entry_id
+        before = chain[index - 1]["id"].replace("memory", category) if index else None
+        contents[entry_id] = shown(snapshots / "prereq_checkpoints" / f"{before}.json" if before else None)
+    for line in (data / "BFCL_v4_memory.json").read_text().splitlines():
+        question = json.loads(line)
+        entry_id = question["id"].replace("memory", category)
+        ids[(question["scenario"], question["question"][0][0]["content"])] = entry_id
+        contents[entry_id] = shown(snapshots / "notetaker_final.json")
+    official = or_skip(lambda: official_first_requests({category: contents}))
+    assert set(official) == set(contents) and set(play.first_requests) == set(ids)
+    assert any("There is no content" not in c for c in contents.values())  # some memory was shown
+    for key, body in play.first_requests.items():
+        theirs = official[ids[key]]
+        if mode == "fc":
+            assert body["messages"] == theirs["fc_messages"], ids[key]
+            assert body["tools"] == theirs["tools"], ids[key]
+        else:
+            assert body["messages"] == theirs["prompt_messages"], ids[key]
+            assert "tools" not in body

@@ -181,6 +181,7 @@ class MemoryPlayer:
         self.settings, self.prereqs, self.questions = settings, prereqs, questions
         self.backend, self.mode, self.wrong = backend, mode, wrong
         self.systems: dict[tuple[str, str], str] = {}
+        self.first_requests: dict[tuple[str, str], dict[str, Any]] = {}  # (scenario, opening) -> its first body
         self._lock = threading.Lock()
 
     def __call__(self, body: dict[str, Any], turn: int, step: int) -> Any:
@@ -190,6 +191,9 @@ class MemoryPlayer:
         scenario = next((s for s, text in self.settings.items() if text in system), None)
         if scenario is None:
             return None
+        if turn == 0 and step == 0:
+            with self._lock:
+                self.first_requests[(scenario, opening)] = body
         if (scenario, opening) in self.questions and opening not in self.prereqs:
             with self._lock:
                 self.systems[(scenario, opening)] = system
