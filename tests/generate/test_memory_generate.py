@@ -27,6 +27,7 @@ from support.fake_conversations import ConversationServer
 from toolgrad_eval.bfcl.agentic import score_agentic
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import ResultFile
+from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.bfcl.multi_turn.simulators import (
     MemoryBackendUnavailable,
     load_memory_class,
@@ -375,3 +376,13 @@ def test_first_requests_are_the_official_ones(backend: str, mode: str, tmp_path:
         else:
             assert body["messages"] == theirs["prompt_messages"], ids[key]
             assert "tools" not in body
+
+
+def test_a_resume_over_other_prerequisite_conversations_is_refused(tmp_path: Path, model_env: Path) -> None:
+    data = memory_data(tmp_path / "data", ("notetaker",), per_scenario=1)
+    with ConversationServer({}, planner=player(data, "kv")) as server:
+        _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
+        chain = data / "memory_prereq_conversation" / "memory_notetaker.json"
+        chain.write_text(chain.read_text().replace("meeting", "appointment", 1))
+        with pytest.raises(ConfigError, match="other question data \\(memory_kv_prereq"):
+            _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)

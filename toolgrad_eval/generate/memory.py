@@ -36,6 +36,7 @@ officially).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ __all__ = [
     "memory_folder",
     "plan_chains",
     "prereq_category",
+    "prereq_digest",
     "prereq_entries",
     "read_prompts",
     "restore_snapshot",
@@ -143,6 +145,21 @@ class Chain:
     questions: list[Entry]
     latest: Path
     restore: Path | None = None
+
+
+def prereq_digest(data: BfclData) -> str:
+    """``sha256:<hex>`` of the prerequisite conversations (every scenario's file, by name): recorded
+    beside the question files' digests, so a resume over other chains is refused as over other questions."""
+    digest = hashlib.sha256()
+    folder = data.root / PREREQ_FOLDER
+    try:
+        for path in sorted(folder.glob("memory_*.json")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError as exc:
+        raise ConfigError(
+            f"{folder}: cannot read the memory prerequisite conversations ({exc.strerror or exc})"
+        ) from None
+    return f"sha256:{digest.hexdigest()}"
 
 
 def prereq_entries(data: BfclData, category: str, scenario: str) -> list[Entry]:

@@ -136,7 +136,12 @@ def generate(
         max_tokens=options.max_tokens,
         system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
         tool_version=__version__,
-        question_data={category: data.question_digest(category) for category in options.categories},
+        question_data={category: data.question_digest(category) for category in options.categories}
+        | {
+            memories.prereq_category(category): memories.prereq_digest(data)
+            for category in options.categories
+            if category in memories.MEMORY_CATEGORIES
+        },
     )
     paths = {c: result_path(model_dir, options.version, c) for c in options.categories}
     earlier = _check_settings(model_dir, settings, paths, options.overwrite)
