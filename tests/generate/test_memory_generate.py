@@ -154,8 +154,11 @@ def test_kill_mid_chain_then_resume_redoes_the_chain_only(tmp_path: Path, model_
         before = len(server.log)
         play.systems.clear()
         summary = _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
-        resumed_openings = {opening for opening, _, _ in server.log[before:]}
+        redone = {play.prereqs[opening] for opening, _, _ in server.log[before:] if opening in play.prereqs}
     assert summary["errors"] == 0
+    # Each chain resumed right after its last recorded prerequisite (from that one's checkpoint).
+    recorded = {(i.rsplit("-", 2)[1], int(i.rsplit("-", 1)[1])) for i in held}
+    assert redone == {(s, i) for s, n in chains.items() for i in range(n)} - recorded
     prereqs = [line["id"] for line in _lines(prereq_file)]
     assert len(prereqs) == len(set(prereqs)) == sum(chains.values())
     questions = _lines(question_file)
@@ -163,8 +166,12 @@ def test_kill_mid_chain_then_resume_redoes_the_chain_only(tmp_path: Path, model_
     assert len(ids) == len(set(ids)) == len(SCENARIOS) * 3
     # Questions answered before the kill were not asked again; the others saw a whole chain, each
     # prerequisite applied once, in order (a prerequisite redone over a later snapshot shows twice).
-    asked = {opening for (_, opening) in play.systems}
-    assert not asked & {o for o in resumed_openings if o in answered}
+    by_opening = {
+        (q["scenario"], q["question"][0][0]["content"]): q["id"].replace("memory", "memory_kv")
+        for q in map(json.loads, (data / "BFCL_v4_memory.json").read_text().splitlines())
+    }
+    asked = {by_opening[key] for key in play.systems}  # the questions asked after the resume
+    assert asked and not asked & answered and asked | answered == set(ids)
     for (scenario, _), system in play.systems.items():
         assert f'"chain": "{scenario}:' + " ".join(map(str, range(chains[scenario]))) + '"' in system
     failures = _our_failures(question_file, data, "memory_kv", "fc")
