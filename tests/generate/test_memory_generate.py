@@ -34,7 +34,7 @@ from toolgrad_eval.bfcl.multi_turn.simulators import (
     simulator_dir,
 )
 from toolgrad_eval.generate.runner import GenerateOptions, generate
-from toolgrad_eval.generate.sender import SendSettings
+from toolgrad_eval.generate.sender import GenerateAborted, SendSettings
 
 SCENARIOS = ("notetaker", "healthcare")  # the two shortest chains (5 prerequisites each)
 WRONG = frozenset({1, 4})  # questions whose stored answer is wrong (answer_not_found)
@@ -393,3 +393,12 @@ def test_a_resume_over_other_prerequisite_conversations_is_refused(tmp_path: Pat
         chain.write_text(chain.read_text().replace("meeting", "appointment", 1))
         with pytest.raises(ConfigError, match="other question data \\(memory_kv_prereq"):
             _run(data, tmp_path / "run", "memory_kv", "fc", server.base_url)
+
+
+def test_a_dead_server_leaves_no_folder(tmp_path: Path, model_env: Path) -> None:
+    """The memory simulators make their snapshot folders when an entry opens; a run that got no
+    reply at all takes them away again (nothing written, as for the other categories)."""
+    data = memory_data(tmp_path / "data", ("notetaker",), per_scenario=1)
+    with pytest.raises(GenerateAborted, match="nothing was written"):
+        _run(data, tmp_path / "run", "memory_kv", "fc", "http://127.0.0.1:9/v1")
+    assert not (tmp_path / "run").exists()

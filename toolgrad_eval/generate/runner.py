@@ -154,6 +154,7 @@ def generate(
     conversations: list[multi_turn.Pending] = []
     chains: list[multi_turn.PendingChain] = []
     memory_run = _memory_run(options, data, model_dir)
+    new_folders = _new_folders(options, model_dir)
     func_docs: dict[str, Any] = {}
     order: dict[str, list[str]] = {}
     refused = 0
@@ -219,6 +220,8 @@ def generate(
     finally:
         for store in stores.values():
             store.close()
+        if not settings_written:  # the memory simulators made their snapshot folders: nothing was written
+            _remove_new_empty_folders(new_folders)
     for prereq in [c for c in stores if c not in options.categories]:  # memory prerequisites
         stores[prereq].sort_if_complete(order[prereq])
     complete = [c for c in options.categories if stores[c].sort_if_complete(order[c])]
@@ -253,6 +256,25 @@ def generate(
         "incomplete_categories": [c for c in options.categories if c not in complete],
         "system_prompt": system_prompt.as_dict() if system_prompt else None,
     }
+
+
+def _new_folders(options: GenerateOptions, model_dir: Path) -> list[Path]:
+    """The folders a memory run creates before its first line (the snapshot folders the official
+    simulators make when an entry opens) that are not there yet, deepest first."""
+    out: list[Path] = []
+    for category in options.categories:
+        if category in memories.MEMORY_CATEGORIES:
+            deepest = memories.memory_folder(model_dir, category) / memories.SNAPSHOTS / memories.CHECKPOINTS
+            out += [p for p in (deepest, *deepest.parents) if not p.exists() and p not in out]
+    return sorted(out, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_new_empty_folders(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def _memory_run(options: GenerateOptions, data: BfclData, model_dir: Path) -> multi_turn.MemoryRun | None:
