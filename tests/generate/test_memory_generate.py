@@ -88,6 +88,8 @@ def test_chains_build_the_memory_each_question_reads(backend: str, mode: str, tm
     prereqs = _lines(folder / f"BFCL_v4_{category}_prereq_result.json")
     chains = _chains(data)
     assert len(prereqs) == sum(chains.values())
+    numbers = [int(line["id"].rsplit("_", 1)[1].split("-")[0]) for line in prereqs]
+    assert numbers == sorted(numbers)  # left in BFCL's order
     assert all(line["id"].startswith(f"{category}_prereq_") for line in prereqs)
     snapshots = folder / "memory_snapshot"
     for line in prereqs:
@@ -289,6 +291,12 @@ def test_official_evaluation_gives_our_verdicts_on_generated_memory_files(tmp_pa
             summary = _run(data, tmp_path / "run", category, mode, server.base_url, model=model)
         assert summary["errors"] == 0 and summary["complete_categories"] == [category]
         assert len(play.systems) == 155
+        folder = tmp_path / "run" / "result" / model / "agentic" / "memory" / category[len("memory_") :]
+        numbers = [
+            int(line["id"].split("_")[-1].split("-")[0])
+            for line in _lines(folder / f"BFCL_v4_{category}_prereq_result.json")
+        ]
+        assert numbers == list(range(37))  # every prerequisite once, in BFCL's order
     or_skip(
         lambda: official_evaluate(
             tmp_path / "run" / "result", tmp_path / "official", list(dict(cases.values())), list(cases)

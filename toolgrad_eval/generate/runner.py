@@ -307,6 +307,7 @@ def _plan_memory(
         {str(e.question.get("scenario")) for e in questions if e.question.get("scenario") in MEMORY_SCENARIOS}
     )
     prereq_ids = [e.id for s in scenarios for e in memories.prereq_entries(data, category, s)]
+    prereq_ids.sort(key=lambda i: int(i.rsplit("_", 1)[1].split("-")[0]))  # by index, as BFCL sorts its files
     order[category], order[prereq] = [e.id for e in questions], prereq_ids
     stores[category] = ResultFile.open(
         result_path(model_dir, "v4", category), order[category], overwrite=options.overwrite
