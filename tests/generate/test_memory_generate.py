@@ -410,3 +410,40 @@ def test_a_dead_server_leaves_no_folder(tmp_path: Path, model_env: Path) -> None
     with pytest.raises(GenerateAborted, match="nothing was written"):
         _run(data, tmp_path / "run", "memory_kv", "fc", "http://127.0.0.1:9/v1")
     assert not (tmp_path / "run").exists()
+
+
+def test_scenarios_and_back_ends_run_side_by_side(tmp_path: Path, model_env: Path) -> None:
+    """Both back-ends in one run: four chains held at once (their requests interleave), each
+    scenario's questions on its own back-end's memory."""
+    data = memory_data(tmp_path / "data", SCENARIOS, per_scenario=2)
+    players = {backend: player(data, backend, wrong=WRONG) for backend in ("kv", "rec_sum")}
+    order: list[tuple[str, str]] = []
+
+    def plan(body: dict[str, Any], turn: int, step: int) -> Any:
+        names = {tool["function"]["name"] for tool in body.get("tools", [])}
+        backend = "kv" if "core_memory_add" in names else "rec_sum"
+        play = players[backend]
+        opening = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        if opening in play.prereqs:
+            order.append((backend, play.prereqs[opening][0]))
+        return play(body, turn, step)
+
+    with ConversationServer({}, planner=plan, delay=0.005) as server:
+        options = GenerateOptions(
+            model="m",
+            dataset=tmp_path / "run",
+            categories=("memory_kv", "memory_rec_sum"),
+            base_urls=(server.base_url,),
+            num_process=4,
+            bfcl_data=data,
+        )
+        summary = generate(options, echo=lambda _line: None)
+    assert summary["errors"] == 0 and summary["complete_categories"] == ["memory_kv", "memory_rec_sum"]
+    first_done = min(max(i for i, chain in enumerate(order) if chain == c) for c in set(order))
+    assert len(set(order[: first_done + 1])) == 4  # every chain had started before the first one ended
+    for backend, play in players.items():
+        assert len(play.systems) == len(SCENARIOS) * 2
+        folder = tmp_path / "run" / "result" / "m" / "agentic" / "memory" / backend
+        failures = _our_failures(folder / f"BFCL_v4_memory_{backend}_result.json", data, f"memory_{backend}", "fc")
+        questions = _lines(folder / f"BFCL_v4_memory_{backend}_result.json")
+        assert set(failures) == {questions[i]["id"] for i in WRONG if i < len(questions)}
