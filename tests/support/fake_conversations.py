@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,8 +33,10 @@ class ConversationServer:
         failing: frozenset[str] = frozenset(),
         held_out: dict[str, dict[int, list[str]]] | None = None,  # opening -> turn -> functions added then
         refuse_after: int | None = None,  # requests answered before every later one gets HTTP 401
+        planner: Any = None,  # (body, turn, step) -> the step to answer, or None for the script's
     ) -> None:
         self.refuse_after = refuse_after
+        self.planner = planner
         self.held_out = held_out or {}
         self.violations: list[str] = []  # what a real server or model would have refused or not seen
         self.script, self.mode, self.forever, self.delay = script, mode, forever, delay
@@ -67,8 +70,11 @@ class ConversationServer:
         if self.delay:
             time.sleep(self.delay)
         self._check(body, opening, turn)
-        steps = self.script[opening]
-        if opening in self.forever:
+        planned_by = self.planner(body, turn, step) if self.planner is not None else None
+        steps = self.script.get(opening, [])
+        if planned_by is not None:
+            planned: Any = planned_by
+        elif opening in self.forever:
             planned: Any = next(s for t in steps for s in t)
         else:
             planned = steps[turn][step] if turn < len(steps) and step < len(steps[turn]) else TEXT_REPLY
@@ -147,3 +153,95 @@ def _handler(server: ConversationServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+class MemoryPlayer:
+    """Plays BFCL memory conversations (a ``planner`` for :class:`ConversationServer`).
+
+    The first prerequisite conversation of a scenario stores every question's answer at its first
+    step (key-value back-end: ``archival_memory_add(key="q_<n>", value=<answer>)``; rec_sum:
+    ``memory_append``); every prerequisite ``i`` adds `` <i>`` to a ``chain`` value (kv: the core
+    memory's ``chain`` key, read from the system prompt; rec_sum: appended text). A question reads its
+    answer back (kv: ``archival_memory_retrieve`` then the tool result as the answer; rec_sum: from
+    the memory shown in the system prompt). ``wrong`` question indices store a wrong answer. Each
+    question's system prompt is kept in ``systems`` (keyed by opening message and scenario)."""
+
+    WRONG = "zzq-not-it"
+
+    def __init__(
+        self,
+        settings: dict[str, str],  # scenario -> its setting text (the system prompt's first line)
+        prereqs: dict[str, tuple[str, int]],  # opening of a prerequisite -> (scenario, index in its chain)
+        questions: dict[tuple[str, str], tuple[int, str]],  # (scenario, opening) -> (question index, answer)
+        *,
+        backend: str,
+        mode: str = "fc",
+        wrong: frozenset[int] = frozenset(),
+    ) -> None:
+        self.settings, self.prereqs, self.questions = settings, prereqs, questions
+        self.backend, self.mode, self.wrong = backend, mode, wrong
+        self.systems: dict[tuple[str, str], str] = {}
+        self.first_requests: dict[tuple[str, str], dict[str, Any]] = {}  # (scenario, opening) -> its first body
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any], turn: int, step: int) -> Any:
+        messages = body["messages"]
+        system = str(messages[0].get("content")) if messages and messages[0]["role"] == "system" else ""
+        opening = next(m["content"] for m in messages if _is_turn(m))
+        scenario = next((s for s, text in self.settings.items() if text in system), None)
+        if scenario is None:
+            return None
+        if turn == 0 and step == 0:
+            with self._lock:
+                self.first_requests[(scenario, opening)] = body
+        if (scenario, opening) in self.questions and opening not in self.prereqs:
+            with self._lock:
+                self.systems[(scenario, opening)] = system
+            return self._question(scenario, opening, step, messages, system)
+        where = self.prereqs.get(opening)
+        if where is None or turn != 0 or step != 0:
+            return None  # the script's text reply ("Done.")
+        return self._prereq(*where, system)
+
+    def _prereq(self, scenario: str, index: int, system: str) -> Any:
+        calls: list[tuple[str, dict[str, str]]] = []
+        if index == 0:
+            for (s, _), (n, answer) in sorted(self.questions.items(), key=lambda kv: kv[1][0]):
+                if s == scenario:
+                    value = self.WRONG if n in self.wrong else answer
+                    if self.backend == "kv":
+                        calls.append(("archival_memory_add", {"key": f"q_{n}", "value": value}))
+                    else:
+                        calls.append(("memory_append", {"text": f" q_{n}={value};"}))
+        if self.backend == "kv":
+            found = re.search(r'"chain": "([^"]*)"', system)
+            if found is None:
+                calls.append(("core_memory_add", {"key": "chain", "value": f"{scenario}:{index}"}))
+            else:
+                calls.append(("core_memory_replace", {"key": "chain", "value": f"{found.group(1)} {index}"}))
+        else:
+            calls.append(("memory_append", {"text": f" chain:{index}"}))
+        return self._calls(calls)
+
+    def _question(self, scenario: str, opening: str, step: int, messages: list[dict[str, Any]], system: str) -> Any:
+        n, _ = self.questions[(scenario, opening)]
+        if self.backend == "kv":
+            if step == 0:
+                return self._calls([("archival_memory_retrieve", {"key": f"q_{n}"})])
+            result = messages[-1]["content"]
+            if self.mode != "fc":  # the results message: [{'role': 'tool', 'name': ..., 'content': ...}]
+                result = ast.literal_eval(result)[0]["content"]
+            value = json.loads(result).get("value", "I do not know")
+        else:
+            found = re.search(rf" q_{n}=([^;]*);", system)
+            value = found.group(1) if found else "I do not know"
+        return "{'answer': '" + value.replace("'", "") + "', 'context': 'from memory'}"
+
+    def _calls(self, calls: list[tuple[str, dict[str, str]]]) -> Any:
+        if self.mode == "fc":
+            return [{name: json.dumps(kwargs)} for name, kwargs in calls]
+        return (
+            "["
+            + ", ".join(f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")" for name, kwargs in calls)
+            + "]"
+        )

@@ -42,9 +42,11 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         "--categories",
         default="single_turn",
         show_default=True,
-        help="single_turn, live, non_live, multi_turn, or a comma-separated list of categories. multi_turn_* run "
-        "a conversation per entry (calls executed on BFCL's simulators). Not generated: memory_* (not yet) and "
-        "web_search (needs the live web and a search API key).",
+        help="single_turn, live, non_live, multi_turn, memory, or a comma-separated list of categories. multi_turn_* "
+        "run a conversation per entry (calls executed on BFCL's simulators); memory (memory_kv, memory_rec_sum; v4) "
+        "holds each scenario's prerequisite conversations first (memory_kv needs toolgrad-eval[memory]); "
+        "memory_vector only when named (needs sentence-transformers, faiss and an embedding model). Not "
+        "generated: web_search (needs the live web and a search API key).",
     ),
     click.option(
         "--num-process",

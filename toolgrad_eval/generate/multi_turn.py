@@ -13,8 +13,14 @@ request that keeps failing (transport) ends its entry with a transport error lin
 run drops too; a request the server refuses, or calls broken by the execution bounds, end it with
 a BFCL ``Error during inference`` line (the checker fails it, as the official generator's would be).
 
-Memory categories (they need prerequisite conversations and snapshots) and web search (the live
-web and a search key) are not generated.
+Memory categories run here too, as chains of prerequisite conversations before their questions
+(:mod:`toolgrad_eval.generate.memory`). Web search is not generated: it needs the live web and a
+search API key.
+
+The official generator also writes an ``inference_log`` (the messages and each class's state, step
+by step) into each line. It is a debugging aid no checker scores from: the official one only copies it
+into failed entries' score lines (an empty string when absent), and both score from ``result``; so it
+is not written.
 """
 
 from __future__ import annotations
@@ -27,14 +33,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, TextIO
+from typing import Any, Callable, Literal, Sequence, TextIO
 
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.multi_turn.score import MULTI_TURN
-from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, simulator_dir
+from toolgrad_eval.bfcl.multi_turn.simulators import load_classes, load_memory_class, simulator_dir
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.generate.conversation import Asked, Conversation, MultiTurnEntry, RequestFailed
 from toolgrad_eval.generate.functions import with_language_notes
+from toolgrad_eval.generate.memory import BACKEND_CLASS, Chain, MemoryPrompts, first_turn_system, restore_snapshot
 from toolgrad_eval.generate.multi_turn_sim import Bounded, SimulatorProcess
 from toolgrad_eval.generate.prompt import SystemPrompt
 from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, error_line
@@ -42,7 +49,16 @@ from toolgrad_eval.generate.sender import Job, SendSettings, Sender
 from toolgrad_eval.judge.cost import CostMeter
 from toolgrad_eval.judge.endpoints import endpoint_urls, make_pool
 
-__all__ = ["MULTI_TURN", "ConversationProgress", "Pending", "prepare_entry", "send_conversations", "send_from_options"]
+__all__ = [
+    "MULTI_TURN",
+    "ConversationProgress",
+    "MemoryRun",
+    "Pending",
+    "PendingChain",
+    "prepare_entry",
+    "send_conversations",
+    "send_from_options",
+]
 
 # The classes' function-doc files in the data (the official backend configuration).
 FUNC_DOC_FILES = {
@@ -54,13 +70,52 @@ FUNC_DOC_FILES = {
     "TradingBot": "trading_bot.json",
     "TravelAPI": "travel_booking.json",
     "VehicleControlAPI": "vehicle_control.json",
+    "MemoryAPI_kv": "memory_kv.json",
+    "MemoryAPI_rec_sum": "memory_rec_sum.json",
+    "MemoryAPI_vector": "memory_vector.json",
 }
 
 
 @dataclass(frozen=True)
 class Pending:
-    category: str
+    category: str  # the result file's category (``memory_kv_prereq`` for a memory prerequisite)
     entry: MultiTurnEntry
+    scenario: str | None = None  # memory entries: the scenario whose memory they read (and build)
+
+
+@dataclass(frozen=True)
+class PendingChain:
+    """A memory scenario to hold: prerequisites in order, then its questions (see generate/memory.py)."""
+
+    chain: Chain
+    prereqs: list[Pending]
+    questions: list[Pending]
+
+
+@dataclass(frozen=True)
+class MemoryRun:
+    """What memory conversations need: the release's memory prompts and the model's result folder
+    (the only place their snapshots may be written)."""
+
+    prompts: MemoryPrompts
+    model_dir: Path
+
+
+@dataclass(frozen=True)
+class _Skipped:
+    count: int  # entries not asked this run
+    why: str
+
+
+PREREQ_SUFFIX = "_prereq"
+
+
+def _memory_category(item: Pending) -> str:
+    return item.category[: -len(PREREQ_SUFFIX)] if item.category.endswith(PREREQ_SUFFIX) else item.category
+
+
+def _backend_class(chain: PendingChain) -> str:
+    return BACKEND_CLASS[chain.chain.category]
 
 
 @dataclass
@@ -143,11 +198,21 @@ def send_conversations(
     send: SendSettings,
     dots_to_underscores: bool = True,
     progress: Callable[[int, int, int, int], None] | None = None,
+    chains: Sequence[PendingChain] = (),
+    memory: MemoryRun | None = None,
 ) -> Conversations:
-    """Run every pending conversation and append each finished entry to its category's file."""
-    out = Conversations(entries=len(pending))
-    if not pending:
+    """Run every pending conversation and append each finished entry to its category's file.
+
+    ``chains`` (memory categories) are held first: each chain's prerequisite conversations one after
+    another on one thread, each writing its snapshot before its line is recorded; its questions are
+    queued once the last prerequisite is done, and not asked (counted as errors, left for the next
+    run) when one fails."""
+    total = len(pending) + sum(len(c.prereqs) + len(c.questions) for c in chains)
+    out = Conversations(entries=total)
+    if not total:
         return out
+    if chains and memory is None:
+        raise ValueError("memory chains need a MemoryRun")
     simulators = simulator_dir(data.root, data.version)
     meter = CostMeter(None)
     lock = threading.Lock()
@@ -159,11 +224,13 @@ def send_conversations(
     pool = make_pool(
         urls, timeout=send.timeout, on_request=count_request, rest_seconds=send.rest_seconds, max_stall=send.max_stall
     )
-    workers = max(1, min(num_process, len(pending)))
+    workers = max(1, min(num_process, total))
     sender = Sender(pool, workers, send, meter)
     local = threading.local()
     version: Literal["v3", "v4"] = "v4" if data.version == "v4" else "v3"
     load_classes(simulators)  # here once: children forked before the threads start inherit them
+    for chain in chains:
+        load_memory_class(simulators, _backend_class(chain))
     processes = [SimulatorProcess(simulators, version, folder) for _ in range(workers)]
     for process in processes:
         process.start()
@@ -178,7 +245,7 @@ def send_conversations(
         entry = item.entry
 
         def ask(body: dict[str, Any]) -> Asked:
-            outcome = sender._send(Job((item.category, entry.id), body))  # noqa: SLF001 - one request, retried
+            outcome = sender.send(Job((item.category, entry.id), body))
             if outcome.reply is None:
                 raise RequestFailed(outcome.error or "no reply", outcome.retryable)
             return Asked(outcome.reply, outcome.latency)
@@ -186,20 +253,49 @@ def send_conversations(
         long_context = "long_context" in item.category or "composite" in item.category
         try:
             process.open(entry.id, entry.involved_classes, entry.initial_config, long_context)
+            if item.scenario is not None:  # memory: the core memory as loaded goes into the system prompt
+                assert memory is not None
+                system = memory.prompts.system(_memory_category(item), item.scenario, process.memory_context())
+                entry = first_turn_system(entry, system)
         except (ValueError, Bounded) as exc:
             return error_line(entry.id, f"malformed question: {exc}", REQUEST)
         try:
             conversation = Conversation(
                 entry, mode, version, ask, process.execute, base_body, prompt, dots_to_underscores
             )
-            return conversation.run()
+            line = conversation.run()
+            if item.category.endswith(PREREQ_SUFFIX):  # its snapshot, before its line is recorded
+                assert memory is not None
+                try:
+                    process.flush_memory(memory.model_dir)
+                except ValueError as exc:
+                    return error_line(entry.id, f"memory snapshot not written: {exc}", REQUEST)
+            return line
         except RequestFailed as exc:
             return error_line(entry.id, str(exc), TRANSPORT if exc.retryable else REQUEST)
         except Bounded as exc:
             return error_line(entry.id, f"toolgrad-eval stopped executing this entry's calls: {exc}", REQUEST)
 
-    todo: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-    finished: queue.SimpleQueue[tuple[Pending, dict[str, Any]] | BaseException] = queue.SimpleQueue()
+    todo: queue.SimpleQueue[Pending | PendingChain | None] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[tuple[Pending, dict[str, Any]] | _Skipped | BaseException] = queue.SimpleQueue()
+
+    def hold(chain: PendingChain) -> None:
+        """A scenario's prerequisites in order, then its questions queued (or skipped after a failure)."""
+        try:
+            restore_snapshot(chain.chain)
+        except OSError as exc:
+            finished.put(_Skipped(len(chain.prereqs) + len(chain.questions), f"{chain.chain.latest}: {exc}"))
+            return
+        for index, item in enumerate(chain.prereqs):
+            line = converse(item)
+            finished.put((item, line))
+            if "toolgrad_error" in line:
+                left = len(chain.prereqs) - index - 1 + len(chain.questions)
+                why = f"{chain.chain.scenario} questions wait: prerequisite {item.entry.id} failed ({line['result']})"
+                finished.put(_Skipped(left, why[:500]))
+                return
+        for question in chain.questions:
+            todo.put(question)
 
     def work() -> None:
         while not sender.stop.is_set():
@@ -207,40 +303,51 @@ def send_conversations(
             if item is None:
                 return
             try:
-                finished.put((item, converse(item)))
+                if isinstance(item, PendingChain):
+                    hold(item)
+                else:
+                    finished.put((item, converse(item)))
             except BaseException as exc:  # handed to the writing thread, which raises it
                 sender.stop.set()
                 finished.put(exc)
                 return
 
+    for chain in chains:  # first: their questions wait for them
+        todo.put(chain)
     for item in pending:
         todo.put(item)
     # Daemon threads, as the sender's: on Ctrl-C or an abort nothing waits for a request in flight.
     threads = [threading.Thread(target=work, name=f"conversation-{i}", daemon=True) for i in range(workers)]
     for thread in threads:
-        todo.put(None)
         thread.start()
     started = time.perf_counter()
+    done = 0
     try:
-        for done in range(1, len(pending) + 1):
-            while True:
-                try:
-                    got = finished.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
-                    break
-                except queue.Empty:
-                    continue
+        while done < total:
+            try:
+                got = finished.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
             if isinstance(got, BaseException):
                 raise got  # GenerateAborted (a refused key...) or a bug: the run stops
-            item, line = got
-            if "toolgrad_error" in line:
-                out.errors += 1
-                out.retryable += line["toolgrad_error"] == TRANSPORT
-                out.first_error = out.first_error or f"{item.entry.id}: {line['result']}"
-            record(item.category, line)  # the whole entry, in one append (the runner's writer)
+            if isinstance(got, _Skipped):
+                done += got.count
+                out.errors += got.count
+                out.first_error = out.first_error or got.why
+            else:
+                item, line = got
+                done += 1
+                if "toolgrad_error" in line:
+                    out.errors += 1
+                    out.retryable += line["toolgrad_error"] == TRANSPORT
+                    out.first_error = out.first_error or f"{item.entry.id}: {line['result']}"
+                record(item.category, line)  # the whole entry, in one append (the runner's writer)
             if progress is not None:
-                progress(done, len(pending), out.requests, out.errors)
+                progress(done, total, out.requests, out.errors)
     finally:
         sender.stop.set()
+        for _ in threads:
+            todo.put(None)
         for process in processes:
             process.close()
         pool.close()
@@ -258,10 +365,13 @@ def send_from_options(
     request: Any,  # request.RequestOptions
     folder: str,
     outcome: dict[str, Any],
+    chains: Sequence[PendingChain] = (),
+    memory: MemoryRun | None = None,
 ) -> int:
-    """The runner's call: conversations for ``pending``, their figures added to ``outcome``; returns
-    how many entries were sent."""
-    if not pending:
+    """The runner's call: conversations for ``pending`` (and memory ``chains``), their figures added
+    to ``outcome``; returns how many entries were sent."""
+    total = len(pending) + sum(len(c.prereqs) + len(c.questions) for c in chains)
+    if not total:
         return 0
     urls = endpoint_urls(options.base_urls)
     if urls == [None] and not os.environ.get("OPENAI_API_KEY"):
@@ -285,6 +395,8 @@ def send_from_options(
         send=options.send,
         dots_to_underscores=request.dots_to_underscores,
         progress=ConversationProgress(f"Conversations {request.model}") if sys.stderr.isatty() else None,
+        chains=chains,
+        memory=memory,
     )
     outcome["errors"] += done.errors
     outcome["first_error"] = outcome["first_error"] or done.first_error
@@ -293,4 +405,4 @@ def send_from_options(
     outcome["prompt_tokens"] += done.prompt_tokens
     outcome["completion_tokens"] += done.completion_tokens
     outcome["seconds"] = round(outcome["seconds"] + done.seconds, 3)
-    return len(pending)
+    return total

@@ -10,6 +10,13 @@ Before each step it sets its soft CPU limit ``CPU_SECONDS`` past what it has use
 space ``MEMORY_BYTES`` above its size, the scorer's bounds. A step that breaks them, or that takes
 longer than ``WALL_SECONDS``, kills the child: :class:`Bounded` is raised and the next entry gets a
 new child. Without ``resource`` (Windows) the time limit is the only bound.
+
+Memory entries (BFCL v4's ``MemoryAPI_*`` back-ends) load the back-end's class in the child when
+first asked for. Their official code places snapshots from the entry's ``initial_config``
+(``model_result_dir``, ``test_id``, ``scenario``: set by :mod:`toolgrad_eval.generate.memory` from
+the data, never from model output). :meth:`SimulatorProcess.flush_memory` has the official
+``_flush_memory_to_local_file`` write into a scratch folder, then puts each file in place
+atomically, and only under the folder the parent names (the model's result folder).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import math
 import multiprocessing
 import os
 import re
+import tempfile
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -79,6 +87,22 @@ class SimulatorProcess:
         if answer[0] != "ok":
             raise ValueError(answer[1])
 
+    def memory_context(self) -> str:
+        """The opened memory entry's core memory as the official prompt shows it."""
+        answer = self._ask(("memory",))
+        if answer[0] != "ok":
+            raise ValueError(answer[1])
+        return str(answer[1])
+
+    def flush_memory(self, root: Path) -> None:
+        """Write the opened memory entry's snapshots (each file atomically), only under ``root``."""
+        answer = self._ask(("flush", str(root)))
+        if answer[0] != "ok":
+            if answer[0] == "bounded":
+                self.close()
+                raise Bounded(answer[1])
+            raise ValueError(answer[1])
+
     def execute(self, calls: list[str]) -> list[str]:
         answer = self._ask(("exec", calls))
         if answer[0] != "ok":
@@ -116,11 +140,11 @@ def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
     """The child: entries' instances, one at a time, and their calls under the bounds."""
     import signal
 
-    from toolgrad_eval.bfcl.multi_turn.simulators import load_classes
+    from toolgrad_eval.bfcl.multi_turn.simulators import MEMORY_CLASS_MODULES, load_classes, load_memory_class
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
     parent = os.getppid()  # ours, or the forkserver's (which ends with ours)
-    classes = load_classes(Path(folder))
+    classes = dict(load_classes(Path(folder)))
     side: Side | None = None
     while True:
         # A forked sibling may hold our pipe's other end, so EOF alone may never come: watch the parent.
@@ -134,6 +158,9 @@ def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
         if message[0] == "open":
             _, entry_id, involved, initial_config, long_context = message
             try:
+                for class_name in involved:
+                    if class_name not in classes and class_name in MEMORY_CLASS_MODULES:
+                        classes[class_name] = load_memory_class(Path(folder), class_name)
                 side = _side(classes, version, model, entry_id, involved, initial_config, long_context)
             except KeyError as exc:
                 conn.send(("error", f"involved class {exc} is not a BFCL simulator"))
@@ -144,6 +171,24 @@ def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
             conn.send(("ok",))
             continue
         assert side is not None
+        if message[0] == "memory":
+            try:
+                conn.send(("ok", str(_memory_instance(side)._dump_core_memory_to_context())))
+            except Exception as exc:  # noqa: BLE001 - the official code's failure is this entry's error
+                conn.send(("error", f"memory context: {type(exc).__name__}: {exc}"[:1000]))
+            continue
+        if message[0] == "flush":
+            with _bounds():
+                try:
+                    _flush(_memory_instance(side), Path(message[1]))
+                except (BoundExceeded, MemoryError):
+                    conn.send(("bounded", f"needed more than {MEMORY_BYTES >> 20} MB"))
+                    return
+                except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the chain
+                    conn.send(("error", f"memory snapshot: {type(exc).__name__}: {exc}"[:1000]))
+                    continue
+            conn.send(("ok",))
+            continue
         with _bounds():
             try:
                 results = side.execute(message[1])
@@ -151,6 +196,36 @@ def _serve(conn: Connection, folder: str, version: Version, model: str) -> None:
                 conn.send(("bounded", f"needed more than {MEMORY_BYTES >> 20} MB"))
                 return
         conn.send(("ok", results))
+
+
+def _memory_instance(side: Side) -> Any:
+    from toolgrad_eval.bfcl.multi_turn.simulators import MEMORY_CLASS_MODULES
+
+    found = [i for c, i in side.instances.items() if c in MEMORY_CLASS_MODULES]
+    if len(found) != 1:
+        raise ValueError("the entry has no single memory back-end")
+    return found[0]
+
+
+def _flush(instance: Any, root: Path) -> None:
+    """The official flush, into a scratch folder; then the entry's checkpoint and the scenario's
+    latest snapshot put in place atomically (the checkpoint first), both checked to lie under ``root``."""
+    from toolgrad_eval.fileio import atomic_write_text
+
+    folder, latest = Path(instance.snapshot_folder), Path(instance.latest_snapshot_file)
+    checkpoint = folder / f"{instance.test_id}.json"
+    root = root.resolve()
+    for target in (checkpoint, latest):
+        if not target.resolve().is_relative_to(root):
+            raise ValueError(f"snapshot path {target} is outside {root}")
+    with tempfile.TemporaryDirectory(prefix=".flush-", dir=folder) as scratch:
+        instance.snapshot_folder, instance.latest_snapshot_file = Path(scratch), Path(scratch) / "latest.json"
+        try:
+            instance._flush_memory_to_local_file()
+        finally:
+            instance.snapshot_folder, instance.latest_snapshot_file = folder, latest
+        atomic_write_text(checkpoint, (Path(scratch) / checkpoint.name).read_text(encoding="utf-8"))
+        atomic_write_text(latest, (Path(scratch) / "latest.json").read_text(encoding="utf-8"))
 
 
 def _side(

@@ -37,10 +37,12 @@ from toolgrad_eval.errors import ConfigError
 __all__ = [
     "OFFICIAL_FILE",
     "SystemPrompt",
+    "fill",
     "find_official",
     "from_file",
     "official_prompt",
     "our_prompt",
+    "read_literals",
     "with_system_prompt",
 ]
 
@@ -144,6 +146,19 @@ def official_prompt(path: Path, version: str) -> SystemPrompt:
     if template.count(FUNCTIONS_SLOT) != 1:
         raise ConfigError(f"{path}: the BFCL {version} prompt has no single {{functions}} slot")
     return SystemPrompt("official", str(path), template, style)
+
+
+def read_literals(path: Path) -> dict[str, Any]:
+    """The module-level string/dict literals of the official prompts file (parsed, never run)."""
+    try:
+        return _literals(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the official prompts ({exc})") from None
+
+
+def fill(template: str, **values: str) -> str:
+    """``template`` with its named slots filled (``str.format`` for named string slots only)."""
+    return _fill(template, **values)
 
 
 def _v3_template(values: dict[str, Any]) -> tuple[str, Literal["json-indent-4", "python-repr"]]:

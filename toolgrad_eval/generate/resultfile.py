@@ -121,6 +121,19 @@ class ResultFile:
             self.failed.add(record["id"])
         self._lines[record["id"]] = data.rstrip(b"\n")
 
+    def forget(self, ids: Iterable[str]) -> None:
+        """Drop the lines of ``ids`` (their entries are sent again); the file is rewritten without
+        them before the next line is appended, as for lines dropped when opening."""
+        gone = set(ids) & self.done
+        if not gone:
+            return
+        for entry_id in gone:
+            self.done.discard(entry_id)
+            self.failed.discard(entry_id)
+            self._lines.pop(entry_id, None)
+        self._pending = list(self._lines.values()) + self._others
+        self.dropped["line of a chain held again"] = self.dropped.get("line of a chain held again", 0) + len(gone)
+
     def commit(self) -> None:
         """Apply what opening decided (an --overwrite truncation, dropped lines): done before the
         first new line, by this file or by any file of the same run (see generate's runner)."""

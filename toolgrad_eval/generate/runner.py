@@ -26,9 +26,12 @@ from typing import Any, Callable, Literal
 
 from toolgrad_eval import __version__
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, SINGLE_TURN, file_prefix, group, native_name, to_v4
-from toolgrad_eval.bfcl.data import BfclData, installed_package, locate_data
+from toolgrad_eval.bfcl.agentic import MEMORY_SCENARIOS, agentic_entries
+from toolgrad_eval.bfcl.data import BfclData, Entry, installed_package, locate_data
+from toolgrad_eval.bfcl.multi_turn.simulators import load_memory_class, simulator_dir
 from toolgrad_eval.errors import ConfigError
 from toolgrad_eval.fileio import replace_lone_surrogates
+from toolgrad_eval.generate import memory as memories
 from toolgrad_eval.generate import multi_turn
 from toolgrad_eval.generate import prompt as prompts
 from toolgrad_eval.generate.request import RequestOptions, build_body, result_of
@@ -47,7 +50,10 @@ CATEGORY_GROUPS = {
     "non_live": tuple(c for c in SINGLE_TURN if group(c) == "non_live"),
     "live": tuple(c for c in SINGLE_TURN if group(c) == "live"),
     "multi_turn": multi_turn.MULTI_TURN,
+    # memory_vector is opt-in (an embedding model): asked for by its own name only
+    "memory": ("memory_kv", "memory_rec_sum"),
 }
+GENERATED = SINGLE_TURN + multi_turn.MULTI_TURN + memories.MEMORY_CATEGORIES
 DEFAULT_TEMPERATURE = 0.001  # BFCL's own default
 
 
@@ -82,11 +88,14 @@ def parse_categories(text: str, version: str) -> tuple[str, ...]:
             continue
         expanded = CATEGORY_GROUPS.get(name) or (to_v4(version, name),)
         for category in expanded:
-            if category not in SINGLE_TURN + multi_turn.MULTI_TURN:
+            if category not in GENERATED:
                 raise ConfigError(
                     f"--categories: {name!r} is not a BFCL category toolgrad-eval generates (choose from "
-                    f"single_turn, live, non_live, multi_turn, {', '.join(SINGLE_TURN + multi_turn.MULTI_TURN)})"
+                    f"single_turn, live, non_live, multi_turn, memory, {', '.join(GENERATED)}; web_search is "
+                    "not generated: it needs the live web and a search API key)"
                 )
+            if category in memories.MEMORY_CATEGORIES and version != "v4":
+                raise ConfigError(f"--categories: {name!r} is a BFCL v4 category (pass --bfcl-version v4)")
             if category not in out:
                 out.append(category)
     if not out:
@@ -96,6 +105,9 @@ def parse_categories(text: str, version: str) -> tuple[str, ...]:
 
 def result_path(model_dir: Path, version: str, category: str) -> Path:
     name = f"{file_prefix(version)}_{native_name(version, category)}_result.json"
+    memory = category.removesuffix(multi_turn.PREREQ_SUFFIX)
+    if memory in memories.MEMORY_CATEGORIES:  # agentic/memory/<backend>/, prerequisites beside
+        return memories.memory_folder(model_dir, memory) / name
     folder = "multi_turn" if category in multi_turn.MULTI_TURN else group(category)
     return model_dir / folder / name if version == "v4" else model_dir / name
 
@@ -124,7 +136,12 @@ def generate(
         max_tokens=options.max_tokens,
         system_prompt=PromptInfo(**system_prompt.as_dict()) if system_prompt else None,  # type: ignore[arg-type]
         tool_version=__version__,
-        question_data={category: data.question_digest(category) for category in options.categories},
+        question_data={category: data.question_digest(category) for category in options.categories}
+        | {
+            memories.prereq_category(category): memories.prereq_digest(data)
+            for category in options.categories
+            if category in memories.MEMORY_CATEGORIES
+        },
     )
     paths = {c: result_path(model_dir, options.version, c) for c in options.categories}
     earlier = _check_settings(model_dir, settings, paths, options.overwrite)
@@ -135,6 +152,9 @@ def generate(
     stores: dict[str, ResultFile] = {}
     jobs: list[Job] = []
     conversations: list[multi_turn.Pending] = []
+    chains: list[multi_turn.PendingChain] = []
+    memory_run = _memory_run(options, data, model_dir)
+    new_folders = _new_folders(options, model_dir)
     func_docs: dict[str, Any] = {}
     order: dict[str, list[str]] = {}
     refused = 0
@@ -154,6 +174,10 @@ def generate(
 
     try:
         for category in options.categories:
+            if category in memories.MEMORY_CATEGORIES:
+                assert memory_run is not None
+                refused += _plan_memory(category, data, memory_run, stores, order, chains, func_docs, options, record)
+                continue
             entries = data.entries(category)
             order[category] = [e.id for e in entries]
             store = stores[category] = ResultFile.open(paths[category], order[category], overwrite=options.overwrite)
@@ -175,13 +199,16 @@ def generate(
                     record(category, error_line(entry.id, f"malformed question: {exc}", REQUEST))
                     refused += 1
         skipped = sum(len(s.done) for s in stores.values()) - refused
+        to_send = len(jobs) + len(conversations) + sum(len(c.prereqs) + len(c.questions) for c in chains)
         echo(
-            f"BFCL {options.version} ({data.source}): {len(jobs) + len(conversations)} entries to send, {skipped} already in "
+            f"BFCL {options.version} ({data.source}): {to_send} entries to send, {skipped} already in "
             f"{model_dir}; {options.mode} mode" + (f", prompt: {system_prompt.describe()}" if system_prompt else "")
         )
         try:
             outcome = _send(jobs, record, options, settings, on_progress, refused)
-            talked = multi_turn.send_from_options(conversations, record, options, data, request, folder, outcome)
+            talked = multi_turn.send_from_options(
+                conversations, record, options, data, request, folder, outcome, chains, memory_run
+            )
         except GenerateAborted as exc:
             kept = sum(len(s.done) - len(s.failed) for s in stores.values())
             where = (
@@ -193,6 +220,10 @@ def generate(
     finally:
         for store in stores.values():
             store.close()
+        if not settings_written:  # the memory simulators made their snapshot folders: nothing was written
+            _remove_new_empty_folders(new_folders)
+    for prereq in [c for c in stores if c not in options.categories]:  # memory prerequisites
+        stores[prereq].sort_if_complete(order[prereq])
     complete = [c for c in options.categories if stores[c].sort_if_complete(order[c])]
     invocation = dataclasses.replace(
         invocation,
@@ -225,6 +256,88 @@ def generate(
         "incomplete_categories": [c for c in options.categories if c not in complete],
         "system_prompt": system_prompt.as_dict() if system_prompt else None,
     }
+
+
+def _new_folders(options: GenerateOptions, model_dir: Path) -> list[Path]:
+    """The folders a memory run creates before its first line (the snapshot folders the official
+    simulators make when an entry opens) that are not there yet, deepest first."""
+    out: list[Path] = []
+    for category in options.categories:
+        if category in memories.MEMORY_CATEGORIES:
+            deepest = memories.memory_folder(model_dir, category) / memories.SNAPSHOTS / memories.CHECKPOINTS
+            out += [p for p in (deepest, *deepest.parents) if not p.exists() and p not in out]
+    return sorted(out, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_new_empty_folders(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
+
+
+def _memory_run(options: GenerateOptions, data: BfclData, model_dir: Path) -> multi_turn.MemoryRun | None:
+    """The memory prompts and back-ends, checked before anything is sent (a missing package: one line)."""
+    wanted = [c for c in options.categories if c in memories.MEMORY_CATEGORIES]
+    if not wanted:
+        return None
+    folder = simulator_dir(data.root, data.version)
+    for category in wanted:
+        load_memory_class(folder, memories.BACKEND_CLASS[category])
+    return multi_turn.MemoryRun(memories.read_prompts(data), model_dir.resolve())
+
+
+def _plan_memory(
+    category: str,
+    data: BfclData,
+    memory_run: multi_turn.MemoryRun,
+    stores: dict[str, ResultFile],
+    order: dict[str, list[str]],
+    chains: list[multi_turn.PendingChain],
+    func_docs: dict[str, Any],
+    options: GenerateOptions,
+    record: Callable[[str, dict[str, Any]], None],
+) -> int:
+    """Open a memory category's two result files and queue its chains; returns the questions refused."""
+    model_dir = memory_run.model_dir
+    prereq = category + multi_turn.PREREQ_SUFFIX
+    questions = agentic_entries(data, category)
+    scenarios = sorted(
+        {str(e.question.get("scenario")) for e in questions if e.question.get("scenario") in MEMORY_SCENARIOS}
+    )
+    prereq_ids = [e.id for s in scenarios for e in memories.prereq_entries(data, category, s)]
+    prereq_ids.sort(key=lambda i: int(i.rsplit("_", 1)[1].split("-")[0]))  # by index, as BFCL sorts its files
+    order[category], order[prereq] = [e.id for e in questions], prereq_ids
+    stores[category] = ResultFile.open(
+        result_path(model_dir, "v4", category), order[category], overwrite=options.overwrite
+    )
+    stores[prereq] = ResultFile.open(result_path(model_dir, "v4", prereq), prereq_ids, overwrite=options.overwrite)
+    plans, malformed = memories.plan_chains(data, category, model_dir, stores[prereq], stores[category])
+    for entry in malformed:
+        record(category, error_line(entry.id, "malformed question: no BFCL memory scenario", REQUEST))
+
+    def pending(result_category: str, entry: Entry, scenario: str) -> multi_turn.Pending:
+        configured = memories.with_memory_config(entry, category, model_dir)
+        return multi_turn.Pending(result_category, multi_turn.prepare_entry(configured, data.root, func_docs), scenario)
+
+    refused = len(malformed)
+    for plan in plans:
+        # A prerequisite that cannot be sent is the data's fault: one line naming it, nothing sent.
+        try:
+            prereqs = [pending(prereq, e, plan.scenario) for e in plan.prereqs]
+        except ValueError as exc:
+            raise ConfigError(f"{data.root / memories.PREREQ_FOLDER}: scenario {plan.scenario}: {exc}") from None
+        questions = []
+        for entry in plan.questions:
+            try:
+                formatted = memories.with_answer_format(entry, memory_run.prompts.answer_format)
+                questions.append(pending(category, formatted, plan.scenario))
+            except ValueError as exc:  # one malformed question: its line says why, the run goes on
+                record(category, error_line(entry.id, f"malformed question: {exc}", REQUEST))
+                refused += 1
+        chains.append(multi_turn.PendingChain(plan, prereqs, questions))
+    return refused
 
 
 def _send(

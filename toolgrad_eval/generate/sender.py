@@ -107,13 +107,18 @@ class Sender:
             if job is None:
                 return
             try:
-                self._done.put(self._send(job))
+                self._done.put(self.send(job))
             except BaseException as exc:  # handed to the writing thread, which raises it
                 self.stop.set()
                 self._done.put(exc)
                 return
 
-    def _send(self, job: Job) -> Outcome:
+    def send(self, job: Job) -> Outcome:
+        """Send one request on the calling thread and return its outcome, with everything :meth:`run`
+        gives each job: a replica from the pool, the shared concurrency limit, the run's retries and
+        backoff, token counting. A caller that drives its own threads (a conversation sends its
+        requests one after another) uses this; it raises GenerateAborted as :meth:`run` does, and
+        returns a no-reply outcome once :attr:`stop` is set."""
         settings, limiter, pool, stop = self.settings, self.limiter, self.pool, self.stop
         attempts = Attempts(
             settings.max_attempts, settings.rate_limit_attempts, settings.backoff_base, settings.backoff_max
