@@ -81,10 +81,8 @@ def test_function_calling_steps_are_read_as_stored_calls() -> None:
     # With no reader named, text steps are read as prompted calls and structured ones as stored calls.
     mixed = check_agentic([[call, CALL]], ["Paris"], fmt=None)
     assert mixed.verdict.error_type == NO_LAST_MESSAGE
-    assert mixed.calls == (
-        [{"search_engine_query": {"keywords": "tea"}}],
-        [{"search_engine_query": {"keywords": "tea"}}],
-    )
+    # The calls as decode_execute writes them (the official loop's reader), not decode_ast's objects.
+    assert mixed.calls == (["search_engine_query(keywords='tea')"], ["search_engine_query(keywords='tea')"])
     assert check_agentic([[call, "Paris"]], ["Paris"], fmt=None).verdict.valid
 
 
@@ -92,13 +90,13 @@ def test_long_turns_cost_one_decode(monkeypatch: pytest.MonkeyPatch) -> None:
     """The official loop decodes each character of a string turn (none can be a call) and every step
     of a list turn; the verdict needs only the steps from the last text reply on."""
     calls = []
-    real = agentic.decode
+    real = agentic.execution_calls
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(agentic, "decode", counting)
+    monkeypatch.setattr(agentic, "execution_calls", counting)
     assert check_agentic(["a" * 2_000_000 + " Paris"], ["s"], fmt="python").verdict.valid
     assert len(calls) <= 1
     calls.clear()

@@ -37,6 +37,9 @@ MODELS = {PROMPT_MODEL: "prompt", FC_MODEL: "openai", QWEN_MODEL: "qwen"}
 
 CALL_TEXT = "search_engine_query(keywords='tea', max_results=3)"
 CALL_FC = [{"search_engine_query": '{"keywords": "tea", "max_results": 3}'}]
+QWEN_TEXT_ARGUMENTS = (
+    '<tool_call>\n{"name": "search_engine_query", "arguments": "{\\"keywords\\": \\"tea\\"}"}\n</tool_call>'
+)
 CALL_QWEN = '<tool_call>\n{"name": "search_engine_query", "arguments": {"keywords": "tea"}}\n</tool_call>'
 
 
@@ -64,6 +67,10 @@ def _cases(style: str) -> list[Callable[[str], Any]]:
         # Each character the normalisation drops, inside the answer: found only once it is dropped.
         *(lambda a, c=c: [[f"It is {a[:1]}{c}{a[1:]}!"]] for c in ",./-_*^()"),
         lambda a: [[f"It is {a}".replace("'", '"')]],  # ' and " read alike
+        # Steps BFCL's decode_execute reads otherwise than decode_ast does (the agentic loop uses the former):
+        lambda a: [[QWEN_TEXT_ARGUMENTS]],  # Qwen arguments as JSON text: a call (execute), not a reply
+        lambda a: [["search_engine_query(filters={})"]],  # an empty dict argument: no call (execute), a reply
+        lambda a: [[f"It is {a}", [{"search_engine_query": "[1, 2]"}]]],  # FC arguments a JSON list: a reply
     ]
 
 

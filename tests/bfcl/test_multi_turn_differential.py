@@ -113,6 +113,8 @@ def _qwen_step(step: Any) -> Any:
                 arguments = json.loads(args)
             except ValueError:
                 arguments = args  # text arguments: the handler hands them to json.loads, which fails
+            if len(name) % 2 == 0:  # arguments as JSON text: decode_execute reads them (decode_ast would not)
+                arguments = args
             blocks.append("<tool_call>\n" + json.dumps({"name": name, "arguments": arguments}) + "\n</tool_call>")
     return "Let me do that.\n" + "\n".join(blocks)
 

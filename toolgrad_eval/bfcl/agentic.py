@@ -24,11 +24,11 @@ them (BFCL v3 has no agentic categories):
 * Memory prerequisite conversations (``BFCL_v4_memory_<backend>_prereq_result.json``) only fill the
   memory the questions read; they are not scored (see ``layout``).
 
-Steps are read with our readers of each handler family (:mod:`.decode.families`), which reproduce
-the handlers' ``decode_ast``; the official loop calls ``decode_execute``, which reads a few unusual
-shapes otherwise (Qwen FC arguments given as JSON text, for one), so such a step may count as a call
-on one side only. On the shapes of tests/bfcl/test_agentic_differential.py (prompting, OpenAI FC and
-Qwen FC readers) every verdict agrees.
+Steps are read as the official loop reads them, with the handler's ``decode_execute``
+(:func:`toolgrad_eval.bfcl.multi_turn.calls.execution_calls`, the multi-turn scorer's reader), not
+``decode_ast``: the two read a few shapes differently (Qwen FC arguments given as JSON text are a
+call to the first, an empty dict argument is none), and tests/bfcl/test_agentic_differential.py
+holds such steps. Score-file lines show the calls as ``decode_execute`` writes them.
 
 Where we differ, on purpose: a missing or duplicated id fails that entry (``toolgrad:*`` error
 types, as for single-turn) where the official run stops; a turn that is not a list, string or object
@@ -46,7 +46,7 @@ from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.categories import AGENTIC_SOURCE, MEMORY
 from toolgrad_eval.bfcl.data import BfclData, Entry
-from toolgrad_eval.bfcl.decode import decode, is_empty_output, json_safe
+from toolgrad_eval.bfcl.multi_turn.calls import execution_calls
 from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.results import LineProblem, read_result_file
 from toolgrad_eval.bfcl.scoring import CategoryOutcome
@@ -108,14 +108,15 @@ class AgenticCheck:
     calls: tuple[Any, ...] = ()  # the steps after the reply (all, when there is none), decoded
 
 
-def _step_calls(step: Any, fmt: str | None, version: str) -> Any:
-    """The decoded calls of one step, or None when it decodes to no call (a text reply)."""
+def _step_calls(step: Any, fmt: str | None, version: str) -> list[str] | None:
+    """The step's calls as BFCL's ``decode_execute`` writes them, or None when it decodes to no call
+    (a text reply). The official loop reads steps with ``decode_execute``, not ``decode_ast``."""
     concrete = fmt or ("python" if isinstance(step, str) else "fc")
     try:
-        decoded = decode(step, concrete, "python", version)  # type: ignore[arg-type]
+        calls = execution_calls(step, concrete, "v3" if version == "v3" else "v4")
     except Exception:  # noqa: BLE001 - any failure to decode makes the step a text reply, as officially
         return None
-    return None if is_empty_output(decoded) else json_safe(decoded)
+    return None if not calls or (len(calls) == 1 and not calls[0]) else calls
 
 
 def check_agentic(result: Any, answers: Sequence[str], *, fmt: str | None, version: str = "v4") -> AgenticCheck:

@@ -27,6 +27,17 @@ Syntax = Literal["python", "java", "javascript"]
 
 def decode_qwen_fc(result: Any, version: Version) -> list[dict[Any, Any]]:
     """QwenFCHandler (in v4 also Granite 4, Nanbeige FC and Pelican-VL FC, which read alike)."""
+    calls = qwen_fc_calls(result, version)
+    for call in calls:
+        if not isinstance(next(iter(call.values())), dict):
+            raise DecodeError('"arguments" must be an object')
+    return calls
+
+
+def qwen_fc_calls(result: Any, version: Version) -> list[dict[Any, Any]]:
+    """The ``{name: arguments}`` of each ``<tool_call>`` block, whatever ``arguments`` is: the reading
+    ``decode_execute`` starts from (it then reads arguments given as JSON text), where ``decode_ast``
+    requires an object."""
     objects: list[Any] = []
     for block in tagged_blocks(text_of(result), "<tool_call>\n", "\n</tool_call>"):
         try:
@@ -38,11 +49,7 @@ def decode_qwen_fc(result: Any, version: Version) -> list[dict[Any, Any]]:
         if version == "v3":
             return []
         raise DecodeError("a <tool_call> block is not a call object")
-    calls = call_objects(objects, "arguments")
-    for call in calls:
-        if not isinstance(next(iter(call.values())), dict):
-            raise DecodeError('"arguments" must be an object')
-    return calls
+    return call_objects(objects, "arguments")
 
 
 def decode_falcon(result: Any, version: Version) -> list[dict[Any, Any]]:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from toolgrad_eval.bfcl.decode import DecodeError, decode
 from toolgrad_eval.bfcl.decode.structured import decode_json_calls
+from toolgrad_eval.bfcl.decode.text_families import qwen_fc_calls
 
 __all__ = ["execution_calls"]
 
@@ -33,7 +34,7 @@ MAX_CALL_CHARS = 1_000_000  # one step's strings together; real steps are a few 
 # Formats whose decode_execute is the official convert_to_function_call over the stored result.
 _CONVERT = frozenset({"fc", "openai-fc", "mistral-fc", "phi-fc"})
 # Families that read their own shape, then hand [{name: arguments}] to convert_to_function_call.
-_DECODE_THEN_CONVERT = frozenset({"qwen-fc", "glm"})
+_DECODE_THEN_CONVERT = frozenset({"glm"})  # (qwen-fc too, read by its own branch below)
 # Families whose decode_execute joins arguments with ", " (the others with ",").
 _SPACED = frozenset({"functiongemma", "hammer", "minicpm-fc", "mining"})
 # Formats read with the prompting decoder and written with nested-call syntax.
@@ -50,6 +51,8 @@ def execution_calls(raw: Any, fmt: str, version: Version) -> list[str]:
         ]
     elif fmt == "json":
         calls = [_repr_call(name, args) for item in decode_json_calls(raw) for name, args in item.items()]
+    elif fmt == "qwen-fc":  # the blocks' {name: arguments}, arguments read as JSON when they are text
+        calls = _convert_to_function_call(qwen_fc_calls(raw, version))
     elif fmt in _DECODE_THEN_CONVERT:
         calls = _convert_to_function_call(decode(raw, fmt, "python", version))
     else:
