@@ -1,25 +1,39 @@
 """The run record's schema, defined once: pydantic models, from which ``docs/run-record.schema.json``
 is generated (``python -m toolgrad_eval.record_schema > docs/run-record.schema.json``; a test keeps
-the file current) and with which records are validated (``validate_record``).
+the file current), with which records are validated (``validate_record``), and from which the judged
+benchmarks' summaries are built.
 
 A run record is a folder with ``summary.json`` (one object) and ``per_sample.jsonl`` (one object
-per sample), written by :func:`toolgrad_eval.record.write_run_record`. Only the keys other tools
-rely on are pinned here; a summary may carry more (they are allowed, and documented where they are
-made). The ``schema`` key names this version; a change that breaks a reader gets a new one.
+per sample), written by :func:`toolgrad_eval.record.write_run_record`. Every key a summary is written
+with is declared here; a record as read may carry more (one made by a later version or by hand: they
+are allowed). Rows pin the keys readers use (the rest are the fields of the runners' row dataclasses).
+The ``schema`` key names this version; a change that breaks a reader gets a new one.
 
-The models are applied where records cross a boundary: a judged benchmark's record is checked before
-it is written (``record.write_run_record``), and every record when it is read for a report or a diff
-(``leaderboard/runs.py``: ``summary_problems`` / ``row_problems``, which let a record lack keys its
-readers do not need but never hold a value of the wrong type or out of range). Not imported on the BFCL
-scoring path: pydantic's import would cost every BFCL run ~100 ms.
+How a summary is written, per benchmark. ``summary.json`` is ``write_run_record``'s provenance
+(``schema``, ``tool_version``, ``created_at``, ``command``), then the runner's part, then the rows'
+digest. For ToolGrad-5k and ToolBench the runner's part is a :class:`RecordPart` model
+(``Toolgrad5kResult``, ``ToolbenchResult``) that the runner constructs: an undeclared or missing key or a
+value of the wrong type is an error where it is built (and a mypy error for a misspelt keyword), and
+``RecordPart.record()`` is what is written (the fields given, in declaration order). The full models
+(``Toolgrad5kSummary``: the part plus provenance and digest) are what readers check. BFCL scoring never
+imports pydantic (~100 ms against a ~1 s run), so its runner builds the pydantic-free frozen dataclass
+``bfcl/record_summary.BfclRecordSummary`` (a key missing or unknown is a ``TypeError`` there) and
+``BfclResult`` here carries the types, ranges and descriptions: a test fails when the two declare
+different keys, and readers check BFCL records with the model when they load them.
+
+The models are applied where records cross a boundary: a judged benchmark's record is checked again before
+it is written (``record.write_run_record``: provenance and rows), and every record when it is read for a
+report or a diff (``leaderboard/runs.py``: ``summary_problems`` / ``row_problems``, which let a record lack
+keys its readers do not need but never hold a value of the wrong type or out of range).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Iterator, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError
 
@@ -49,7 +63,24 @@ class RecordPart(BaseModel):
 
     def with_fields(self: _P, **fields: Any) -> _P:
         """A copy with ``fields`` set, validated like the original."""
-        return self.model_validate({**self.model_dump(exclude_unset=True), **fields})
+        with refused_as_error(f"{type(self).__name__} of {getattr(self, 'model', '?')!r}"):
+            return self.model_validate({**self.model_dump(exclude_unset=True), **fields})
+
+
+@contextmanager
+def refused_as_error(what: str) -> Iterator[None]:
+    """A summary part its model refuses stops the run with one line (a ToolgradError), before anything is
+    written: a value no record may hold (NaN, a count below 0), or a key that drifted from the model."""
+    try:
+        yield
+    except ValidationError as exc:
+        from toolgrad_eval.errors import ToolgradError
+
+        problems = "; ".join(_problems(exc, missing=True)[:_SHOWN_PROBLEMS])
+        raise ToolgradError(
+            f"{what}: the run summary does not match the record schema ({problems}), so no record was written "
+            "(paid judgments are in the cache: running again costs nothing)"
+        ) from None
 
 
 class _Provenance(RecordPart):
@@ -364,11 +395,11 @@ _REQUIRED_ROW = {
 _SHOWN_PROBLEMS = 3
 
 
-def _problems(exc: ValidationError, skip: int = 0) -> list[str]:
-    """The errors that are not a missing key, as ``where: what`` (at most a few, the input cut short)."""
+def _problems(exc: ValidationError, skip: int = 0, *, missing: bool = False) -> list[str]:
+    """The errors (a missing key only with ``missing``), as ``where: what`` (the input cut short)."""
     out = []
     for error in exc.errors(include_url=False):
-        if error["type"] != "missing":
+        if missing or error["type"] != "missing":
             where = ".".join(str(part) for part in error["loc"][skip:]) or "the record"
             out.append(f"{where}: {error['msg']}")
     return out

@@ -4,7 +4,7 @@ A BFCL run never imports pydantic (about 0.1 s: a run scores in about 1 s), so t
 ``record_schema.BfclResult`` itself. It builds this frozen dataclass instead: a key missing, misspelt or
 not one of these is a ``TypeError`` where it is built (and a mypy error before that). The pydantic model
 with the values' types, ranges and descriptions, which readers check records with, is in
-``record_schema.py``; ``tests/test_record_writers.py`` fails when the two declare different keys.
+``record_schema.py``; ``tests/test_record_schema.py`` fails when the two declare different keys.
 """
 
 from __future__ import annotations

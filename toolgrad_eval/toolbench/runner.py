@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.judge.task import JudgeResult
-from toolgrad_eval.record_schema import ToolbenchResult
+from toolgrad_eval.record_schema import ToolbenchResult, refused_as_error
 from toolgrad_eval.toolbench import aggregate
 from toolgrad_eval.toolbench.answers import Answer, clip
 from toolgrad_eval.toolbench.asker import Asked, ask
@@ -105,20 +105,21 @@ def evaluate_toolbench(
         sowr = _win_summary(mine, test_sets, asked, reference, theirs)
         asks += [*theirs.asked, asked]
     rows = [mine.rows[i] for s in test_sets for i in (f"{s}/{q}" for q in ids[s])]
-    result = ToolbenchResult(
-        **sopr,
-        **sowr,
-        **_run_facts(data, model, reference, test_sets, rows, judges, preference_judge, strict),
-        stored_verdicts=mine.stored,
-        stored_verdicts_ignored=not use_stored,
-        n_to_judge=sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (all templates)
-        cache_hits=sum(a.cache_hits for a in asks),
-        judge_requests=sum(a.requests for a in asks),
-        judge_seconds=round(sum(a.seconds for a in asks), 3),
-        judge_tokens=judge.tokens,
-        **judge.meter.summary(),
-        **judge.stats(),
-    )
+    with refused_as_error(f"ToolBench run of {model!r}"):
+        result = ToolbenchResult(
+            **sopr,
+            **sowr,
+            **_run_facts(data, model, reference, test_sets, rows, judges, preference_judge, strict),
+            stored_verdicts=mine.stored,
+            stored_verdicts_ignored=not use_stored,
+            n_to_judge=sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (all templates)
+            cache_hits=sum(a.cache_hits for a in asks),
+            judge_requests=sum(a.requests for a in asks),
+            judge_seconds=round(sum(a.seconds for a in asks), 3),
+            judge_tokens=judge.tokens,
+            **judge.meter.summary(),
+            **judge.stats(),
+        )
     warnings += [r.input_error for r in rows if r.input_error][:50]
     return ToolbenchRun(model, rows, result, warnings)
 
