@@ -121,9 +121,10 @@ class _Result(RecordPart):
     )
 
 
-class _JudgedResult(_Result):
+class _Judging(RecordPart):
     """What every judged benchmark records about its judge (the cost meter's keys, ``judge/cost.py``; the
-    concurrency and endpoint figures, ``Judge.stats``; the coverage, ``judge/coverage.py``)."""
+    concurrency and endpoint figures, ``Judge.stats``; the coverage, ``judge/coverage.py``). A judged
+    result lists it first among its bases, so that it is written after the benchmark's numbers."""
 
     judge_model: str
     judge_template: str = Field(
@@ -181,10 +182,7 @@ class _JudgedResult(_Result):
     )
 
 
-class Toolgrad5kResult(_JudgedResult):
-    """The ToolGrad-5k runner's part of ``summary.json`` (``toolgrad5k/runner.py``)."""
-
-    benchmark: Literal["toolgrad5k"]
+class _Toolgrad5kScores(RecordPart):
     split: str
     response_key: str
     recall: Fraction | None = Field(description="Mean tool recall over samples with a readable prediction.")
@@ -206,6 +204,13 @@ class Toolgrad5kResult(_JudgedResult):
     qor_judge_spread_mean: float | None = Field(default=None, description="The per-sample max - min QoR, averaged.")
     qor_judge_std_max: float | None = None
     n_qor_judge_samples: NonNegativeInt | None = Field(default=None, description="Samples in those figures.")
+
+
+class Toolgrad5kResult(_Judging, _Toolgrad5kScores, _Result):
+    """The ToolGrad-5k runner's part of ``summary.json`` (``toolgrad5k/runner.py``), written in the order
+    of its fields: what was scored (``_Result``), the numbers, the judge's bookkeeping, the comparison."""
+
+    benchmark: Literal["toolgrad5k"]
     compare: dict[str, Any] | None = Field(default=None, description="--compare_model: paired t-tests per metric.")
 
 
@@ -215,12 +220,10 @@ class Toolgrad5kSummary(Toolgrad5kResult, _Digest):
     model_config = ConfigDict(extra="allow")
 
 
-class ToolbenchResult(_JudgedResult):
-    """The ToolBench runner's part of ``summary.json`` (``toolbench/runner.py``)."""
-
-    benchmark: Literal["toolbench"]
+class _ToolbenchScores(RecordPart):
     test_sets: list[str] = Field(description="Test sets scored (G1_instruction, ...), in order.")
     missing_test_sets: list[str] = Field(description="Test sets of the dataset this model has no answers for.")
+    reference_model: str | None = Field(default=None, description="--reference_model: the win rate's reference.")
     sopr: dict[str, Percent | None] = Field(description="Solvable Pass Rate in percent, per test set and 'average'.")
     sopr_std: dict[str, float | None] = Field(description="Standard deviation of SoPR over the judging rounds.")
     sopr_ci: dict[str, list[float] | None] = Field(description="95% bootstrap CI over queries, [low, high].")
@@ -229,12 +232,6 @@ class ToolbenchResult(_JudgedResult):
     n_scored: NonNegativeInt
     n_unsolved_by_rule: NonNegativeInt = Field(description="Queries Unsolved without a judge (no Finish, gave up).")
     n_missing_answers: NonNegativeInt
-    strict: bool = Field(description="--strict: a query without a readable answer counts Unsolved.")
-    pass_protocol: str = Field(description="How the pass-rate judge is asked (ToolEval's two steps, or one request).")
-    judge_seeds: list[int | None] = Field(description="The seed sent in each judging round.")
-    details_template: str | None = Field(default=None, description="The two-step protocol's second template.")
-    details_template_sha256: str | None = None
-    reference_model: str | None = Field(default=None, description="--reference_model: the win rate's reference.")
     sowr: dict[str, Percent | None] | None = Field(
         default=None,
         description=("Solvable Win Rate against reference_model in percent (ties as StableToolBench counts them)."),
@@ -248,6 +245,18 @@ class ToolbenchResult(_JudgedResult):
     preference_requests: NonNegativeInt | None = None
     preference_cache_hits: NonNegativeInt | None = None
     reference: dict[str, Any] | None = Field(default=None, description="The reference model's SoPR, as sopr*.")
+
+
+class ToolbenchResult(_Judging, _ToolbenchScores, _Result):
+    """The ToolBench runner's part of ``summary.json`` (``toolbench/runner.py``), written in the order of
+    its fields: what was scored (``_Result``), the numbers, the judge's bookkeeping, the protocol."""
+
+    benchmark: Literal["toolbench"]
+    strict: bool = Field(description="--strict: a query without a readable answer counts Unsolved.")
+    pass_protocol: str = Field(description="How the pass-rate judge is asked (ToolEval's two steps, or one request).")
+    judge_seeds: list[int | None] = Field(description="The seed sent in each judging round.")
+    details_template: str | None = Field(default=None, description="The two-step protocol's second template.")
+    details_template_sha256: str | None = None
     preference_template: str | None = None
     preference_template_sha256: str | None = None
     preference_temperature: float | None = None
