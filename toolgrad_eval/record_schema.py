@@ -93,7 +93,8 @@ class _Provenance(RecordPart):
 
 
 class _Digest(_Provenance):
-    """What ``write_run_record`` adds to a benchmark's part: provenance, and the rows' digest."""
+    """What ``write_run_record`` adds to a benchmark's part: provenance, and the rows' digest. The last
+    base of each full summary model, which reads records: keys it does not declare are allowed there."""
 
     model_config = ConfigDict(extra="allow")
 
