@@ -137,3 +137,89 @@ def test_writing_a_bfcl_record_does_not_import_pydantic(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+# --- the writers build their summaries from the models (issue 26, item 4) ---------------------------
+
+_ADDED_BY_WRITE_RUN_RECORD = ("schema", "tool_version", "created_at", "command", "per_sample_sha256")
+
+
+def _written_part(folder: Path) -> dict:
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in summary.items() if key not in _ADDED_BY_WRITE_RUN_RECORD}
+
+
+@pytest.mark.parametrize("benchmark", ["toolgrad5k", "toolbench"])
+def test_a_judged_summary_is_its_model_dumped(demo_runs: Path, benchmark: str) -> None:
+    """What the runner wrote is the model's dump, key for key and in its order: nothing beside the model."""
+    from toolgrad_eval.record_schema import ToolbenchResult, Toolgrad5kResult
+
+    model = {"toolgrad5k": Toolgrad5kResult, "toolbench": ToolbenchResult}[benchmark]
+    for folder in sorted(p.parent for p in (demo_runs / benchmark).glob("*/summary.json")):
+        written = _written_part(folder)
+        dumped = model.model_validate(written).record()
+        assert json.dumps(dumped) == json.dumps(written), folder.name
+
+
+def test_a_judged_summary_part_refuses_what_the_model_does_not_declare(demo_runs: Path) -> None:
+    """A misspelt key, a missing one, a value of another type: an error where the summary is built."""
+    from toolgrad_eval.record_schema import Toolgrad5kResult
+
+    fields = _written_part(_demo_record(demo_runs, "toolgrad5k"))
+    Toolgrad5kResult(**fields)
+    with pytest.raises(ValidationError, match="n_qor_typo\n  Extra inputs are not permitted"):
+        Toolgrad5kResult(**{**fields, "n_qor_typo": 1})
+    with pytest.raises(ValidationError, match="n_qor\n  Field required"):
+        Toolgrad5kResult(**{k: v for k, v in fields.items() if k != "n_qor"})
+    with pytest.raises(ValidationError, match="n_qor\n  Input should be a valid integer"):
+        Toolgrad5kResult(**{**fields, "n_qor": "4"})
+    # a key with a default is written only when it is given
+    assert "compare" not in Toolgrad5kResult(**fields).record()
+    assert Toolgrad5kResult(**fields).with_fields(compare={"model": "m"}).record()["compare"] == {"model": "m"}
+
+
+def test_the_bfcl_runner_declares_the_keys_of_the_bfcl_model() -> None:
+    """BFCL's summary is built without pydantic (bfcl/record_summary.py): its keys are the model's."""
+    from dataclasses import MISSING, fields
+
+    from toolgrad_eval.bfcl.record_summary import BfclRecordSummary
+    from toolgrad_eval.record_schema import BfclResult
+
+    light = {f.name: f.default is MISSING for f in fields(BfclRecordSummary)}
+    model = {name: info.is_required() for name, info in BfclResult.model_fields.items()}
+    assert light.keys() == model.keys()
+    # what the model requires of a record, the runner must give
+    assert all(light[name] or name == "benchmark" for name, required in model.items() if required)
+
+
+def test_a_bfcl_summary_is_the_runners_declaration(demo_runs: Path) -> None:
+    from toolgrad_eval.bfcl.record_summary import BfclRecordSummary
+
+    written = _written_part(_demo_record(demo_runs, "bfcl"))
+    assert json.dumps(BfclRecordSummary(**written).record()) == json.dumps(written)
+
+
+def test_row_models_declare_only_what_the_rows_carry() -> None:
+    """The row models pin some keys of the rows the runners' dataclasses write: a renamed field fails here."""
+    from dataclasses import fields
+
+    from toolgrad_eval.record_schema import ToolbenchRow, Toolgrad5kRow
+    from toolgrad_eval.toolbench.rows import QueryRow
+    from toolgrad_eval.toolgrad5k.sample import SampleRow
+
+    for model, row in ((Toolgrad5kRow, SampleRow), (ToolbenchRow, QueryRow)):
+        assert set(model.model_fields) <= {f.name for f in fields(row)}, model.__name__
+
+
+def test_a_summary_part_its_model_refuses_stops_the_run_with_one_line(demo_runs: Path) -> None:
+    from toolgrad_eval.errors import ToolgradError
+    from toolgrad_eval.record_schema import Toolgrad5kResult, refused_as_error
+
+    fields = _written_part(_demo_record(demo_runs, "toolgrad5k"))
+    with pytest.raises(
+        ToolgradError, match=r"^ToolGrad-5k run of 'm': .*\(recall: Input should be less than or equal to 1\)"
+    ):
+        with refused_as_error("ToolGrad-5k run of 'm'"):
+            Toolgrad5kResult(**{**fields, "recall": 1.5})
+    with pytest.raises(ToolgradError, match=r"\(n_judged: Input should be greater than or equal to 0\), so no record"):
+        Toolgrad5kResult(**fields).with_fields(n_judged=-1)

@@ -3,7 +3,9 @@
 A run record is a folder holding ``summary.json`` (one object: provenance, the benchmark's
 numbers and how they were obtained) and ``per_sample.jsonl`` (one object per sample), written
 atomically, rows first. Their fields are defined once, in :mod:`toolgrad_eval.record_schema`
-(pydantic models), published as ``docs/run-record.schema.json``.
+(pydantic models), published as ``docs/run-record.schema.json``: the judged benchmarks' runners build
+their part of the summary as those models (``RecordPart.record()`` is what they hand here), BFCL's as
+the pydantic-free ``bfcl/record_summary.BfclRecordSummary`` (see record_schema.py's docstring).
 """
 
 from __future__ import annotations
@@ -82,9 +84,10 @@ def refuse_other_models_record(output: Path, benchmark: str, model: str, overwri
         )
 
 
-# Judged benchmarks: their records are checked against record_schema.py's models before they are
-# written. BFCL's are not: pydantic's import would cost every BFCL scoring run about 0.1 s, and its
-# summary is built from typed scores (readers check it when they load it, leaderboard/runs.py).
+# Judged benchmarks: their records (built as record_schema.py's models) are checked as a whole, with the
+# provenance and rows, before they are written. BFCL's are not: pydantic's import would cost every BFCL
+# scoring run about 0.1 s; its summary is built as bfcl/record_summary.py's dataclass, whose keys a test
+# holds equal to the model's, and readers check it when they load it (leaderboard/runs.py).
 CHECKED_AT_WRITE = ("toolgrad5k", "toolbench")
 
 

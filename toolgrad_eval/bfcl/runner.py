@@ -26,6 +26,7 @@ from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.multi_turn import MULTI_TURN, score_multi_turn
+from toolgrad_eval.bfcl.record_summary import BfclRecordSummary
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -200,29 +201,28 @@ def _run(
     with writing(root):
         csv_paths = write_csvs(root, csv_models, layout.version, sizes)
 
-    summary: dict[str, Any] = {
-        "benchmark": "bfcl",
-        "model": model,
-        "dataset": str(dataset),
-        "synthetic": layout.synthetic,
-        "n_samples": sum(c["total_count"] for c in categories.values()),
-        "data_version": layout.version,
-        "data_source": data.source,
-        "result_dir": str(layout.model_dir),
-        "score_dir": record_path(root / model, output),
-        "leaderboard_csvs": [record_path(p, output) for p in csv_paths],
-        "formats": {o.category: o.fmt for o in outcomes if o.fmt is not None},
-        "conventions": conventions.as_dict(),
-        "generation": None if generated is None else generated.identity(),
-        "error_types": _error_type_counts(outcomes),
-        "question_data": {c: data.question_digest(c) for c in sorted(categories)},  # what diff pairs runs on
-        "categories": {c: categories[c] for c in RECORD_ORDER if c in categories},
-        "aggregates": aggregates,
-        "overall": {**total.as_dict(), "from_existing_score_files": reused},
-        "not_scored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.not_scored),
-        "prerequisites_ignored": sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.prerequisites),
-        "warnings": scorefile.scrub_text(warnings),
-    }
+    summary = BfclRecordSummary(
+        model=model,
+        dataset=str(dataset),
+        synthetic=layout.synthetic,
+        n_samples=sum(c["total_count"] for c in categories.values()),
+        data_version=layout.version,
+        data_source=data.source,
+        result_dir=str(layout.model_dir),
+        score_dir=record_path(root / model, output),
+        leaderboard_csvs=[record_path(p, output) for p in csv_paths],
+        formats={o.category: o.fmt for o in outcomes if o.fmt is not None},
+        conventions=conventions.as_dict(),
+        generation=None if generated is None else generated.identity(),
+        error_types=_error_type_counts(outcomes),
+        question_data={c: data.question_digest(c) for c in sorted(categories)},  # what diff pairs runs on
+        categories={c: categories[c] for c in RECORD_ORDER if c in categories},
+        aggregates=aggregates,
+        overall={**total.as_dict(), "from_existing_score_files": reused},
+        not_scored=sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.not_scored),
+        prerequisites_ignored=sorted(str(f.path.relative_to(layout.model_dir)) for f in layout.prerequisites),
+        warnings=scorefile.scrub_text(warnings),
+    ).record()
     write_run_record(output, summary, (row for o in outcomes for row in o.rows))
 
     for line in warnings[:_MAX_WARNINGS_SHOWN]:

@@ -98,9 +98,10 @@ def run_toolbench(
                 on_progress=progress or (lambda _phase: None),
             )
     if marker is not None:
-        run.summary["overwrite_run_started"], run.summary["overwrite_run_resumed"] = marker.started, marker.resumed
-    run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())  # partial: n of N judged
+        run.result = run.result.with_fields(overwrite_run_started=marker.started, overwrite_run_resumed=marker.resumed)
+    coverage = Coverage.of(run.summary, config.judge.max_judge_errors)
+    run.result = run.result.with_fields(**coverage.as_summary())  # partial: n of N judged
     write_run_record(config.output, run.summary, rows_as_dicts(run))
-    if marker is not None and not run.summary.get("budget_reached"):
+    if marker is not None and not run.result.budget_reached:
         marker.finish()
     return run

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.judge.task import JudgeResult
+from toolgrad_eval.record_schema import ToolbenchResult, refused_as_error
 from toolgrad_eval.toolbench import aggregate
 from toolgrad_eval.toolbench.answers import Answer, clip
 from toolgrad_eval.toolbench.asker import Asked, ask
@@ -50,8 +51,13 @@ class PassJudges:
 class ToolbenchRun:
     model: str
     rows: list[QueryRow]
-    summary: dict[str, Any]
+    result: ToolbenchResult  # the run record's summary, less what write_run_record adds
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary's keys and values as written (a new dict each time: change ``result`` instead)."""
+        return self.result.record()
 
 
 def evaluate_toolbench(
@@ -82,8 +88,9 @@ def evaluate_toolbench(
     warnings: list[str] = []
     scoring = _Scoring(data, judges, strict, num_process, use_stored)
     mine = scoring.pass_rate(model, ids, on_progress(f"Pass rate {model}"), warnings)
-    summary = _pass_summary(mine, test_sets)
+    sopr = _pass_summary(mine, test_sets)
     asks = list(mine.asked)
+    sowr: dict[str, Any] = {}
     if reference is not None and preference_judge is not None:
         theirs = scoring.pass_rate(reference, ids, on_progress(f"Pass rate {reference}"), [])
         k = preference_judge.settings.samples
@@ -95,25 +102,26 @@ def evaluate_toolbench(
         asked = judge_preferences(
             preference_judge, mine, theirs, num_process, on_progress(f"Win rate {model} vs {reference}"), stored
         )
-        summary.update(_win_summary(mine, test_sets, asked, reference, theirs))
+        sowr = _win_summary(mine, test_sets, asked, reference, theirs)
         asks += [*theirs.asked, asked]
     rows = [mine.rows[i] for s in test_sets for i in (f"{s}/{q}" for q in ids[s])]
-    summary.update(_run_facts(data, model, reference, test_sets, rows, judges, preference_judge, strict))
-    summary.update(
-        {
-            "stored_verdicts": mine.stored,
-            "stored_verdicts_ignored": not use_stored,
-            "n_to_judge": sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (all templates)
-            "cache_hits": sum(a.cache_hits for a in asks),
-            "judge_requests": sum(a.requests for a in asks),
-            "judge_seconds": round(sum(a.seconds for a in asks), 3),
-            "judge_tokens": judge.tokens,
+    with refused_as_error(f"ToolBench run of {model!r}"):
+        result = ToolbenchResult(
+            **sopr,
+            **sowr,
+            **_run_facts(data, model, reference, test_sets, rows, judges, preference_judge, strict),
+            stored_verdicts=mine.stored,
+            stored_verdicts_ignored=not use_stored,
+            n_to_judge=sum(a.owners_to_judge for a in asks),  # prompts the cache could not answer (all templates)
+            cache_hits=sum(a.cache_hits for a in asks),
+            judge_requests=sum(a.requests for a in asks),
+            judge_seconds=round(sum(a.seconds for a in asks), 3),
+            judge_tokens=judge.tokens,
             **judge.meter.summary(),
             **judge.stats(),
-        }
-    )
+        )
     warnings += [r.input_error for r in rows if r.input_error][:50]
-    return ToolbenchRun(model, rows, summary, warnings)
+    return ToolbenchRun(model, rows, result, warnings)
 
 
 def _run_facts(

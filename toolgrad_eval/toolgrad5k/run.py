@@ -60,7 +60,7 @@ class Toolgrad5kRecord:
 
     @property
     def budget_reached(self) -> bool:
-        return any(run.summary.get("budget_reached") for run in self.runs)
+        return any(run.result.budget_reached for run in self.runs)
 
     @property
     def exit_status(self) -> int:
@@ -97,7 +97,7 @@ def run_toolgrad5k(
         runs, markers = _judge_models(config, dataset, template, models, notify, progress)
         record = Toolgrad5kRecord(config.output, runs, config.judge.max_judge_errors)
         if len(runs) == 2:
-            record.summary["compare"] = compare_runs(runs[0], runs[1])
+            runs[0].result = runs[0].result.with_fields(compare=compare_runs(runs[0], runs[1]))
         write_run_record(config.output, record.summary, rows_as_dicts(runs[0]))
     if not record.budget_reached:
         for marker in markers:
@@ -140,10 +140,11 @@ def _judge_models(
                     on_progress=progress(name),
                     use_stored=config.use_stored,
                 )
-            run.summary.update(Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())
+            run.result = run.result.with_fields(**Coverage.of(run.summary, config.judge.max_judge_errors).as_summary())
             if marker is not None:
-                run.summary["overwrite_run_started"] = marker.started
-                run.summary["overwrite_run_resumed"] = marker.resumed
+                run.result = run.result.with_fields(
+                    overwrite_run_started=marker.started, overwrite_run_resumed=marker.resumed
+                )
                 markers.append(marker)
             runs.append(run)
     return runs, markers

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.judge.task import JudgeResult, JudgeTask
+from toolgrad_eval.record_schema import Toolgrad5kResult, refused_as_error
 from toolgrad_eval.stats import paired_ttest
 from toolgrad_eval.toolgrad5k.dataset import Toolgrad5k, is_synthetic
 from toolgrad_eval.toolgrad5k.metrics import mean
@@ -25,8 +26,13 @@ METRICS = ("recall", "success_rate", "qor")
 class ModelRun:
     model: str
     rows: list[SampleRow]
-    summary: dict[str, Any]
+    result: Toolgrad5kResult  # the run record's summary, less what write_run_record adds
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary's keys and values as written (a new dict each time: change ``result`` instead)."""
+        return self.result.record()
 
     def values(self, metric: str) -> dict[str, float | None]:
         return {row.id: getattr(row, metric) for row in self.rows}
@@ -116,42 +122,43 @@ def evaluate_model(
         _apply(by_id[sid], results)
 
     scored = [r for r in rows if r.input_error is None]
-    summary = {
-        "benchmark": "toolgrad5k",
-        "model": model,
-        "dataset": str(dataset.root),
-        "synthetic": is_synthetic(dataset.root),
-        "split": dataset.split,
-        "response_key": dataset.response_key,
-        "n_samples": len(rows),
-        "recall": mean(r.recall for r in scored),
-        "precision": mean(r.precision for r in scored),
-        "success_rate": mean(r.success_rate for r in scored),
-        "qor": mean(r.qor for r in scored),
-        "success_rate_mode": success_rate_mode,
-        "n_success_rate": sum(r.success_rate is not None for r in scored),
-        "n_qor": sum(r.qor is not None for r in scored),
-        "n_input_errors": len(rows) - len(scored),
-        "n_prediction_errors": sum(r.prediction_error is not None for r in scored),
-        "n_judge_errors": sum(r.judge_error is not None and not r.not_judged for r in scored),
-        "n_not_judged": sum(r.not_judged for r in scored),
-        "n_to_judge": n_to_judge,
-        "judge_requests": judge.http_requests - requests_before,
-        "judge_seconds": round(stream.seconds, 3),
-        "judge_tokens": judge.tokens,
-        **judge.cost_summary(),
-        "judge_samples": judge.settings.samples,
-        "judge_temperature": judge.temperature,
-        **_stability(scored, judge.settings.samples),
-        **judge.stats(),
-        "cache_hits": cache_hits,
-        "stored_verdicts": stored_count,
-        "stored_verdicts_ignored": not use_stored,
-        "judge_model": judge.settings.model,
-        "judge_template": judge.template.id,
-        "judge_template_sha256": judge.template.sha256,
-    }
-    return ModelRun(model=model, rows=rows, summary=summary, warnings=warnings)
+    with refused_as_error(f"ToolGrad-5k run of {model!r}"):
+        result = Toolgrad5kResult(
+            benchmark="toolgrad5k",
+            model=model,
+            dataset=str(dataset.root),
+            synthetic=is_synthetic(dataset.root),
+            split=dataset.split,
+            response_key=dataset.response_key,
+            n_samples=len(rows),
+            recall=mean(r.recall for r in scored),
+            precision=mean(r.precision for r in scored),
+            success_rate=mean(r.success_rate for r in scored),
+            qor=mean(r.qor for r in scored),
+            success_rate_mode=success_rate_mode,
+            n_success_rate=sum(r.success_rate is not None for r in scored),
+            n_qor=sum(r.qor is not None for r in scored),
+            n_input_errors=len(rows) - len(scored),
+            n_prediction_errors=sum(r.prediction_error is not None for r in scored),
+            n_judge_errors=sum(r.judge_error is not None and not r.not_judged for r in scored),
+            n_not_judged=sum(r.not_judged for r in scored),
+            n_to_judge=n_to_judge,
+            judge_requests=judge.http_requests - requests_before,
+            judge_seconds=round(stream.seconds, 3),
+            judge_tokens=judge.tokens,
+            **judge.cost_summary(),
+            judge_samples=judge.settings.samples,
+            judge_temperature=judge.temperature,
+            **_stability(scored, judge.settings.samples),
+            **judge.stats(),
+            cache_hits=cache_hits,
+            stored_verdicts=stored_count,
+            stored_verdicts_ignored=not use_stored,
+            judge_model=judge.settings.model,
+            judge_template=judge.template.id,
+            judge_template_sha256=judge.template.sha256,
+        )
+    return ModelRun(model=model, rows=rows, result=result, warnings=warnings)
 
 
 def _apply(row: SampleRow, results: list[JudgeResult]) -> None:
