@@ -136,9 +136,15 @@ def test_a_dead_server_stops_at_the_door_and_leaves_nothing(tmp_path, bfcl_data,
         import threading
 
         with socket.create_server(("127.0.0.1", 0)) as listener:
-            threading.Thread(target=not_http, args=(listener,), daemon=True).start()
+            banner = threading.Thread(target=not_http, args=(listener,), daemon=True)
+            banner.start()
             url, why = f"http://user:{KEY}@127.0.0.1:{listener.getsockname()[1]}/v1", ""  # a reset or a hang-up
-            ran = cli(tmp_path, *generate_args(bfcl_data, url))
+            try:
+                ran = cli(tmp_path, *generate_args(bfcl_data, url))
+            finally:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (closing alone does not): the thread ends
+                banner.join(5)
+            assert not banner.is_alive()
     else:  # https to a plain HTTP server: the TLS handshake fails
         with FakeModel(bfcl_data, every=0) as server:
             url, why = f"https://user:{KEY}@127.0.0.1:{server.port}/v1", "SSL"

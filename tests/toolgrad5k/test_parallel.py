@@ -43,6 +43,11 @@ def judge_env(tmp_path, monkeypatch):
     """The fake judge in a subprocess, in the SDK's environment; cwd in tmp_path; every fork made
     while the test runs is checked to come from a process with one thread."""
     log = tmp_path / "judge-requests.jsonl"
+    deadline = time.monotonic() + 5  # threads of an earlier test that are ending get 5 s
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    assert not others, f"threads an earlier test left running (this test forks): {others}"
     with FakeOpenAIProcess(tmp_path, "--request-log", str(log)) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
