@@ -18,7 +18,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
@@ -358,11 +358,25 @@ def render_multi_turn_csv(models: Sequence[ModelScores], sizes: Mapping[str, int
     return _render(rows, MULTI_TURN_HEADER, 2, set())
 
 
-def write_csvs(score_root: Path, models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> list[Path]:
+def csv_names(version: str) -> list[str]:
+    """The leaderboard files :func:`write_csvs` writes for ``version``, in its order."""
+    return [*CSV_FILES, *([AGENTIC_CSV] if version == "v4" else []), MULTI_TURN_CSV]
+
+
+def write_csvs(
+    score_root: Path,
+    models: Sequence[ModelScores],
+    version: str,
+    sizes: Mapping[str, int],
+    names: Collection[str] | None = None,
+) -> list[Path]:
+    """Write the leaderboard CSVs (only those in ``names`` when given); their paths."""
     paths = []
     texts = render_csvs(models, version, sizes)
     texts[MULTI_TURN_CSV] = render_multi_turn_csv(models, sizes)
     for name, text in texts.items():
+        if names is not None and name not in names:
+            continue
         path = score_root / name
         atomic_write_text(path, text)
         paths.append(path)

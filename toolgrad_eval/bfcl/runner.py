@@ -13,19 +13,17 @@ from __future__ import annotations
 import contextlib
 import gc
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from toolgrad_eval.bfcl import scorefile
-from toolgrad_eval.bfcl.agentic import score_agentic
 from toolgrad_eval.bfcl.aggregate import model_card, overall
-from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, RECORD_ORDER, SINGLE_TURN, SIZES
+from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, MULTI_TURN, RECORD_ORDER, SINGLE_TURN, SIZES
 from toolgrad_eval.bfcl.data import BfclData, locate_data
 from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
 from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
-from toolgrad_eval.bfcl.multi_turn import MULTI_TURN, score_multi_turn
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
@@ -34,7 +32,10 @@ from toolgrad_eval.generate.settings import check_question_data, read_settings, 
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
-__all__ = ["FORMATS", "run_bfcl"]
+__all__ = ["FORMATS", "LeaderboardWriter", "run_bfcl"]
+
+# Writes the leaderboard CSVs: (score root, models, data version, category sizes) -> their paths.
+LeaderboardWriter = Callable[[Path, Sequence[ModelScores], str, dict[str, int]], list[Path]]
 
 FORMATS = ("auto", "python", "json", "fc", *FAMILIES)
 _MAX_WARNINGS_SHOWN = 20
@@ -53,12 +54,14 @@ def run_bfcl(
     handler_model: str | None = None,
     echo: Callable[[str], Any] = print,
     loaded: dict[str, BfclData] | None = None,
+    leaderboard: LeaderboardWriter = write_csvs,
 ) -> dict[str, Any]:
     """Score every single-turn category of ``model`` in ``dataset``; return the run summary.
 
     ``handler_model`` names a registry model whose conventions a model outside the registry borrows
     (``--bfcl-handler``); see :mod:`toolgrad_eval.bfcl.conventions`. ``loaded`` (data version ->
-    data) lets several models share questions and answers read once (:mod:`toolgrad_eval.bfcl.many`)."""
+    data) lets several models share questions and answers read once, and ``leaderboard`` (the CSV
+    writer) lets them write the leaderboard CSVs once at the end (:mod:`toolgrad_eval.bfcl.many`)."""
     with _gc_paused():
         return _run(
             dataset,
@@ -72,6 +75,7 @@ def run_bfcl(
             handler_model=handler_model,
             echo=echo,
             loaded=loaded,
+            leaderboard=leaderboard,
         )
 
 
@@ -101,6 +105,7 @@ def _run(
     handler_model: str | None,
     echo: Callable[[str], Any],
     loaded: dict[str, BfclData] | None = None,
+    leaderboard: LeaderboardWriter = write_csvs,
 ) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -162,8 +167,14 @@ def _run(
         for rf in layout.files
     ]
     # Agentic steps are read with the model's reader (per step when its conventions name none).
-    outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
-    outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
+    if layout.agentic:  # imported only when needed, as the multi-turn scorer: most runs are single-turn
+        from toolgrad_eval.bfcl.agentic import score_agentic
+
+        outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
+    if multi_turn:
+        from toolgrad_eval.bfcl.multi_turn import score_multi_turn
+
+        outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
     for o in outcomes:
         warnings.extend(o.warnings)
 
@@ -198,7 +209,7 @@ def _run(
     total = overall(ours.scores, layout.version, sizes)
     reused = sorted(set(ours.scores) - set(scores))
     with writing(root):
-        csv_paths = write_csvs(root, csv_models, layout.version, sizes)
+        csv_paths = leaderboard(root, csv_models, layout.version, sizes)
 
     summary: dict[str, Any] = {
         "benchmark": "bfcl",
