@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from toolgrad_eval.cli import teardown
 from toolgrad_eval.cli.judging import (
     cost_line,
     interrupted_says_where,
@@ -466,6 +467,7 @@ def _evaluate_bfcl(options: dict[str, Any]) -> None:
         _evaluate_bfcl_models(options, score)
     else:
         score(model, options["output"] or default_output("bfcl", model), echo=click.echo)
+    teardown.outputs_durable()  # reached only when every model was scored and written
 
 
 def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
