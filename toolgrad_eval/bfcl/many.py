@@ -222,30 +222,15 @@ def _quiet(_line: str) -> None:
 
 
 def summary_table(runs: ManyRuns) -> str:
-    from tabulate import tabulate
+    from toolgrad_eval.bfcl.table import github_table
 
     columns = ("non_live_overall", "live_overall", "relevance", "irrelevance")
     rows = [
-        [model, s["data_version"], s["n_samples"], _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
+        [model, s["data_version"], str(s["n_samples"]), _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
         for model, s in runs.summaries.items()
     ]
-    return str(
-        tabulate(
-            rows,
-            headers=[
-                "Model",
-                "Data",
-                "Entries",
-                "Overall",
-                "Non-live overall",
-                "Live overall",
-                "Relevance",
-                "Irrelevance",
-            ],
-            tablefmt="github",
-            disable_numparse=True,
-        )
-    )
+    headers = ["Model", "Data", "Entries", "Overall", "Non-live overall", "Live overall", "Relevance", "Irrelevance"]
+    return github_table(headers, rows)
 
 
 def _overall(summary: dict[str, Any]) -> str:
