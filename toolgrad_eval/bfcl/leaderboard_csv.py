@@ -24,7 +24,7 @@ from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.aggregate import overall as overall_accuracy
 from toolgrad_eval.bfcl.categories import AGENTIC, MEMORY, SINGLE_TURN, WEB_SEARCH, file_prefix, to_v4
-from toolgrad_eval.fileio import atomic_write_text
+from toolgrad_eval.fileio import atomic_write_texts
 
 NA = "N/A"
 CSV_FILES = ("data_overall.csv", "data_live.csv", "data_non_live.csv")
@@ -371,16 +371,11 @@ def write_csvs(
     names: Collection[str] | None = None,
 ) -> list[Path]:
     """Write the leaderboard CSVs (only those in ``names`` when given); their paths."""
-    paths = []
     texts = render_csvs(models, version, sizes)
     texts[MULTI_TURN_CSV] = render_multi_turn_csv(models, sizes)
-    for name, text in texts.items():
-        if names is not None and name not in names:
-            continue
-        path = score_root / name
-        atomic_write_text(path, text)
-        paths.append(path)
-    return paths
+    files = [(score_root / name, text) for name, text in texts.items() if names is None or name in names]
+    atomic_write_texts(files)
+    return [path for path, _ in files]
 
 
 def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[ModelScores]:

@@ -26,8 +26,8 @@ from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
-from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
-from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.errors import ConfigError, DatasetError, OutputError, ToolgradError
+from toolgrad_eval.fileio import atomic_write_texts, ensure_writable_dir
 from toolgrad_eval.generate.settings import check_question_data, read_settings, scoring_format
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
@@ -179,15 +179,17 @@ def _run(
         warnings.extend(o.warnings)
 
     categories: dict[str, dict[str, Any]] = {}
+    score_files = []
     for o in outcomes:
         if o.score is None:
             continue
         path = targets[o.category]
-        with writing(path):
-            scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
-            if generated is not None:  # read the way it was generated, whatever the registry says
-                scored_with["generation"] = generated.identity()
-            scorefile.write(path, scorefile.header(o.correct, o.score.total_count, scored_with), o.failures)
+        scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
+        if generated is not None:  # read the way it was generated, whatever the registry says
+            scored_with["generation"] = generated.identity()
+        score_files.append(
+            (path, scorefile.render(scorefile.header(o.correct, o.score.total_count, scored_with), o.failures))
+        )
         entry: dict[str, Any] = {
             "accuracy": o.score.accuracy,
             "correct_count": o.correct,
@@ -197,6 +199,7 @@ def _run(
         if o.issues:
             entry["issues"] = dict(o.issues)
         categories[o.category] = entry
+    _write_all(score_files)
     scores = {o.category: o.score for o in outcomes if o.score is not None}
     aggregates = model_card(scores)
     # A multi-turn-only run reads no single-turn data just for sizes: the era's are known.
@@ -247,6 +250,15 @@ def _run(
     echo(category_table(layout.version, categories))
     echo(f"Score files: {root / model}  Leaderboard CSVs: {root}  Run record: {output}")
     return summary
+
+
+def _write_all(files: list[tuple[Path, str]]) -> None:
+    """Write the score files together (their fsyncs overlap); a failure names the file and the way out."""
+    try:
+        atomic_write_texts(files)
+    except OutputError as exc:
+        with writing(exc.path):
+            raise
 
 
 def _multi_turn_format(fmt: str, family: str | None, rf: Any) -> str:
