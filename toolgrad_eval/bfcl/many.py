@@ -63,12 +63,16 @@ def run_bfcl_models(
     *,
     echo: Callable[[str], Any] = print,
     workers: int | None = None,
+    preload: Callable[[str, dict[str, BfclData]], None] | None = None,
 ) -> ManyRuns:
     """Score ``models``, sharing the data. ``score`` is :func:`run_bfcl` with the dataset and options
-    bound (``functools.partial``); ``output_for(model)`` is each record's folder.
+    bound (``functools.partial``); ``output_for(model)`` is each record's folder; ``preload`` is
+    :func:`~toolgrad_eval.bfcl.runner.preload_data` with the same dataset and options bound.
 
-    The first model is scored here (it reads the data), the others by ``workers`` forked processes
-    that inherit the data read (None: one per core, Linux only; 1: all here, one after another).
+    ``workers`` forked processes (None: one per core, Linux only; 1: all here, one after another)
+    score the models, inheriting the data read here first: by ``preload`` when given (then every
+    model goes to the workers: no core waits while one model is scored alone), else by scoring the
+    first model here.
     Every model's files are its own. The leaderboard CSVs, which each model's run rewrites over every
     score file, are not written by the workers (they would race each other): each run hands back
     what it would write, and once all are done they are written here, as the last model to write
@@ -83,9 +87,12 @@ def run_bfcl_models(
             _report(out, models, model, result, output_for, echo)
         return out
     deferred: list[_Leaderboard] = []
-    result, wanted = _score_one(score, models[0], output_for(models[0]), out.loaded, _deferred)
-    _report(out, models, models[0], result, output_for, echo)
-    deferred += wanted
+    if preload is not None and _preloaded(preload, models[0], out.loaded):
+        rest = models
+    else:
+        result, wanted = _score_one(score, models[0], output_for(models[0]), out.loaded, _deferred)
+        _report(out, models, models[0], result, output_for, echo)
+        deferred += wanted
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -100,6 +107,15 @@ def run_bfcl_models(
             deferred += wanted
     _write_leaderboards(deferred)
     return out
+
+
+def _preloaded(preload: Callable[[str, dict[str, BfclData]], None], model: str, loaded: dict[str, BfclData]) -> bool:
+    """Whether the data ``model`` is scored against was read; if not, its own run says why."""
+    try:
+        preload(model, loaded)
+    except ToolgradError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

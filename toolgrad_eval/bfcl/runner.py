@@ -32,7 +32,7 @@ from toolgrad_eval.generate.settings import check_question_data, read_settings, 
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
-__all__ = ["FORMATS", "LeaderboardWriter", "run_bfcl"]
+__all__ = ["FORMATS", "LeaderboardWriter", "preload_data", "run_bfcl"]
 
 # Writes the leaderboard CSVs: (score root, models, data version, category sizes) -> their paths.
 LeaderboardWriter = Callable[[Path, Sequence[ModelScores], str, dict[str, int]], list[Path]]
@@ -77,6 +77,28 @@ def run_bfcl(
             loaded=loaded,
             leaderboard=leaderboard,
         )
+
+
+def preload_data(
+    dataset: Path,
+    model: str,
+    loaded: dict[str, BfclData],
+    *,
+    bfcl_data: Path | None = None,
+    fetch: bool = False,
+) -> None:
+    """Read and parse the questions and answers ``model``'s run in ``dataset`` is scored against into
+    ``loaded`` (data version -> data), as :func:`run_bfcl` would on its way: several models' runs
+    then share them (:mod:`toolgrad_eval.bfcl.many`). Raises what that run would raise."""
+    with _gc_paused():
+        layout = find_run(Path(dataset), model)
+        data = loaded.get(layout.version) or locate_data(
+            layout.version, bfcl_data, dataset=layout.dataset, fetch=fetch, echo=lambda _line: None
+        )
+        loaded[layout.version] = data
+        for rf in layout.files:
+            if data.has(rf.category):
+                data.entries(rf.category)
 
 
 @contextlib.contextmanager
