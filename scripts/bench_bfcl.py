@@ -736,8 +736,9 @@ def main() -> None:
             + (
                 ""
                 if load < 1
-                else f" (the machine was not idle, load {load:.1f} on {cores} cores; ours used {c_proc:.2f} s of "
-                "CPU, which bounds its wall time on an idle machine but for I/O waits)"
+                else f" (the machine was not idle, load {load:.1f} on {cores} cores: wall time includes waiting "
+                f"for a core; ours used {c_proc:.2f} s of CPU, what an idle machine's wall time approaches, but "
+                "for I/O waits; contention inflates CPU time too)"
             )
         )
 
