@@ -209,9 +209,8 @@ def _run(
         scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
         if generated is not None:  # read the way it was generated, whatever the registry says
             scored_with["generation"] = generated.identity()
-        score_files.append(
-            (path, scorefile.render(scorefile.header(o.correct, o.score.total_count, scored_with), o.failures))
-        )
+        head = scorefile.header(o.correct, o.score.total_count, scored_with)
+        score_files.append((path, scorefile.render(head, o.failures, shared_prompts=loaded is not None)))
         entry: dict[str, Any] = {
             "accuracy": o.score.accuracy,
             "correct_count": o.correct,
