@@ -4,6 +4,7 @@ per process and spliced into its lines; the text must be exactly what the genera
 from __future__ import annotations
 
 import json
+import sys
 
 from toolgrad_eval.bfcl import scorefile
 
@@ -43,3 +44,40 @@ def test_a_different_question_is_never_given_another_ones_text() -> None:
     second = scorefile.render(scorefile.header(0, 1), [_row(other)], shared_prompts=True)
     assert '"simple_9"' in second and '"simple_9"' not in first
     assert second == scorefile.render(scorefile.header(0, 1), [_row(other)])
+
+
+def test_the_fast_size_check_agrees_with_decoded_size() -> None:
+    """shown() asks _plain_fits first; wherever it answers, decoded_size must answer the same."""
+    import random
+
+    from toolgrad_eval.bfcl.decode.shapes import decoded_size
+
+    rng = random.Random(7)
+    shared = ["x" * 5, [1, 2]]
+
+    def value(depth: int = 0) -> object:
+        pick = rng.random()
+        if depth > 4 or pick < 0.35:
+            return rng.choice([None, True, 3, 2.5, "", "abc" * rng.randint(0, 9), shared, (1, 2), b"by"])
+        if pick < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 5))]
+        return {rng.choice(["k", "key", 1, "x" * 7]): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    chain: list[object] = []
+    for _ in range(1001):
+        chain = [chain]
+    cases = [value() for _ in range(4000)] + [chain, [chain], [0] * 10**6, [[shared] * 50] * 50, {"a": shared}]
+    answered = 0
+    recursion = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)  # decoded_size recurses: the 1001-deep chain needs more frames than pytest leaves
+    try:
+        for case in cases:
+            for limit in (0, 3, 10, 40, 200):
+                fits = scorefile._plain_fits(case, limit)
+                if fits is not None:
+                    answered += 1
+                    assert fits == (decoded_size(case, limit) <= limit), (case, limit)
+    finally:
+        sys.setrecursionlimit(recursion)
+    assert answered > 10_000  # it does answer most
+    assert scorefile._plain_fits(chain, 10**6) is None  # deeper than decoded_size follows: its answer

@@ -109,10 +109,51 @@ def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> Any:
     text cut at ``limit`` characters with a marker saying how much was left out."""
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + TRUNCATED.format(len(value) - limit)
-    if decoded_size(value, limit) <= limit:
+    fits = _plain_fits(value, limit)
+    if fits is None:
+        fits = decoded_size(value, limit) <= limit
+    if fits:
         return value
     text = dumps_line(value)  # bounded: decoded values are at most MAX_DECODED_SIZE
     return text[:limit] + TRUNCATED.format(len(text) - limit)
+
+
+def _plain_fits(value: Any, limit: int) -> bool | None:
+    """Whether ``decoded_size(value, limit) <= limit``, answered fast for what a score file mostly
+    holds (lists and dicts of str, int, float, bool and None); None for anything else (other types,
+    nesting deeper than decoded_size follows), which decoded_size then answers.
+
+    The same count: a container is 1 plus 1 per element (a dict's keys and values both), a string 1
+    plus its length, anything else 1; a value reached through several references once per reference.
+    Each element is counted when its container is opened, so the walk stops after at most ``limit``
+    elements plus one container's."""
+    total = 1
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item)
+        elif kind is list or kind is dict:
+            if depth > _MAX_SIZE_DEPTH:
+                return None
+            total += 2 * len(item) if kind is dict else len(item)
+            if total > limit:
+                return False
+            if kind is dict:
+                for key, child in item.items():
+                    stack.append((key, depth + 1))
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend([(child, depth + 1) for child in item])
+        elif not (kind is int or kind is float or kind is bool or item is None):
+            return None
+        if total > limit:
+            return False
+    return True
+
+
+_MAX_SIZE_DEPTH = 1000  # decoded_size's: a container nested deeper does not fit
 
 
 def _plain(value: Any) -> Any:
