@@ -28,11 +28,13 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from bench_bfcl import best_of  # scripts/ is on sys.path when a script runs
 
@@ -91,8 +93,9 @@ def _share(*parts: object) -> float:
 Workload = list[tuple[Path, Path, list[str]]]  # (run folder, data folder, models)
 
 
-def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, float, float, float]:
-    """Entries, then best-of times: separate processes, ``all`` processes, in process separate, many."""
+def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, float, float, float, float, float]:
+    """Entries, then best-of times: separate processes, ``all`` processes, in process separate, many;
+    then the best CPU times (user + system, workers included) of the separate and the ``all`` processes."""
     from toolgrad_eval.bfcl.many import run_bfcl_models
     from toolgrad_eval.bfcl.runner import run_bfcl
 
@@ -162,7 +165,17 @@ def measure(found: Workload, scratch: Path, repeat: int) -> tuple[int, float, fl
         best_of(repeat, lambda: processes("many", False)),
         best_of(repeat, in_process_separate),
         best_of(repeat, in_process_many),
+        min(_children_cpu(lambda: processes("one-cpu", True)) for _ in range(repeat)),
+        min(_children_cpu(lambda: processes("many-cpu", False)) for _ in range(repeat)),
     )
+
+
+def _children_cpu(fn: Callable[[], None]) -> float:
+    """User + system seconds of the processes ``fn`` runs and waits for (their workers included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fn()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -191,7 +204,9 @@ def main() -> None:
                 )
             )
         for number, (title, work) in enumerate(workloads):
-            entries, t_one, t_many, t_in_one, t_in_many = measure(work, scratch / f"w{number}", args.repeat)
+            entries, t_one, t_many, t_in_one, t_in_many, c_one, c_many = measure(
+                work, scratch / f"w{number}", args.repeat
+            )
             n_models = sum(len(models) for *_, models in work)
             print(
                 f"{title}: {n_models} models ({entries:,} entries) in {len(work)} runs: "
@@ -203,13 +218,20 @@ def main() -> None:
                 f"processes {t_many:7.2f} s   ratio {t_one / t_many:5.2f}x"
             )
             print(
+                f"  process CPU:   {n_models} separate processes {c_one:7.2f} s   {len(work)} --pred_model all "
+                f"processes {c_many:7.2f} s   ratio {c_one / c_many:5.2f}x   (user+system, workers included)"
+            )
+            print(
                 f"  in process:    run_bfcl per model         {t_in_one:7.2f} s   run_bfcl_models per run        "
                 f"{t_in_many:7.2f} s   ratio {t_in_one / t_in_many:5.2f}x"
             )
             if n_models == SCALE_MODELS and len(work) == 1:
+                cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
                 print(
                     f"  target (one process under 2 s): {t_many:.2f} s: {'met' if t_many < 2 else 'NOT met'}; "
-                    f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} now, {os.cpu_count()} cores"
+                    f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} now, {cores} cores; "
+                    f"its CPU time {c_many:.2f} s spread over {cores} idle cores would take at least "
+                    f"{c_many / cores:.2f} s"
                 )
 
 

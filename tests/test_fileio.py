@@ -1,6 +1,7 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from support.permissions import cannot_write, file_permissions_apply
@@ -73,3 +74,35 @@ def test_a_read_only_folder_is_one_error_and_leaves_no_temporary(tmp_path):
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o755)
+
+
+def test_atomic_write_texts_writes_every_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    from toolgrad_eval.fileio import atomic_write_texts
+
+    files = [(tmp_path / "a" / f"f{i}.json", f"{i} é\n" * i) for i in range(5)]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f1.json").write_text("old")
+    atomic_write_texts(files)
+    assert [p.read_text(encoding="utf-8") for p, _ in files] == [t for _, t in files]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [f"f{i}.json" for i in range(5)]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(files[0][0].stat().st_mode) == 0o666 & ~umask
+
+
+def test_atomic_write_texts_fails_naming_the_file_and_cleans_up(tmp_path: Path) -> None:
+    from toolgrad_eval.errors import OutputError
+    from toolgrad_eval.fileio import atomic_write_texts
+
+    (tmp_path / "old.txt").write_text("old")
+    (tmp_path / "blocker").write_text("a file where a folder is needed")
+    with pytest.raises(OutputError) as caught:  # before any rename: nothing changes
+        atomic_write_texts([(tmp_path / "old.txt", "new"), (tmp_path / "blocker" / "x.txt", "x")])
+    assert caught.value.path == tmp_path / "blocker" / "x.txt"
+    assert (tmp_path / "old.txt").read_text() == "old"
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(OutputError) as caught:  # at its rename: the files before it are in place
+        atomic_write_texts([(tmp_path / "old.txt", "new"), (tmp_path / "a-folder", "x"), (tmp_path / "z.txt", "z")])
+    assert caught.value.path == tmp_path / "a-folder"
+    assert (tmp_path / "old.txt").read_text() == "new" and not (tmp_path / "z.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder", "blocker", "old.txt"]  # no temporaries

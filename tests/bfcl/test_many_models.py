@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import partial
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.many import resolve_models, run_bfcl_models
-from toolgrad_eval.bfcl.runner import run_bfcl
+from toolgrad_eval.bfcl.runner import preload_data, run_bfcl
 from toolgrad_eval.cli.main import main
 from toolgrad_eval.demo import DEMO_MODELS, demo_root
 from toolgrad_eval.errors import ConfigError
@@ -73,25 +74,59 @@ def _folder(root: Path) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("missing_last", [False, True], ids=["all-scored", "last-fails"])
-def test_forked_workers_leave_exactly_what_one_model_after_another_leaves(tmp_path: Path, missing_last: bool) -> None:
-    models = [*DEMO_MODELS, *(["not-a-model"] if missing_last else [])]
+@pytest.mark.parametrize("preload", [False, True], ids=["first-here", "preloaded"])
+@pytest.mark.parametrize("missing", [None, -1, 0], ids=["all-scored", "last-fails", "first-fails"])
+def test_forked_workers_leave_exactly_what_one_model_after_another_leaves(
+    tmp_path: Path, missing: int | None, preload: bool
+) -> None:
+    models = list(DEMO_MODELS)
+    if missing is not None:
+        models.insert(len(models) if missing == -1 else 0, "not-a-model")
     folders = {}
     for workers in (1, 2):
         root = tmp_path / f"workers-{workers}"
         score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=root / "score")
         lines: list[str] = []
         runs = run_bfcl_models(
-            models, lambda m, root=root: root / "runs" / m, score, echo=lines.append, workers=workers
+            models,
+            lambda m, root=root: root / "runs" / m,
+            score,
+            echo=lines.append,
+            workers=workers,
+            preload=partial(preload_data, RUN, bfcl_data=DATA) if preload else None,
         )
-        assert list(runs.summaries) == list(DEMO_MODELS)
-        assert list(runs.failed) == (["not-a-model"] if missing_last else [])
+        assert set(runs.summaries) == set(DEMO_MODELS)
+        assert list(runs.failed) == ([] if missing is None else ["not-a-model"])
         assert [line.split(":")[0] for line in lines] == [f"[{i}/{len(models)}] {m}" for i, m in enumerate(models, 1)]
         folders[workers] = _folder(root)
     assert {"score/data_overall.csv", "score/data_live.csv", "score/data_non_live.csv"} <= set(folders[2])
     for name in ("score/data_overall.csv", "score/data_live.csv", "score/data_non_live.csv"):
         assert all(m in folders[2][name] for m in DEMO_MODELS), name  # every model in the final CSVs
     assert folders[2] == folders[1]
+
+
+def test_preloaded_data_is_read_once_here_before_the_workers_fork(tmp_path: Path, monkeypatch) -> None:
+    log = tmp_path / "loads.log"  # a file: forked workers' appends to a list would stay in the worker
+    original = BfclData._load
+
+    def logged(self: BfclData, category: str):
+        with log.open("a") as f:
+            f.write(f"{os.getpid()} {category}\n")
+        return original(self, category)
+
+    monkeypatch.setattr(BfclData, "_load", logged)
+    score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=tmp_path / "score")
+    runs = run_bfcl_models(
+        list(DEMO_MODELS),
+        lambda m: tmp_path / "runs" / m,
+        score,
+        echo=lambda _: None,
+        workers=2,
+        preload=partial(preload_data, RUN, bfcl_data=DATA),
+    )
+    assert runs.failed == {} and list(runs.summaries) == list(DEMO_MODELS)
+    loads = log.read_text().splitlines()
+    assert len(loads) == 13 and {line.split()[0] for line in loads} == {str(os.getpid())}
 
 
 def test_resolve_models() -> None:

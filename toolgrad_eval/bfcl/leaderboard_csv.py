@@ -18,13 +18,13 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from toolgrad_eval.bfcl import scorefile
 from toolgrad_eval.bfcl.aggregate import CategoryScore
 from toolgrad_eval.bfcl.aggregate import overall as overall_accuracy
 from toolgrad_eval.bfcl.categories import AGENTIC, MEMORY, SINGLE_TURN, WEB_SEARCH, file_prefix, to_v4
-from toolgrad_eval.fileio import atomic_write_text
+from toolgrad_eval.fileio import atomic_write_texts
 
 NA = "N/A"
 CSV_FILES = ("data_overall.csv", "data_live.csv", "data_non_live.csv")
@@ -358,15 +358,24 @@ def render_multi_turn_csv(models: Sequence[ModelScores], sizes: Mapping[str, int
     return _render(rows, MULTI_TURN_HEADER, 2, set())
 
 
-def write_csvs(score_root: Path, models: Sequence[ModelScores], version: str, sizes: Mapping[str, int]) -> list[Path]:
-    paths = []
+def csv_names(version: str) -> list[str]:
+    """The leaderboard files :func:`write_csvs` writes for ``version``, in its order."""
+    return [*CSV_FILES, *([AGENTIC_CSV] if version == "v4" else []), MULTI_TURN_CSV]
+
+
+def write_csvs(
+    score_root: Path,
+    models: Sequence[ModelScores],
+    version: str,
+    sizes: Mapping[str, int],
+    names: Collection[str] | None = None,
+) -> list[Path]:
+    """Write the leaderboard CSVs (only those in ``names`` when given); their paths."""
     texts = render_csvs(models, version, sizes)
     texts[MULTI_TURN_CSV] = render_multi_turn_csv(models, sizes)
-    for name, text in texts.items():
-        path = score_root / name
-        atomic_write_text(path, text)
-        paths.append(path)
-    return paths
+    files = [(score_root / name, text) for name, text in texts.items() if names is None or name in names]
+    atomic_write_texts(files)
+    return [path for path, _ in files]
 
 
 def models_in_score_dir(root: Path, version: str, ours: ModelScores) -> list[ModelScores]:

@@ -16,11 +16,13 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from toolgrad_eval import units
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import RESULT_DIRS, models_in
+from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, csv_names, models_in_score_dir, write_csvs
+from toolgrad_eval.bfcl.scoredir import writing
 from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
 from toolgrad_eval.names import ALL, check_model_name, is_many
 
@@ -61,56 +63,114 @@ def run_bfcl_models(
     *,
     echo: Callable[[str], Any] = print,
     workers: int | None = None,
+    preload: Callable[[str, dict[str, BfclData]], None] | None = None,
 ) -> ManyRuns:
     """Score ``models``, sharing the data. ``score`` is :func:`run_bfcl` with the dataset and options
-    bound (``functools.partial``); ``output_for(model)`` is each record's folder.
+    bound (``functools.partial``); ``output_for(model)`` is each record's folder; ``preload`` is
+    :func:`~toolgrad_eval.bfcl.runner.preload_data` with the same dataset and options bound.
 
-    The first model is scored here (it reads the data), the middle ones by ``workers`` forked
-    processes that inherit the data read (None: one per core, Linux only; 1: all here), the last one
-    here again once they are done. Every model's files are its own, and the leaderboard CSVs that
-    models racing each other rewrite meanwhile are written last by the last model, over every score
-    file: the folder ends exactly as one model after another leaves it."""
+    ``workers`` forked processes (None: one per core, Linux only; 1: all here, one after another)
+    score the models, inheriting the data read here first: by ``preload`` when given (then every
+    model goes to the workers: no core waits while one model is scored alone), else by scoring the
+    first model here.
+    Every model's files are its own. The leaderboard CSVs, which each model's run rewrites over every
+    score file, are not written by the workers (they would race each other): each run hands back
+    what it would write, and once all are done they are written here, as the last model to write
+    them one after another would (:func:`_write_leaderboards`): the folder ends exactly as one model
+    after another leaves it."""
     out = ManyRuns()
-
-    def one(model: str) -> None:
-        _report(out, models, model, _score_one(score, model, output_for(model), out.loaded), output_for, echo)
-
-    middle = models[1:-1]
-    workers = _default_workers(len(middle)) if workers is None else min(workers, len(middle))
+    rest = models[1:]
+    workers = _default_workers(len(rest)) if workers is None else min(workers, len(rest))
     if workers <= 1:
         for model in models:
-            one(model)
+            result, _ = _score_one(score, model, output_for(model), out.loaded, write_csvs)
+            _report(out, models, model, result, output_for, echo)
         return out
-    one(models[0])
+    deferred: list[_Leaderboard] = []
+    if preload is not None and _preloaded(preload, models[0], out.loaded):
+        rest = models
+    else:
+        result, wanted = _score_one(score, models[0], output_for(models[0]), out.loaded, _deferred)
+        _report(out, models, models[0], result, output_for, echo)
+        deferred += wanted
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_worker_start,
         initargs=(score, output_for, out.loaded),
     ) as pool:
-        for model, result in zip(middle, pool.map(_score_in_worker, middle)):
-            if isinstance(result, _Bug):
-                raise RuntimeError(f"scoring {model} failed in a worker process:\n{result.traceback}")
+        for model, done in zip(rest, pool.map(_score_in_worker, rest)):
+            if isinstance(done, _Bug):
+                raise RuntimeError(f"scoring {model} failed in a worker process:\n{done.traceback}")
+            result, wanted = done
             _report(out, models, model, result, output_for, echo)
-    one(models[-1])
-    if models[-1] in out.failed:
-        # The CSVs were last written by workers racing each other: the last model scored in a
-        # worker is scored again here (same files), so that they end up written over every score file.
-        redo = next((m for m in reversed(middle) if m in out.summaries), None)
-        if redo is not None:
-            out.summaries[redo] = score(redo, output_for(redo), echo=_quiet, loaded=out.loaded, overwrite=True)
+            deferred += wanted
+    _write_leaderboards(deferred)
     return out
 
 
+def _preloaded(preload: Callable[[str, dict[str, BfclData]], None], model: str, loaded: dict[str, BfclData]) -> bool:
+    """Whether the data ``model`` is scored against was read; if not, its own run says why."""
+    try:
+        preload(model, loaded)
+    except ToolgradError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Leaderboard:
+    """The leaderboard CSVs one model's run would have written: where, and from which fresh scores."""
+
+    root: Path
+    ours: ModelScores
+    version: str
+    sizes: dict[str, int]
+
+
+def _deferred(root: Path, models: Sequence[ModelScores], version: str, sizes: dict[str, int]) -> list[Path]:
+    """run_bfcl's leaderboard writer in a many-model run: records the write (in _WANTED) instead."""
+    _WANTED.append(_Leaderboard(root, models[0], version, dict(sizes)))
+    return [root / name for name in csv_names(version)]
+
+
+_WANTED: list[_Leaderboard] = []  # the CSV writes the model being scored in this process asked for
+
+
+def _write_leaderboards(deferred: list[_Leaderboard]) -> None:
+    """Each CSV file as the last run (in model order) that writes it leaves it, over every score
+    file now in place: one after another, that run writes it after every earlier model's score
+    files and before any later model's (a later model that writes score files writes the CSV too)."""
+    done: set[Path] = set()
+    for wanted in reversed(deferred):
+        names = [name for name in csv_names(wanted.version) if wanted.root / name not in done]
+        if not names:
+            continue
+        with writing(wanted.root):
+            # ours' own categories are taken from its fresh scores; everyone else's from score files
+            current = models_in_score_dir(wanted.root, wanted.version, wanted.ours)
+            write_csvs(wanted.root, current, wanted.version, wanted.sizes, names)
+        done.update(wanted.root / name for name in names)
+
+
 def _score_one(
-    score: Callable[..., dict[str, Any]], model: str, output: Path, loaded: dict[str, BfclData]
-) -> dict[str, Any] | str:
-    """The model's summary, or why it could not be scored (our error's one line)."""
+    score: Callable[..., dict[str, Any]],
+    model: str,
+    output: Path,
+    loaded: dict[str, BfclData],
+    leaderboard: Callable[..., list[Path]],
+) -> tuple[dict[str, Any] | str, list[_Leaderboard]]:
+    """The model's summary, or why it could not be scored (our error's one line); and the leaderboard
+    writes it deferred (a run that failed after asking for them still counts, as it wrote them)."""
+    _WANTED.clear()
     try:
         # One model's full tables would drown the others: each gets one line, its warnings are in its record.
-        return score(model, output, echo=_quiet, loaded=loaded)
+        result: dict[str, Any] | str = score(model, output, echo=_quiet, loaded=loaded, leaderboard=leaderboard)
     except ToolgradError as exc:
-        return str(exc)
+        result = str(exc)
+    wanted = list(_WANTED)
+    _WANTED.clear()
+    return result, wanted
 
 
 def _report(
@@ -162,11 +222,11 @@ class _Bug:
     traceback: str
 
 
-def _score_in_worker(model: str) -> dict[str, Any] | str | _Bug:
+def _score_in_worker(model: str) -> tuple[dict[str, Any] | str, list[_Leaderboard]] | _Bug:
     assert _WORKER is not None, "not a worker started by run_bfcl_models"
     score, output_for, loaded = _WORKER
     try:
-        return _score_one(score, model, output_for(model), loaded)
+        return _score_one(score, model, output_for(model), loaded, _deferred)
     except Exception:
         import traceback
 
@@ -178,30 +238,15 @@ def _quiet(_line: str) -> None:
 
 
 def summary_table(runs: ManyRuns) -> str:
-    from tabulate import tabulate
+    from toolgrad_eval.bfcl.table import github_table
 
     columns = ("non_live_overall", "live_overall", "relevance", "irrelevance")
     rows = [
-        [model, s["data_version"], s["n_samples"], _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
+        [model, s["data_version"], str(s["n_samples"]), _overall(s), *(_pct(s["aggregates"].get(c)) for c in columns)]
         for model, s in runs.summaries.items()
     ]
-    return str(
-        tabulate(
-            rows,
-            headers=[
-                "Model",
-                "Data",
-                "Entries",
-                "Overall",
-                "Non-live overall",
-                "Live overall",
-                "Relevance",
-                "Irrelevance",
-            ],
-            tablefmt="github",
-            disable_numparse=True,
-        )
-    )
+    headers = ["Model", "Data", "Entries", "Overall", "Non-live overall", "Live overall", "Relevance", "Irrelevance"]
+    return github_table(headers, rows)
 
 
 def _overall(summary: dict[str, Any]) -> str:

@@ -13,29 +13,30 @@ from __future__ import annotations
 import contextlib
 import gc
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from toolgrad_eval.bfcl import scorefile
-from toolgrad_eval.bfcl.agentic import score_agentic
 from toolgrad_eval.bfcl.aggregate import model_card, overall
-from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, RECORD_ORDER, SINGLE_TURN, SIZES
+from toolgrad_eval.bfcl.categories import AGENTIC, AGENTIC_SIZES, MULTI_TURN, RECORD_ORDER, SINGLE_TURN, SIZES
 from toolgrad_eval.bfcl.data import BfclData, locate_data
 from toolgrad_eval.bfcl.layout import RunLayout, find_run
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, models_in_score_dir, write_csvs
 from toolgrad_eval.bfcl.scoredir import choose_score_root, record_path, writing
 from toolgrad_eval.bfcl.conventions import conventions_for
 from toolgrad_eval.bfcl.decode.families import FAMILIES
-from toolgrad_eval.bfcl.multi_turn import MULTI_TURN, score_multi_turn
 from toolgrad_eval.bfcl.record_summary import BfclRecordSummary
 from toolgrad_eval.bfcl.scoring import CategoryOutcome, score_category
 from toolgrad_eval.bfcl.table import card_table, category_table
-from toolgrad_eval.errors import ConfigError, DatasetError, ToolgradError
-from toolgrad_eval.fileio import ensure_writable_dir
+from toolgrad_eval.errors import ConfigError, DatasetError, OutputError, ToolgradError
+from toolgrad_eval.fileio import atomic_write_texts, ensure_writable_dir
 from toolgrad_eval.generate.settings import check_question_data, read_settings, scoring_format
 from toolgrad_eval.names import check_model_name
 from toolgrad_eval.record import refuse_other_models_record, write_run_record
 
-__all__ = ["FORMATS", "run_bfcl"]
+__all__ = ["FORMATS", "LeaderboardWriter", "preload_data", "run_bfcl"]
+
+# Writes the leaderboard CSVs: (score root, models, data version, category sizes) -> their paths.
+LeaderboardWriter = Callable[[Path, Sequence[ModelScores], str, dict[str, int]], list[Path]]
 
 FORMATS = ("auto", "python", "json", "fc", *FAMILIES)
 _MAX_WARNINGS_SHOWN = 20
@@ -54,12 +55,14 @@ def run_bfcl(
     handler_model: str | None = None,
     echo: Callable[[str], Any] = print,
     loaded: dict[str, BfclData] | None = None,
+    leaderboard: LeaderboardWriter = write_csvs,
 ) -> dict[str, Any]:
     """Score every single-turn category of ``model`` in ``dataset``; return the run summary.
 
     ``handler_model`` names a registry model whose conventions a model outside the registry borrows
     (``--bfcl-handler``); see :mod:`toolgrad_eval.bfcl.conventions`. ``loaded`` (data version ->
-    data) lets several models share questions and answers read once (:mod:`toolgrad_eval.bfcl.many`)."""
+    data) lets several models share questions and answers read once, and ``leaderboard`` (the CSV
+    writer) lets them write the leaderboard CSVs once at the end (:mod:`toolgrad_eval.bfcl.many`)."""
     with _gc_paused():
         return _run(
             dataset,
@@ -73,7 +76,30 @@ def run_bfcl(
             handler_model=handler_model,
             echo=echo,
             loaded=loaded,
+            leaderboard=leaderboard,
         )
+
+
+def preload_data(
+    dataset: Path,
+    model: str,
+    loaded: dict[str, BfclData],
+    *,
+    bfcl_data: Path | None = None,
+    fetch: bool = False,
+) -> None:
+    """Read and parse the questions and answers ``model``'s run in ``dataset`` is scored against into
+    ``loaded`` (data version -> data), as :func:`run_bfcl` would on its way: several models' runs
+    then share them (:mod:`toolgrad_eval.bfcl.many`). Raises what that run would raise."""
+    with _gc_paused():
+        layout = find_run(Path(dataset), model)
+        data = loaded.get(layout.version) or locate_data(
+            layout.version, bfcl_data, dataset=layout.dataset, fetch=fetch, echo=lambda _line: None
+        )
+        loaded[layout.version] = data
+        for rf in layout.files:
+            if data.has(rf.category):
+                data.entries(rf.category)
 
 
 @contextlib.contextmanager
@@ -102,6 +128,7 @@ def _run(
     handler_model: str | None,
     echo: Callable[[str], Any],
     loaded: dict[str, BfclData] | None = None,
+    leaderboard: LeaderboardWriter = write_csvs,
 ) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -163,21 +190,28 @@ def _run(
         for rf in layout.files
     ]
     # Agentic steps are read with the model's reader (per step when its conventions name none).
-    outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
-    outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
+    if layout.agentic:  # imported only when needed, as the multi-turn scorer: most runs are single-turn
+        from toolgrad_eval.bfcl.agentic import score_agentic
+
+        outcomes += [score_agentic(rf, data, model, fmt=family if fmt == "auto" else fmt) for rf in layout.agentic]
+    if multi_turn:
+        from toolgrad_eval.bfcl.multi_turn import score_multi_turn
+
+        outcomes += [score_multi_turn(rf, data, model, fmt=_multi_turn_format(fmt, family, rf)) for rf in multi_turn]
     for o in outcomes:
         warnings.extend(o.warnings)
 
     categories: dict[str, dict[str, Any]] = {}
+    score_files = []
     for o in outcomes:
         if o.score is None:
             continue
         path = targets[o.category]
-        with writing(path):
-            scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
-            if generated is not None:  # read the way it was generated, whatever the registry says
-                scored_with["generation"] = generated.identity()
-            scorefile.write(path, scorefile.header(o.correct, o.score.total_count, scored_with), o.failures)
+        scored_with = {"decoding": o.fmt, "conventions": conventions.as_dict()}
+        if generated is not None:  # read the way it was generated, whatever the registry says
+            scored_with["generation"] = generated.identity()
+        head = scorefile.header(o.correct, o.score.total_count, scored_with)
+        score_files.append((path, scorefile.render(head, o.failures, shared_prompts=loaded is not None)))
         entry: dict[str, Any] = {
             "accuracy": o.score.accuracy,
             "correct_count": o.correct,
@@ -187,6 +221,7 @@ def _run(
         if o.issues:
             entry["issues"] = dict(o.issues)
         categories[o.category] = entry
+    _write_all(score_files)
     scores = {o.category: o.score for o in outcomes if o.score is not None}
     aggregates = model_card(scores)
     # A multi-turn-only run reads no single-turn data just for sizes: the era's are known.
@@ -199,7 +234,7 @@ def _run(
     total = overall(ours.scores, layout.version, sizes)
     reused = sorted(set(ours.scores) - set(scores))
     with writing(root):
-        csv_paths = write_csvs(root, csv_models, layout.version, sizes)
+        csv_paths = leaderboard(root, csv_models, layout.version, sizes)
 
     summary = BfclRecordSummary(
         model=model,
@@ -236,6 +271,15 @@ def _run(
     echo(category_table(layout.version, categories))
     echo(f"Score files: {root / model}  Leaderboard CSVs: {root}  Run record: {output}")
     return summary
+
+
+def _write_all(files: list[tuple[Path, str]]) -> None:
+    """Write the score files together (their fsyncs overlap); a failure names the file and the way out."""
+    try:
+        atomic_write_texts(files)
+    except OutputError as exc:
+        with writing(exc.path):
+            raise
 
 
 def _multi_turn_format(fmt: str, family: str | None, rf: Any) -> str:

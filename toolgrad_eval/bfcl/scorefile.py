@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -108,10 +109,51 @@ def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> Any:
     text cut at ``limit`` characters with a marker saying how much was left out."""
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + TRUNCATED.format(len(value) - limit)
-    if decoded_size(value, limit) <= limit:
+    fits = _plain_fits(value, limit)
+    if fits is None:
+        fits = decoded_size(value, limit) <= limit
+    if fits:
         return value
     text = dumps_line(value)  # bounded: decoded values are at most MAX_DECODED_SIZE
     return text[:limit] + TRUNCATED.format(len(text) - limit)
+
+
+def _plain_fits(value: Any, limit: int) -> bool | None:
+    """Whether ``decoded_size(value, limit) <= limit``, answered fast for what a score file mostly
+    holds (lists and dicts of str, int, float, bool and None); None for anything else (other types,
+    nesting deeper than decoded_size follows), which decoded_size then answers.
+
+    The same count: a container is 1 plus 1 per element (a dict's keys and values both), a string 1
+    plus its length, anything else 1; a value reached through several references once per reference.
+    Each element is counted when its container is opened, so the walk stops after at most ``limit``
+    elements plus one container's."""
+    total = 1
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item)
+        elif kind is list or kind is dict:
+            if depth > _MAX_SIZE_DEPTH:
+                return None
+            total += 2 * len(item) if kind is dict else len(item)
+            if total > limit:
+                return False
+            if kind is dict:
+                for key, child in item.items():
+                    stack.append((key, depth + 1))
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend([(child, depth + 1) for child in item])
+        elif not (kind is int or kind is float or kind is bool or item is None):
+            return None
+        if total > limit:
+            return False
+    return True
+
+
+_MAX_SIZE_DEPTH = 1000  # decoded_size's: a container nested deeper does not fit
 
 
 def _plain(value: Any) -> Any:
@@ -142,8 +184,46 @@ def dumps_line(obj: Any) -> str:
     return line
 
 
-def render(head: Mapping[str, Any], failures: Iterable[Mapping[str, Any]]) -> str:
-    return "".join(dumps_line(row) + "\n" for row in (head, *failures))
+def render(head: Mapping[str, Any], failures: Iterable[Mapping[str, Any]], *, shared_prompts: bool = False) -> str:
+    """The score file's text. ``shared_prompts``: the failures' prompts are questions several runs in
+    this process share (:mod:`toolgrad_eval.bfcl.many`): each is encoded once (the same text)."""
+    line = _failure_line if shared_prompts else dumps_line
+    return "".join(line(row) + "\n" for row in (head, *failures))
+
+
+# A failed-entry line's ``prompt`` is the whole BFCL question (the function docs): two thirds of the
+# time a score file takes to write. Questions are shared, never changed, data (one object per entry
+# of a data version, kept by BfclData); when several models' runs share them and fail the same
+# entries, each question is encoded once per process (measured: 6 models' score files 305-363 ms
+# to 201-296 ms; for one model alone the extra step only costs, so it is not taken). Keyed by identity, the object kept with its
+# text so that the identity stays its own; cleared when it grows past a run's worth of questions.
+_PROMPT_TEXT: dict[int, tuple[Any, str]] = {}
+_PROMPT_TEXT_MAX = 20_000
+# Stands in for the prompt while the rest of a line is encoded, then is replaced by the prompt's
+# text: random per process, so no model output can hold it.
+_PLACEHOLDER = "\x00toolgrad-prompt-" + os.urandom(16).hex()
+_PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER, ensure_ascii=False)
+
+
+def _failure_line(row: Mapping[str, Any]) -> str:
+    """``dumps_line(row)``, the same text, with the prompt's encoding reused (see _PROMPT_TEXT)."""
+    prompt = row.get("prompt")
+    if type(prompt) is not dict:
+        return dumps_line(row)
+    try:
+        cached = _PROMPT_TEXT.get(id(prompt))
+        if cached is None or cached[0] is not prompt:
+            if len(_PROMPT_TEXT) >= _PROMPT_TEXT_MAX:
+                _PROMPT_TEXT.clear()
+            cached = _PROMPT_TEXT[id(prompt)] = (prompt, json.dumps(prompt, ensure_ascii=False, allow_nan=False))
+        rest = json.dumps({**row, "prompt": _PLACEHOLDER}, ensure_ascii=False, allow_nan=False)
+        line = rest.replace(_PLACEHOLDER_JSON, cached[1], 1)
+        line.encode("utf-8")
+    except ValueError:  # NaN, a lone surrogate (UnicodeEncodeError): the general writer's own ways
+        return dumps_line(row)
+    except TypeError:  # a value JSON cannot hold
+        return dumps_line(row)
+    return line
 
 
 def write(path: Path, head: Mapping[str, Any], failures: Iterable[Mapping[str, Any]]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from toolgrad_eval.cli import teardown
 from toolgrad_eval.cli.judging import (
     cost_line,
     interrupted_says_where,
@@ -466,11 +467,15 @@ def _evaluate_bfcl(options: dict[str, Any]) -> None:
         _evaluate_bfcl_models(options, score)
     else:
         score(model, options["output"] or default_output("bfcl", model), echo=click.echo)
+    teardown.outputs_durable()  # reached only when every model was scored and written
 
 
 def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
     """``--pred_model a,b,c`` / ``all``: one process, the data read once; records under --output/<model>."""
+    from functools import partial
+
     from toolgrad_eval.bfcl.many import resolve_models, run_bfcl_models, summary_table
+    from toolgrad_eval.bfcl.runner import preload_data
     from toolgrad_eval.names import folder_name
 
     models = resolve_models(options["dataset"], options["pred_model"])
@@ -479,7 +484,10 @@ def _evaluate_bfcl_models(options: dict[str, Any], score: Any) -> None:
     def output_for(name: str) -> Path:
         return root / folder_name(name) if root is not None else default_output("bfcl", name)
 
-    runs = run_bfcl_models(models, output_for, score, echo=click.echo)
+    preload = partial(
+        preload_data, options["dataset"], bfcl_data=options["bfcl_data"], fetch=options["fetch_bfcl_data"]
+    )
+    runs = run_bfcl_models(models, output_for, score, echo=click.echo, preload=preload)
     if runs.summaries:
         synthetic = any(s["synthetic"] for s in runs.summaries.values())
         click.echo(f"\nBFCL, {len(runs.summaries)} models" + (" (SYNTHETIC demo data)" if synthetic else ""))
