@@ -318,3 +318,26 @@ def test_v3_run_uses_v3_names_layout_and_csv(tmp_path: Path) -> None:
         assert list(line)[4:6] == ["error", "error_type"]  # BFCL v3's key order for (ir)relevance
     with (run_dir / "score" / "data_non_live.csv").open(encoding="utf-8") as handle:
         assert "Non_Live Overall Acc" in next(csv.reader(handle))
+
+
+def test_entries_generate_never_sent_are_failures_and_said_so(demo_copy: Path, tmp_path: Path) -> None:
+    """Lines ``toolgrad-eval generate`` wrote because the server could not be reached fail, as BFCL
+    fails an ``Error during inference`` line; the run says how many and which, so a score missing
+    answers is not taken for the model's. A refused request (the server's answer) is not counted."""
+    from toolgrad_eval.generate.resultfile import REQUEST, TRANSPORT, error_line
+
+    before, _ = run(demo_copy, tmp_path / "before")
+    path = result_file(demo_copy, "simple_python")
+    lines = read_lines(path)
+    unsent = [lines[0]["id"], lines[1]["id"]]
+    lines[0] = error_line(lines[0]["id"], "HTTP 503: overloaded", TRANSPORT)
+    lines[1] = error_line(lines[1]["id"], "timed out", TRANSPORT)
+    lines[2] = error_line(lines[2]["id"], "HTTP 400: context length exceeded", REQUEST)
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    after, echoed = run(demo_copy, tmp_path / "after")
+    said = [w for w in after["warnings"] if "never reached the model" in w]
+    assert len(said) == 1 and "2 entries" in said[0] and all(i in said[0] for i in unsent)
+    assert lines[2]["id"] not in said[0]
+    assert any("never reached the model" in line for line in echoed)
+    correct = before["categories"]["simple_python"]["correct_count"]
+    assert after["categories"]["simple_python"]["correct_count"] <= correct - 2 < correct

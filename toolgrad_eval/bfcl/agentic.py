@@ -48,7 +48,7 @@ from toolgrad_eval.bfcl.categories import AGENTIC_SOURCE, MEMORY
 from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.multi_turn.calls import execution_calls
 from toolgrad_eval.bfcl.layout import ResultFile
-from toolgrad_eval.bfcl.results import LineProblem, read_result_file
+from toolgrad_eval.bfcl.results import LineProblem, read_result_file, unsent_warnings
 from toolgrad_eval.bfcl.scoring import CategoryOutcome
 from toolgrad_eval.bfcl.verdict import Verdict
 
@@ -196,6 +196,7 @@ def score_agentic(rf: ResultFile, data: BfclData, model: str, *, fmt: str | None
     content = read_result_file(rf.path, data_ids)
     out.latencies.extend(content.latencies)
     out.warnings.extend(_line_warnings(where, content.problems, content.n_problems))
+    out.warnings.extend(unsent_warnings(where, content))
     if content.n_problems:
         out.issues["malformed_lines"] = content.n_problems
     if content.n_entries and not content.copies and not data_ids & {p.id for p in content.problems}:

@@ -24,6 +24,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200
 MAX_COPIES_KEPT = 5  # copies of one id kept to report its duplicates (all are compared as they pass)
 MAX_EXAMPLES_KEPT = 100  # problems and unknown ids kept as examples; the rest are counted
+MAX_EXAMPLES_SHOWN = 5  # ids quoted in one warning
 # Lines read per wanted id (plus a margin) before the rest of a file is left unread: a BFCL result
 # file holds one line per entry, a few more after re-runs; millions of lines are not a result file,
 # and reading them all would cost seconds for nothing.
@@ -41,6 +42,9 @@ class ResultEntry:
     # Multi-turn and agentic lines time every step (``[[1.2, 0.8], [2.1]]``): BFCL's latency
     # statistics take each one.
     step_latencies: tuple[float, ...] = ()
+    # ``toolgrad-eval generate`` wrote this line because the model server could not be reached
+    # (``"toolgrad_error": "transport"``): the entry was never asked, and the next generate asks it.
+    unsent: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class ResultFileContent:
     n_entries: int = 0  # lines that parsed to an entry, wanted or not
     stopped_at: int | None = None  # the line after which the file was left unread (too many lines)
     latencies: list[float] = field(default_factory=list)  # of the wanted ids' lines
+    unsent: list[str] = field(default_factory=list)  # wanted ids whose line is a generate transport error
 
     def add(self, entry: ResultEntry, wanted: Collection[str] | None) -> None:
         self.n_entries += 1
@@ -76,6 +81,8 @@ class ResultFileContent:
             self.conflicting.add(entry.id)
         if len(kept) < MAX_COPIES_KEPT:
             kept.append(entry)
+        if entry.unsent and len(kept) == 1:
+            self.unsent.append(entry.id)
         if entry.latency is not None:
             self.latencies.append(entry.latency)
         self.latencies.extend(entry.step_latencies)
@@ -163,7 +170,21 @@ def _parse_line(line: bytes, lineno: int) -> tuple[ResultEntry | None, LineProbl
     if isinstance(latency, list) and all(isinstance(turn, list) for turn in latency):
         steps = tuple(float(x) for turn in latency for x in turn if _is_number(x))
     single = float(latency) if isinstance(latency, (int, float)) and not isinstance(latency, bool) else None
-    return ResultEntry(entry_id, record["result"], lineno, single, steps), None
+    unsent = record.get("toolgrad_error") == "transport"
+    return ResultEntry(entry_id, record["result"], lineno, single, steps, unsent), None
+
+
+def unsent_warnings(where: object, content: ResultFileContent) -> list[str]:
+    """A line saying how many entries ``toolgrad-eval generate`` never got an answer for: they fail,
+    as BFCL fails an ``Error during inference`` line, but the score is not the model's until they are sent."""
+    if not content.unsent:
+        return []
+    n, examples = len(content.unsent), ", ".join(content.unsent[:MAX_EXAMPLES_SHOWN])
+    more = f", ... ({n} in all)" if n > MAX_EXAMPLES_SHOWN else ""
+    return [
+        f"{where}: {n} entr{'y' if n == 1 else 'ies'} never reached the model (generate could not get a reply: "
+        f"{examples}{more}); they count as failures: run `toolgrad-eval generate` again to send them"
+    ]
 
 
 def _is_number(value: object) -> bool:

@@ -18,7 +18,7 @@ from toolgrad_eval.bfcl.data import BfclData, Entry
 from toolgrad_eval.bfcl.decode.python_calls import parser_warnings_ignored
 from toolgrad_eval.bfcl.layout import ResultFile
 from toolgrad_eval.bfcl.match import Format, check_entry, detect_format
-from toolgrad_eval.bfcl.results import LineProblem, read_result_file
+from toolgrad_eval.bfcl.results import LineProblem, read_result_file, unsent_warnings
 from toolgrad_eval.bfcl.verdict import Verdict
 
 Version = Literal["v3", "v4"]
@@ -99,6 +99,7 @@ def _score_category(
         )
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
     out.warnings.extend(_line_warnings(where, content.problems, content.n_problems))
+    out.warnings.extend(unsent_warnings(where, content))
 
     if content.n_entries and not content.copies and not data_ids & broken.keys():
         out.warnings.append(

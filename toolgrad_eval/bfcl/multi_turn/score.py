@@ -30,7 +30,7 @@ from toolgrad_eval.bfcl.multi_turn.simulators import (
     load_classes,
     simulator_dir,
 )
-from toolgrad_eval.bfcl.results import read_result_file
+from toolgrad_eval.bfcl.results import read_result_file, unsent_warnings
 from toolgrad_eval.bfcl.scoring import CategoryOutcome
 
 __all__ = ["INFERENCE_ERROR", "FORCE_TERMINATED", "MULTI_TURN", "decode_turns", "score_multi_turn"]
@@ -81,6 +81,7 @@ def score_multi_turn(rf: ResultFile, data: BfclData, model: str, *, fmt: str) ->
     if content.n_problems:
         out.issues["malformed_lines"] = content.n_problems
         out.warnings.extend(f"{rf.path}:{p.line}: {p.message}; line skipped" for p in content.problems[:5])
+    out.warnings.extend(unsent_warnings(rf.path, content))
     broken = {p.id: p for p in reversed(content.problems) if p.id is not None}
 
     docs = _FunctionDocs(data.root)
