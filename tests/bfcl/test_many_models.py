@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -168,3 +169,23 @@ def test_a_list_of_unknown_models_on_toolgrad5k_names_what_is_there(capsys, tmp_
     code = main(["--pred_model", "a,b", "--dataset", str(demo_root() / "toolgrad5k-synthetic"), "-o", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "2 of 2 models not scored" in err and "models found: demo-gemma-3-12b" in err
+
+
+def test_no_worker_is_forked_from_a_process_with_other_threads() -> None:
+    """A fork copies whatever lock another thread holds at that instant (a deadlock in the child):
+    with another thread alive, the default is to score every model here."""
+    import threading
+
+    from toolgrad_eval.bfcl import many
+
+    alone = many._default_workers(4)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert many._default_workers(4) == 1
+    finally:
+        release.set()
+        other.join()
+    if threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1 and sys.platform.startswith("linux"):
+        assert alone > 1  # the check looks at something: alone, it forks

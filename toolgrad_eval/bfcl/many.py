@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,8 @@ def _report(
 
 def _default_workers(n: int) -> int:
     if n < 2 or not sys.platform.startswith("linux"):  # fork only where it is safe (see toolgrad5k/sample.py)
+        return 1
+    if threading.active_count() > 1:  # a fork copies any lock another thread holds: no fork then
         return 1
     return max(1, min(n, len(os.sched_getaffinity(0))))
 
