@@ -371,10 +371,17 @@ def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[
     without its constructor (which would start clients); ``decode_ast`` needs none of that state.
     Never give it outputs that its ``eval`` would run as code: the corpora are literals only.
     """
+    return list(official_worker(__file__, ["decode", version], version, cases, "official handler worker"))
+
+
+def official_worker(script: str, args: list[str], version: str, given: Any, what: str) -> Any:
+    """Run ``script ARGS GIVEN.json OUT.json`` in the official checker's interpreter (its packages
+    on the path, a scratch BFCL project root) and return what it wrote to OUT.json; OracleUnavailable
+    (naming ``what``) when it fails."""
     sites = [str(checker_site(version)), str(tree_sitter_site())]
     with tempfile.TemporaryDirectory(prefix="bfcl-oracle-") as scratch:
-        cases_file, out_file = Path(scratch) / "cases.json", Path(scratch) / "decodes.json"
-        cases_file.write_text(json.dumps(cases))
+        given_file, out_file = Path(scratch) / "given.json", Path(scratch) / "out.json"
+        given_file.write_text(json.dumps(given))
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(sites),
@@ -382,14 +389,14 @@ def official_handler_decodes(version: str, cases: list[dict[str, Any]]) -> list[
             "PYTHONWARNINGS": "ignore",
         }
         done = subprocess.run(
-            [oracle_python(), "-s", __file__, "decode", version, str(cases_file), str(out_file)],
+            [oracle_python(), "-s", script, *args, str(given_file), str(out_file)],
             env=env,
             capture_output=True,
             text=True,
             timeout=600,
         )
         if done.returncode != 0 or not out_file.exists():
-            raise OracleUnavailable(f"official handler worker failed: {done.stderr.strip()[-2000:]}")
+            raise OracleUnavailable(f"{what} failed: {done.stderr.strip()[-2000:]}")
         return json.loads(out_file.read_text())
 
 

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +21,7 @@ from bfcl import oracle  # noqa: E402
 def official_first_requests(cases: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
     """``cases``: category -> {entry id: the memory content its system prompt shows}; returns per id
     ``{"tools", "fc_messages", "prompt_messages"}``."""
-    sites = [str(oracle.checker_site("v4")), str(oracle.tree_sitter_site())]
-    with tempfile.TemporaryDirectory(prefix="bfcl-memory-requests-") as scratch:
-        given, out = Path(scratch) / "cases.json", Path(scratch) / "requests.json"
-        given.write_text(json.dumps(cases))
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(sites),
-            "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
-            "PYTHONWARNINGS": "ignore",
-        }
-        done = subprocess.run(
-            [oracle.oracle_python(), "-s", __file__, str(given), str(out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0 or not out.exists():
-            raise oracle.OracleUnavailable(f"official memory request worker failed: {done.stderr.strip()[-2000:]}")
-        return dict(json.loads(out.read_text()))
+    return dict(oracle.official_worker(__file__, [], "v4", cases, "official memory request worker"))
 
 
 def _worker(cases_path: str, out_path: str) -> None:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,26 +20,7 @@ from bfcl import oracle  # noqa: E402
 
 def official_requests(version: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``{"tools": [...], "messages": [...]}`` per entry, as bfcl-eval ``version``'s release builds them."""
-    sites = [str(oracle.checker_site(version)), str(oracle.tree_sitter_site())]
-    with tempfile.TemporaryDirectory(prefix="bfcl-requests-") as scratch:
-        cases, out = Path(scratch) / "entries.json", Path(scratch) / "requests.json"
-        cases.write_text(json.dumps(entries))
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(sites),
-            "BFCL_PROJECT_ROOT": str(Path(scratch) / "project"),
-            "PYTHONWARNINGS": "ignore",
-        }
-        done = subprocess.run(
-            [oracle.oracle_python(), "-s", __file__, version, str(cases), str(out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0 or not out.exists():
-            raise oracle.OracleUnavailable(f"official request worker failed: {done.stderr.strip()[-2000:]}")
-        return json.loads(out.read_text())
+    return list(oracle.official_worker(__file__, [version], version, entries, "official request worker"))
 
 
 def _worker(version: str, cases_path: str, out_path: str) -> None:
