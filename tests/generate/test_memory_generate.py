@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from generate.memory_data import memory_data, player
-from support.fake_conversations import ConversationServer
+from support.fake_conversations import ConversationServer, kill_midway
 
 from toolgrad_eval.bfcl.agentic import score_agentic
 from toolgrad_eval.bfcl.data import BfclData
@@ -136,15 +133,7 @@ def test_kill_mid_chain_then_resume_redoes_the_chain_only(tmp_path: Path, model_
     command += ["--categories", "memory_kv", "--bfcl-data", str(data), "--num_process", "3"]
     chains = _chains(data)
     with ConversationServer({}, planner=play, delay=0.02) as server:
-        child = subprocess.Popen(
-            [*command, "--base-url", server.base_url], env=os.environ.copy(), stderr=subprocess.DEVNULL
-        )
-        kill_at = random.Random().randint(8, 40)
-        while len(server.log) < kill_at and child.poll() is None:
-            time.sleep(0.005)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        time.sleep(0.2)
+        kill_midway(command, server, 8, 40)
         raw = prereq_file.read_bytes() if prereq_file.exists() else b""
         held = [json.loads(line)["id"] for line in raw.split(b"\n")[:-1]]
         assert len(held) < sum(chains.values())  # killed in the middle of a chain

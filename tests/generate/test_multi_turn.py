@@ -10,20 +10,15 @@ same release the same per-entry verdicts.
 from __future__ import annotations
 
 import json
-import os
-import random
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bfcl import multi_turn_corpus as corpus
 from bfcl import multi_turn_oracle, oracle
-from support.fake_conversations import ConversationServer
+from support.fake_conversations import ConversationServer, kill_midway
 
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import ResultFile
@@ -179,15 +174,7 @@ def test_kill_and_resume_sends_only_unfinished_entries(tmp_path: Path, model_env
     command = [sys.executable, "-m", "toolgrad_eval", "generate", "--model", MODEL, "--dataset", str(tmp_path / "run")]
     command += ["--categories", category, "--bfcl-data", str(data_dir), "--num_process", "3"]
     with ConversationServer(script, mode=mode, delay=0.02) as server:
-        child = subprocess.Popen(
-            [*command, "--base-url", server.base_url], env=os.environ.copy(), stderr=subprocess.DEVNULL
-        )
-        kill_at = random.Random().randint(20, 60)
-        while len(server.log) < kill_at and child.poll() is None:
-            time.sleep(0.005)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        time.sleep(0.2)  # requests in flight land in the log before the resume starts
+        kill_midway(command, server, 20, 60)  # requests in flight land in the log before the resume starts
         before = len(server.log)
         raw = path.read_bytes() if path.exists() else b""
         finished = {json.loads(line)["id"] for line in raw.split(b"\n")[:-1]}  # whole lines only

@@ -245,3 +245,23 @@ class MemoryPlayer:
             + ", ".join(f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")" for name, kwargs in calls)
             + "]"
         )
+
+
+def kill_midway(command: list[str], server: ConversationServer, low: int, high: int) -> None:
+    """Run ``command --base-url <server>`` and ``kill -9`` it once the server has logged a random
+    number of requests in ``[low, high]`` (or when it ends first); requests in flight then land in
+    the log before this returns."""
+    import os
+    import random
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(
+        [*command, "--base-url", server.base_url], env=os.environ.copy(), stderr=subprocess.DEVNULL
+    )
+    kill_at = random.Random().randint(low, high)
+    while len(server.log) < kill_at and child.poll() is None:
+        time.sleep(0.005)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    time.sleep(0.2)
