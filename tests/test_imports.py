@@ -63,7 +63,7 @@ EXPECTED = {
         {"click", "platformdirs", "tree_sitter", "tree_sitter_java", "tree_sitter_javascript"},
     ),
     "toolgrad5k": (
-        COMMON | {"detect", "judge", "judges", "names", "record_schema", "stats", "toolgrad5k"},
+        COMMON | {"detect", "judge", "judges", "names", "record_schema", "stats", "threads", "toolgrad5k"},
         {"click", "diskcache", "jinja2", "markupsafe", "pydantic", "tabulate"},  # no openai: every verdict is stored
     ),
     "toolbench": (

@@ -17,6 +17,7 @@ import pytest
 
 from support.fake_openai import FakeOpenAIProcess
 from toolgrad5k.builders import KEY, SECRET, call, read_rows as rows, run_main as run
+from toolgrad_eval import threads
 from toolgrad_eval.toolgrad5k import sample
 
 pytestmark = pytest.mark.compat  # forked workers (multiprocessing differs between versions)
@@ -43,17 +44,15 @@ def judge_env(tmp_path, monkeypatch):
     """The fake judge in a subprocess, in the SDK's environment; cwd in tmp_path; every fork made
     while the test runs is checked to come from a process with one thread."""
     log = tmp_path / "judge-requests.jsonl"
-    deadline = time.monotonic() + 5  # threads of an earlier test that are ending get 5 s
-    while threading.active_count() > 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
-    assert not others, f"threads an earlier test left running (this test forks): {others}"
+    if not threads.alone(wait=5):  # threads of an earlier test that are ending get 5 s
+        others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+        pytest.fail(f"{threads.count()} threads, Python's: {others}: left by an earlier test? (this test forks)")
     with FakeOpenAIProcess(tmp_path, "--request-log", str(log)) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
         monkeypatch.chdir(tmp_path)
         forks: list[int] = []
-        os.register_at_fork(before=lambda: forks.append(threading.active_count()))
+        os.register_at_fork(before=lambda: forks.append(threads.count()))  # the kernel's count, as 3.13 warns on
         yield _Judge(log, forks)
     assert all(n == 1 for n in forks), f"forked with {forks} threads alive"
 

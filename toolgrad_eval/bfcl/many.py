@@ -13,13 +13,12 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from toolgrad_eval import units
+from toolgrad_eval import threads, units
 from toolgrad_eval.bfcl.data import BfclData
 from toolgrad_eval.bfcl.layout import RESULT_DIRS, models_in
 from toolgrad_eval.bfcl.leaderboard_csv import ModelScores, csv_names, models_in_score_dir, write_csvs
@@ -195,7 +194,7 @@ def _report(
 def _default_workers(n: int) -> int:
     if n < 2 or not sys.platform.startswith("linux"):  # fork only where it is safe (see toolgrad5k/sample.py)
         return 1
-    if threading.active_count() > 1:  # a fork copies any lock another thread holds: no fork then
+    if threads.count() > 1:  # a fork copies any lock another thread holds (threads.py): no fork then
         return 1
     return max(1, min(n, len(os.sched_getaffinity(0))))
 

@@ -13,14 +13,13 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal, Sequence
 
+from toolgrad_eval import threads
 from toolgrad_eval.errors import ConfigError, InputFileError, ToolgradError
 from toolgrad_eval.judge.client import Judge
 from toolgrad_eval.judge.task import JudgeResult, JudgeTask
@@ -132,19 +131,6 @@ def prepare_samples(
     return _forked(job, ids, processes)
 
 
-def _single_threaded(wait: float = 2.0) -> bool:
-    """Whether this process has no thread but this one, waiting up to ``wait`` s for leaving ones
-    (a previous model's judge threads end as their run does). Forking a threaded process copies
-    whatever lock another thread holds at that instant, and a worker that needs it waits forever:
-    a process that still has other threads prepares its samples itself."""
-    deadline = time.monotonic() + wait
-    while threading.active_count() > 1:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 def _default_processes(n: int) -> int:
     # Linux only: macOS offers fork too, but forking once ssl and the SDK are loaded is unsafe there.
     if n < PARALLEL_FROM or not sys.platform.startswith("linux"):
@@ -168,7 +154,7 @@ class _Failure:
 
 def _forked(job: _Job, ids: Sequence[str], processes: int) -> Iterator[Prepared]:
     global _JOB
-    if not _single_threaded():
+    if not threads.alone():  # a fork would copy a lock another thread holds (threads.py)
         yield from (job.prepare(sid) for sid in ids)
         return
     chunks = [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
