@@ -106,6 +106,29 @@ def test_forked_workers_leave_exactly_what_one_model_after_another_leaves(
     assert folders[2] == folders[1]
 
 
+def test_threads_left_after_the_first_model_mean_no_fork_and_the_same_folder(tmp_path: Path, monkeypatch) -> None:
+    """The first model scored here (no preload) runs fsync threads; if any thread is still there when
+    the workers would fork, the others are scored here too, and the folder ends the same."""
+    from toolgrad_eval.bfcl import many
+
+    models = [*DEMO_MODELS, "not-a-model"]
+    folders = {}
+    for threaded in (False, True):
+        root = tmp_path / f"threaded-{threaded}"
+        if threaded:
+            monkeypatch.setattr(many.threads, "alone", lambda wait=2.0: False)
+
+            def no_pool(*args: object, **kwargs: object) -> None:
+                raise AssertionError("forked workers from a process with other threads")
+
+            monkeypatch.setattr(many, "ProcessPoolExecutor", no_pool)
+        score = partial(run_bfcl, RUN, bfcl_data=DATA, score_dir=root / "score")
+        runs = run_bfcl_models(models, lambda m, root=root: root / "runs" / m, score, echo=lambda _: None, workers=2)
+        assert set(runs.summaries) == set(DEMO_MODELS) and list(runs.failed) == ["not-a-model"]
+        folders[threaded] = _folder(root)
+    assert folders[True] == folders[False]
+
+
 def test_preloaded_data_is_read_once_here_before_the_workers_fork(tmp_path: Path, monkeypatch) -> None:
     log = tmp_path / "loads.log"  # a file: forked workers' appends to a list would stay in the worker
     original = BfclData._load

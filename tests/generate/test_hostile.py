@@ -317,3 +317,21 @@ def test_inflating_reads_what_it_must_and_refuses_what_it_did_not_ask_for(fake_o
     with pytest.raises(openai.APIConnectionError) as odd:
         post_chat(client, body)
     assert "encoding not asked for (br)" in str(odd.value.__cause__)
+
+
+@pytest.mark.parametrize("wrapper", ["gzip", "zlib", "raw"])
+def test_inflated_bodies_decode_whole_whatever_their_chunks(wrapper):
+    """Every deflate wrapper httpx reads, in chunks of any size (an empty first one included), gives
+    the body byte for byte, however much one chunk inflates to."""
+    import zlib
+
+    from toolgrad_eval.judge.transport import _Inflated
+
+    body = b"".join(b"%d " % i + b"0" * (i % 5000) for i in range(400))  # ~1 MB, compresses ~500x
+    bits = {"gzip": zlib.MAX_WBITS | 16, "zlib": zlib.MAX_WBITS, "raw": -zlib.MAX_WBITS}[wrapper]
+    packer = zlib.compressobj(9, zlib.DEFLATED, bits)
+    packed = packer.compress(body) + packer.flush()
+    encoding = "gzip" if wrapper == "gzip" else "deflate"
+    for size in (1, 7, 4096, len(packed)):
+        chunks = [b"", *(packed[i : i + size] for i in range(0, len(packed), size))]
+        assert b"".join(_Inflated(chunks, [encoding], error=False)) == body, size

@@ -436,3 +436,33 @@ def test_scenarios_and_back_ends_run_side_by_side(tmp_path: Path, model_env: Pat
         failures = _our_failures(folder / f"BFCL_v4_memory_{backend}_result.json", data, f"memory_{backend}", "fc")
         questions = _lines(folder / f"BFCL_v4_memory_{backend}_result.json")
         assert set(failures) == {questions[i]["id"] for i in WRONG if i < len(questions)}
+
+
+def test_what_a_kill_left_in_the_snapshot_folder_is_cleared_once_old(tmp_path: Path) -> None:
+    """A kill -9 inside a flush leaves a ``.flush-*`` scratch folder and maybe a temporary beside a
+    snapshot: planning the next run clears those older than 10 minutes and leaves a young one (a
+    flush in progress elsewhere) and every snapshot alone."""
+    import os
+    import time
+
+    from toolgrad_eval.fileio import _TEMPORARY
+    from toolgrad_eval.generate.memory import CHECKPOINTS, _clear_leftovers
+
+    snapshots = tmp_path / "memory_snapshot"
+    checkpoints = snapshots / CHECKPOINTS
+    old_scratch, young_scratch = checkpoints / ".flush-old", checkpoints / ".flush-young"
+    for folder in (old_scratch, young_scratch):
+        folder.mkdir(parents=True)
+        (folder / "latest.json").write_text("{}")
+    checkpoint = checkpoints / "memory_kv_prereq_0-customer-0.json"
+    checkpoint.write_text("{}")
+    temporary = checkpoints / _TEMPORARY.format(name=checkpoint.name, token="dead")
+    temporary.write_text("{")
+    final = snapshots / "customer_final.json"
+    final.write_text("{}")
+    hour_ago = time.time() - 3600
+    for path in (old_scratch, temporary):
+        os.utime(path, (hour_ago, hour_ago))
+    _clear_leftovers(snapshots, ["memory_kv_prereq_0-customer-0"], "customer")
+    assert not old_scratch.exists() and not temporary.exists()
+    assert young_scratch.exists() and checkpoint.read_text() == "{}" and final.read_text() == "{}"

@@ -93,6 +93,13 @@ def run_bfcl_models(
         result, wanted = _score_one(score, models[0], output_for(models[0]), out.loaded, _deferred)
         _report(out, models, models[0], result, output_for, echo)
         deferred += wanted
+    if not threads.alone():  # scoring the first model here ran fsync threads: they end before any fork
+        for model in rest:
+            result, wanted = _score_one(score, model, output_for(model), out.loaded, _deferred)
+            _report(out, models, model, result, output_for, echo)
+            deferred += wanted
+        _write_leaderboards(deferred)
+        return out
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),

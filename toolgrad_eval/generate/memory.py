@@ -228,6 +228,7 @@ def plan_chains(
             continue  # every question answered: the chain is not held again
         chain = prereq_entries(data, category, scenario)
         ids = [e.id for e in chain]
+        _clear_leftovers(snapshots, ids, scenario)
         start = next((i for i, entry_id in enumerate(ids) if entry_id not in prereq_store.done), len(ids))
         restore: Path | None = None
         if start:
@@ -238,6 +239,29 @@ def plan_chains(
                 start, restore = 0, None
         chains.append(Chain(category, scenario, chain[start:], waiting, snapshots / f"{scenario}_final.json", restore))
     return chains, malformed
+
+
+def _clear_leftovers(snapshots: Path, ids: list[str], scenario: str) -> None:
+    """What a ``kill -9`` in the middle of a snapshot's flush left (a ``.flush-*`` scratch folder,
+    a temporary beside a snapshot), once it is older than ``_LEFTOVER_SECONDS``: a flush in progress
+    in another run is younger. Nothing reads them; this keeps the folder to what BFCL writes."""
+    import shutil
+    import time
+
+    from toolgrad_eval.fileio import remove_stale_temporaries
+
+    checkpoints = snapshots / CHECKPOINTS
+    for scratch in checkpoints.glob(".flush-*"):
+        try:
+            if scratch.is_dir() and time.time() - scratch.stat().st_mtime > _LEFTOVER_SECONDS:
+                shutil.rmtree(scratch, ignore_errors=True)
+        except OSError:
+            pass
+    for path in [*(checkpoints / f"{entry_id}.json" for entry_id in ids), snapshots / f"{scenario}_final.json"]:
+        remove_stale_temporaries(path, older_than=_LEFTOVER_SECONDS)
+
+
+_LEFTOVER_SECONDS = 600.0
 
 
 def with_answer_format(entry: Entry, text: str) -> Entry:

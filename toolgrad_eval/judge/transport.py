@@ -279,7 +279,9 @@ class _Inflated:
         inflater: Any = zlib.decompressobj(zlib.MAX_WBITS if self._encoding == "deflate" else zlib.MAX_WBITS | 32)
         first = True
         for raw in self._stream:
-            if first and self._encoding == "deflate" and raw and (raw[0] & 0x0F) != 8:
+            if not raw:
+                continue
+            if first and self._encoding == "deflate" and (raw[0] & 0x0F) != 8:
                 inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, without the zlib header
             first = False
             data = raw
