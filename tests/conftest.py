@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-
-# Some tests fork workers (sample preparation, many BFCL models); the code forks only from a process
-# with no other thread (toolgrad_eval/threads.py). OpenBLAS, loaded with numpy by other tests in the
-# same process, starts a thread per core unless told otherwise: one is enough here.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 

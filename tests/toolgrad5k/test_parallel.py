@@ -46,13 +46,13 @@ def judge_env(tmp_path, monkeypatch):
     log = tmp_path / "judge-requests.jsonl"
     if not threads.alone(wait=5):  # threads of an earlier test that are ending get 5 s
         others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
-        pytest.fail(f"{threads.count()} threads, Python's: {others}: left by an earlier test? (this test forks)")
+        pytest.fail(f"threads an earlier test left running (this test forks): {others}")
     with FakeOpenAIProcess(tmp_path, "--request-log", str(log)) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
         monkeypatch.chdir(tmp_path)
         forks: list[int] = []
-        os.register_at_fork(before=lambda: forks.append(threads.count()))  # the kernel's count, as 3.13 warns on
+        os.register_at_fork(before=lambda: forks.append(threads.count()))
         yield _Judge(log, forks)
     assert all(n == 1 for n in forks), f"forked with {forks} threads alive"
 
