@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from toolgrad_eval.errors import ConfigError, ToolgradError
+from toolgrad_eval.fileio import sha256_of
 
 ARCHIVE_REPO = "HuanzhiMao/BFCL-Result"
 ARCHIVE_COMMIT = "6830ed13035c0cfee9aa7a9a0ffed70f10b3dd50"
@@ -163,14 +164,6 @@ def choose(names: Sequence[str]) -> list[Baseline]:
     if unknown:
         raise ConfigError(f"--model {unknown[0]!r}: no real baseline of that name (known: {', '.join(BASELINES)})")
     return [BASELINES[n] for n in dict.fromkeys(names)]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _mismatch(path: Path, pin: PinnedFile) -> str | None:

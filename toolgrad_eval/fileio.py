@@ -312,3 +312,14 @@ def atomic_write_jsonl(path: Path, rows: Iterable[Any]) -> None:
 def _where(exc: json.JSONDecodeError) -> str:
     """What is wrong and where, once: some messages end in "at" ("Unterminated string starting at")."""
     return f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read a megabyte at a time."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -134,6 +134,7 @@ class Reply:
     seconds: float = 0.0
     score: int | dict | None = None
     until: threading.Event | None = None  # stall: answer once this is set (in-process servers), at most `seconds`
+    nbytes: int = 0  # gzip: how large the body inflates
 
     @classmethod
     def ok(cls, score: int | dict | None = None) -> Reply:
@@ -181,7 +182,7 @@ class Reply:
         """A gzip bomb: ``Content-Encoding: gzip`` (or ``encoding``), a body that inflates to more than
         ``nbytes`` bytes (a completion whose content is that long, or for an error ``code`` an error
         whose message is) from about ``nbytes / 1000`` bytes on the wire."""
-        return cls("gzip", code=code, seconds=nbytes, text=encoding)
+        return cls("gzip", code=code, text=encoding, nbytes=nbytes)
 
 
 class Hostile(Exception):
@@ -435,7 +436,7 @@ class FakeOpenAI:
         if reply.kind == "error_body":
             raise Answer(200, {"error": {"message": reply.text, "type": "server_error", "code": None}})
         if reply.kind == "gzip":
-            raise Answer(reply.code, gzip_bomb(int(reply.seconds), reply.code), {"Content-Encoding": reply.text})
+            raise Answer(reply.code, gzip_bomb(reply.nbytes, reply.code), {"Content-Encoding": reply.text})
         headers = {}
         if reply.retry_after is not None:
             headers = {"retry-after": f"{reply.retry_after:g}", "retry-after-ms": str(int(reply.retry_after * 1000))}

@@ -18,6 +18,7 @@ from typing import Callable
 
 from toolgrad_eval.bfcl.categories import BFCL_EVAL_RELEASE, file_prefix
 from toolgrad_eval.errors import ToolgradError
+from toolgrad_eval.fileio import sha256_of
 
 WHEEL_SHA256 = {
     "2026.3.23": "3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a",
@@ -83,16 +84,6 @@ def download_wheel(release: str, dest: Path) -> Path:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise FetchError(f"pip download bfcl-eval=={release} failed (exit {proc.returncode}): {last[0]}")
     return wheel
-
-
-def sha256_of(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def unpack_data(wheel: Path, target: Path, version: str) -> int:

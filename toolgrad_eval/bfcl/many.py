@@ -87,31 +87,32 @@ def run_bfcl_models(
             _report(out, models, model, result, output_for, echo)
         return out
     deferred: list[_Leaderboard] = []
+
+    def here(model: str) -> None:
+        result, wanted = _score_one(score, model, output_for(model), out.loaded, _deferred)
+        _report(out, models, model, result, output_for, echo)
+        deferred.extend(wanted)
+
     if preload is not None and _preloaded(preload, models[0], out.loaded):
         rest = models
     else:
-        result, wanted = _score_one(score, models[0], output_for(models[0]), out.loaded, _deferred)
-        _report(out, models, models[0], result, output_for, echo)
-        deferred += wanted
+        here(models[0])
     if not threads.alone():  # scoring the first model here ran fsync threads: they end before any fork
         for model in rest:
-            result, wanted = _score_one(score, model, output_for(model), out.loaded, _deferred)
-            _report(out, models, model, result, output_for, echo)
-            deferred += wanted
-        _write_leaderboards(deferred)
-        return out
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_worker_start,
-        initargs=(score, output_for, out.loaded),
-    ) as pool:
-        for model, done in zip(rest, pool.map(_score_in_worker, rest)):
-            if isinstance(done, _Bug):
-                raise RuntimeError(f"scoring {model} failed in a worker process:\n{done.traceback}")
-            result, wanted = done
-            _report(out, models, model, result, output_for, echo)
-            deferred += wanted
+            here(model)
+    else:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_start,
+            initargs=(score, output_for, out.loaded),
+        ) as pool:
+            for model, done in zip(rest, pool.map(_score_in_worker, rest)):
+                if isinstance(done, _Bug):
+                    raise RuntimeError(f"scoring {model} failed in a worker process:\n{done.traceback}")
+                result, wanted = done
+                _report(out, models, model, result, output_for, echo)
+                deferred.extend(wanted)
     _write_leaderboards(deferred)
     return out
 
